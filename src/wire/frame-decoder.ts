@@ -1,0 +1,164 @@
+/**
+ * The incremental state machine shared by the request and response decoders (after grpc-js's
+ * stream-decoder): `write(chunk)` accepts chunks of any size and returns only complete frames. A frame is
+ * `callId` (varint, kept as the bytes received) · a second varint · optionally a varint length and that many
+ * payload bytes. The length is checked against the maximum before anything is allocated for the payload.
+ * After a write throws, the stream is malformed and the decoder must be discarded.
+ */
+import { WireError } from './errors.ts';
+import { MAX_VARINT_BYTES, readVarint, VARINT_INCOMPLETE } from './varint.ts';
+
+/** Largest payload accepted by default: big enough for the 4 MiB payload sweep, small enough to bound memory. */
+export const DEFAULT_MAX_PAYLOAD_BYTES = 16 * 1024 * 1024;
+
+export interface FrameDecoderOptions {
+  /** Largest payload length accepted; a larger declared length throws MUX_ERR_FRAME_TOO_LARGE. */
+  maxPayloadBytes?: number;
+}
+
+/** The header of one frame as parsed from bytes; `payloadLength` is -1 when the frame has no length field. */
+export interface FrameHeader {
+  callId: number;
+  callIdLength: number;
+  second: number;
+  payloadLength: number;
+  headerLength: number;
+}
+
+const HEADER_MAX_BYTES = 3 * MAX_VARINT_BYTES;
+
+export abstract class IncrementalFrameDecoder<F> {
+  readonly maxPayloadBytes: number;
+  /** Written by parseHeader; read right after it returns true. */
+  protected readonly header: FrameHeader = { callId: 0, callIdLength: 0, second: 0, payloadLength: 0, headerLength: 0 };
+
+  // A header split across chunks is gathered here byte by byte (it is at most 15 bytes).
+  private readonly headerScratch = new Uint8Array(HEADER_MAX_BYTES);
+  private headerHave = 0;
+  // A payload split across chunks is copied into its own buffer, allocated once its length is known.
+  private payload: Uint8Array | null = null;
+  private payloadHave = 0;
+  private pendingCallId = 0;
+  private pendingCallIdBytes: Uint8Array = new Uint8Array(0);
+  private pendingSecond = 0;
+  private pendingHeaderBytes = 0;
+
+  constructor(options: FrameDecoderOptions = {}) {
+    this.maxPayloadBytes = options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES;
+  }
+
+  /** Parses a header at `bytes[pos..end)` into `this.header`; false when the bytes end first. */
+  protected abstract parseHeader(bytes: Uint8Array, pos: number, end: number): boolean;
+
+  protected abstract makeFrame(callId: number, callIdBytes: Uint8Array, second: number, payload: Uint8Array | null): F;
+
+  /** Bytes held of a frame that has not completed yet (0 between frames). */
+  get bufferedBytes(): number {
+    return this.payload ? this.pendingHeaderBytes + this.payloadHave : this.headerHave;
+  }
+
+  write(chunk: Uint8Array): F[] {
+    const out: F[] = [];
+    const end = chunk.length;
+    let pos = 0;
+
+    if (this.payload) {
+      pos = this.continuePayload(chunk, out);
+      if (this.payload) return out;
+    }
+
+    if (this.headerHave > 0) {
+      let complete = false;
+      while (pos < end && !complete) {
+        this.headerScratch[this.headerHave++] = chunk[pos++]!;
+        complete = this.parseHeader(this.headerScratch, 0, this.headerHave);
+      }
+      if (!complete) return out;
+      this.headerHave = 0;
+      const h = this.header;
+      pos = this.beginPayload(this.headerScratch.slice(0, h.callIdLength), chunk, pos, out);
+    }
+
+    while (pos < end) {
+      if (!this.parseHeader(chunk, pos, end)) {
+        this.headerScratch.set(chunk.subarray(pos, end), 0);
+        this.headerHave = end - pos;
+        break;
+      }
+      const h = this.header;
+      const callIdBytes = chunk.subarray(pos, pos + h.callIdLength);
+      pos = this.beginPayload(callIdBytes, chunk, pos + h.headerLength, out);
+    }
+    return out;
+  }
+
+  private beginPayload(callIdBytes: Uint8Array, chunk: Uint8Array, pos: number, out: F[]): number {
+    const h = this.header;
+    if (h.payloadLength < 0) {
+      out.push(this.makeFrame(h.callId, callIdBytes, h.second, null));
+      return pos;
+    }
+    const available = chunk.length - pos;
+    if (available >= h.payloadLength) {
+      out.push(this.makeFrame(h.callId, callIdBytes, h.second, chunk.subarray(pos, pos + h.payloadLength)));
+      return pos + h.payloadLength;
+    }
+    // The chunk may be reused by its producer once we return: keep copies of what we hold.
+    this.pendingCallId = h.callId;
+    this.pendingCallIdBytes = callIdBytes.slice();
+    this.pendingSecond = h.second;
+    this.pendingHeaderBytes = h.headerLength;
+    this.payload = new Uint8Array(h.payloadLength);
+    this.payload.set(chunk.subarray(pos), 0);
+    this.payloadHave = available;
+    return chunk.length;
+  }
+
+  private continuePayload(chunk: Uint8Array, out: F[]): number {
+    const payload = this.payload!;
+    const take = Math.min(payload.length - this.payloadHave, chunk.length);
+    payload.set(chunk.subarray(0, take), this.payloadHave);
+    this.payloadHave += take;
+    if (this.payloadHave === payload.length) {
+      out.push(this.makeFrame(this.pendingCallId, this.pendingCallIdBytes, this.pendingSecond, payload));
+      this.payload = null;
+      this.payloadHave = 0;
+    }
+    return take;
+  }
+
+  /**
+   * Reads the three-field prefix shared by both frame kinds. Sets callId, callIdLength and second in
+   * `this.header` and returns the offset after `second`, or -1 when the bytes end first.
+   */
+  protected parseIdAndSecond(bytes: Uint8Array, pos: number, end: number): number {
+    const id = readVarint(bytes, pos, end);
+    if (id === VARINT_INCOMPLETE) return -1;
+    const idLength = id % 8;
+    const second = readVarint(bytes, pos + idLength, end);
+    if (second === VARINT_INCOMPLETE) return -1;
+    const secondLength = second % 8;
+    const h = this.header;
+    h.callId = (id - idLength) / 8;
+    h.callIdLength = idLength;
+    h.second = (second - secondLength) / 8;
+    return pos + idLength + secondLength;
+  }
+
+  /** Reads the length varint at `at`, enforcing the maximum; finishes `this.header`. */
+  protected parseLength(bytes: Uint8Array, start: number, at: number, end: number): boolean {
+    const len = readVarint(bytes, at, end);
+    if (len === VARINT_INCOMPLETE) return false;
+    const lenLength = len % 8;
+    const payloadLength = (len - lenLength) / 8;
+    if (payloadLength > this.maxPayloadBytes) {
+      throw new WireError(
+        'MUX_ERR_FRAME_TOO_LARGE',
+        `frame payload of ${payloadLength} bytes exceeds the limit of ${this.maxPayloadBytes} bytes`,
+      );
+    }
+    this.header.payloadLength = payloadLength;
+    this.header.headerLength = at + lenLength - start;
+    return true;
+  }
+}
