@@ -8,8 +8,10 @@ import {
   type CallIdInput,
   noReplyFrameLength,
   responseFrameLength,
+  responseHeaderLength,
   writeNoReplyFrame,
   writeResponseFrame,
+  writeResponseHeader,
 } from './response-frame.ts';
 
 const DEFAULT_CHUNK_BYTES = 16 * 1024;
@@ -34,6 +36,12 @@ export class FrameWriter {
   responseFrame(callId: CallIdInput, code: number, payload: Uint8Array): void {
     this.reserve(responseFrameLength(callId, code, payload.length));
     this.len = writeResponseFrame(this.buf, this.len, callId, code, payload);
+  }
+
+  /** Only the header; the caller sends the payload itself right after what `take()` returns. */
+  responseHeader(callId: CallIdInput, code: number, payloadLength: number): void {
+    this.reserve(responseHeaderLength(callId, code, payloadLength));
+    this.len = writeResponseHeader(this.buf, this.len, callId, code, payloadLength);
   }
 
   noReplyFrame(callId: CallIdInput): void {

@@ -34,11 +34,29 @@ function writeCallId(callId: CallIdInput, target: Uint8Array, offset: number): n
 }
 
 export function responseFrameLength(callId: CallIdInput, code: number, payloadLength: number): number {
-  return callIdLength(callId) + varintLength(code) + varintLength(payloadLength) + payloadLength;
+  return responseHeaderLength(callId, code, payloadLength) + payloadLength;
 }
 
 export function noReplyFrameLength(callId: CallIdInput): number {
   return callIdLength(callId) + varintLength(NO_REPLY_CODE);
+}
+
+/** The bytes before the payload: call id, code, length. */
+export function responseHeaderLength(callId: CallIdInput, code: number, payloadLength: number): number {
+  return callIdLength(callId) + varintLength(code) + varintLength(payloadLength);
+}
+
+/** Writes only the header of a response frame, for senders that pass a large payload on without copying it. */
+export function writeResponseHeader(
+  target: Uint8Array,
+  offset: number,
+  callId: CallIdInput,
+  code: number,
+  payloadLength: number,
+): number {
+  if (code === NO_REPLY_CODE) throw new RangeError('code 0xFFFFFFFF is the no-reply frame: use writeNoReplyFrame');
+  const at = writeCallId(callId, target, offset);
+  return writeVarint(payloadLength, target, writeVarint(code, target, at));
 }
 
 export function writeResponseFrame(
@@ -48,10 +66,7 @@ export function writeResponseFrame(
   code: number,
   payload: Uint8Array,
 ): number {
-  if (code === NO_REPLY_CODE) throw new RangeError('code 0xFFFFFFFF is the no-reply frame: use writeNoReplyFrame');
-  let at = writeCallId(callId, target, offset);
-  at = writeVarint(code, target, at);
-  at = writeVarint(payload.length, target, at);
+  const at = writeResponseHeader(target, offset, callId, code, payload.length);
   target.set(payload, at);
   return at + payload.length;
 }
