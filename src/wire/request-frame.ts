@@ -3,14 +3,26 @@
  * POST body, free to straddle body chunks anywhere.
  */
 import { IncrementalFrameDecoder } from './frame-decoder.ts';
-import { varintLength, writeVarint } from './varint.ts';
+import { encodeVarint, varintLength, writeVarint } from './varint.ts';
 
-export interface RequestFrame {
-  callId: number;
-  /** The call_id exactly as received (it may be a non-canonical encoding); replies echo these bytes. */
-  callIdBytes: Uint8Array;
-  funcId: number;
-  payload: Uint8Array;
+export class RequestFrame {
+  constructor(
+    readonly callId: number,
+    /** The call_id's bytes when they were not the canonical encoding of `callId`, else null. */
+    readonly rawCallId: Uint8Array | null,
+    readonly funcId: number,
+    readonly payload: Uint8Array,
+  ) {}
+
+  /** The call_id exactly as received (it may be a non-canonical encoding). */
+  get callIdBytes(): Uint8Array {
+    return this.rawCallId ?? encodeVarint(this.callId);
+  }
+
+  /** What a reply frame must carry as its call id: the received bytes, written without allocating. */
+  get replyCallId(): number | Uint8Array {
+    return this.rawCallId ?? this.callId;
+  }
 }
 
 export function requestFrameLength(callId: number, funcId: number, payloadLength: number): number {
@@ -44,7 +56,7 @@ export class RequestFrameDecoder extends IncrementalFrameDecoder<RequestFrame> {
     return at >= 0 && this.parseLength(bytes, pos, at, end);
   }
 
-  protected makeFrame(callId: number, callIdBytes: Uint8Array, funcId: number, payload: Uint8Array | null): RequestFrame {
-    return { callId, callIdBytes, funcId, payload: payload! };
+  protected makeFrame(callId: number, rawCallId: Uint8Array | null, funcId: number, payload: Uint8Array | null): RequestFrame {
+    return new RequestFrame(callId, rawCallId, funcId, payload!);
   }
 }

@@ -4,7 +4,7 @@
  * no length and no payload — the crate's README says "code 0, length 0", its code does this.
  */
 import { IncrementalFrameDecoder } from './frame-decoder.ts';
-import { U32_MAX, varintLength, writeVarint } from './varint.ts';
+import { encodeVarint, U32_MAX, varintLength, writeVarint } from './varint.ts';
 
 /** The code of the no-reply frame, which has no length field. */
 export const NO_REPLY_CODE = U32_MAX;
@@ -12,12 +12,19 @@ export const CODE_OK = 0;
 /** The code the crate's convention gives a handler error; the payload is the UTF-8 message. */
 export const CODE_HANDLER_ERROR = 500;
 
-export interface ResponseFrame {
-  callId: number;
-  callIdBytes: Uint8Array;
-  code: number;
-  /** null for the no-reply frame */
-  payload: Uint8Array | null;
+export class ResponseFrame {
+  constructor(
+    readonly callId: number,
+    /** The call_id's bytes when they were not the canonical encoding of `callId`, else null. */
+    readonly rawCallId: Uint8Array | null,
+    readonly code: number,
+    /** null for the no-reply frame */
+    readonly payload: Uint8Array | null,
+  ) {}
+
+  get callIdBytes(): Uint8Array {
+    return this.rawCallId ?? encodeVarint(this.callId);
+  }
 }
 
 /** A call id as a number (written canonically) or as the exact bytes it arrived in. */
@@ -100,7 +107,7 @@ export class ResponseFrameDecoder extends IncrementalFrameDecoder<ResponseFrame>
     return this.parseLength(bytes, pos, at, end);
   }
 
-  protected makeFrame(callId: number, callIdBytes: Uint8Array, code: number, payload: Uint8Array | null): ResponseFrame {
-    return { callId, callIdBytes, code, payload };
+  protected makeFrame(callId: number, rawCallId: Uint8Array | null, code: number, payload: Uint8Array | null): ResponseFrame {
+    return new ResponseFrame(callId, rawCallId, code, payload);
   }
 }

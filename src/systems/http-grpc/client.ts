@@ -198,8 +198,11 @@ export class HttpGrpcClient {
     if (this.flushTimer) clearTimeout(this.flushTimer);
     this.writer.take();
     this.current = null;
-    for (const b of [...this.live]) b.fail(new HttpGrpcClientClosedError());
-    await this.transport.close();
+    for (const b of [...this.live]) {
+      b.fail(new HttpGrpcClientClosedError());
+      b.exchange?.abort();
+    }
+    await this.transport.destroy();
   }
 }
 

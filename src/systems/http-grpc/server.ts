@@ -152,7 +152,7 @@ class Exchange implements CallContext {
   private run(frame: RequestFrame): void {
     const handler = this.table.functions[frame.funcId];
     if (handler === undefined) {
-      this.writer.noReplyFrame(frame.callIdBytes);
+      this.writer.noReplyFrame(frame.replyCallId);
       return;
     }
     let result: Reply | Promise<Reply>;
@@ -189,7 +189,7 @@ class Exchange implements CallContext {
 
   private encode(frame: RequestFrame, reply: Reply): void {
     if (reply === undefined) {
-      this.writer.noReplyFrame(frame.callIdBytes);
+      this.writer.noReplyFrame(frame.replyCallId);
       return;
     }
     let code = 0;
@@ -205,10 +205,10 @@ class Exchange implements CallContext {
       }
     }
     if (payload.length <= COPY_LIMIT_BYTES) {
-      this.writer.responseFrame(frame.callIdBytes, code, payload);
+      this.writer.responseFrame(frame.replyCallId, code, payload);
       return;
     }
-    this.writer.responseHeader(frame.callIdBytes, code, payload.length);
+    this.writer.responseHeader(frame.replyCallId, code, payload.length);
     this.flush();
     this.write(payload);
   }

@@ -26,7 +26,10 @@ export interface OpenExchange {
 export interface Transport {
   /** Starts a POST. `wholeBody` sends a complete body with a content-length; without it the body streams. */
   open(sink: ExchangeSink, wholeBody?: Uint8Array): OpenExchange;
+  /** Waits for open exchanges to finish, then closes the connections. */
   close(): Promise<void>;
+  /** Drops the connections now; open exchanges end with errors. */
+  destroy(): Promise<void>;
 }
 
 export interface TransportOptions {
@@ -89,8 +92,16 @@ class Http1Transport implements Transport {
     };
   }
 
+  private closing: Promise<void> | null = null;
+
   close(): Promise<void> {
-    return this.pool.close();
+    this.closing ??= this.pool.close();
+    return this.closing;
+  }
+
+  destroy(): Promise<void> {
+    this.closing = this.pool.destroyed ? (this.closing ?? Promise.resolve()) : this.pool.destroy();
+    return this.closing;
   }
 }
 
@@ -157,7 +168,14 @@ class H2cTransport implements Transport {
 
   close(): Promise<void> {
     return Promise.all(
-      this.sessions.map((s) => new Promise<void>((resolve) => (s.closed ? resolve() : s.close(() => resolve())))),
+      this.sessions.map(
+        (s) => new Promise<void>((resolve) => (s.closed || s.destroyed ? resolve() : s.close(() => resolve()))),
+      ),
     ).then(() => undefined);
+  }
+
+  destroy(): Promise<void> {
+    for (const s of this.sessions) s.destroy();
+    return Promise.resolve();
   }
 }

@@ -1,0 +1,134 @@
+/**
+ * Starts `muxbench serve <system>` in a child process (pinned when asked), waits for its ready line with
+ * a time limit, and ends it with SIGTERM then SIGKILL. Every child started here is also killed if this
+ * process exits or is interrupted, so no system outlives a run.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { pinnedCommand } from './cpus.ts';
+
+export const MUXBENCH_BIN = fileURLToPath(new URL('../../bin/muxbench.js', import.meta.url));
+
+export interface ReadyLine {
+  event: 'ready';
+  system: string;
+  urls: Record<string, string>;
+  [key: string]: unknown;
+}
+
+export interface Supervised {
+  readonly pid: number;
+  readonly ready: ReadyLine;
+  readonly child: ChildProcess;
+  /** The last lines the process wrote to stderr. */
+  stderrTail(): string;
+  /** Resolves with the exit code (null when killed by a signal) once the process is gone. */
+  readonly exited: Promise<number | null>;
+  stop(graceMs?: number): Promise<number | null>;
+}
+
+export class SystemStartError extends Error {
+  override readonly name = 'SystemStartError';
+  constructor(
+    message: string,
+    readonly stderrTail: string,
+  ) {
+    super(stderrTail ? `${message}\n--- stderr (last lines) ---\n${stderrTail}` : message);
+  }
+}
+
+export interface StartOptions {
+  /** Core to pin to with taskset (ignored where taskset or the core is missing). */
+  cpu?: number;
+  readyTimeoutMs?: number;
+  env?: NodeJS.ProcessEnv;
+  /** Extra node flags, e.g. --cpu-prof. */
+  nodeArgs?: string[];
+}
+
+const STDERR_TAIL_BYTES = 4096;
+const live = new Set<ChildProcess>();
+let hooksInstalled = false;
+
+function installExitHooks(): void {
+  if (hooksInstalled) return;
+  hooksInstalled = true;
+  process.on('exit', () => {
+    for (const c of live) c.kill('SIGKILL');
+  });
+}
+
+/** Kills every supervised child now (for Ctrl-C handlers and test teardown). */
+export function killAllSupervised(): void {
+  for (const c of live) c.kill('SIGKILL');
+}
+
+export function superviseCommand(argv: string[], options: StartOptions = {}): Promise<Supervised> {
+  installExitHooks();
+  const [cmd, ...args] = pinnedCommand(argv, options.cpu);
+  const child = spawn(cmd!, args, { stdio: ['ignore', 'pipe', 'pipe'], env: options.env ?? process.env });
+  live.add(child);
+  let stderr = '';
+  child.stderr!.on('data', (c: Buffer) => {
+    stderr = (stderr + c.toString()).slice(-STDERR_TAIL_BYTES);
+  });
+  const exited = new Promise<number | null>((resolve) => {
+    child.on('exit', (code) => {
+      live.delete(child);
+      resolve(code);
+    });
+    child.on('error', () => {
+      live.delete(child);
+      resolve(null);
+    });
+  });
+  const stop = async (graceMs = 5000): Promise<number | null> => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      try {
+        return await exited;
+      } finally {
+        clearTimeout(timer);
+      }
+    }
+    return exited;
+  };
+
+  const timeoutMs = options.readyTimeoutMs ?? 15_000;
+  return new Promise((resolve, reject) => {
+    let stdout = '';
+    let settled = false;
+    const fail = (message: string): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      void stop(1000).then(() => reject(new SystemStartError(message, stderr.trim())));
+    };
+    const timer = setTimeout(() => fail(`${argv.join(' ')}: no ready line within ${timeoutMs} ms`), timeoutMs);
+    child.on('error', (err) => fail(`${argv.join(' ')}: could not start: ${err.message}`));
+    child.on('exit', (code, signal) => fail(`${argv.join(' ')}: exited (${signal ?? `code ${code}`}) before it was ready`));
+    child.stdout!.on('data', (c: Buffer) => {
+      if (settled) return;
+      stdout += c.toString();
+      const nl = stdout.indexOf('\n');
+      if (nl < 0) return;
+      const line = stdout.slice(0, nl);
+      let ready: ReadyLine;
+      try {
+        ready = JSON.parse(line) as ReadyLine;
+        if (ready.event !== 'ready' || typeof ready.urls !== 'object') throw new Error('not a ready event');
+      } catch {
+        return fail(`${argv.join(' ')}: first line on stdout is not a ready line: ${line.slice(0, 200)}`);
+      }
+      settled = true;
+      clearTimeout(timer);
+      resolve({ pid: child.pid!, ready, child, stderrTail: () => stderr.trim(), exited, stop });
+    });
+  });
+}
+
+/** `muxbench serve <system> ...args` under supervision. */
+export function startSystem(system: string, args: string[], options: StartOptions = {}): Promise<Supervised> {
+  return superviseCommand([process.execPath, ...(options.nodeArgs ?? []), MUXBENCH_BIN, 'serve', system, ...args], options);
+}
