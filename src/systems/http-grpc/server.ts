@@ -25,6 +25,8 @@ type Res = ServerResponse | Http2ServerResponse;
 
 /** Payloads above this go to the socket as they are instead of being copied into the reply buffer. */
 const COPY_LIMIT_BYTES = 16 * 1024;
+/** Replies gathered before they are written even mid-chunk, so write backpressure is seen in time. */
+const FLUSH_AT_BYTES = 64 * 1024;
 
 export interface HandlerTable {
   readonly functions: readonly (Handler | undefined)[];
@@ -93,7 +95,10 @@ class Exchange implements CallContext {
     }
     res.on('drain', () => {
       this.writeBlocked = false;
+      this.drainQueue();
+      this.flush();
       this.updateFlow();
+      this.finishIfIdle();
     });
     req.on('data', (chunk: Buffer) => this.onData(chunk));
     req.on('end', () => this.onEnd());
@@ -121,7 +126,7 @@ class Exchange implements CallContext {
       return;
     }
     for (const f of frames) {
-      if (this.inflight < this.options.maxInflight && this.queueHead === this.queue.length) this.run(f);
+      if (this.canRun() && this.queueHead === this.queue.length) this.run(f);
       else this.queue.push(f);
     }
     this.flush();
@@ -137,10 +142,18 @@ class Exchange implements CallContext {
     this.finishIfIdle();
   }
 
-  /** Starts queued calls while the bound allows (compat: all of them, once the body has ended). */
+  /**
+   * Whether another call may start: not while the client is not taking replies (in both modes — the crate's
+   * tasks block on a one-slot channel the same way), and in streaming mode not beyond maxInflight.
+   */
+  private canRun(): boolean {
+    return !this.done && !this.writeBlocked && (!this.streaming || this.inflight < this.options.maxInflight);
+  }
+
+  /** Starts queued calls while the bounds allow (compat: only once the body has ended). */
   private drainQueue(): void {
-    const limit = this.streaming ? this.options.maxInflight : Number.POSITIVE_INFINITY;
-    while (this.queueHead < this.queue.length && this.inflight < limit && !this.done) {
+    if (!this.streaming && !this.bodyEnded) return;
+    while (this.queueHead < this.queue.length && this.canRun()) {
       this.run(this.queue[this.queueHead++]!);
     }
     if (this.queueHead === this.queue.length) {
@@ -206,6 +219,7 @@ class Exchange implements CallContext {
     }
     if (payload.length <= COPY_LIMIT_BYTES) {
       this.writer.responseFrame(frame.replyCallId, code, payload);
+      if (this.writer.length >= FLUSH_AT_BYTES) this.flush();
       return;
     }
     this.writer.responseHeader(frame.replyCallId, code, payload.length);

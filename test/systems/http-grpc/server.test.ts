@@ -231,6 +231,26 @@ describe.each([false, true])('streaming mode specifics, h2c=%s', (http2) => {
     expect(peak).toBe(8);
   });
 
+  it('stops reading the body while the client does not read replies (memory stays bounded)', async () => {
+    let started = 0;
+    const functions = [...BUILTINS];
+    functions[50] = () => {
+      started++;
+      return patternBytes(64 * 1024);
+    };
+    const url = await serve('streaming', http2, {}, { functions });
+    // 10,000 calls asking for 64 KiB each: 640 MiB of replies if the server ran them all regardless.
+    const calls = 10_000;
+    const body = Buffer.concat(Array.from({ length: calls }, (_, i) => frame(i, 50)));
+    const stall = await sendWithoutReading(url, http2, body);
+    await new Promise((r) => setTimeout(r, 500));
+    const seen = started;
+    await new Promise((r) => setTimeout(r, 300));
+    expect(started).toBe(seen); // no progress while nobody reads
+    expect(started).toBeLessThan(1000);
+    stall.destroy();
+  });
+
   it('refuses a malformed frame after replies went out by cutting the response short', async () => {
     const url = await serve('streaming', http2);
     const ex = openExchange(url, http2);
@@ -313,6 +333,25 @@ function openExchange(url: string, http2: boolean): Exchange {
     },
     reply,
   };
+}
+
+/** Sends a body and never reads the reply. */
+async function sendWithoutReading(url: string, http2: boolean, body: Uint8Array): Promise<{ destroy(): void }> {
+  if (http2) {
+    // A small window and no reading: the server's writes stall once the client's buffers are full.
+    const session = h2connect(url, { settings: { initialWindowSize: 65_535 } });
+    session.on('error', () => {});
+    const stream = session.request({ ':method': 'POST', ':path': '/' });
+    stream.on('error', () => {});
+    stream.pause();
+    stream.write(body);
+    return { destroy: () => session.destroy() };
+  }
+  const req = h1request(url, { method: 'POST', agent: false });
+  req.on('error', () => {});
+  req.on('response', (res) => res.pause());
+  req.write(body);
+  return { destroy: () => req.destroy() };
 }
 
 async function disconnectAfterSending(url: string, http2: boolean, body: Uint8Array, ready: () => boolean): Promise<void> {
