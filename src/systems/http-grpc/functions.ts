@@ -2,6 +2,7 @@
  * The built-in functions of the reference http_grpc server. Their ids are fixed so that any client — ours,
  * curl with a hand-built body, another team's — can call them.
  */
+import { patternBytes } from '../payload.ts';
 import { CODE_HANDLER_ERROR, DEFAULT_MAX_PAYLOAD_BYTES, readVarint, VARINT_INCOMPLETE, WireError } from '../../wire/index.ts';
 
 export const FUNC = {
@@ -52,17 +53,6 @@ function leadingVarint(name: string, args: Uint8Array): [number, Uint8Array] | C
   if (packed === VARINT_INCOMPLETE) return codedReply(CODE_BAD_ARGS, `${name}: args must start with a varint`);
   const length = packed % 8;
   return [(packed - length) / 8, args.subarray(length)];
-}
-
-// Sized replies are views of one pattern buffer (byte i = i mod 256), so they cost no copy and a client can
-// check every byte it received.
-let pattern = new Uint8Array(0);
-export function patternBytes(n: number): Uint8Array {
-  if (pattern.length < n) {
-    pattern = new Uint8Array(Math.max(n, 64 * 1024));
-    for (let i = 0; i < pattern.length; i++) pattern[i] = i & 0xff;
-  }
-  return pattern.subarray(0, n);
 }
 
 /** Largest `sized` reply and `sleep` delay the built-ins accept; beyond them a call is refused, not obeyed. */

@@ -10,7 +10,8 @@ import {
   HttpGrpcStatusError,
   HttpGrpcTransportError,
 } from '../../../src/systems/http-grpc/errors.ts';
-import { FUNC, patternBytes } from '../../../src/systems/http-grpc/functions.ts';
+import { FUNC } from '../../../src/systems/http-grpc/functions.ts';
+import { patternBytes } from '../../../src/systems/payload.ts';
 import { httpGrpcRequestHandler } from '../../../src/systems/http-grpc/server.ts';
 import { type HttpGrpcListenOptions, startHttpGrpcServer } from '../../../src/systems/http-grpc/system.ts';
 import { closeServer, listen, trackConnections } from '../../../src/systems/serve.ts';
