@@ -1,6 +1,7 @@
 /** The systems `muxbench serve <name>` can start, each with its usage text and its argument parser. */
 import type { Running } from './serve.ts';
 import { HTTP_GRPC_USAGE, parseHttpGrpcArgs, startHttpGrpcServer } from './http-grpc/system.ts';
+import { ORIGIN_USAGE, parseOriginArgs, startOrigin } from './origin/system.ts';
 
 export interface ServableSystem {
   summary: string;
@@ -16,6 +17,14 @@ export const SYSTEMS: Record<string, ServableSystem> = {
     prepare(argv) {
       const options = parseHttpGrpcArgs(argv);
       return () => startHttpGrpcServer(options);
+    },
+  },
+  origin: {
+    summary: 'origin services a tunnel forwards to: HTTP (h1 + h2c), gRPC, WebSocket and TCP echo',
+    usage: ORIGIN_USAGE,
+    prepare(argv) {
+      const options = parseOriginArgs(argv);
+      return () => startOrigin(options);
     },
   },
 };
