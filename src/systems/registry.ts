@@ -2,6 +2,9 @@
 import type { Running } from './serve.ts';
 import { HTTP_GRPC_USAGE, parseHttpGrpcArgs, startHttpGrpcServer } from './http-grpc/system.ts';
 import { ORIGIN_USAGE, parseOriginArgs, startOrigin } from './origin/system.ts';
+import { startH2Connector } from './h2-tunnel/connector.ts';
+import { startH2Edge } from './h2-tunnel/edge.ts';
+import { H2_CONNECTOR_USAGE, H2_EDGE_USAGE, parseH2ConnectorArgs, parseH2EdgeArgs } from './h2-tunnel/system.ts';
 
 export interface ServableSystem {
   summary: string;
@@ -25,6 +28,22 @@ export const SYSTEMS: Record<string, ServableSystem> = {
     prepare(argv) {
       const options = parseOriginArgs(argv);
       return () => startOrigin(options);
+    },
+  },
+  'h2-edge': {
+    summary: 'h2-stream tunnel edge (cloudflared model): public side + one HTTP/2 stream per request',
+    usage: H2_EDGE_USAGE,
+    prepare(argv) {
+      const options = parseH2EdgeArgs(argv);
+      return () => startH2Edge(options);
+    },
+  },
+  'h2-connector': {
+    summary: 'h2-stream tunnel connector: dials the edge, serves HTTP/2 on that connection, forwards to origins',
+    usage: H2_CONNECTOR_USAGE,
+    prepare(argv) {
+      const options = parseH2ConnectorArgs(argv);
+      return () => startH2Connector(options);
     },
   },
 };

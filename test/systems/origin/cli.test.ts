@@ -5,7 +5,7 @@ import WebSocket from 'ws';
 import { isPattern } from '../../../src/systems/payload.ts';
 import { createEchoClient, type EchoReply } from '../../../src/systems/origin/grpc-echo.ts';
 import { runCli, startCli, stopAll } from '../../helpers/cli.ts';
-import { curl } from './curl.ts';
+import { curl } from '../../helpers/curl.ts';
 
 afterAll(stopAll);
 

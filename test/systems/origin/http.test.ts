@@ -10,7 +10,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { isPattern, patternBytes } from '../../../src/systems/payload.ts';
 import type { Running } from '../../../src/systems/serve.ts';
 import { startOrigin } from '../../../src/systems/origin/system.ts';
-import { curl } from './curl.ts';
+import { curl } from '../../helpers/curl.ts';
 
 let origin: Running;
 let base: string;

@@ -1,0 +1,32 @@
+/** The knobs of the h2-stream tunnel and why their defaults are what they are. */
+
+/** The limit the seed analysis argues about; cloudflared itself advertises 2^32-1. */
+export const DEFAULT_MAX_CONCURRENT_STREAMS = 100;
+/** What `--max-concurrent-streams 0` (unlimited) advertises: HTTP/2's largest value, as cloudflared does. */
+export const UNLIMITED_STREAMS = 2 ** 32 - 1;
+/** Node's defaults (RFC 9113 §6.9.2 initial window); cloudflared's Go stack uses 1 MiB. */
+export const DEFAULT_STREAM_WINDOW_BYTES = 65_535;
+export const DEFAULT_SESSION_WINDOW_BYTES = 65_535;
+/** Node's default maxSessionMemory, in MB. */
+export const DEFAULT_MAX_SESSION_MEMORY_MB = 10;
+/** Requests waiting for a free stream before the edge answers 503 instead of queueing more. */
+export const DEFAULT_QUEUE_LIMIT = 100_000;
+/** How long a request may wait for a free stream before it is answered 503. */
+export const DEFAULT_QUEUE_TIMEOUT_MS = 30_000;
+
+/** What the connector chooses and tells the edge in its hello, so both ends of a connection agree. */
+export interface ConnectionKnobs {
+  maxConcurrentStreams: number;
+  streamWindowBytes: number;
+  sessionWindowBytes: number;
+  maxSessionMemoryMb: number;
+}
+
+export function defaultKnobs(): ConnectionKnobs {
+  return {
+    maxConcurrentStreams: DEFAULT_MAX_CONCURRENT_STREAMS,
+    streamWindowBytes: DEFAULT_STREAM_WINDOW_BYTES,
+    sessionWindowBytes: DEFAULT_SESSION_WINDOW_BYTES,
+    maxSessionMemoryMb: DEFAULT_MAX_SESSION_MEMORY_MB,
+  };
+}

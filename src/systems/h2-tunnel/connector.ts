@@ -1,0 +1,223 @@
+/**
+ * The h2-stream connector (cloudflared model): dials the edge, says hello, then serves HTTP/2 on the
+ * connection it dialled. Each stream the edge opens is classified (http / websocket by extended CONNECT /
+ * tcp by plain CONNECT) and forwarded to the operator's origins. Lost connections are redialled with
+ * backoff; a refused token is fatal.
+ */
+import { randomUUID } from 'node:crypto';
+import {
+  constants as h2c,
+  createServer as createH2Server,
+  type IncomingHttpHeaders,
+  type ServerHttp2Stream,
+} from 'node:http2';
+import { connect as netConnect, type Socket } from 'node:net';
+import type { Running } from '../serve.ts';
+import { endToEnd } from '../tunnel/headers.ts';
+import type { IngressRule } from '../tunnel/ingress.ts';
+import { type ConnectorExchange, OriginForwarder } from '../tunnel/origin-forwarder.ts';
+import type { Origins } from '../tunnel/origins.ts';
+import type { Headers, StreamKind, TunnelRequestHead } from '../tunnel/types.ts';
+import { type ConnectionKnobs, UNLIMITED_STREAMS } from './config.ts';
+import { helloLine, readLine } from './handshake.ts';
+
+export interface H2ConnectorOptions extends ConnectionKnobs {
+  edge: URL;
+  token: string;
+  origins: Origins;
+  ingress: readonly IngressRule[];
+  connections: number;
+  log?: (message: string) => void;
+}
+
+const HANDSHAKE_TIMEOUT_MS = 5000;
+const BACKOFF_FIRST_MS = 100;
+const BACKOFF_MAX_MS = 5000;
+
+export class ConnectorAuthError extends Error {
+  override readonly name = 'ConnectorAuthError';
+}
+
+function kindOf(headers: IncomingHttpHeaders): StreamKind {
+  if (headers[':method'] !== 'CONNECT') return 'http';
+  return headers[':protocol'] === 'websocket' ? 'websocket' : 'tcp';
+}
+
+function exchangeOf(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, flags: number): ConnectorExchange {
+  const kind = kindOf(headers);
+  const head: TunnelRequestHead = {
+    kind,
+    method: kind === 'http' ? String(headers[':method']) : 'CONNECT',
+    path: kind === 'tcp' ? '' : String(headers[':path'] ?? '/'),
+    authority: String(headers[':authority'] ?? ''),
+    headers: endToEnd(headers),
+    hasBody: (flags & h2c.NGHTTP2_FLAG_END_STREAM) === 0,
+  };
+  let withTrailers = false;
+  return {
+    head,
+    stream,
+    get responded() {
+      return stream.headersSent;
+    },
+    respond(response, options = {}) {
+      if (stream.destroyed || stream.headersSent) return;
+      withTrailers = options.withTrailers ?? false;
+      stream.respond({ ':status': response.status, ...response.headers }, { endStream: options.endStream ?? false, waitForTrailers: withTrailers });
+    },
+    finish(trailers: Headers | null) {
+      if (stream.destroyed) return;
+      if (withTrailers) stream.once('wantTrailers', () => stream.sendTrailers(trailers ?? {}));
+      stream.end();
+    },
+    fail(status, message) {
+      if (stream.destroyed) return;
+      if (stream.headersSent) {
+        stream.close(h2c.NGHTTP2_INTERNAL_ERROR);
+        return;
+      }
+      stream.respond({ ':status': status, 'content-type': 'text/plain; charset=utf-8' });
+      stream.end(`${message}\n`);
+    },
+  };
+}
+
+export class H2Connector {
+  readonly id = randomUUID().slice(0, 8);
+  private readonly forwarder: OriginForwarder;
+  private readonly server;
+  private readonly sockets = new Set<Socket>();
+  private closed = false;
+  private readonly log: (message: string) => void;
+
+  constructor(private readonly options: H2ConnectorOptions) {
+    this.log = options.log ?? ((m: string) => process.stderr.write(`h2-connector: ${m}\n`));
+    this.forwarder = new OriginForwarder({ origins: options.origins, ingress: options.ingress, log: this.log });
+    this.server = createH2Server({
+      settings: {
+        maxConcurrentStreams: options.maxConcurrentStreams === 0 ? UNLIMITED_STREAMS : options.maxConcurrentStreams,
+        initialWindowSize: options.streamWindowBytes,
+        enableConnectProtocol: true,
+      },
+      maxSessionMemory: options.maxSessionMemoryMb,
+    });
+    this.server.on('stream', (stream, headers, flags) => {
+      stream.on('error', () => {});
+      this.forwarder.handle(exchangeOf(stream, headers, flags));
+    });
+    this.server.on('session', (session) => {
+      session.on('error', (err) => this.log(`tunnel session error: ${err.message}`));
+      if (options.sessionWindowBytes > 65_535) session.setLocalWindowSize(options.sessionWindowBytes);
+    });
+  }
+
+  /** Dials every connection; resolves once all are registered, rejects if the edge refuses the token. */
+  start(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      let registered = 0;
+      for (let i = 0; i < this.options.connections; i++) {
+        this.keepConnected(i, () => {
+          if (++registered === this.options.connections) resolve();
+        }, reject);
+      }
+    });
+  }
+
+  private keepConnected(index: number, onFirstRegistered: () => void, onFatal: (err: Error) => void): void {
+    let backoffMs = BACKOFF_FIRST_MS;
+    let first = true;
+    const dial = (): void => {
+      if (this.closed) return;
+      this.dialOnce(index).then(
+        (socket) => {
+          backoffMs = BACKOFF_FIRST_MS;
+          if (first) {
+            first = false;
+            onFirstRegistered();
+          } else {
+            this.log(`connection ${index} re-registered`);
+          }
+          socket.once('close', () => {
+            if (this.closed) return;
+            this.log(`connection ${index} lost; redialling`);
+            setTimeout(dial, jitter(BACKOFF_FIRST_MS));
+          });
+        },
+        (err: Error) => {
+          if (err instanceof ConnectorAuthError) {
+            this.log(err.message);
+            onFatal(err);
+            return;
+          }
+          if (this.closed) return;
+          this.log(`connection ${index}: ${err.message}; retrying in ${backoffMs} ms`);
+          setTimeout(dial, jitter(backoffMs));
+          backoffMs = Math.min(BACKOFF_MAX_MS, backoffMs * 2);
+        },
+      );
+    };
+    dial();
+  }
+
+  private dialOnce(index: number): Promise<Socket> {
+    const { edge } = this.options;
+    return new Promise((resolve, reject) => {
+      const socket = netConnect({ host: edge.hostname, port: Number(edge.port) });
+      socket.setNoDelay(true);
+      socket.once('error', reject);
+      socket.once('connect', () => {
+        socket.write(
+          helloLine({
+            token: this.options.token,
+            connector: this.id,
+            index,
+            maxConcurrentStreams: this.options.maxConcurrentStreams === 0 ? UNLIMITED_STREAMS : this.options.maxConcurrentStreams,
+            streamWindowBytes: this.options.streamWindowBytes,
+            sessionWindowBytes: this.options.sessionWindowBytes,
+            maxSessionMemoryMb: this.options.maxSessionMemoryMb,
+          }),
+        );
+        readLine(socket, HANDSHAKE_TIMEOUT_MS).then(
+          (line) => {
+            socket.off('error', reject);
+            if (line !== 'OK') {
+              socket.destroy();
+              const reason = line.startsWith('ERR ') ? line.slice(4) : line;
+              return reject(reason === 'wrong token' ? new ConnectorAuthError(`the edge refused this connector: ${reason}`) : new Error(`the edge refused the connection: ${reason}`));
+            }
+            socket.on('error', () => {});
+            this.sockets.add(socket);
+            socket.once('close', () => this.sockets.delete(socket));
+            this.server.emit('connection', socket);
+            resolve(socket);
+          },
+          (err: Error) => {
+            socket.destroy();
+            reject(err);
+          },
+        );
+      });
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const s of this.sockets) s.destroy();
+    await this.forwarder.close();
+  }
+}
+
+function jitter(ms: number): number {
+  return Math.round(ms * (0.8 + Math.random() * 0.4));
+}
+
+export async function startH2Connector(options: H2ConnectorOptions): Promise<Running & { connector: H2Connector }> {
+  const connector = new H2Connector(options);
+  try {
+    await connector.start();
+  } catch (err) {
+    await connector.close();
+    throw err;
+  }
+  return { connector, urls: {}, close: () => connector.close() };
+}

@@ -1,0 +1,269 @@
+/**
+ * The h2-stream edge (cloudflared model). Connectors dial the tunnel port and say hello; after that the
+ * edge is the HTTP/2 *client* on the connection they dialled and opens one stream per public request.
+ *
+ * Streams are admitted by the edge itself: a connection is used only after the connector's SETTINGS
+ * arrived (so no stream is ever refused for being early), never beyond the limit the connector advertised,
+ * and requests beyond every connection's limit wait in one FIFO queue — the delay the stream-limit sweep
+ * is meant to expose.
+ */
+import { timingSafeEqual, createHash } from 'node:crypto';
+import { type ClientHttp2Session, type ClientHttp2Stream, connect as h2connect, constants as h2c } from 'node:http2';
+import { createServer as createNetServer, type Socket } from 'node:net';
+import { closeServer, listen, type Running, trackConnections, urlFor } from '../serve.ts';
+import { endToEnd } from '../tunnel/headers.ts';
+import { startPublicSide } from '../tunnel/public-side.ts';
+import {
+  type Headers,
+  type TunnelBackend,
+  type TunnelExchange,
+  type TunnelRequestHead,
+  type TunnelResponseHead,
+  TunnelUnavailableError,
+} from '../tunnel/types.ts';
+import { DEFAULT_QUEUE_LIMIT, DEFAULT_QUEUE_TIMEOUT_MS } from './config.ts';
+import { type Hello, parseHello, readLine } from './handshake.ts';
+
+export interface H2EdgeOptions {
+  host: string;
+  port: number;
+  tunnelPort: number;
+  tcpPort: number;
+  token: string;
+  queueLimit?: number;
+  queueTimeoutMs?: number;
+  log?: (message: string) => void;
+}
+
+const HANDSHAKE_TIMEOUT_MS = 5000;
+
+interface Connection {
+  readonly session: ClientHttp2Session;
+  readonly hello: Hello;
+  active: number;
+}
+
+interface Waiter {
+  head: TunnelRequestHead;
+  resolve: (ex: TunnelExchange) => void;
+  reject: (err: Error) => void;
+  timer: NodeJS.Timeout;
+}
+
+export class H2TunnelBackend implements TunnelBackend {
+  private readonly connections: Connection[] = [];
+  private queue: Waiter[] = [];
+  private queueHead = 0;
+  private readonly queueLimit: number;
+  private readonly queueTimeoutMs: number;
+
+  constructor(
+    options: { queueLimit?: number; queueTimeoutMs?: number },
+    private readonly log: (message: string) => void,
+  ) {
+    this.queueLimit = options.queueLimit ?? DEFAULT_QUEUE_LIMIT;
+    this.queueTimeoutMs = options.queueTimeoutMs ?? DEFAULT_QUEUE_TIMEOUT_MS;
+  }
+
+  get connectionCount(): number {
+    return this.connections.length;
+  }
+
+  get queued(): number {
+    return this.queue.length - this.queueHead;
+  }
+
+  open(head: TunnelRequestHead): Promise<TunnelExchange> {
+    if (this.connections.length === 0) {
+      return Promise.reject(new TunnelUnavailableError(503, 'no connector is connected to this edge'));
+    }
+    const conn = this.queued === 0 ? this.pick() : undefined;
+    if (conn) return Promise.resolve(this.openOn(conn, head));
+    if (this.queued >= this.queueLimit) {
+      return Promise.reject(new TunnelUnavailableError(503, `${this.queueLimit} requests are already waiting for a tunnel stream`));
+    }
+    return new Promise((resolve, reject) => {
+      const waiter: Waiter = {
+        head,
+        resolve,
+        reject,
+        timer: setTimeout(() => {
+          const i = this.queue.indexOf(waiter, this.queueHead);
+          if (i >= 0) this.queue.splice(i, 1);
+          reject(new TunnelUnavailableError(503, `no tunnel stream became free within ${this.queueTimeoutMs} ms`));
+        }, this.queueTimeoutMs),
+      };
+      this.queue.push(waiter);
+    });
+  }
+
+  /** The connection with the fewest active streams that is under its limit. */
+  private pick(): Connection | undefined {
+    let best: Connection | undefined;
+    for (const c of this.connections) {
+      const limit = c.session.remoteSettings.maxConcurrentStreams ?? c.hello.maxConcurrentStreams;
+      if (c.active < limit && (best === undefined || c.active < best.active)) best = c;
+    }
+    return best;
+  }
+
+  private pump(): void {
+    while (this.queueHead < this.queue.length) {
+      const conn = this.pick();
+      if (!conn) break;
+      const w = this.queue[this.queueHead++]!;
+      clearTimeout(w.timer);
+      w.resolve(this.openOn(conn, w.head));
+    }
+    if (this.queueHead > 1024 && this.queueHead * 2 > this.queue.length) {
+      this.queue = this.queue.slice(this.queueHead);
+      this.queueHead = 0;
+    }
+  }
+
+  private openOn(conn: Connection, head: TunnelRequestHead): TunnelExchange {
+    conn.active++;
+    let stream: ClientHttp2Stream;
+    try {
+      stream = conn.session.request(requestHeaders(head), { endStream: !head.hasBody });
+    } catch (err) {
+      conn.active--;
+      throw new TunnelUnavailableError(502, `could not open a tunnel stream: ${(err as Error).message}`);
+    }
+    stream.once('close', () => {
+      conn.active--;
+      this.pump();
+    });
+    return exchangeOf(stream);
+  }
+
+  /** Registers an authenticated connection once the connector's SETTINGS have arrived. */
+  add(conn: Connection): void {
+    this.connections.push(conn);
+    conn.session.once('close', () => {
+      const i = this.connections.indexOf(conn);
+      if (i >= 0) this.connections.splice(i, 1);
+      this.log(`connector ${conn.hello.connector}#${conn.hello.index} disconnected (${this.connections.length} connection(s) left)`);
+      if (this.connections.length === 0) this.failQueued();
+    });
+    this.pump();
+  }
+
+  private failQueued(): void {
+    while (this.queueHead < this.queue.length) {
+      const w = this.queue[this.queueHead++]!;
+      clearTimeout(w.timer);
+      w.reject(new TunnelUnavailableError(502, 'the tunnel connection was lost and no connector is connected'));
+    }
+    this.queue = [];
+    this.queueHead = 0;
+  }
+
+  close(): void {
+    this.failQueued();
+    for (const c of [...this.connections]) c.session.destroy();
+  }
+}
+
+function requestHeaders(head: TunnelRequestHead): Record<string, string | string[]> {
+  if (head.kind === 'tcp') return { ':method': 'CONNECT', ':authority': head.authority || 'tcp-origin:0' };
+  const pseudo: Record<string, string> =
+    head.kind === 'websocket'
+      ? { ':method': 'CONNECT', ':protocol': 'websocket', ':scheme': 'http', ':path': head.path, ':authority': head.authority || 'tunnel' }
+      : { ':method': head.method, ':scheme': 'http', ':path': head.path, ':authority': head.authority || 'tunnel' };
+  return { ...head.headers, ...pseudo };
+}
+
+function exchangeOf(stream: ClientHttp2Stream): TunnelExchange {
+  let gotResponse = false;
+  const response = new Promise<TunnelResponseHead>((resolve, reject) => {
+    stream.once('response', (headers, flags) => {
+      gotResponse = true;
+      const endStream = (flags & h2c.NGHTTP2_FLAG_END_STREAM) !== 0;
+      resolve({ status: Number(headers[':status']), headers: endToEnd(headers), endStream });
+    });
+    const early = (err?: Error): void => {
+      if (!gotResponse) reject(new TunnelUnavailableError(502, `the tunnel stream ended before a response: ${err?.message ?? `reset with code ${stream.rstCode}`}`));
+    };
+    stream.once('error', early);
+    stream.once('close', () => early());
+  });
+  response.catch(() => {});
+  const trailers = new Promise<Headers | null>((resolve) => {
+    stream.once('trailers', (t) => resolve(endToEnd(t)));
+    stream.once('end', () => resolve(null));
+    stream.once('close', () => resolve(null));
+  });
+  stream.on('error', () => {});
+  return {
+    stream,
+    response,
+    trailers,
+    abort: () => {
+      if (!stream.closed) stream.close(h2c.NGHTTP2_CANCEL);
+    },
+  };
+}
+
+function tokenMatches(expected: string, given: string): boolean {
+  const a = createHash('sha256').update(expected).digest();
+  const b = createHash('sha256').update(given).digest();
+  return timingSafeEqual(a, b);
+}
+
+/** Accepts connector connections on the tunnel port and turns authenticated ones into HTTP/2 sessions. */
+function acceptConnector(socket: Socket, backend: H2TunnelBackend, token: string, log: (m: string) => void): void {
+  socket.setNoDelay(true);
+  socket.on('error', () => {});
+  readLine(socket, HANDSHAKE_TIMEOUT_MS)
+    .then((line) => {
+      let hello: Hello;
+      try {
+        hello = parseHello(line);
+      } catch (err) {
+        log(`refused a tunnel connection from ${socket.remoteAddress}: ${(err as Error).message}`);
+        socket.end(`ERR ${(err as Error).message}\n`);
+        return;
+      }
+      if (!tokenMatches(token, hello.token)) {
+        log(`refused connector ${hello.connector}#${hello.index} from ${socket.remoteAddress}: wrong token`);
+        socket.end('ERR wrong token\n');
+        return;
+      }
+      socket.write('OK\n');
+      const session = h2connect('http://connector.tunnel', {
+        createConnection: () => socket,
+        settings: { initialWindowSize: hello.streamWindowBytes, enablePush: false },
+        maxSessionMemory: hello.maxSessionMemoryMb,
+      });
+      session.on('error', (err) => log(`tunnel session with ${hello.connector}#${hello.index} failed: ${err.message}`));
+      session.once('connect', () => {
+        if (hello.sessionWindowBytes > 65_535) session.setLocalWindowSize(hello.sessionWindowBytes);
+      });
+      // Use the connection only once the connector's limit is known.
+      session.once('remoteSettings', () => {
+        backend.add({ session, hello, active: 0 });
+        log(`connector ${hello.connector}#${hello.index} registered (max ${session.remoteSettings.maxConcurrentStreams} concurrent streams)`);
+      });
+    })
+    .catch((err: unknown) => {
+      log(`tunnel handshake failed from ${socket.remoteAddress}: ${(err as Error).message}`);
+      socket.destroy();
+    });
+}
+
+export async function startH2Edge(options: H2EdgeOptions): Promise<Running & { backend: H2TunnelBackend }> {
+  const log = options.log ?? ((m: string) => process.stderr.write(`h2-edge: ${m}\n`));
+  const backend = new H2TunnelBackend(options, log);
+  const tunnel = trackConnections(createNetServer((socket) => acceptConnector(socket, backend, options.token, log)));
+  const tunnelPort = await listen(tunnel, options.host, options.tunnelPort);
+  const pub = await startPublicSide({ host: options.host, port: options.port, tcpPort: options.tcpPort, backend, log });
+  return {
+    backend,
+    urls: { public: pub.urls.public, tunnel: urlFor('tcp', options.host, tunnelPort), tcp: pub.urls.tcp },
+    close: async () => {
+      backend.close();
+      await Promise.all([pub.close(), closeServer(tunnel)]);
+    },
+  };
+}

@@ -1,0 +1,42 @@
+/** Header handling shared by the tunnels' edges and connectors. */
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Headers } from './types.ts';
+
+/** RFC 9110 §7.6.1 connection-specific headers, plus the ones HTTP/2 forbids (RFC 9113 §8.2.2). */
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'transfer-encoding',
+  'upgrade',
+  'host',
+  'http2-settings',
+]);
+
+/** End-to-end headers of a message: pseudo-headers and hop-by-hop headers removed, `te` only if "trailers". */
+export function endToEnd(headers: IncomingHttpHeaders | Record<string, unknown>): Headers {
+  const out: Headers = {};
+  const named = new Set(String(headers.connection ?? '').toLowerCase().split(',').map((s) => s.trim()).filter(Boolean));
+  for (const [rawName, value] of Object.entries(headers)) {
+    if (value === undefined || rawName.startsWith(':')) continue;
+    const name = rawName.toLowerCase();
+    if (HOP_BY_HOP.has(name) || named.has(name)) continue;
+    if (name === 'te') {
+      if (String(value).toLowerCase().includes('trailers')) out.te = 'trailers';
+      continue;
+    }
+    out[name] = Array.isArray(value) ? value.map(String) : String(value);
+  }
+  return out;
+}
+
+/** Removes the WebSocket handshake headers that belong to one hop of the connection (key, accept, version). */
+export function withoutWebSocketHandshake(headers: Headers): Headers {
+  const out = { ...headers };
+  delete out['sec-websocket-key'];
+  delete out['sec-websocket-accept'];
+  delete out['sec-websocket-version'];
+  return out;
+}

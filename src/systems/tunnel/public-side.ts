@@ -1,0 +1,270 @@
+/**
+ * The public side of a tunnel edge: HTTP/1.1 and h2c on one port (gRPC included, trailers carried),
+ * WebSocket by HTTP/1.1 Upgrade or by RFC 8441 extended CONNECT, and a TCP port mapped through the
+ * tunnel. Every public request becomes one exchange on the TunnelBackend; how the backend carries it is
+ * the tunnel design's business.
+ */
+import { createHash } from 'node:crypto';
+import { createServer as createHttp1Server, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createH2Server, type Http2ServerRequest, type Http2ServerResponse } from 'node:http2';
+import { createServer as createNetServer, type Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { listenDual } from '../dual-listener.ts';
+import { closeServer, listen, trackConnections, urlFor } from '../serve.ts';
+import { endToEnd, withoutWebSocketHandshake } from './headers.ts';
+import { splice } from './splice.ts';
+import { type Headers, type TunnelBackend, type TunnelExchange, type TunnelRequestHead, TunnelUnavailableError } from './types.ts';
+
+type Req = IncomingMessage | Http2ServerRequest;
+type Res = ServerResponse | Http2ServerResponse;
+
+export interface PublicSideOptions {
+  host: string;
+  port: number;
+  tcpPort: number;
+  backend: TunnelBackend;
+  log: (message: string) => void;
+}
+
+export interface PublicSide {
+  urls: { public: string; tcp: string };
+  close(): Promise<void>;
+}
+
+/** RFC 6455 §4.2.2: the accept value proves the server read this handshake. */
+const WS_GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
+
+export async function startPublicSide(options: PublicSideOptions): Promise<PublicSide> {
+  const { backend } = options;
+  const onRequest = (req: Req, res: Res): void => {
+    forwardHttp(req, res, backend).catch((err: unknown) => options.log(`public request failed: ${String(err)}`));
+  };
+  const http1 = createHttp1Server({ keepAliveTimeout: 60_000 }, onRequest);
+  http1.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+    upgradeWebSocket(req, socket, head, backend).catch((err: unknown) => {
+      options.log(`websocket upgrade failed: ${String(err)}`);
+      socket.destroy();
+    });
+  });
+  http1.on('clientError', (_err, socket: Duplex) => socket.destroy());
+  const h2 = createH2Server({ settings: { enableConnectProtocol: true } }, onRequest);
+  h2.on('connect', (req: Http2ServerRequest, res: Http2ServerResponse) => {
+    connectWebSocket(req, res, backend).catch((err: unknown) => options.log(`extended CONNECT failed: ${String(err)}`));
+  });
+  const dual = await listenDual(http1, h2, options.host, options.port);
+
+  // allowHalfOpen: a client's FIN must travel through the tunnel, not close the socket under the reply.
+  const tcp = trackConnections(
+    createNetServer({ allowHalfOpen: true }, (socket) => {
+      socket.on('error', () => {});
+      forwardTcp(socket, backend).catch((err: unknown) => {
+        options.log(`tcp connection failed: ${String(err)}`);
+        socket.destroy();
+      });
+    }),
+  );
+  const tcpPort = await listen(tcp, options.host, options.tcpPort);
+
+  return {
+    urls: { public: urlFor('http', options.host, dual.port), tcp: urlFor('tcp', options.host, tcpPort) },
+    close: async () => {
+      await Promise.all([dual.close(), closeServer(tcp)]);
+    },
+  };
+}
+
+function authorityOf(req: Req): string {
+  return String(req.headers[':authority'] ?? req.headers.host ?? '');
+}
+
+function requestHasBody(req: Req): boolean {
+  if ('stream' in req) return !req.stream.endAfterHeaders;
+  return req.headers['content-length'] !== undefined ? req.headers['content-length'] !== '0' : req.headers['transfer-encoding'] !== undefined;
+}
+
+function replyText(res: Res, status: number, message: string): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const body = `${message}\n`;
+  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(body) });
+  res.end(body);
+}
+
+function unavailable(err: unknown): [number, string] {
+  if (err instanceof TunnelUnavailableError) return [err.status, err.message];
+  return [502, `tunnel error: ${err instanceof Error ? err.message : String(err)}`];
+}
+
+async function forwardHttp(req: Req, res: Res, backend: TunnelBackend): Promise<void> {
+  req.on('error', () => {});
+  res.on('error', () => {});
+  const head: TunnelRequestHead = {
+    kind: 'http',
+    method: req.method ?? 'GET',
+    path: req.url ?? '/',
+    authority: authorityOf(req),
+    headers: endToEnd(req.headers),
+    hasBody: requestHasBody(req),
+  };
+  let ex: TunnelExchange;
+  try {
+    ex = await backend.open(head);
+  } catch (err) {
+    req.resume();
+    const [status, message] = unavailable(err);
+    return replyText(res, status, message);
+  }
+  let finished = false;
+  res.on('close', () => {
+    if (!finished) ex.abort('the public client went away');
+  });
+  ex.stream.on('error', (err: Error) => {
+    if (finished) return;
+    finished = true;
+    replyText(res, 502, `tunnel stream failed: ${err.message}`);
+  });
+  if (head.hasBody) req.pipe(ex.stream);
+  else ex.stream.end();
+
+  let response;
+  try {
+    response = await ex.response;
+  } catch (err) {
+    if (!finished) {
+      finished = true;
+      const [status, message] = unavailable(err);
+      replyText(res, status, message);
+    }
+    return;
+  }
+  if (finished) return;
+  if (response.endStream) {
+    // Head only: set it and end, so HTTP/2 sends one HEADERS frame with END_STREAM (gRPC trailers-only).
+    finished = true;
+    res.statusCode = response.status;
+    for (const [name, value] of Object.entries(response.headers)) res.setHeader(name, value);
+    res.end();
+    return;
+  }
+  res.writeHead(response.status, response.headers as Record<string, string | string[]>);
+  ex.stream.pipe(res as ServerResponse, { end: false });
+  ex.stream.on('end', () => {
+    void ex.trailers.then((trailers) => {
+      if (finished) return;
+      finished = true;
+      if (trailers && Object.keys(trailers).length > 0) res.addTrailers(trailers as Record<string, string>);
+      res.end();
+    });
+  });
+}
+
+function wsAccept(key: string): string {
+  return createHash('sha1').update(key + WS_GUID).digest('base64');
+}
+
+function responseExtras(headers: Headers): string {
+  let out = '';
+  for (const name of ['sec-websocket-protocol', 'sec-websocket-extensions']) {
+    const v = headers[name];
+    if (v !== undefined) out += `${name}: ${Array.isArray(v) ? v.join(', ') : v}\r\n`;
+  }
+  return out;
+}
+
+function rawReply(socket: Socket, status: number, message: string): void {
+  const body = `${message}\n`;
+  socket.end(
+    `HTTP/1.1 ${status} ${status === 101 ? 'Switching Protocols' : 'Error'}\r\ncontent-type: text/plain; charset=utf-8\r\n` +
+      `content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+  );
+}
+
+/** A WebSocket client on HTTP/1.1: answer its Upgrade ourselves, carry the frames through the tunnel. */
+async function upgradeWebSocket(req: IncomingMessage, socket: Socket, head: Buffer, backend: TunnelBackend): Promise<void> {
+  socket.on('error', () => {});
+  const key = req.headers['sec-websocket-key'];
+  if (String(req.headers.upgrade).toLowerCase() !== 'websocket' || typeof key !== 'string') {
+    return rawReply(socket, 400, 'only WebSocket upgrades are supported (Upgrade: websocket with a Sec-WebSocket-Key)');
+  }
+  let ex: TunnelExchange;
+  try {
+    ex = await backend.open({
+      kind: 'websocket',
+      method: 'CONNECT',
+      path: req.url ?? '/',
+      authority: authorityOf(req),
+      headers: withoutWebSocketHandshake(endToEnd(req.headers)),
+      hasBody: true,
+    });
+  } catch (err) {
+    const [status, message] = unavailable(err);
+    return rawReply(socket, status, message);
+  }
+  let response;
+  try {
+    response = await ex.response;
+  } catch (err) {
+    const [status, message] = unavailable(err);
+    return rawReply(socket, status, message);
+  }
+  if (response.status !== 200) {
+    ex.abort('origin refused the WebSocket');
+    return rawReply(socket, response.status, `the origin refused the WebSocket with status ${response.status}`);
+  }
+  socket.write(
+    `HTTP/1.1 101 Switching Protocols\r\nupgrade: websocket\r\nconnection: Upgrade\r\nsec-websocket-accept: ${wsAccept(key)}\r\n${responseExtras(response.headers)}\r\n`,
+  );
+  if (head.length > 0) ex.stream.write(head);
+  splice(socket, ex.stream);
+}
+
+/** A WebSocket client on HTTP/2 (RFC 8441): the stream itself carries the frames. */
+async function connectWebSocket(req: Http2ServerRequest, res: Http2ServerResponse, backend: TunnelBackend): Promise<void> {
+  req.on('error', () => {});
+  res.on('error', () => {});
+  if (req.headers[':protocol'] !== 'websocket') {
+    return replyText(res, 405, 'CONNECT is only accepted with :protocol websocket; raw TCP goes to the mapped TCP port');
+  }
+  let ex: TunnelExchange;
+  try {
+    ex = await backend.open({
+      kind: 'websocket',
+      method: 'CONNECT',
+      path: String(req.headers[':path'] ?? '/'),
+      authority: authorityOf(req),
+      headers: withoutWebSocketHandshake(endToEnd(req.headers)),
+      hasBody: true,
+    });
+  } catch (err) {
+    const [status, message] = unavailable(err);
+    return replyText(res, status, message);
+  }
+  let response;
+  try {
+    response = await ex.response;
+  } catch (err) {
+    const [status, message] = unavailable(err);
+    return replyText(res, status, message);
+  }
+  if (response.status !== 200) {
+    ex.abort('origin refused the WebSocket');
+    return replyText(res, response.status, `the origin refused the WebSocket with status ${response.status}`);
+  }
+  res.writeHead(200, response.headers as Record<string, string | string[]>);
+  splice(req.stream, ex.stream);
+}
+
+async function forwardTcp(socket: Socket, backend: TunnelBackend): Promise<void> {
+  socket.pause();
+  const ex = await backend.open({ kind: 'tcp', method: 'CONNECT', path: '', authority: 'tcp', headers: {}, hasBody: true });
+  const response = await ex.response;
+  if (response.status !== 200) {
+    ex.abort('origin refused the TCP connection');
+    socket.destroy();
+    return;
+  }
+  socket.resume();
+  splice(socket, ex.stream);
+}

@@ -1,0 +1,59 @@
+/**
+ * What both tunnel designs (h2-stream and grpc-stream) carry, independent of how they carry it: one
+ * exchange per public request, WebSocket or TCP connection.
+ */
+import type { Duplex } from 'node:stream';
+
+export type StreamKind = 'http' | 'websocket' | 'tcp';
+
+/** Header values as node:http and node:http2 give them, names lower-case, pseudo-headers removed. */
+export type Headers = Record<string, string | string[]>;
+
+export interface TunnelRequestHead {
+  kind: StreamKind;
+  /** GET, POST, …; CONNECT for websocket and tcp */
+  method: string;
+  /** path and query; '' for tcp */
+  path: string;
+  authority: string;
+  /** end-to-end headers only (hop-by-hop ones removed) */
+  headers: Headers;
+  /** false when the request is known to carry no body (GET without one, END_STREAM on the HEADERS) */
+  hasBody: boolean;
+}
+
+export interface TunnelResponseHead {
+  status: number;
+  headers: Headers;
+  /** Nothing follows the head: no body, no trailers (a gRPC trailers-only reply must stay one). */
+  endStream?: boolean;
+}
+
+/**
+ * One exchange as the edge sees it: `stream` takes the request body (or the client's bytes) and yields
+ * the response body (or the origin's bytes).
+ */
+export interface TunnelExchange {
+  readonly stream: Duplex;
+  readonly response: Promise<TunnelResponseHead>;
+  /** Trailers the origin sent after the body (gRPC status lives here), or null. */
+  readonly trailers: Promise<Headers | null>;
+  abort(reason: string): void;
+}
+
+/** Why the edge could not open an exchange; becomes the status and text of the public reply. */
+export class TunnelUnavailableError extends Error {
+  override readonly name = 'TunnelUnavailableError';
+  constructor(
+    readonly status: 502 | 503 | 504,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The edge's view of a tunnel: somewhere to open exchanges. */
+export interface TunnelBackend {
+  /** Resolves once a stream is available (queueing if needed); rejects with TunnelUnavailableError. */
+  open(head: TunnelRequestHead): Promise<TunnelExchange>;
+}
