@@ -7,7 +7,8 @@
  *   node bin/run-ts.js bench/http-grpc-throughput.ts [--duration-ms 5000] [--warmup-ms 1000] [--trials 3]
  */
 import { parseArgs } from 'node:util';
-import { runHttpGrpcClosedLoop } from '../src/load/http-grpc.ts';
+import { httpGrpcRequester } from '../src/load/http-grpc.ts';
+import { runPaced } from '../src/load/pacing.ts';
 import { cpuShare, sampleProcess } from '../src/measure/resources.ts';
 import { pinSelf } from '../src/run/cpus.ts';
 import { startSystem } from '../src/run/supervise.ts';
@@ -51,22 +52,14 @@ for (const cfg of configs) {
   try {
     for (let t = 0; t < trials; t++) {
       const s0 = sampleProcess(server.pid);
-      const c0 = process.cpuUsage();
-      const w0 = performance.now();
-      const r = await runHttpGrpcClosedLoop({
-        client: { url: server.ready.urls.http!, transport, ...cfg.client },
-        funcId: FUNC.echo,
-        payload,
-        concurrency: cfg.concurrency,
-        warmupMs,
-        durationMs,
-      });
+      const requester = httpGrpcRequester({ client: { url: server.ready.urls.http!, transport, ...cfg.client }, funcId: FUNC.echo, payload });
+      const r = await runPaced(requester, { kind: 'closed', concurrency: cfg.concurrency }, { warmupMs, durationMs });
+      await requester.close();
       const s1 = sampleProcess(server.pid);
-      const c1 = process.cpuUsage(c0);
-      const clientCpu = (c1.user + c1.system) / 1000 / (performance.now() - w0);
+      const clientCpu = r.generatorCpu;
       const serverCpu = s0 && s1 ? cpuShare(s0, s1) : null;
       runs.push({
-        callsPerSec: Math.round(r.callsPerSec),
+        callsPerSec: Math.round(r.requestsPerSec),
         p50Us: r.latency.p50Us,
         p99Us: r.latency.p99Us,
         maxUs: r.latency.maxUs,
@@ -76,7 +69,7 @@ for (const cfg of configs) {
         generatorBound: clientCpu >= 0.9,
         serverRssMiB: s1 ? Math.round(s1.rssBytes / 2 ** 20) : null,
       });
-      process.stderr.write(`${cfg.label}: trial ${t + 1}/${trials}: ${Math.round(r.callsPerSec).toLocaleString('en-US')} calls/s\n`);
+      process.stderr.write(`${cfg.label}: trial ${t + 1}/${trials}: ${Math.round(r.requestsPerSec).toLocaleString('en-US')} calls/s\n`);
     }
   } finally {
     await server.stop();
