@@ -4,6 +4,7 @@
  * process exits or is interrupted, so no system outlives a run.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { pinnedCommand } from './cpus.ts';
 
@@ -44,6 +45,11 @@ export interface StartOptions {
   env?: NodeJS.ProcessEnv;
   /** Extra node flags, e.g. --cpu-prof. */
   nodeArgs?: string[];
+  /**
+   * For programs without a ready line (nghttpx, nghttpd): ready once this port accepts a TCP connection;
+   * the ready line is then synthesised from `urls`.
+   */
+  readyWhenListening?: { host: string; port: number; system: string; urls: Record<string, string> };
 }
 
 const STDERR_TAIL_BYTES = 4096;
@@ -108,6 +114,28 @@ export function superviseCommand(argv: string[], options: StartOptions = {}): Pr
     const timer = setTimeout(() => fail(`${argv.join(' ')}: no ready line within ${timeoutMs} ms`), timeoutMs);
     child.on('error', (err) => fail(`${argv.join(' ')}: could not start: ${err.message}`));
     child.on('exit', (code, signal) => fail(`${argv.join(' ')}: exited (${signal ?? `code ${code}`}) before it was ready`));
+    const probe = options.readyWhenListening;
+    if (probe) {
+      child.stdout!.resume();
+      const attempt = (): void => {
+        if (settled) return;
+        const s = connect({ host: probe.host, port: probe.port });
+        s.once('connect', () => {
+          s.destroy();
+          if (settled) return;
+          settled = true;
+          clearTimeout(timer);
+          const ready: ReadyLine = { event: 'ready', system: probe.system, urls: probe.urls };
+          resolve({ pid: child.pid!, ready, child, stderrTail: () => stderr.trim(), exited, stop });
+        });
+        s.once('error', () => {
+          s.destroy();
+          setTimeout(attempt, 25);
+        });
+      };
+      attempt();
+      return;
+    }
     child.stdout!.on('data', (c: Buffer) => {
       if (settled) return;
       stdout += c.toString();

@@ -66,7 +66,7 @@ function exchangeOf(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, fla
       stream.respond({ ':status': response.status, ...response.headers }, { endStream: options.endStream ?? false, waitForTrailers: withTrailers });
     },
     finish(trailers: Headers | null) {
-      if (stream.destroyed) return;
+      if (stream.destroyed || stream.writableEnded) return;
       if (withTrailers) stream.once('wantTrailers', () => stream.sendTrailers(trailers ?? {}));
       stream.end();
     },

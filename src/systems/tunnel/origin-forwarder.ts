@@ -69,28 +69,42 @@ export class OriginForwarder {
 
   private async forwardHttp(ex: ConnectorExchange, origin: URL): Promise<void> {
     const { head } = ex;
-    const controller = new AbortController();
-    ex.stream.on('close', () => {
-      if (!ex.stream.writableFinished) controller.abort();
+    let controller: Dispatcher.DispatchController | null = null;
+    let hasBody = true;
+    ex.stream.once('close', () => {
+      if (!ex.stream.writableFinished) controller?.abort(new Error('the tunnel stream closed'));
     });
-    const res = await this.http.request({
-      origin: origin.origin,
-      method: head.method as Dispatcher.HttpMethod,
-      path: head.path,
-      headers: { ...head.headers, host: head.authority || origin.host },
-      // undici destroys a stream body once it has sent it; the exchange must outlive that, so hand it a pipe.
-      body: head.hasBody ? ex.stream.pipe(new PassThrough()) : null,
-      signal: controller.signal,
-    });
-    const hasBody = head.method !== 'HEAD' && res.statusCode !== 204 && res.statusCode !== 304;
-    ex.respond({ status: res.statusCode, headers: endToEnd(res.headers) }, { endStream: !hasBody });
-    if (!hasBody) {
-      res.body.resume();
-      return;
-    }
-    res.body.on('error', (err) => ex.fail(502, `origin http body failed: ${err.message}`));
-    res.body.pipe(ex.stream, { end: false });
-    res.body.on('end', () => ex.finish(null));
+    // dispatch with a handler, not request(): no response Readable, no AbortController, per request.
+    this.http.dispatch(
+      {
+        origin: origin.origin,
+        method: head.method as Dispatcher.HttpMethod,
+        path: head.path,
+        headers: { ...head.headers, host: head.authority || origin.host },
+        // undici destroys a stream body once it has sent it; the exchange must outlive that, so hand it a pipe.
+        body: head.hasBody ? ex.stream.pipe(new PassThrough()) : null,
+      },
+      {
+        onRequestStart: (c) => {
+          controller = c;
+        },
+        onResponseStart: (_c, status, headers) => {
+          if (status < 200) return; // 1xx: informational, the real head follows
+          hasBody = head.method !== 'HEAD' && status !== 204 && status !== 304;
+          ex.respond({ status, headers: endToEnd(headers) }, { endStream: !hasBody });
+        },
+        onResponseData: (c, chunk) => {
+          if (!ex.stream.write(chunk)) {
+            c.pause();
+            ex.stream.once('drain', () => c.resume());
+          }
+        },
+        onResponseEnd: () => {
+          if (hasBody) ex.finish(null);
+        },
+        onResponseError: (_c, err) => ex.fail(502, `origin http failed: ${err.message}`),
+      },
+    );
   }
 
   private grpc(origin: URL): ClientHttp2Session {

@@ -125,8 +125,9 @@ async function forwardHttp(req: Req, res: Res, backend: TunnelBackend): Promise<
     finished = true;
     replyText(res, 502, `tunnel stream failed: ${err.message}`);
   });
+  // Without a body the backend opened the stream already ended (END_STREAM on its HEADERS).
   if (head.hasBody) req.pipe(ex.stream);
-  else ex.stream.end();
+  else req.resume();
 
   let response;
   try {

@@ -1,0 +1,145 @@
+/**
+ * The h2-stream tunnel against its references, in one run on the same cores: requests/s and p50/p99 at
+ * concurrency 100 and 500 for direct-to-origin, the tunnel with stream limit 100 and 1000, and nghttpx
+ * (a C HTTP/2 proxy) in front of the same origin. h2load drives every path (pinned to core 1); the system
+ * under test — every process of it — is pinned to core 0.
+ *
+ *   node bin/run-ts.js bench/h2-tunnel.ts [--duration-ms 5000] [--warmup-ms 1000] [--trials 3] [--path /bytes/64]
+ */
+import { parseArgs } from 'node:util';
+import { runH2load } from '../src/load/h2load.ts';
+import { cpuShare, sampleProcess } from '../src/measure/resources.ts';
+import { freePort } from '../src/run/free-port.ts';
+import { startTunnelStack } from '../src/run/stacks.ts';
+import { startSystem, superviseCommand, type Supervised } from '../src/run/supervise.ts';
+import { environment, median, writeBenchResult } from './lib.ts';
+
+const { values } = parseArgs({
+  options: {
+    'duration-ms': { type: 'string', default: '5000' },
+    'warmup-ms': { type: 'string', default: '1000' },
+    trials: { type: 'string', default: '3' },
+    path: { type: 'string', default: '/bytes/64' },
+    'system-cpu': { type: 'string', default: '0' },
+    'load-cpu': { type: 'string', default: '1' },
+  },
+});
+const durationMs = Number(values['duration-ms']);
+const warmupMs = Number(values['warmup-ms']);
+const trials = Number(values.trials);
+const systemCpu = Number(values['system-cpu']);
+const loadCpu = Number(values['load-cpu']);
+const path = values.path!;
+const CONCURRENCY = [100, 500];
+const CLIENTS = 10; // h2load connections; concurrency = clients × streams per client
+
+interface Target {
+  name: string;
+  url: string;
+  processes: Supervised[];
+  stop(): Promise<void>;
+}
+
+async function direct(): Promise<Target> {
+  const origin = await startSystem('origin', ['--port', '0'], { cpu: systemCpu });
+  return { name: 'direct to origin', url: origin.ready.urls.http!, processes: [origin], stop: async () => void (await origin.stop()) };
+}
+
+async function tunnel(limit: number): Promise<Target> {
+  const s = await startTunnelStack({
+    design: 'h2',
+    connectorArgs: ['--max-concurrent-streams', String(limit)],
+    cpus: { origin: systemCpu, edge: systemCpu, connector: systemCpu },
+  });
+  return { name: `h2 tunnel, limit ${limit}`, url: s.urls.public!, processes: Object.values(s.processes), stop: s.stop };
+}
+
+async function nghttpx(): Promise<Target> {
+  const origin = await startSystem('origin', ['--port', '0'], { cpu: systemCpu });
+  const backend = new URL(origin.ready.urls.http!);
+  const port = await freePort();
+  const proxy = await superviseCommand(
+    [
+      'nghttpx',
+      `--frontend=127.0.0.1,${port};no-tls`,
+      `--backend=${backend.hostname},${backend.port}`,
+      '--workers=1',
+      '--conf=/dev/null',
+      '--accesslog-file=/dev/null',
+      '--errorlog-file=/dev/stderr',
+      '--log-level=WARN',
+      '--no-ocsp',
+    ],
+    { cpu: systemCpu, readyWhenListening: { host: '127.0.0.1', port, system: 'nghttpx', urls: { http: `http://127.0.0.1:${port}` } } },
+  );
+  return {
+    name: 'nghttpx proxy',
+    url: proxy.ready.urls.http!,
+    processes: [origin, proxy],
+    stop: async () => {
+      await proxy.stop();
+      await origin.stop();
+    },
+  };
+}
+
+const makers: (() => Promise<Target>)[] = [direct, () => tunnel(100), () => tunnel(1000), nghttpx];
+const results: { path: string; concurrency: number; medianRequestsPerSec: number; medianP50Us: number; medianP99Us: number; trials: unknown[] }[] = [];
+for (const make of makers) {
+  const target = await make();
+  try {
+    for (const concurrency of CONCURRENCY) {
+      const runs = [];
+      for (let t = 0; t < trials; t++) {
+        const before = target.processes.map((p) => sampleProcess(p.pid));
+        const r = await runH2load({
+          url: `${target.url}${path}`,
+          clients: CLIENTS,
+          streamsPerClient: concurrency / CLIENTS,
+          durationMs,
+          warmupMs,
+          cpu: loadCpu,
+        });
+        const after = target.processes.map((p) => sampleProcess(p.pid));
+        const cpu = before.reduce((sum, b, i) => sum + (b && after[i] ? cpuShare(b, after[i]!) : 0), 0);
+        runs.push({
+          requestsPerSec: Math.round(r.requestsPerSec),
+          p50Us: r.latency.p50Us,
+          p99Us: r.latency.p99Us,
+          succeeded: r.succeeded,
+          failed: r.failed + r.errored + r.timeout,
+          systemCpu: Math.round(cpu * 100) / 100,
+        });
+        process.stderr.write(`${target.name} @ ${concurrency}: ${Math.round(r.requestsPerSec)} req/s, p99 ${r.latency.p99Us} µs\n`);
+      }
+      results.push({
+        path: target.name,
+        concurrency,
+        medianRequestsPerSec: median(runs.map((r) => r.requestsPerSec)),
+        medianP50Us: median(runs.map((r) => r.p50Us)),
+        medianP99Us: median(runs.map((r) => r.p99Us)),
+        trials: runs,
+      });
+    }
+  } finally {
+    await target.stop();
+  }
+}
+
+const ratios = CONCURRENCY.map((c) => {
+  const ref = results.find((r) => r.path === 'nghttpx proxy' && r.concurrency === c)?.medianRequestsPerSec ?? Number.NaN;
+  return {
+    concurrency: c,
+    tunnel100VsNghttpx: Math.round((results.find((r) => r.path === 'h2 tunnel, limit 100' && r.concurrency === c)!.medianRequestsPerSec / ref) * 100) / 100,
+    tunnel1000VsNghttpx: Math.round((results.find((r) => r.path === 'h2 tunnel, limit 1000' && r.concurrency === c)!.medianRequestsPerSec / ref) * 100) / 100,
+  };
+});
+writeBenchResult('h2-tunnel', {
+  bench: 'h2-tunnel',
+  environment: environment({ pinned: `system on core ${systemCpu}, h2load on core ${loadCpu}` }),
+  path,
+  durationMs,
+  warmupMs,
+  results,
+  ratios,
+});
