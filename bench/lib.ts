@@ -25,12 +25,7 @@ export function environment(extra: Record<string, unknown> = {}) {
   };
 }
 
-export function median(xs: number[]): number {
-  if (xs.length === 0) return Number.NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
+export { median } from '../src/measure/stats.ts';
 
 /** Prints the result as JSON on stdout and keeps a copy under reports/bench/. */
 export function writeBenchResult(name: string, result: unknown): void {

@@ -26,6 +26,14 @@ export interface Supervised {
   /** Resolves with the exit code (null when killed by a signal) once the process is gone. */
   readonly exited: Promise<number | null>;
   stop(graceMs?: number): Promise<number | null>;
+  /** Event-loop counters from a `muxbench serve` child (null for other programs or no answer in time). */
+  stats(timeoutMs?: number): Promise<ServedStats | null>;
+}
+
+export interface ServedStats {
+  eluActiveMs: number;
+  eluIdleMs: number;
+  rssBytes: number;
 }
 
 export class SystemStartError extends Error {
@@ -62,6 +70,13 @@ function installExitHooks(): void {
   process.on('exit', () => {
     for (const c of live) c.kill('SIGKILL');
   });
+}
+
+/** Adds a child to the set killed when this process exits (for children started elsewhere). */
+export function track(child: ChildProcess): void {
+  installExitHooks();
+  live.add(child);
+  child.once('exit', () => live.delete(child));
 }
 
 /** Kills every supervised child now (for Ctrl-C handlers and test teardown). */
@@ -101,6 +116,35 @@ export function superviseCommand(argv: string[], options: StartOptions = {}): Pr
     return exited;
   };
 
+  const statsWaiters: ((s: ServedStats | null) => void)[] = [];
+  const answersStats = options.readyWhenListening === undefined;
+  const stats = (timeoutMs = 1000): Promise<ServedStats | null> => {
+    if (!answersStats || child.exitCode !== null || child.signalCode !== null) return Promise.resolve(null);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        const i = statsWaiters.indexOf(waiter);
+        if (i >= 0) statsWaiters.splice(i, 1);
+        resolve(null);
+      }, timeoutMs);
+      const waiter = (s: ServedStats | null): void => {
+        clearTimeout(timer);
+        resolve(s);
+      };
+      statsWaiters.push(waiter);
+      child.kill('SIGUSR2');
+    });
+  };
+  /** Lines after the ready line: answers to stats requests. */
+  const onLaterLine = (line: string): void => {
+    if (!line.startsWith('{')) return;
+    try {
+      const msg = JSON.parse(line) as { event?: string } & ServedStats;
+      if (msg.event === 'stats') statsWaiters.shift()?.({ eluActiveMs: msg.eluActiveMs, eluIdleMs: msg.eluIdleMs, rssBytes: msg.rssBytes });
+    } catch {
+      // not ours: ignore
+    }
+  };
+
   const timeoutMs = options.readyTimeoutMs ?? 15_000;
   return new Promise((resolve, reject) => {
     let stdout = '';
@@ -126,7 +170,7 @@ export function superviseCommand(argv: string[], options: StartOptions = {}): Pr
           settled = true;
           clearTimeout(timer);
           const ready: ReadyLine = { event: 'ready', system: probe.system, urls: probe.urls };
-          resolve({ pid: child.pid!, ready, child, stderrTail: () => stderr.trim(), exited, stop });
+          resolve({ pid: child.pid!, ready, child, stderrTail: () => stderr.trim(), exited, stop, stats });
         });
         s.once('error', () => {
           s.destroy();
@@ -137,11 +181,19 @@ export function superviseCommand(argv: string[], options: StartOptions = {}): Pr
       return;
     }
     child.stdout!.on('data', (c: Buffer) => {
-      if (settled) return;
       stdout += c.toString();
+      if (settled) {
+        let nl: number;
+        while ((nl = stdout.indexOf('\n')) >= 0) {
+          onLaterLine(stdout.slice(0, nl));
+          stdout = stdout.slice(nl + 1);
+        }
+        return;
+      }
       const nl = stdout.indexOf('\n');
       if (nl < 0) return;
       const line = stdout.slice(0, nl);
+      stdout = stdout.slice(nl + 1);
       let ready: ReadyLine;
       try {
         ready = JSON.parse(line) as ReadyLine;
@@ -151,7 +203,7 @@ export function superviseCommand(argv: string[], options: StartOptions = {}): Pr
       }
       settled = true;
       clearTimeout(timer);
-      resolve({ pid: child.pid!, ready, child, stderrTail: () => stderr.trim(), exited, stop });
+      resolve({ pid: child.pid!, ready, child, stderrTail: () => stderr.trim(), exited, stop, stats });
     });
   });
 }

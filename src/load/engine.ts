@@ -1,0 +1,162 @@
+/**
+ * One serialisable description of "what to send where" (an EngineSpec), and the one function that turns
+ * it into load: a Requester under our pacing, or autocannon / h2load running their own closed loops.
+ * The load worker process receives an EngineSpec as JSON, so nothing here may hold a live object.
+ */
+import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { patternBytes } from '../systems/payload.ts';
+import { runAutocannon } from './autocannon.ts';
+import { grpcRequester } from './grpc.ts';
+import { h2Requester } from './h2/requester.ts';
+import { runH2load } from './h2load.ts';
+import { httpGrpcRequester } from './http-grpc.ts';
+import { http1Requester, type HttpRequestSpec } from './http1.ts';
+import { type PacedResult, runPaced } from './pacing.ts';
+import { tcpRequester } from './tcp.ts';
+import type { Expectation, LoadBudget, LoadModel, Requester } from './types.ts';
+import { wsRequester } from './ws.ts';
+import type { HttpGrpcClientOptions } from '../systems/http-grpc/client.ts';
+
+/** What a reply must be, without bytes: the worker rebuilds them (payloads are the byte pattern). */
+export type BodyCheck = { kind: 'echo' } | { kind: 'pattern'; length: number } | { kind: 'none' };
+
+export type EngineSpec =
+  | {
+      protocol: 'http1' | 'http2';
+      engine: 'default' | 'undici' | 'autocannon' | 'h2load';
+      url: string;
+      method: string;
+      path: string;
+      headers?: Record<string, string>;
+      bodyBytes: number;
+      expectStatus: number;
+      expectBody: BodyCheck;
+      connections: number;
+    }
+  | {
+      protocol: 'http-grpc';
+      client: HttpGrpcClientOptions;
+      funcId: number;
+      /** a varint prefix for the args (sized: N, sleep: ms), written before the payload */
+      argPrefix: number[];
+      payloadBytes: number;
+      expectBody: BodyCheck;
+    }
+  | { protocol: 'grpc' | 'ws' | 'tcp'; url: string; payloadBytes: number; connections: number };
+
+function expectation(status: number, check: BodyCheck, sent: Uint8Array): Expectation {
+  if (check.kind === 'echo') return { status, body: { exact: sent } };
+  if (check.kind === 'pattern') return { status, body: { patternLength: check.length } };
+  return { status };
+}
+
+function httpSpec(spec: Extract<EngineSpec, { protocol: 'http1' | 'http2' }>): HttpRequestSpec {
+  const body = spec.bodyBytes > 0 ? patternBytes(spec.bodyBytes) : undefined;
+  return {
+    url: spec.url,
+    method: spec.method,
+    path: spec.path,
+    headers: { ...(body ? { 'content-type': 'application/octet-stream' } : {}), ...spec.headers },
+    body,
+    expect: expectation(spec.expectStatus, spec.expectBody, body ?? new Uint8Array()),
+    connections: spec.connections,
+  };
+}
+
+export function createRequester(spec: EngineSpec, concurrency: number): Requester {
+  switch (spec.protocol) {
+    case 'http1':
+      return http1Requester(httpSpec(spec));
+    case 'http2': {
+      const h = httpSpec(spec);
+      return h2Requester({
+        url: h.url,
+        method: h.method,
+        path: h.path,
+        headers: h.headers,
+        body: h.body,
+        expect: h.expect,
+        connections: spec.connections,
+        streamsPerConnection: Math.max(1, Math.ceil(concurrency / spec.connections)),
+      });
+    }
+    case 'http-grpc': {
+      const payload = patternBytes(spec.payloadBytes);
+      const args = spec.argPrefix.length ? Buffer.concat([Buffer.from(spec.argPrefix), payload]) : payload;
+      return httpGrpcRequester({
+        client: spec.client,
+        funcId: spec.funcId,
+        payload: args,
+        expect: spec.expectBody.kind === 'echo' ? { exact: payload } : expectation(0, spec.expectBody, payload).body,
+      });
+    }
+    case 'grpc':
+      return grpcRequester({ url: spec.url, payload: patternBytes(spec.payloadBytes), connections: spec.connections });
+    case 'ws':
+      return wsRequester({ url: spec.url, payload: patternBytes(spec.payloadBytes), connections: spec.connections });
+    case 'tcp':
+      return tcpRequester({ url: spec.url, payload: patternBytes(spec.payloadBytes), connections: spec.connections });
+  }
+}
+
+export async function runEngine(spec: EngineSpec, model: LoadModel, budget: LoadBudget): Promise<PacedResult> {
+  const concurrency = model.kind === 'closed' ? model.concurrency : model.maxInflight;
+  if (spec.protocol === 'http1' && model.kind === 'closed' && (spec.engine === 'default' || spec.engine === 'autocannon')) {
+    // autocannon's loop is closed by construction: one request per connection.
+    return runAutocannon({ ...httpSpec(spec), connections: model.concurrency }, budget);
+  }
+  if ((spec.protocol === 'http1' || spec.protocol === 'http2') && spec.engine === 'h2load') {
+    if (model.kind !== 'closed') throw new Error('h2load runs closed loops only');
+    return runH2loadEngine(spec, model.concurrency, budget);
+  }
+  const requester = createRequester(spec, concurrency);
+  try {
+    return await runPaced(requester, model, budget);
+  } finally {
+    await requester.close();
+  }
+}
+
+async function runH2loadEngine(spec: Extract<EngineSpec, { protocol: 'http1' | 'http2' }>, concurrency: number, budget: LoadBudget): Promise<PacedResult> {
+  const dir = mkdtempSync(join(tmpdir(), 'muxbench-body-'));
+  try {
+    let bodyFile: string | undefined;
+    if (spec.bodyBytes > 0) {
+      bodyFile = join(dir, 'body');
+      writeFileSync(bodyFile, patternBytes(spec.bodyBytes));
+    }
+    const clients = spec.protocol === 'http1' ? concurrency : Math.min(spec.connections, concurrency);
+    const cpu0 = process.cpuUsage();
+    const r = await runH2load({
+      url: new URL(spec.path, spec.url).href,
+      clients,
+      streamsPerClient: spec.protocol === 'http1' ? 1 : Math.max(1, Math.ceil(concurrency / clients)),
+      durationMs: budget.durationMs,
+      warmupMs: budget.warmupMs,
+      http1: spec.protocol === 'http1',
+      bodyFile,
+      headers: spec.headers,
+    });
+    const cpu = process.cpuUsage(cpu0);
+    const bad = r.total - r.status2xx;
+    return {
+      requests: r.status2xx,
+      // h2load reports status classes and failures, not bodies: bodies are unchecked with this engine.
+      errors: bad > 0 ? { 'non-2xx-or-failed': bad } : {},
+      dropped: 0,
+      elapsedMs: budget.durationMs,
+      requestsPerSec: r.requestsPerSec,
+      bytesIn: 0,
+      bytesOut: 0,
+      latency: r.latency,
+      histogram: r.histogram,
+      abandoned: 0,
+      // h2load is a separate process: its CPU is not ours; report ours (near zero) honestly.
+      generatorCpu: (cpu.user + cpu.system) / 1000 / Math.max(1, budget.warmupMs + budget.durationMs),
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,602 @@
+/**
+ * One h2c (prior knowledge) client connection over a node:net socket, speaking raw frames: it opens streams
+ * for the pool that owns it, sends the same pre-encoded request on each, and settles each stream once with
+ * the request's error kind (null = as expected).
+ *
+ * Speed comes from doing little per request: the request's header block is encoded once; outgoing frames
+ * are appended to a shared slab and written once per event-loop turn; incoming frames are parsed in place;
+ * responses are judged without building header objects; small responses never cost a WINDOW_UPDATE.
+ */
+import { connect, type Socket } from 'node:net';
+import { bodyMatches } from '../expect.ts';
+import type { Expectation } from '../types.ts';
+import {
+  CLIENT_PREFACE,
+  DEFAULT_MAX_FRAME_SIZE,
+  DEFAULT_WINDOW_BYTES,
+  ErrorCode,
+  Flag,
+  FRAME_HEADER_BYTES,
+  FrameError,
+  type FrameHandler,
+  FrameReader,
+  FrameType,
+  goawayFrame,
+  MAX_ALLOWED_FRAME_SIZE,
+  MAX_STREAM_ID,
+  MAX_WINDOW_BYTES,
+  pingAckFrame,
+  rstStreamFrame,
+  Setting,
+  SETTINGS_ACK,
+  settingsFrame,
+  windowUpdateFrame,
+  writeFrameHeader,
+} from './frames.ts';
+import { HpackDecoder, HpackError } from './hpack.ts';
+
+export type Done = (errorKind: string | null, bytesIn: number) => void;
+
+/** Everything about the request that is the same for every stream, prepared once by the requester. */
+export interface RequestTemplate {
+  host: string;
+  port: number;
+  /** the request's HPACK block (never touches the peer's dynamic table) */
+  headerBlock: Buffer;
+  /** the same block behind a dynamic table size update to 0, for a connection's first request */
+  firstHeaderBlock: Buffer;
+  /** request body; empty = none (END_STREAM goes on HEADERS) */
+  body: Buffer;
+  expect: Expectation;
+  /** stream window advertised, and connection window opened to, for receiving */
+  windowBytes: number;
+  /** this side's own cap on concurrent streams (the peer's SETTINGS may lower it) */
+  maxStreams: number;
+}
+
+/** What a connection tells the pool that owns it. */
+export interface ConnectionOwner {
+  /** The connection can open more streams now (SETTINGS arrived, streams finished, the limit grew). */
+  slotsFreed(conn: H2Connection): void;
+  /** The connection takes no new streams any more (GOAWAY, error, close, ids used up). Called once. */
+  retired(conn: H2Connection, everReady: boolean): void;
+}
+
+const enum State {
+  /** waiting for the server's SETTINGS */
+  Connecting,
+  Ready,
+  /** finishing the streams it has; no new ones */
+  Retired,
+  Closed,
+}
+
+/** Bodies up to this size are copied into the write slab; larger ones are written as views. */
+const COPY_BODY_MAX_BYTES = 1024;
+const SLAB_BYTES = 64 * 1024;
+
+class Stream {
+  status = 0;
+  bytesIn = 0;
+  /** request body bytes sent so far */
+  bodySent = 0;
+  /** END_STREAM sent: the request is complete */
+  localDone: boolean;
+  /** waiting in the connection's list for send window */
+  blocked = false;
+  /** received DATA not yet given back with a WINDOW_UPDATE */
+  recvUnacked = 0;
+  constructor(
+    readonly id: number,
+    readonly done: Done,
+    /** when the caller asked (performance.now()), for the timeout */
+    readonly sentAt: number,
+    readonly chunks: Buffer[] | null,
+    public sendWindow: number,
+    hasBody: boolean,
+  ) {
+    this.localDone = !hasBody;
+  }
+}
+
+export class H2Connection implements FrameHandler {
+  private readonly socket: Socket;
+  private readonly reader: FrameReader;
+  private readonly decoder = new HpackDecoder();
+  private state = State.Connecting;
+  private everReady = false;
+  private readonly streams = new Map<number, Stream>();
+  private nextStreamId = 1;
+  private firstBlockSent = false;
+
+  // peer settings (§6.5.2 defaults until its SETTINGS arrive)
+  private peerMaxStreams = Number.POSITIVE_INFINITY;
+  private peerInitialWindow = DEFAULT_WINDOW_BYTES;
+  private peerMaxFrameSize = DEFAULT_MAX_FRAME_SIZE;
+  private connSendWindow = DEFAULT_WINDOW_BYTES;
+
+  // receive-side flow control
+  private readonly connRecvWindow: number;
+  private connRecvUnacked = 0;
+
+  /** streams with request body waiting for send window, oldest first */
+  private blocked: Stream[] = [];
+  /** the stream of the DATA frame being read */
+  private current: Stream | null = null;
+  /** a header block waiting for CONTINUATION frames */
+  private contStreamId = 0;
+  private contEndStream = false;
+  private contParts: Buffer[] = [];
+
+  // writing: frames go into a slab; [segStart, slabPos) is not yet queued; `out` is written on flush
+  private slab = Buffer.allocUnsafe(SLAB_BYTES);
+  private slabPos = 0;
+  private segStart = 0;
+  private out: Buffer[] = [];
+  private reading = false;
+  private flushScheduled = false;
+  private readonly flushTick = (): void => {
+    this.flushScheduled = false;
+    this.flush();
+  };
+
+  /** resolves once the socket is closed */
+  readonly closed: Promise<void>;
+
+  constructor(
+    private readonly owner: ConnectionOwner,
+    private readonly tpl: RequestTemplate,
+  ) {
+    this.connRecvWindow = Math.max(DEFAULT_WINDOW_BYTES, tpl.windowBytes);
+    this.reader = new FrameReader(this, DEFAULT_MAX_FRAME_SIZE);
+    this.socket = connect({ host: tpl.host, port: tpl.port, noDelay: true });
+    this.closed = new Promise((resolve) => this.socket.once('close', () => resolve()));
+    this.socket.on('data', (chunk: Buffer) => this.onSocketData(chunk));
+    this.socket.on('error', () => {}); // 'close' follows and settles everything
+    this.socket.on('close', () => this.die('connection'));
+
+    // §3.4: preface, then SETTINGS; written before the connect completes, node queues it.
+    this.append(CLIENT_PREFACE);
+    this.append(
+      settingsFrame([
+        [Setting.ENABLE_PUSH, 0],
+        [Setting.INITIAL_WINDOW_SIZE, Math.min(tpl.windowBytes, MAX_WINDOW_BYTES)],
+      ]),
+    );
+    if (this.connRecvWindow > DEFAULT_WINDOW_BYTES) {
+      this.append(windowUpdateFrame(0, this.connRecvWindow - DEFAULT_WINDOW_BYTES));
+    }
+    this.scheduleFlush();
+  }
+
+  /** How many more streams this connection can open right now. */
+  capacity(): number {
+    if (this.state !== State.Ready) return 0;
+    return Math.min(this.tpl.maxStreams, this.peerMaxStreams) - this.streams.size;
+  }
+
+  get activeStreams(): number {
+    return this.streams.size;
+  }
+
+  /** Opens a stream for one request. Only call when capacity() > 0. */
+  open(done: Done, sentAt: number): void {
+    const id = this.nextStreamId;
+    this.nextStreamId += 2;
+    const tpl = this.tpl;
+    const hasBody = tpl.body.length > 0;
+    const s = new Stream(id, done, sentAt, tpl.expect.body === undefined ? null : [], this.peerInitialWindow, hasBody);
+    this.streams.set(id, s);
+
+    let block = tpl.headerBlock;
+    if (!this.firstBlockSent) {
+      block = tpl.firstHeaderBlock;
+      this.firstBlockSent = true;
+    }
+    const endStream = hasBody ? 0 : Flag.END_STREAM;
+    if (block.length <= this.peerMaxFrameSize) {
+      const at = this.reserve(FRAME_HEADER_BYTES + block.length);
+      writeFrameHeader(this.slab, at, block.length, FrameType.HEADERS, Flag.END_HEADERS | endStream, id);
+      this.slab.set(block, at + FRAME_HEADER_BYTES);
+    } else {
+      // §6.10: the rest of a large block follows in CONTINUATION frames
+      for (let off = 0; off < block.length; off += this.peerMaxFrameSize) {
+        const n = Math.min(this.peerMaxFrameSize, block.length - off);
+        const last = off + n === block.length;
+        const type = off === 0 ? FrameType.HEADERS : FrameType.CONTINUATION;
+        const flags = (last ? Flag.END_HEADERS : 0) | (off === 0 ? endStream : 0);
+        const at = this.reserve(FRAME_HEADER_BYTES + n);
+        writeFrameHeader(this.slab, at, n, type, flags, id);
+        this.slab.set(block.subarray(off, off + n), at + FRAME_HEADER_BYTES);
+      }
+    }
+    if (hasBody) this.sendBody(s);
+    this.scheduleFlush();
+
+    if (this.nextStreamId > MAX_STREAM_ID) this.retire(); // §5.1.1: ids cannot be reused; a new connection takes over
+  }
+
+  /** Fails (with 'timeout') and cancels every stream the caller asked for at or before `cutoff`. */
+  expire(cutoff: number): void {
+    let expired: Stream[] | null = null;
+    // Streams are opened in the order callers asked (the pool's queue is FIFO), so the oldest come first.
+    for (const s of this.streams.values()) {
+      if (s.sentAt > cutoff) break;
+      (expired ??= []).push(s);
+    }
+    if (expired === null) return;
+    for (const s of expired) {
+      this.streams.delete(s.id);
+      this.appendRst(s.id, ErrorCode.CANCEL);
+    }
+    this.scheduleFlush();
+    for (const s of expired) this.settle(s, 'timeout');
+  }
+
+  /** Closes the connection politely (GOAWAY, FIN); streams still open fail with `kind`. */
+  shutdown(kind: string): Promise<void> {
+    if (this.state !== State.Closed) {
+      this.hangUp(ErrorCode.NO_ERROR);
+      this.die(kind);
+    }
+    return this.closed;
+  }
+
+  // ---- reading ----------------------------------------------------------------------------------------
+
+  private onSocketData(chunk: Buffer): void {
+    this.reading = true;
+    try {
+      this.reader.push(chunk);
+    } catch (err) {
+      if (err instanceof FrameError) this.protocolError(err.errorCode);
+      else if (err instanceof HpackError) this.protocolError(ErrorCode.COMPRESSION_ERROR);
+      else throw err;
+    } finally {
+      this.reading = false;
+    }
+    this.flush();
+  }
+
+  onFrame(type: number, flags: number, streamId: number, buf: Buffer, start: number, end: number): void {
+    if (this.contStreamId !== 0 && (type !== FrameType.CONTINUATION || streamId !== this.contStreamId)) {
+      throw new FrameError(ErrorCode.PROTOCOL_ERROR, 'expected CONTINUATION');
+    }
+    switch (type) {
+      case FrameType.HEADERS:
+        return this.onHeaders(flags, streamId, buf, start, end);
+      case FrameType.CONTINUATION:
+        return this.onContinuation(flags, streamId, buf, start, end);
+      case FrameType.SETTINGS:
+        return this.onSettings(flags, streamId, buf, start, end);
+      case FrameType.WINDOW_UPDATE:
+        return this.onWindowUpdate(streamId, buf, start, end);
+      case FrameType.RST_STREAM:
+        return this.onRstStream(streamId, buf, start, end);
+      case FrameType.PING:
+        if (end - start !== 8 || streamId !== 0) throw new FrameError(ErrorCode.FRAME_SIZE_ERROR, 'bad PING');
+        if (!(flags & Flag.ACK)) this.append(pingAckFrame(buf.subarray(start, end)));
+        return;
+      case FrameType.GOAWAY:
+        if (end - start < 8) throw new FrameError(ErrorCode.FRAME_SIZE_ERROR, 'short GOAWAY');
+        return this.onGoaway(buf.readUInt32BE(start) & 0x7fffffff);
+      case FrameType.PUSH_PROMISE:
+        // §8.4: push was disabled in our SETTINGS
+        throw new FrameError(ErrorCode.PROTOCOL_ERROR, 'PUSH_PROMISE with push disabled');
+      default:
+        // PRIORITY and unknown types (§5.5) are ignored
+        return;
+    }
+  }
+
+  private onHeaders(flags: number, streamId: number, buf: Buffer, start: number, end: number): void {
+    if (streamId === 0) throw new FrameError(ErrorCode.PROTOCOL_ERROR, 'HEADERS on stream 0');
+    let p = start;
+    let e = end;
+    if (flags & Flag.PADDED) {
+      if (p >= e) throw new FrameError(ErrorCode.FRAME_SIZE_ERROR, 'padded HEADERS without pad length');
+      e -= buf[p]!;
+      p++;
+    }
+    if (flags & Flag.PRIORITY) p += 5;
+    if (p > e) throw new FrameError(ErrorCode.PROTOCOL_ERROR, 'HEADERS padding/priority longer than the frame');
+    const endStream = (flags & Flag.END_STREAM) !== 0;
+    if (flags & Flag.END_HEADERS) return this.onHeaderBlock(streamId, endStream, buf, p, e);
+    this.contStreamId = streamId;
+    this.contEndStream = endStream;
+    this.contParts = [Buffer.from(buf.subarray(p, e))]; // the view would not outlive this call's buffer reuse
+  }
+
+  private onContinuation(flags: number, streamId: number, buf: Buffer, start: number, end: number): void {
+    if (this.contStreamId === 0 || streamId !== this.contStreamId) {
+      throw new FrameError(ErrorCode.PROTOCOL_ERROR, 'unexpected CONTINUATION');
+    }
+    this.contParts.push(Buffer.from(buf.subarray(start, end)));
+    if (!(flags & Flag.END_HEADERS)) return;
+    const block = Buffer.concat(this.contParts);
+    this.contParts = [];
+    this.contStreamId = 0;
+    this.onHeaderBlock(streamId, this.contEndStream, block, 0, block.length);
+  }
+
+  private onHeaderBlock(streamId: number, endStream: boolean, buf: Buffer, start: number, end: number): void {
+    // Decode even for streams already given up on: the dynamic table must follow the peer's encoder.
+    const status = this.decoder.decode(buf, start, end, null);
+    const s = this.streams.get(streamId);
+    if (s === undefined) return;
+    if (s.status === 0) {
+      if (status >= 100 && status < 200 && !endStream) return; // informational; the final response follows
+      s.status = status < 0 ? 0 : status;
+    } // else: trailers
+    if (endStream) this.complete(s);
+  }
+
+  onDataStart(streamId: number, frameBytes: number, endStream: boolean): void {
+    if (this.contStreamId !== 0) throw new FrameError(ErrorCode.PROTOCOL_ERROR, 'expected CONTINUATION');
+    // Give window back in large steps: small responses never cost a WINDOW_UPDATE, large ones never stall.
+    this.connRecvUnacked += frameBytes;
+    if (this.connRecvUnacked >= this.connRecvWindow / 2) {
+      this.append(windowUpdateFrame(0, this.connRecvUnacked));
+      this.connRecvUnacked = 0;
+    }
+    const s = this.streams.get(streamId);
+    this.current = s ?? null;
+    if (s === undefined || endStream) return;
+    s.recvUnacked += frameBytes;
+    if (s.recvUnacked >= this.tpl.windowBytes / 2) {
+      this.append(windowUpdateFrame(s.id, s.recvUnacked));
+      s.recvUnacked = 0;
+    }
+  }
+
+  onDataBytes(buf: Buffer, start: number, end: number): void {
+    const s = this.current;
+    if (s === null) return;
+    s.bytesIn += end - start;
+    if (s.chunks !== null) s.chunks.push(buf.subarray(start, end));
+  }
+
+  onDataEnd(endStream: boolean): void {
+    const s = this.current;
+    this.current = null;
+    if (s !== null && endStream) this.complete(s);
+  }
+
+  private onSettings(flags: number, streamId: number, buf: Buffer, start: number, end: number): void {
+    if (streamId !== 0) throw new FrameError(ErrorCode.PROTOCOL_ERROR, 'SETTINGS on a stream');
+    if (flags & Flag.ACK) return;
+    if ((end - start) % 6 !== 0) throw new FrameError(ErrorCode.FRAME_SIZE_ERROR, 'SETTINGS length not a multiple of 6');
+    let grew = false;
+    for (let p = start; p < end; p += 6) {
+      const id = buf.readUInt16BE(p);
+      const value = buf.readUInt32BE(p + 2);
+      switch (id) {
+        case Setting.MAX_CONCURRENT_STREAMS:
+          grew ||= value > this.peerMaxStreams;
+          this.peerMaxStreams = value;
+          break;
+        case Setting.INITIAL_WINDOW_SIZE: {
+          if (value > MAX_WINDOW_BYTES) throw new FrameError(ErrorCode.FLOW_CONTROL_ERROR, 'INITIAL_WINDOW_SIZE too large');
+          // §6.9.2: the change applies to every open stream's send window
+          const delta = value - this.peerInitialWindow;
+          this.peerInitialWindow = value;
+          if (delta !== 0) for (const s of this.streams.values()) s.sendWindow += delta;
+          break;
+        }
+        case Setting.MAX_FRAME_SIZE:
+          if (value < DEFAULT_MAX_FRAME_SIZE || value > MAX_ALLOWED_FRAME_SIZE) {
+            throw new FrameError(ErrorCode.PROTOCOL_ERROR, `MAX_FRAME_SIZE ${value} out of range`);
+          }
+          this.peerMaxFrameSize = value;
+          break;
+        default:
+          // HEADER_TABLE_SIZE needs nothing (our blocks never index; each connection's first one sets the
+          // table to 0), ENABLE_PUSH and MAX_HEADER_LIST_SIZE neither; unknown ids are ignored (§6.5.2)
+          break;
+      }
+    }
+    this.append(SETTINGS_ACK);
+    this.pumpBlocked();
+    if (this.state === State.Connecting) {
+      this.state = State.Ready;
+      this.everReady = true;
+      this.owner.slotsFreed(this);
+    } else if (grew && this.state === State.Ready) {
+      this.owner.slotsFreed(this);
+    }
+  }
+
+  private onWindowUpdate(streamId: number, buf: Buffer, start: number, end: number): void {
+    if (end - start !== 4) throw new FrameError(ErrorCode.FRAME_SIZE_ERROR, 'WINDOW_UPDATE length not 4');
+    const increment = buf.readUInt32BE(start) & 0x7fffffff;
+    if (streamId === 0) {
+      if (increment === 0) throw new FrameError(ErrorCode.PROTOCOL_ERROR, 'WINDOW_UPDATE of 0');
+      this.connSendWindow += increment;
+      if (this.connSendWindow > MAX_WINDOW_BYTES) throw new FrameError(ErrorCode.FLOW_CONTROL_ERROR, 'connection window overflow');
+    } else {
+      const s = this.streams.get(streamId);
+      if (s === undefined) return;
+      s.sendWindow += increment;
+    }
+    this.pumpBlocked();
+  }
+
+  private onRstStream(streamId: number, buf: Buffer, start: number, end: number): void {
+    if (end - start !== 4) throw new FrameError(ErrorCode.FRAME_SIZE_ERROR, 'RST_STREAM length not 4');
+    const s = this.streams.get(streamId);
+    if (s === undefined) return;
+    this.streams.delete(streamId);
+    this.settle(s, buf.readUInt32BE(start) === ErrorCode.REFUSED_STREAM ? 'refused' : 'reset');
+  }
+
+  private onGoaway(lastStreamId: number): void {
+    this.retire();
+    // §6.8: streams above the last id were not processed and never will be
+    const dropped: Stream[] = [];
+    for (const s of this.streams.values()) if (s.id > lastStreamId) dropped.push(s);
+    for (const s of dropped) this.streams.delete(s.id);
+    for (const s of dropped) this.settle(s, 'goaway');
+    this.closeIfIdle();
+  }
+
+  // ---- streams ----------------------------------------------------------------------------------------
+
+  /** The response is complete (END_STREAM received): judge it. */
+  private complete(s: Stream): void {
+    this.streams.delete(s.id);
+    if (!s.localDone) {
+      // §8.1: the server answered before our body was done; stop sending it
+      s.localDone = true;
+      this.appendRst(s.id, ErrorCode.CANCEL);
+    }
+    const expect = this.tpl.expect;
+    let kind: string | null = null;
+    if (s.status !== expect.status) kind = `status-${s.status}`;
+    else if (s.chunks !== null && !bodyMatches(s.chunks.length === 1 ? s.chunks[0]! : Buffer.concat(s.chunks), expect.body)) {
+      kind = 'wrong-body';
+    }
+    this.settle(s, kind);
+  }
+
+  /** The stream is already out of the map: free its slot, then tell the caller. */
+  private settle(s: Stream, kind: string | null): void {
+    s.localDone = true; // a blocked stream leaves the blocked list lazily
+    if (this.state === State.Ready) this.owner.slotsFreed(this);
+    s.done(kind, s.bytesIn);
+    if (this.state === State.Retired) this.closeIfIdle();
+  }
+
+  private sendBody(s: Stream): void {
+    const body = this.tpl.body;
+    while (s.bodySent < body.length) {
+      const n = Math.min(body.length - s.bodySent, s.sendWindow, this.connSendWindow, this.peerMaxFrameSize);
+      if (n <= 0) {
+        if (!s.blocked) {
+          s.blocked = true;
+          this.blocked.push(s);
+        }
+        return;
+      }
+      const last = s.bodySent + n === body.length;
+      const at = this.reserve(FRAME_HEADER_BYTES + (n <= COPY_BODY_MAX_BYTES ? n : 0));
+      writeFrameHeader(this.slab, at, n, FrameType.DATA, last ? Flag.END_STREAM : 0, s.id);
+      const piece = body.subarray(s.bodySent, s.bodySent + n);
+      if (n <= COPY_BODY_MAX_BYTES) this.slab.set(piece, at + FRAME_HEADER_BYTES);
+      else this.appendView(piece);
+      s.bodySent += n;
+      s.sendWindow -= n;
+      this.connSendWindow -= n;
+    }
+    s.localDone = true;
+  }
+
+  private pumpBlocked(): void {
+    if (this.blocked.length === 0) return;
+    const waiting = this.blocked;
+    this.blocked = [];
+    for (const s of waiting) {
+      s.blocked = false;
+      if (s.localDone || !this.streams.has(s.id)) continue;
+      this.sendBody(s);
+    }
+    this.scheduleFlush();
+  }
+
+  // ---- lifecycle --------------------------------------------------------------------------------------
+
+  private retire(): void {
+    if (this.state === State.Ready || this.state === State.Connecting) {
+      this.state = State.Retired;
+      this.owner.retired(this, this.everReady);
+    }
+  }
+
+  private closeIfIdle(): void {
+    if (this.state === State.Retired && this.streams.size === 0) this.hangUp(ErrorCode.NO_ERROR);
+  }
+
+  private protocolError(code: number): void {
+    this.hangUp(code);
+    this.die('protocol');
+  }
+
+  /** GOAWAY, then FIN and close as soon as it is written (no waiting for the peer's FIN), once. */
+  private hangUp(code: number): void {
+    if (this.socket.writableEnded) return;
+    // the last stream id is 0: a client processes no server-initiated streams
+    this.append(goawayFrame(0, code));
+    this.flush();
+    this.socket.destroySoon();
+  }
+
+  /** The connection is gone: every stream still open fails with `kind`. */
+  private die(kind: string): void {
+    if (this.state === State.Closed) return;
+    const wasRetired = this.state === State.Retired;
+    this.state = State.Closed;
+    this.reader.halt();
+    if (!wasRetired) this.owner.retired(this, this.everReady);
+    if (!this.socket.writableEnded) this.socket.destroy();
+    const left = [...this.streams.values()];
+    this.streams.clear();
+    this.blocked = [];
+    for (const s of left) s.done(kind, s.bytesIn);
+  }
+
+  // ---- writing ----------------------------------------------------------------------------------------
+
+  /** Room for `n` bytes in the slab; returns where to write them. */
+  private reserve(n: number): number {
+    if (this.slabPos + n > this.slab.length) {
+      this.closeSegment();
+      this.slab = Buffer.allocUnsafe(Math.max(SLAB_BYTES, n));
+      this.slabPos = 0;
+      this.segStart = 0;
+    }
+    const at = this.slabPos;
+    this.slabPos += n;
+    return at;
+  }
+
+  private closeSegment(): void {
+    if (this.slabPos > this.segStart) this.out.push(this.slab.subarray(this.segStart, this.slabPos));
+    this.segStart = this.slabPos;
+  }
+
+  private append(frame: Uint8Array): void {
+    const at = this.reserve(frame.length);
+    this.slab.set(frame, at);
+    if (!this.reading) this.scheduleFlush();
+  }
+
+  private appendView(bytes: Buffer): void {
+    this.closeSegment();
+    this.out.push(bytes);
+  }
+
+  private appendRst(streamId: number, code: number): void {
+    this.append(rstStreamFrame(streamId, code));
+  }
+
+  private scheduleFlush(): void {
+    if (this.reading || this.flushScheduled) return;
+    this.flushScheduled = true;
+    process.nextTick(this.flushTick);
+  }
+
+  private flush(): void {
+    this.closeSegment();
+    const out = this.out;
+    if (out.length === 0) return;
+    this.out = [];
+    if (this.state === State.Closed && this.socket.destroyed) return;
+    if (this.socket.writableEnded) return;
+    if (out.length === 1) {
+      this.socket.write(out[0]!);
+      return;
+    }
+    this.socket.cork();
+    for (const b of out) this.socket.write(b);
+    this.socket.uncork();
+  }
+}

@@ -1,0 +1,362 @@
+/**
+ * HPACK (RFC 7541): a full decoder (static + dynamic table, size updates, Huffman strings) for response
+ * header blocks, and a request encoder that never touches the peer's dynamic table — so one request
+ * block, encoded once, stays valid for every stream on a connection.
+ */
+import { HuffmanError, huffmanDecode } from './huffman.ts';
+
+/** RFC 7541 Appendix A. Index 1 is STATIC_TABLE[0]. */
+export const STATIC_TABLE: readonly (readonly [string, string])[] = [
+  [':authority', ''],
+  [':method', 'GET'],
+  [':method', 'POST'],
+  [':path', '/'],
+  [':path', '/index.html'],
+  [':scheme', 'http'],
+  [':scheme', 'https'],
+  [':status', '200'],
+  [':status', '204'],
+  [':status', '206'],
+  [':status', '304'],
+  [':status', '400'],
+  [':status', '404'],
+  [':status', '500'],
+  ['accept-charset', ''],
+  ['accept-encoding', 'gzip, deflate'],
+  ['accept-language', ''],
+  ['accept-ranges', ''],
+  ['accept', ''],
+  ['access-control-allow-origin', ''],
+  ['age', ''],
+  ['allow', ''],
+  ['authorization', ''],
+  ['cache-control', ''],
+  ['content-disposition', ''],
+  ['content-encoding', ''],
+  ['content-language', ''],
+  ['content-length', ''],
+  ['content-location', ''],
+  ['content-range', ''],
+  ['content-type', ''],
+  ['cookie', ''],
+  ['date', ''],
+  ['etag', ''],
+  ['expect', ''],
+  ['expires', ''],
+  ['from', ''],
+  ['host', ''],
+  ['if-match', ''],
+  ['if-modified-since', ''],
+  ['if-none-match', ''],
+  ['if-range', ''],
+  ['if-unmodified-since', ''],
+  ['last-modified', ''],
+  ['link', ''],
+  ['location', ''],
+  ['max-forwards', ''],
+  ['proxy-authenticate', ''],
+  ['proxy-authorization', ''],
+  ['range', ''],
+  ['referer', ''],
+  ['refresh', ''],
+  ['retry-after', ''],
+  ['server', ''],
+  ['set-cookie', ''],
+  ['strict-transport-security', ''],
+  ['transfer-encoding', ''],
+  ['user-agent', ''],
+  ['vary', ''],
+  ['via', ''],
+  ['www-authenticate', ''],
+];
+
+const STATIC_COUNT = STATIC_TABLE.length; // 61
+/** §4.1: an entry's size is its name and value lengths plus 32 octets of assumed overhead. */
+const ENTRY_OVERHEAD = 32;
+/** §4.2 / RFC 9113 §6.5.2: SETTINGS_HEADER_TABLE_SIZE defaults to 4096 octets. */
+export const DEFAULT_HEADER_TABLE_SIZE = 4096;
+/** Integers past this are malformed for every use HPACK makes of them (indexes, lengths, table sizes). */
+const MAX_INTEGER = 2 ** 31 - 1;
+
+export class HpackError extends Error {
+  override readonly name = 'HpackError';
+  readonly code = 'MUX_ERR_HPACK';
+}
+
+/** Receives each decoded field, in order (only when the caller asks for fields). */
+export type HeaderSink = (name: string, value: string) => void;
+
+/**
+ * One connection's response decoder. `decode` returns the block's `:status` as a number (-1 when there is
+ * none) and keeps the dynamic table in step with the peer's encoder; names and values are only turned
+ * into strings where the table or the sink needs them.
+ */
+export class HpackDecoder {
+  /** Dynamic table as a ring: newest entry at `head`, older ones after it (wrapping). */
+  private names: string[] = [];
+  private values: string[] = [];
+  private head = 0;
+  private count = 0;
+  private size = 0;
+  private maxSize: number;
+
+  /** `settingsMaxSize`: the SETTINGS_HEADER_TABLE_SIZE this side advertised — the ceiling for size updates. */
+  constructor(private readonly settingsMaxSize = DEFAULT_HEADER_TABLE_SIZE) {
+    this.maxSize = settingsMaxSize;
+    this.resizeRing(Math.floor(settingsMaxSize / ENTRY_OVERHEAD) + 1);
+  }
+
+  /** Current dynamic table size in octets (§4.1). */
+  get tableSize(): number {
+    return this.size;
+  }
+
+  get tableMaxSize(): number {
+    return this.maxSize;
+  }
+
+  /** Dynamic table entries, newest first (index 62 first), for tests and debugging. */
+  dynamicEntries(): [string, string][] {
+    const out: [string, string][] = [];
+    for (let i = 0; i < this.count; i++) {
+      const at = (this.head + i) % this.names.length;
+      out.push([this.names[at]!, this.values[at]!]);
+    }
+    return out;
+  }
+
+  decode(block: Uint8Array, start = 0, end = block.length, sink: HeaderSink | null = null): number {
+    let p = start;
+    let status = -1;
+    let fieldsSeen = false;
+    while (p < end) {
+      const b = block[p]!;
+      if (b & 0x80) {
+        // §6.1 indexed header field
+        let index = b & 0x7f;
+        p++;
+        if (index === 0x7f) [index, p] = this.integer(block, p, end, 0x7f);
+        if (index === 0) throw new HpackError('indexed header field with index 0');
+        fieldsSeen = true;
+        if (index <= STATIC_COUNT) {
+          // :status 200‥500 are static entries 8‥14: the common case, no strings involved
+          if (index >= 8 && index <= 14) status = STATIC_STATUS[index - 8]!;
+          if (sink) sink(STATIC_TABLE[index - 1]![0], STATIC_TABLE[index - 1]![1]);
+        } else {
+          const at = this.slot(index);
+          const name = this.names[at]!;
+          if (name === ':status') status = parseStatus(this.values[at]!);
+          if (sink) sink(name, this.values[at]!);
+        }
+        continue;
+      }
+      if ((b & 0xe0) === 0x20) {
+        // §6.3 dynamic table size update: only before the first field of a block (§4.2)
+        if (fieldsSeen) throw new HpackError('dynamic table size update after a header field');
+        let newMax = b & 0x1f;
+        p++;
+        if (newMax === 0x1f) [newMax, p] = this.integer(block, p, end, 0x1f);
+        if (newMax > this.settingsMaxSize) {
+          throw new HpackError(`dynamic table size update to ${newMax} exceeds the advertised ${this.settingsMaxSize}`);
+        }
+        this.maxSize = newMax;
+        this.evictTo(newMax);
+        continue;
+      }
+      // §6.2 literal header field: with incremental indexing (01), never indexed (0001), without (0000)
+      const indexing = (b & 0xc0) === 0x40;
+      const prefixMask = indexing ? 0x3f : 0x0f;
+      let nameIndex = b & prefixMask;
+      p++;
+      if (nameIndex === prefixMask) [nameIndex, p] = this.integer(block, p, end, prefixMask);
+      fieldsSeen = true;
+      let name: string;
+      if (nameIndex === 0) {
+        [name, p] = this.string(block, p, end);
+      } else if (nameIndex <= STATIC_COUNT) {
+        name = STATIC_TABLE[nameIndex - 1]![0];
+      } else {
+        name = this.names[this.slot(nameIndex)]!;
+      }
+      let value: string;
+      if (indexing || sink !== null || name === ':status') {
+        [value, p] = this.string(block, p, end);
+        if (name === ':status') status = parseStatus(value);
+        if (indexing) this.insert(name, value);
+        if (sink) sink(name, value);
+      } else {
+        p = this.skipString(block, p, end);
+      }
+    }
+    return status;
+  }
+
+  /** §5.1: an integer whose N-bit prefix was all ones; `p` points after the prefix octet. */
+  private integer(block: Uint8Array, p: number, end: number, prefixMax: number): [number, number] {
+    let value = prefixMax;
+    let shift = 0;
+    while (true) {
+      if (p >= end) throw new HpackError('integer runs past the end of the header block');
+      const b = block[p++]!;
+      value += (b & 0x7f) * 2 ** shift;
+      if (value > MAX_INTEGER) throw new HpackError('integer too large');
+      if ((b & 0x80) === 0) return [value, p];
+      shift += 7;
+    }
+  }
+
+  /** §5.2 string literal: H bit, 7-bit-prefix length, octets. */
+  private string(block: Uint8Array, p: number, end: number): [string, number] {
+    if (p >= end) throw new HpackError('string literal runs past the end of the header block');
+    const huffman = (block[p]! & 0x80) !== 0;
+    let len = block[p]! & 0x7f;
+    p++;
+    if (len === 0x7f) [len, p] = this.integer(block, p, end, 0x7f);
+    if (p + len > end) throw new HpackError(`string literal of ${len} octets runs past the end of the header block`);
+    let s: string;
+    if (!huffman) {
+      s = latin1(block, p, p + len);
+    } else {
+      try {
+        s = huffmanDecode(block, p, p + len);
+      } catch (err) {
+        if (err instanceof HuffmanError) throw new HpackError(err.message);
+        throw err;
+      }
+    }
+    return [s, p + len];
+  }
+
+  private skipString(block: Uint8Array, p: number, end: number): number {
+    if (p >= end) throw new HpackError('string literal runs past the end of the header block');
+    let len = block[p]! & 0x7f;
+    p++;
+    if (len === 0x7f) [len, p] = this.integer(block, p, end, 0x7f);
+    if (p + len > end) throw new HpackError(`string literal of ${len} octets runs past the end of the header block`);
+    return p + len;
+  }
+
+  /** Ring slot of dynamic index `index` (62 = newest). */
+  private slot(index: number): number {
+    const i = index - STATIC_COUNT - 1;
+    if (i >= this.count) throw new HpackError(`index ${index} is past the end of the dynamic table (${this.count} entries)`);
+    return (this.head + i) % this.names.length;
+  }
+
+  /** §4.4: evict from the end until the new entry fits; an entry larger than the table empties it. */
+  private insert(name: string, value: string): void {
+    const entrySize = name.length + value.length + ENTRY_OVERHEAD;
+    if (entrySize > this.maxSize) {
+      this.evictTo(0);
+      return;
+    }
+    this.evictTo(this.maxSize - entrySize);
+    if (this.count === this.names.length) this.resizeRing(this.names.length * 2);
+    this.head = (this.head - 1 + this.names.length) % this.names.length;
+    this.names[this.head] = name;
+    this.values[this.head] = value;
+    this.count++;
+    this.size += entrySize;
+  }
+
+  private evictTo(limit: number): void {
+    while (this.size > limit && this.count > 0) {
+      const at = (this.head + this.count - 1) % this.names.length;
+      this.size -= this.names[at]!.length + this.values[at]!.length + ENTRY_OVERHEAD;
+      this.names[at] = '';
+      this.values[at] = '';
+      this.count--;
+    }
+  }
+
+  private resizeRing(capacity: number): void {
+    const names = new Array<string>(capacity).fill('');
+    const values = new Array<string>(capacity).fill('');
+    for (let i = 0; i < this.count; i++) {
+      const at = (this.head + i) % this.names.length;
+      names[i] = this.names[at]!;
+      values[i] = this.values[at]!;
+    }
+    this.names = names;
+    this.values = values;
+    this.head = 0;
+  }
+}
+
+const STATIC_STATUS = [200, 204, 206, 304, 400, 404, 500];
+
+function parseStatus(value: string): number {
+  // RFC 9110 §15: exactly three digits
+  if (value.length !== 3) return 0;
+  const n = Number(value);
+  return Number.isInteger(n) ? n : 0;
+}
+
+function latin1(block: Uint8Array, start: number, end: number): string {
+  // Short strings are cheaper built directly than through a Buffer view.
+  if (end - start <= 16) {
+    let s = '';
+    for (let i = start; i < end; i++) s += String.fromCharCode(block[i]!);
+    return s;
+  }
+  return Buffer.from(block.buffer, block.byteOffset + start, end - start).toString('latin1');
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Request encoding
+
+/**
+ * Encodes a header list without Huffman and without adding anything to the peer's dynamic table: exact
+ * static matches as indexed fields, everything else as literals without indexing (with an indexed name
+ * where the static table has one). Names must already be lower-case (RFC 9113 §8.2.1).
+ *
+ * `tableSizeUpdateToZero` prepends a size update to 0 (§6.3): legal in any block, it guarantees the
+ * peer's decoder never waits for an acknowledgement of a SETTINGS_HEADER_TABLE_SIZE change.
+ */
+export function encodeHeaderBlock(fields: readonly (readonly [string, string])[], tableSizeUpdateToZero = false): Buffer {
+  const parts: number[] = [];
+  if (tableSizeUpdateToZero) parts.push(0x20);
+  for (const [name, value] of fields) {
+    let nameIndex = 0;
+    let fullIndex = 0;
+    for (let i = 0; i < STATIC_COUNT; i++) {
+      const [n, v] = STATIC_TABLE[i]!;
+      if (n !== name) continue;
+      if (nameIndex === 0) nameIndex = i + 1;
+      if (v === value) {
+        fullIndex = i + 1;
+        break;
+      }
+    }
+    if (fullIndex > 0) {
+      pushInteger(parts, 0x80, 7, fullIndex);
+      continue;
+    }
+    pushInteger(parts, 0x00, 4, nameIndex);
+    if (nameIndex === 0) pushString(parts, name);
+    pushString(parts, value);
+  }
+  return Buffer.from(parts);
+}
+
+/** §5.1 integer with an N-bit prefix, `flags` in the bits above it. */
+export function pushInteger(out: number[], flags: number, prefixBits: number, value: number): void {
+  const max = (1 << prefixBits) - 1;
+  if (value < max) {
+    out.push(flags | value);
+    return;
+  }
+  out.push(flags | max);
+  value -= max;
+  while (value >= 0x80) {
+    out.push((value % 0x80) | 0x80);
+    value = Math.floor(value / 0x80);
+  }
+  out.push(value);
+}
+
+function pushString(out: number[], s: string): void {
+  const bytes = Buffer.from(s, 'latin1');
+  pushInteger(out, 0x00, 7, bytes.length);
+  for (const b of bytes) out.push(b);
+}

@@ -1,0 +1,172 @@
+/**
+ * Runs a scenario: every point, every trial, results written after each point. A system that cannot
+ * start or dies fails its point (reason + stderr tail) and the run goes on. Ctrl-C / SIGTERM stop the
+ * run, kill every child, and leave the results measured so far marked 'aborted'.
+ */
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { RESULTS_SCHEMA, type PointResult, type ResultsFile } from '../measure/results.ts';
+import { effective, expandPoints, loadScenario, type Point, type Scenario, sweptAxes } from '../scenario/index.ts';
+import { environment, placement } from './environment.ts';
+import { writeJsonAtomic } from './persist.ts';
+import { GENERATOR_BOUND_CPU, runTrial, summarize, TargetDiedError } from './point.ts';
+import { createProgress, type Progress } from './progress.ts';
+import { killAllSupervised, SystemStartError } from './supervise.ts';
+import { engineSpecFor, startKey, startTarget, type Target, workloadOf } from './targets.ts';
+
+export const REPORTS_DIR = fileURLToPath(new URL('../../reports/', import.meta.url));
+
+export interface RunOptions {
+  scenario: string;
+  quick?: boolean;
+  /** directory that receives <scenario>/<run-id>/ (default reports/) */
+  reportsDir?: string;
+  progress?: Progress;
+  /** runs stop early when this aborts (the CLI wires SIGINT/SIGTERM to it) */
+  signal?: AbortSignal;
+}
+
+export interface RunOutcome {
+  resultsPath: string;
+  results: ResultsFile;
+}
+
+export function runId(date = new Date()): string {
+  return date.toISOString().replace(/[:.]/g, '-').replace('T', '_').slice(0, 19);
+}
+
+function labelOf(p: Point): string {
+  return p.system.label ?? p.system.id;
+}
+
+function paramText(p: Point): string {
+  const parts = Object.entries(p.params).map(([k, v]) => `${k}=${v}`);
+  return parts.length ? ` (${parts.join(', ')})` : '';
+}
+
+export async function runScenario(options: RunOptions): Promise<RunOutcome> {
+  const { scenario, file } = await loadScenario(options.scenario);
+  const quick = options.quick ?? false;
+  const eff = effective(scenario, quick);
+  const points = expandPoints(scenario, quick);
+  const place = placement();
+  const progress = options.progress ?? createProgress();
+  const id = runId();
+  const resultsPath = join(options.reportsDir ?? REPORTS_DIR, scenario.name, id, 'results.json');
+  const results: ResultsFile = {
+    schema: RESULTS_SCHEMA,
+    runId: id,
+    scenario: { name: scenario.name, description: scenario.description, file, definition: scenario },
+    quick,
+    environment: environment(),
+    status: 'running',
+    startedAt: new Date().toISOString(),
+    axes: sweptAxes(points),
+    settings: {
+      warmupMs: eff.warmupMs,
+      durationMs: eff.durationMs,
+      trials: eff.trials,
+      loadModel: scenario.load.model === 'closed' ? 'closed' : `open (${scenario.load.ratePerSec}/s)`,
+    },
+    points: [],
+  };
+  writeJsonAtomic(resultsPath, results);
+  progress.start(points.length * eff.trials);
+  progress.note(`${scenario.name}: ${points.length} points × ${eff.trials} trials, ${eff.warmupMs + eff.durationMs} ms each${place.pinned ? ' (systems on core 0, load on core 1)' : ' (unpinned)'} → ${resultsPath}`);
+
+  let current: { key: string; target: Target } | null = null;
+  const stopCurrent = async (): Promise<void> => {
+    if (!current) return;
+    const t = current.target;
+    current = null;
+    await t.stop().catch(() => {});
+  };
+
+  try {
+    for (const point of points) {
+      if (options.signal?.aborted) break;
+      const outcome = await runPoint(scenario, point, eff, place, progress, options.signal, {
+        get: () => current,
+        set: (c) => {
+          current = c;
+        },
+        stop: stopCurrent,
+      });
+      results.points.push(outcome);
+      writeJsonAtomic(resultsPath, results);
+    }
+  } finally {
+    await stopCurrent();
+    progress.done();
+  }
+  results.status = options.signal?.aborted ? 'aborted' : 'complete';
+  results.finishedAt = new Date().toISOString();
+  writeJsonAtomic(resultsPath, results);
+  return { resultsPath, results };
+}
+
+interface TargetSlot {
+  get(): { key: string; target: Target } | null;
+  set(c: { key: string; target: Target }): void;
+  stop(): Promise<void>;
+}
+
+async function runPoint(
+  scenario: Scenario,
+  point: Point,
+  eff: ReturnType<typeof effective>,
+  place: ReturnType<typeof placement>,
+  progress: Progress,
+  signal: AbortSignal | undefined,
+  slot: TargetSlot,
+): Promise<PointResult> {
+  const base: PointResult = {
+    index: point.index,
+    systemId: point.system.id,
+    systemKind: point.system.kind,
+    label: labelOf(point),
+    params: point.params as Record<string, number>,
+    status: 'ok',
+    trials: [],
+  };
+  const label = `${labelOf(point)}${paramText(point)}`;
+  const key = startKey(point.system, point.params);
+  try {
+    if (slot.get()?.key !== key) {
+      await slot.stop();
+      slot.set({ key, target: await startTarget(point.system, point.params, place.systemCpu) });
+    }
+    const target = slot.get()!.target;
+    const w = workloadOf(scenario, point.params);
+    const model =
+      scenario.load.model === 'closed'
+        ? { kind: 'closed' as const, concurrency: point.params.concurrency ?? scenario.load.concurrency }
+        : { kind: 'open' as const, ratePerSec: point.params.ratePerSec ?? scenario.load.ratePerSec, maxInflight: scenario.load.maxInflight };
+    const concurrency = model.kind === 'closed' ? model.concurrency : model.maxInflight;
+    const spec = engineSpecFor(point.system, target, w, point.params, concurrency);
+    const budget = { warmupMs: eff.warmupMs, durationMs: eff.durationMs, maxRequests: scenario.maxRequests };
+    for (let t = 0; t < eff.trials; t++) {
+      if (signal?.aborted) throw new Error('the run was interrupted');
+      const trial = await runTrial(target, spec, model, budget, place.loadCpu, signal);
+      base.trials.push(trial);
+      const errs = Object.values(trial.errors).reduce((a, b) => a + b, 0);
+      progress.trial(label, `${Math.round(trial.requestsPerSec).toLocaleString('en-US')} req/s, p99 ${trial.latency.p99Us} µs${errs ? `, ${errs} errors` : ''}`);
+    }
+    base.summary = summarize(base.trials);
+    if (base.summary.generatorCpu >= GENERATOR_BOUND_CPU) {
+      base.status = 'generator-bound';
+      base.reason = `the load engine used ${Math.round(base.summary.generatorCpu * 100)} % of a core: the figures are the generator's limit, not the system's`;
+    }
+    return base;
+  } catch (err) {
+    await slot.stop();
+    base.status = 'failed';
+    base.reason = err instanceof Error ? err.message.split('\n--- stderr')[0]! : String(err);
+    if (err instanceof SystemStartError || err instanceof TargetDiedError) base.stderrTail = err.stderrTail;
+    if (base.trials.length > 0) base.summary = summarize(base.trials);
+    progress.note(`${label}: FAILED — ${base.reason}`);
+    return base;
+  }
+}
+
+export { killAllSupervised };

@@ -1,0 +1,161 @@
+/**
+ * From a scenario point to running processes and an EngineSpec: how each system kind is started, which
+ * URL its load goes to, and what each workload means for its protocol.
+ */
+import type { Params, Point, Scenario, SystemSpec } from '../scenario/index.ts';
+import { clientOf } from '../scenario/load.ts';
+import type { BodyCheck, EngineSpec } from '../load/engine.ts';
+import { CRATE_MAX_CALLS_PER_REQUEST } from '../systems/http-grpc/config.ts';
+import { FUNC } from '../systems/http-grpc/functions.ts';
+import { encodeVarint } from '../wire/index.ts';
+import { startTunnelStack } from './stacks.ts';
+import { startSystem, superviseCommand, type Supervised } from './supervise.ts';
+
+export interface Target {
+  /** by role, for resource accounting */
+  processes: Record<string, Supervised>;
+  urls: Record<string, string>;
+  stop(): Promise<void>;
+}
+
+export interface Workload {
+  call: 'echo' | 'sized' | 'sleep';
+  payloadBytes: number;
+  delayMs: number;
+}
+
+/** The point's workload: the scenario's, with swept values applied. */
+export function workloadOf(s: Scenario, params: Params): Workload {
+  return { call: s.workload.call, payloadBytes: params.payloadBytes ?? s.workload.payloadBytes, delayMs: params.delayMs ?? s.workload.delayMs };
+}
+
+/** Command-line options a system starts with at this point; equal keys mean a running system can be reused. */
+export function startArgs(system: SystemSpec, params: Params): Record<string, string[]> {
+  switch (system.kind) {
+    case 'http-grpc':
+      return {
+        server: [
+          '--mode', system.mode,
+          ...(system.transport === 'h2c' ? ['--http2'] : []),
+          ...(system.maxInflight ? ['--max-inflight', String(system.maxInflight)] : []),
+        ],
+      };
+    case 'origin':
+      return { origin: [] };
+    case 'h2-tunnel': {
+      const args = ['--max-concurrent-streams', String(params.streamLimit ?? system.maxConcurrentStreams), '--connections', String(params.tunnelConnections ?? system.tunnelConnections)];
+      const win = params.streamWindowBytes ?? system.streamWindowBytes;
+      const ses = params.sessionWindowBytes ?? system.sessionWindowBytes;
+      if (win !== undefined) args.push('--stream-window', String(win));
+      if (ses !== undefined) args.push('--session-window', String(ses));
+      if (system.maxSessionMemoryMb !== undefined) args.push('--max-session-memory', String(system.maxSessionMemoryMb));
+      return { connector: args };
+    }
+    case 'grpc-tunnel': {
+      const args = ['--connections', String(params.tunnelConnections ?? system.tunnelConnections)];
+      const win = params.streamWindowBytes ?? system.streamWindowBytes;
+      const ses = params.sessionWindowBytes ?? system.sessionWindowBytes;
+      if (win !== undefined) args.push('--stream-window', String(win));
+      if (ses !== undefined) args.push('--session-window', String(ses));
+      if (system.chunkBytes !== undefined) args.push('--chunk-size', String(system.chunkBytes));
+      return { connector: args };
+    }
+    case 'external':
+      return { external: system.command ?? [system.url!] };
+  }
+}
+
+export function startKey(system: SystemSpec, params: Params): string {
+  return `${system.id}:${JSON.stringify(startArgs(system, params))}`;
+}
+
+export async function startTarget(system: SystemSpec, params: Params, cpu: number | undefined): Promise<Target> {
+  const args = startArgs(system, params);
+  switch (system.kind) {
+    case 'http-grpc': {
+      const server = await startSystem('http-grpc', ['--port', '0', ...args.server!], { cpu });
+      return { processes: { server }, urls: server.ready.urls, stop: async () => void (await server.stop()) };
+    }
+    case 'origin': {
+      const origin = await startSystem('origin', ['--port', '0'], { cpu });
+      return { processes: { origin }, urls: origin.ready.urls, stop: async () => void (await origin.stop()) };
+    }
+    case 'h2-tunnel':
+    case 'grpc-tunnel': {
+      const stack = await startTunnelStack({
+        design: system.kind === 'h2-tunnel' ? 'h2' : 'grpc',
+        connectorArgs: args.connector,
+        cpus: { origin: cpu, edge: cpu, connector: cpu },
+      } as Parameters<typeof startTunnelStack>[0]);
+      return { processes: stack.processes, urls: stack.urls, stop: stack.stop };
+    }
+    case 'external': {
+      if (system.url) return { processes: {}, urls: { [system.urlKey]: system.url }, stop: async () => {} };
+      const proc = await superviseCommand(system.command!, { cpu });
+      return { processes: { external: proc }, urls: proc.ready.urls, stop: async () => void (await proc.stop()) };
+    }
+  }
+}
+
+function httpPaths(system: SystemSpec): { echo: string; sized: string; sleep: string } {
+  const defaults = { echo: '/echo', sized: '/bytes/{n}', sleep: '/delay/{ms}' };
+  return system.kind === 'external' ? { ...defaults, ...system.paths } : defaults;
+}
+
+/** What the load engine sends to this target at this point. */
+export function engineSpecFor(system: SystemSpec, target: Target, w: Workload, params: Params, concurrency: number): EngineSpec {
+  const protocol = clientOf(system);
+  const connections = params.clientConnections ?? system.clientConnections;
+  if (protocol === 'http-grpc') {
+    if (system.kind !== 'http-grpc' && system.kind !== 'external') throw new Error(`${system.id}: no http-grpc client for kind ${system.kind}`);
+    const mode = system.kind === 'http-grpc' ? system.mode : 'streaming';
+    const streamRequests = system.kind === 'http-grpc' ? (system.streamRequests ?? mode === 'streaming') : false;
+    const maxCalls = system.kind === 'http-grpc' && system.maxCallsPerBatch !== undefined ? system.maxCallsPerBatch : streamRequests ? 0 : CRATE_MAX_CALLS_PER_REQUEST;
+    const url = system.kind === 'external' ? target.urls[system.urlKey]! : target.urls.http!;
+    const call =
+      w.call === 'echo'
+        ? { funcId: FUNC.echo, argPrefix: [], payloadBytes: w.payloadBytes, expectBody: { kind: 'echo' } as BodyCheck }
+        : w.call === 'sized'
+          ? { funcId: FUNC.sized, argPrefix: [...encodeVarint(w.payloadBytes)], payloadBytes: 0, expectBody: { kind: 'pattern', length: w.payloadBytes } as BodyCheck }
+          : { funcId: FUNC.sleep, argPrefix: [...encodeVarint(w.delayMs)], payloadBytes: w.payloadBytes, expectBody: { kind: 'echo' } as BodyCheck };
+    return {
+      protocol: 'http-grpc',
+      client: {
+        url,
+        transport: system.kind === 'http-grpc' ? system.transport : 'http1',
+        batchWindowMs: params.batchWindowMs ?? (system.kind === 'http-grpc' ? system.batchWindowMs : 0),
+        maxCallsPerBatch: maxCalls,
+        streamRequests,
+        connections: connections ?? (streamRequests ? 1 : 16),
+      },
+      ...call,
+    };
+  }
+  const urlFor = (key: string, fallback: string): string => {
+    if (system.kind === 'external') return target.urls[system.urlKey] ?? Object.values(target.urls)[0]!;
+    return target.urls[key] ?? target.urls[fallback]!;
+  };
+  if (protocol === 'grpc') return { protocol, url: system.kind === 'origin' ? target.urls.grpc! : urlFor('public', 'grpc'), payloadBytes: w.payloadBytes, connections: connections ?? 1 };
+  if (protocol === 'ws') {
+    const base = system.kind === 'origin' ? target.urls.ws! : urlFor('public', 'ws').replace(/^http/, 'ws');
+    return { protocol, url: base, payloadBytes: w.payloadBytes, connections: connections ?? Math.min(concurrency, 64) };
+  }
+  if (protocol === 'tcp') {
+    return { protocol, url: system.kind === 'origin' ? target.urls.tcp! : urlFor('tcp', 'tcp'), payloadBytes: w.payloadBytes, connections: connections ?? Math.min(concurrency, 64) };
+  }
+  // HTTP/1.1 or HTTP/2
+  const paths = httpPaths(system);
+  const url = system.kind === 'origin' ? target.urls.http! : urlFor('public', 'http');
+  const fill = (p: string): string => p.replace('{n}', String(w.payloadBytes)).replace('{ms}', String(w.delayMs));
+  const common = {
+    protocol: protocol as 'http1' | 'http2',
+    engine: system.engine,
+    url,
+    expectStatus: 200,
+    connections: connections ?? (protocol === 'http1' ? concurrency : Math.max(1, Math.ceil(concurrency / 100))),
+  };
+  if (w.call === 'sized') return { ...common, method: 'GET', path: fill(paths.sized), bodyBytes: 0, expectBody: { kind: 'pattern', length: w.payloadBytes } };
+  return { ...common, method: 'POST', path: fill(w.call === 'echo' ? paths.echo : paths.sleep), bodyBytes: w.payloadBytes, expectBody: { kind: 'echo' } };
+}
+
+export type { Point };

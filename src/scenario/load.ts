@@ -1,0 +1,140 @@
+/**
+ * Finding, importing and validating scenario files. A bad file fails here, before any process starts,
+ * with every problem listed as `file: field: what was expected`.
+ */
+import { readdirSync } from 'node:fs';
+import { basename, extname, isAbsolute, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { z } from 'zod';
+import { type Axis, type Scenario, scenarioSchema, type SystemKind, type SystemSpec } from './schema.ts';
+
+export const SCENARIO_DIR = fileURLToPath(new URL('../../scenarios/', import.meta.url));
+
+export class ScenarioError extends Error {
+  override readonly name = 'ScenarioError';
+  readonly code = 'MUX_ERR_SCENARIO';
+}
+
+const TUNNELS: SystemKind[] = ['h2-tunnel', 'grpc-tunnel'];
+const ALL: SystemKind[] = ['http-grpc', 'origin', 'h2-tunnel', 'grpc-tunnel', 'external'];
+
+/** Which system kinds each axis means something to. */
+export const AXIS_APPLIES: Record<Axis, SystemKind[]> = {
+  concurrency: ALL,
+  ratePerSec: ALL,
+  payloadBytes: ALL,
+  delayMs: ALL,
+  streamLimit: ['h2-tunnel'],
+  batchWindowMs: ['http-grpc'],
+  streamWindowBytes: TUNNELS,
+  sessionWindowBytes: TUNNELS,
+  tunnelConnections: TUNNELS,
+  clientConnections: ALL,
+};
+
+function fieldPath(path: readonly PropertyKey[]): string {
+  return path.reduce<string>((acc, p) => (typeof p === 'number' ? `${acc}[${p}]` : acc ? `${acc}.${String(p)}` : String(p)), '') || '(top level)';
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  return `${fieldPath(issue.path)}: ${issue.message}`;
+}
+
+/** The client protocol a system's load engine speaks. */
+export function clientOf(system: SystemSpec): string {
+  switch (system.kind) {
+    case 'http-grpc':
+      return 'http-grpc';
+    case 'external':
+      return system.protocol;
+    default:
+      return system.client;
+  }
+}
+
+function semanticProblems(s: Scenario): string[] {
+  const problems: string[] = [];
+  const ids = new Set<string>();
+  const check = (where: string, sweep: Partial<Record<Axis, number[]>> | undefined, systems: { spec: SystemSpec; at: string }[]): void => {
+    for (const axis of Object.keys(sweep ?? {}) as Axis[]) {
+      if (axis === 'concurrency' && s.load.model !== 'closed') problems.push(`${where}.concurrency: sweeping concurrency needs load.model 'closed'`);
+      if (axis === 'ratePerSec' && s.load.model !== 'open') problems.push(`${where}.ratePerSec: sweeping ratePerSec needs load.model 'open'`);
+      if (axis === 'delayMs' && s.workload.call !== 'sleep') problems.push(`${where}.delayMs: sweeping delayMs needs workload.call 'sleep'`);
+      for (const { spec, at } of systems) {
+        if (!AXIS_APPLIES[axis].includes(spec.kind)) {
+          problems.push(`${where}.${axis}: does not apply to ${at} (kind ${spec.kind}); it applies to ${AXIS_APPLIES[axis].join(', ')}`);
+        }
+      }
+      if (axis === 'concurrency' || axis === 'clientConnections' || axis === 'tunnelConnections') {
+        for (const v of sweep![axis]!) if (!Number.isInteger(v) || v < 1) problems.push(`${where}.${axis}: ${v} is not a whole number ≥ 1`);
+      }
+    }
+  };
+  s.systems.forEach((spec, i) => {
+    const at = `systems[${i}]`;
+    if (ids.has(spec.id)) problems.push(`${at}.id: '${spec.id}' is used twice`);
+    ids.add(spec.id);
+    const proto = clientOf(spec);
+    if ((proto === 'ws' || proto === 'tcp' || proto === 'grpc') && s.workload.call !== 'echo') {
+      problems.push(`${at}: a ${proto} client only has an echo workload, but workload.call is '${s.workload.call}'`);
+    }
+    if ((proto === 'tcp' || proto === 'ws') && s.workload.payloadBytes === 0) problems.push(`${at}: a ${proto} echo needs workload.payloadBytes ≥ 1`);
+    if (spec.kind === 'http-grpc' && spec.streamRequests && spec.mode === 'compat') {
+      problems.push(`${at}.streamRequests: compat mode reads the whole body before answering, so an open POST would never be answered`);
+    }
+    if (spec.engine === 'h2load' && proto !== 'http2' && proto !== 'http1') problems.push(`${at}.engine: h2load drives HTTP clients only, not ${proto}`);
+    if (spec.engine === 'h2load' && s.load.model === 'open') problems.push(`${at}.engine: h2load cannot run the corrected open loop; use the default engine`);
+    if (spec.engine === 'autocannon' && (proto !== 'http1' || s.load.model === 'open')) {
+      problems.push(`${at}.engine: autocannon is for HTTP/1.1 closed loops only`);
+    }
+    check(`${at}.sweep`, spec.sweep, [{ spec, at }]);
+  });
+  check('sweep', s.sweep, s.systems.map((spec, i) => ({ spec, at: `systems[${i}]` })));
+  check('quick.sweep', s.quick?.sweep, s.systems.map((spec, i) => ({ spec, at: `systems[${i}]` })));
+  return problems;
+}
+
+/** Validates a scenario object; `source` names where it came from in the error. */
+export function parseScenario(value: unknown, source: string): Scenario {
+  const parsed = scenarioSchema.safeParse(value);
+  if (!parsed.success) {
+    throw new ScenarioError(`${source} is not a valid scenario:\n${parsed.error.issues.map((i) => `  - ${describeIssue(i)}`).join('\n')}`);
+  }
+  const problems = semanticProblems(parsed.data);
+  if (problems.length > 0) throw new ScenarioError(`${source} is not a valid scenario:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  return parsed.data;
+}
+
+/** A name from scenarios/ ('smoke') or a path to a .ts file. */
+export function resolveScenarioFile(nameOrPath: string): string {
+  if (nameOrPath.endsWith('.ts') || nameOrPath.includes('/')) return isAbsolute(nameOrPath) ? nameOrPath : resolve(nameOrPath);
+  return join(SCENARIO_DIR, `${nameOrPath}.ts`);
+}
+
+export async function loadScenario(nameOrPath: string): Promise<{ scenario: Scenario; file: string }> {
+  const file = resolveScenarioFile(nameOrPath);
+  let mod: { default?: unknown };
+  try {
+    mod = (await import(pathToFileURL(file).href)) as { default?: unknown };
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    if (code === 'ERR_MODULE_NOT_FOUND' && String((err as Error).message).includes(file)) {
+      const known = listScenarioNames();
+      throw new ScenarioError(`no scenario '${nameOrPath}' (looked for ${file}); known: ${known.join(', ') || 'none'}`);
+    }
+    throw new ScenarioError(`${file} could not be loaded: ${(err as Error).message}`);
+  }
+  if (mod.default === undefined) throw new ScenarioError(`${file}: no default export (export default defineScenario({...}))`);
+  return { scenario: parseScenario(mod.default, file), file };
+}
+
+export function listScenarioNames(): string[] {
+  try {
+    return readdirSync(SCENARIO_DIR)
+      .filter((f) => extname(f) === '.ts')
+      .map((f) => basename(f, '.ts'))
+      .sort();
+  } catch {
+    return [];
+  }
+}

@@ -1,0 +1,56 @@
+/** Turns a scenario into its points: every system × every combination of its sweep values. */
+import type { Axis, Scenario, SystemSpec } from './schema.ts';
+
+export type Params = Partial<Record<Axis, number>>;
+
+export interface Point {
+  index: number;
+  system: SystemSpec;
+  params: Params;
+}
+
+/** The settings a run uses: the scenario's, or its `quick` variant's where given. */
+export interface Effective {
+  warmupMs: number;
+  durationMs: number;
+  trials: number;
+  sweep: Partial<Record<Axis, number[]>>;
+}
+
+export function effective(s: Scenario, quick: boolean): Effective {
+  const q = quick ? s.quick : undefined;
+  return {
+    warmupMs: q?.warmupMs ?? s.warmupMs,
+    durationMs: q?.durationMs ?? s.durationMs,
+    trials: q?.trials ?? s.trials,
+    sweep: q?.sweep ?? s.sweep ?? {},
+  };
+}
+
+function product(sweep: Partial<Record<Axis, number[]>>): Params[] {
+  let combos: Params[] = [{}];
+  for (const [axis, values] of Object.entries(sweep) as [Axis, number[]][]) {
+    combos = combos.flatMap((c) => values.map((v) => ({ ...c, [axis]: v })));
+  }
+  return combos;
+}
+
+/**
+ * Points grouped by system, each system's points in sweep order, so a system's processes can stay up
+ * across points whose start options are the same.
+ */
+export function expandPoints(s: Scenario, quick: boolean): Point[] {
+  const base = effective(s, quick).sweep;
+  const points: Point[] = [];
+  for (const system of s.systems) {
+    for (const params of product({ ...base, ...(system.sweep ?? {}) })) points.push({ index: points.length, system, params });
+  }
+  return points;
+}
+
+/** The axes that vary anywhere in the run (the x axes of its charts). */
+export function sweptAxes(points: readonly Point[]): Axis[] {
+  const axes = new Set<Axis>();
+  for (const p of points) for (const a of Object.keys(p.params) as Axis[]) axes.add(a);
+  return [...axes];
+}

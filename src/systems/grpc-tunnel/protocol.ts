@@ -1,0 +1,110 @@
+/**
+ * tunnel.proto in TypeScript: the Connect method for grpc-js, the TunnelMessage type and its codec.
+ *
+ * grpc-js is given identity (de)serializers: messages are encoded here, before they are written, so a
+ * message too large for the peer is caught per request (one failed request) instead of by grpc-js (which
+ * would end the whole stream, and every request on it, with RESOURCE_EXHAUSTED).
+ */
+import { fileURLToPath } from 'node:url';
+import type * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+import type { Headers, StreamKind } from '../tunnel/types.ts';
+
+const packageDefinition = protoLoader.loadSync(fileURLToPath(new URL('./tunnel.proto', import.meta.url)), {
+  keepCase: false,
+  longs: Number,
+  enums: String,
+  defaults: false,
+  oneofs: true,
+  bytes: Buffer,
+});
+
+const connectMethod = (packageDefinition['muxbench.tunnel.Tunnel'] as protoLoader.ServiceDefinition).Connect!;
+
+/** Encodes a TunnelMessage (protobuf). */
+export const encodeMessage = connectMethod.requestSerialize as (message: TunnelMessage) => Buffer;
+/** Decodes a TunnelMessage; throws on bytes that are not one. */
+export const decodeMessage = connectMethod.requestDeserialize as (bytes: Buffer) => TunnelMessage;
+
+const identity = (b: Buffer): Buffer => b;
+
+/** The service as grpc-js takes it, carrying already-encoded TunnelMessages. */
+export const TUNNEL_SERVICE: grpc.ServiceDefinition = {
+  Connect: {
+    path: connectMethod.path,
+    requestStream: true,
+    responseStream: true,
+    requestSerialize: identity,
+    requestDeserialize: identity,
+    responseSerialize: identity,
+    responseDeserialize: identity,
+    originalName: 'connect',
+  },
+};
+export const CONNECT_PATH = connectMethod.path;
+
+export interface WireHeader {
+  name: string;
+  value: string;
+}
+
+export type WireKind = 'HTTP' | 'WEBSOCKET' | 'TCP';
+
+export interface WireRequestHead {
+  kind?: WireKind;
+  method?: string;
+  path?: string;
+  authority?: string;
+  headers?: WireHeader[];
+  endStream?: boolean;
+}
+
+export interface WireResponseHead {
+  status?: number;
+  headers?: WireHeader[];
+  endStream?: boolean;
+}
+
+/** One message on the Connect stream; `payload` names the field of the oneof that is set. */
+export type TunnelMessage = { requestId?: number } & (
+  | { payload: 'head'; head: WireRequestHead }
+  | { payload: 'chunk'; chunk: { data?: Buffer } }
+  | { payload: 'end'; end: Record<string, never> }
+  | { payload: 'response'; response: WireResponseHead }
+  | { payload: 'trailers'; trailers: { headers?: WireHeader[] } }
+  | { payload: 'error'; error: { status?: number; message?: string } }
+  | { payload: 'cancel'; cancel: { reason?: string } }
+  | { payload: 'window'; window: { bytes?: number } }
+);
+
+const KIND_TO_WIRE: Record<StreamKind, WireKind> = { http: 'HTTP', websocket: 'WEBSOCKET', tcp: 'TCP' };
+const WIRE_TO_KIND: Record<WireKind, StreamKind> = { HTTP: 'http', WEBSOCKET: 'websocket', TCP: 'tcp' };
+
+export function kindToWire(kind: StreamKind): WireKind {
+  return KIND_TO_WIRE[kind];
+}
+
+export function kindFromWire(kind: WireKind | undefined): StreamKind {
+  return WIRE_TO_KIND[kind ?? 'HTTP'] ?? 'http';
+}
+
+/** Repeated name/value pairs; a header with several values becomes several pairs, in order. */
+export function headersToWire(headers: Headers): WireHeader[] {
+  const out: WireHeader[] = [];
+  for (const [name, value] of Object.entries(headers)) {
+    if (Array.isArray(value)) for (const v of value) out.push({ name, value: v });
+    else out.push({ name, value });
+  }
+  return out;
+}
+
+export function headersFromWire(list: WireHeader[] | undefined): Headers {
+  const out: Headers = {};
+  for (const { name, value } of list ?? []) {
+    const prev = out[name];
+    if (prev === undefined) out[name] = value;
+    else if (Array.isArray(prev)) prev.push(value);
+    else out[name] = [prev, value];
+  }
+  return out;
+}
