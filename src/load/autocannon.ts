@@ -41,20 +41,28 @@ export async function runAutocannon(spec: HttpRequestSpec, budget: LoadBudget): 
     duration: (budget.warmupMs + budget.durationMs) / 1000,
     amount: budget.maxRequests || undefined,
     timeout: Math.ceil((spec.timeoutMs ?? 30_000) / 1000),
-      ...(expectedText === undefined ? {} : { verifyBody: (text: string) => text === expectedText }),
+      ...(expectedText === undefined
+        ? {}
+        : {
+            verifyBody: (text: string) => {
+              const same = text === expectedText;
+              if (!same && measuring) mismatches++;
+              return same;
+            },
+          }),
     } as autocannon.Options,
     () => {},
   );
-  // 'mismatch' exists at run time but not in @types/autocannon.
-  (instance as unknown as NodeJS.EventEmitter).on('mismatch', () => {
-    if (measuring) mismatches++;
-  });
   const t0 = performance.now();
-  const warmTimer = setTimeout(() => {
+  const beginMeasuring = (): void => {
     measuring = true;
     measureStart = performance.now();
     cpuStart = process.cpuUsage();
-  }, budget.warmupMs);
+  };
+  // Without a warm-up the very first reply counts: start measuring now, not on the next timer tick.
+  if (budget.warmupMs <= 0) beginMeasuring();
+  const warmTimer = setTimeout(beginMeasuring, Math.max(0, budget.warmupMs));
+  if (budget.warmupMs <= 0) clearTimeout(warmTimer);
   instance.on('response', (_client: unknown, statusCode: number, resBytes: number, responseTimeMs: number) => {
     if (!measuring) return;
     bytesIn += resBytes;

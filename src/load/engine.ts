@@ -103,8 +103,10 @@ export function createRequester(spec: EngineSpec, concurrency: number): Requeste
 
 export async function runEngine(spec: EngineSpec, model: LoadModel, budget: LoadBudget): Promise<PacedResult> {
   const concurrency = model.kind === 'closed' ? model.concurrency : model.maxInflight;
-  if (spec.protocol === 'http1' && model.kind === 'closed' && (spec.engine === 'default' || spec.engine === 'autocannon')) {
-    // autocannon's loop is closed by construction: one request per connection.
+  if (spec.protocol === 'http1' && spec.engine === 'autocannon') {
+    // Opt-in: its loop is closed by construction (one request per connection), and it compares bodies as
+    // UTF-8 text (see autocannon.ts), so the default HTTP/1.1 engine is undici, which compares bytes.
+    if (model.kind !== 'closed') throw new Error('autocannon runs closed loops only');
     return runAutocannon({ ...httpSpec(spec), connections: model.concurrency }, budget);
   }
   if ((spec.protocol === 'http1' || spec.protocol === 'http2') && spec.engine === 'h2load') {

@@ -1,7 +1,7 @@
 /**
  * HTTP/1.1 engine on undici: a pool of keep-alive connections, one request at a time on each
- * (no pipelining: that is what HTTP/1.1 clients do). Used for the open loop, where autocannon's own
- * pacing cannot be trusted, and wherever a Requester is needed.
+ * (no pipelining: that is what HTTP/1.1 clients do). The default for HTTP/1.1, closed and open loop:
+ * it compares reply bytes exactly (autocannon, the opt-in alternative, compares decoded text).
  */
 import { Pool, type Dispatcher } from 'undici';
 import { bodyMatches } from './expect.ts';
@@ -44,6 +44,8 @@ export function http1Requester(spec: HttpRequestSpec): Requester {
       let received = 0;
       const chunks: Buffer[] | null = collect ? [] : null;
       pool.dispatch(options, {
+        // onRequestStart marks this as a new-style handler for undici (it is otherwise taken for a legacy one)
+        onRequestStart: () => {},
         onResponseStart: (_c, statusCode) => {
           status = statusCode;
         },

@@ -5,6 +5,7 @@
 import { readdirSync } from 'node:fs';
 import { basename, extname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { tsImport } from 'tsx/esm/api';
 import type { z } from 'zod';
 import { type Axis, type Scenario, scenarioSchema, type SystemKind, type SystemSpec } from './schema.ts';
 
@@ -115,7 +116,11 @@ export async function loadScenario(nameOrPath: string): Promise<{ scenario: Scen
   const file = resolveScenarioFile(nameOrPath);
   let mod: { default?: unknown };
   try {
-    mod = (await import(pathToFileURL(file).href)) as { default?: unknown };
+    // tsImport loads a .ts file as a module wherever it lives (a user's own directory has no package.json
+    // saying "type": "module", and plain import() would treat it as CommonJS).
+    mod = (await tsImport(pathToFileURL(file).href, import.meta.url)) as { default?: unknown };
+    const inner = (mod.default as { default?: unknown; __esModule?: boolean } | undefined);
+    if (inner && typeof inner === 'object' && 'default' in inner && !('name' in inner)) mod = inner as { default?: unknown };
   } catch (err) {
     const code = (err as { code?: string }).code;
     if (code === 'ERR_MODULE_NOT_FOUND' && String((err as Error).message).includes(file)) {

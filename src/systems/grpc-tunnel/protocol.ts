@@ -1,9 +1,9 @@
 /**
  * tunnel.proto in TypeScript: the Connect method for grpc-js, the TunnelMessage type and its codec.
  *
- * grpc-js is given identity (de)serializers: messages are encoded here, before they are written, so a
- * message too large for the peer is caught per request (one failed request) instead of by grpc-js (which
- * would end the whole stream, and every request on it, with RESOURCE_EXHAUSTED).
+ * grpc-js is given identity (de)serializers: batches are built and encoded here, before they are written,
+ * so a message too large for the peer is caught per request (one failed request) instead of by grpc-js
+ * (which would end the whole stream, and every request on it, with RESOURCE_EXHAUSTED).
  */
 import { fileURLToPath } from 'node:url';
 import type * as grpc from '@grpc/grpc-js';
@@ -20,15 +20,25 @@ const packageDefinition = protoLoader.loadSync(fileURLToPath(new URL('./tunnel.p
 });
 
 const connectMethod = (packageDefinition['muxbench.tunnel.Tunnel'] as protoLoader.ServiceDefinition).Connect!;
+const serializeBatch = connectMethod.requestSerialize as (batch: { messages: TunnelMessage[] }) => Buffer;
+const deserializeBatch = connectMethod.requestDeserialize as (bytes: Buffer) => { messages?: TunnelMessage[] };
 
-/** Encodes a TunnelMessage (protobuf). */
-export const encodeMessage = connectMethod.requestSerialize as (message: TunnelMessage) => Buffer;
-/** Decodes a TunnelMessage; throws on bytes that are not one. */
-export const decodeMessage = connectMethod.requestDeserialize as (bytes: Buffer) => TunnelMessage;
+/**
+ * One TunnelMessage encoded as an element of TunnelBatch.messages (field tag, length, message): batches
+ * are these elements concatenated, so each message is encoded, and its size known, on its own.
+ */
+export function encodeFramed(message: TunnelMessage): Buffer {
+  return serializeBatch({ messages: [message] });
+}
+
+/** The messages of one TunnelBatch; throws on bytes that are not one. */
+export function decodeBatch(bytes: Buffer): TunnelMessage[] {
+  return deserializeBatch(bytes).messages ?? [];
+}
 
 const identity = (b: Buffer): Buffer => b;
 
-/** The service as grpc-js takes it, carrying already-encoded TunnelMessages. */
+/** The service as grpc-js takes it, carrying already-encoded TunnelBatches. */
 export const TUNNEL_SERVICE: grpc.ServiceDefinition = {
   Connect: {
     path: connectMethod.path,

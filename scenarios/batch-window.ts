@@ -1,0 +1,17 @@
+import { defineScenario } from '../src/scenario/index.ts';
+
+export default defineScenario({
+  name: 'batch-window',
+  description: 'The http_grpc client batch window 0 / 1 / 9 ms (9 ms is the crate’s browser client): what batching buys in throughput and costs in latency',
+  systems: [
+    { id: 'http-grpc-compat', label: 'http_grpc compat (64/POST)', kind: 'http-grpc', mode: 'compat', sweep: { batchWindowMs: [0, 1, 9] } },
+    { id: 'http-grpc-streaming', label: 'http_grpc streaming (1 open POST)', kind: 'http-grpc', mode: 'streaming', sweep: { batchWindowMs: [0, 1, 9] } },
+  ],
+  workload: { call: 'echo', payloadBytes: 64 },
+  load: { model: 'closed', concurrency: 1 },
+  warmupMs: 500,
+  durationMs: 2000,
+  trials: 3,
+  sweep: { concurrency: [1, 16, 256] },
+  quick: { warmupMs: 200, durationMs: 600, trials: 1, sweep: { concurrency: [1, 256] } },
+});

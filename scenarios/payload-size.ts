@@ -1,0 +1,19 @@
+import { defineScenario } from '../src/scenario/index.ts';
+
+export default defineScenario({
+  name: 'payload-size',
+  description: 'Echo payloads from 16 B to 4 MiB at concurrency 10: where framing overhead stops mattering and flow-control windows start to',
+  systems: [
+    { id: 'http-grpc-streaming', label: 'http_grpc streaming', kind: 'http-grpc', mode: 'streaming' },
+    { id: 'http-grpc-compat', label: 'http_grpc compat (64/POST)', kind: 'http-grpc', mode: 'compat' },
+    { id: 'h2-tunnel', label: 'h2 tunnel (limit 100)', kind: 'h2-tunnel', maxConcurrentStreams: 100 },
+    { id: 'origin-direct', label: 'origin direct (baseline)', kind: 'origin' },
+  ],
+  workload: { call: 'echo', payloadBytes: 16 },
+  load: { model: 'closed', concurrency: 10 },
+  warmupMs: 500,
+  durationMs: 2000,
+  trials: 3,
+  sweep: { payloadBytes: [16, 1024, 16_384, 262_144, 1_048_576, 4_194_304] },
+  quick: { warmupMs: 200, durationMs: 600, trials: 1, sweep: { payloadBytes: [16, 65_536, 4_194_304] } },
+});

@@ -1,0 +1,95 @@
+/** Bad scenario files fail before anything starts, naming the file, the field and what was expected. */
+import { mkdtempSync, existsSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { expandPoints, loadScenario, parseScenario, ScenarioError } from '../../src/scenario/index.ts';
+import { runCli } from '../helpers/cli.ts';
+
+const valid = {
+  name: 'ok',
+  description: 'a valid scenario',
+  systems: [
+    { id: 'a', kind: 'http-grpc', mode: 'streaming' },
+    { id: 't', kind: 'h2-tunnel', sweep: { streamLimit: [10, 0] } },
+  ],
+  load: { model: 'closed', concurrency: 1 },
+  sweep: { concurrency: [1, 5] },
+};
+
+function problems(value: unknown): string {
+  try {
+    parseScenario(value, 'scenarios/x.ts');
+  } catch (err) {
+    expect(err).toBeInstanceOf(ScenarioError);
+    return (err as Error).message;
+  }
+  throw new Error('expected the scenario to be refused');
+}
+
+describe('scenario validation', () => {
+  it('accepts a valid scenario and applies defaults', () => {
+    const s = parseScenario(valid, 'x');
+    expect(s.trials).toBe(3);
+    expect(s.workload).toEqual({ call: 'echo', payloadBytes: 64, delayMs: 0 });
+    // 2 concurrency values for the http-grpc system, 2 × 2 for the tunnel (its own streamLimit sweep)
+    const points = expandPoints(s, false);
+    expect(points.map((p) => [p.system.id, p.params])).toEqual([
+      ['a', { concurrency: 1 }],
+      ['a', { concurrency: 5 }],
+      ['t', { concurrency: 1, streamLimit: 10 }],
+      ['t', { concurrency: 1, streamLimit: 0 }],
+      ['t', { concurrency: 5, streamLimit: 10 }],
+      ['t', { concurrency: 5, streamLimit: 0 }],
+    ]);
+  });
+
+  it('names the file, the field and the expectation for type errors and unknown fields', () => {
+    const msg = problems({ ...valid, trials: 'three', systems: [{ id: 'a', kind: 'http-grpc', mode: 'fast', colour: 'red' }] });
+    expect(msg).toMatch(/^scenarios\/x\.ts is not a valid scenario/);
+    expect(msg).toMatch(/trials: .*expected number/i);
+    expect(msg).toMatch(/systems\[0\]\.mode: .*"compat"\|"streaming"|systems\[0\]\.mode: .*compat/);
+    expect(msg).toMatch(/systems\[0\].*colour/);
+  });
+
+  it('refuses an axis that does not apply to a system, and a sweep that does not fit the load model', () => {
+    const msg = problems({
+      ...valid,
+      systems: [{ id: 'a', kind: 'http-grpc', sweep: { streamLimit: [10] } }],
+      sweep: { ratePerSec: [100] },
+    });
+    expect(msg).toMatch(/systems\[0\]\.sweep\.streamLimit: does not apply to systems\[0\] \(kind http-grpc\); it applies to h2-tunnel/);
+    expect(msg).toMatch(/sweep\.ratePerSec: sweeping ratePerSec needs load\.model 'open'/);
+  });
+
+  it('refuses duplicate ids, impossible workloads and external systems without a target', () => {
+    const msg = problems({
+      ...valid,
+      workload: { call: 'sized' },
+      systems: [
+        { id: 'a', kind: 'origin', client: 'ws' },
+        { id: 'a', kind: 'external', protocol: 'http2', url: 'http://127.0.0.1:1' },
+      ],
+    });
+    expect(msg).toMatch(/systems\[1\]\.id: 'a' is used twice/);
+    expect(msg).toMatch(/systems\[0\]: a ws client only has an echo workload/);
+    expect(problems({ ...valid, systems: [{ id: 'e', kind: 'external', protocol: 'http2' }] })).toMatch(/systems\[0\]: give exactly one of url or command/);
+  });
+
+  it('loads by name, by path, and reports unknown names with the known ones', async () => {
+    const { scenario } = await loadScenario('smoke');
+    expect(scenario.name).toBe('smoke');
+    await expect(loadScenario('no-such-scenario')).rejects.toThrow(/no scenario 'no-such-scenario'.*known: .*smoke/);
+  });
+
+  it('fails through the CLI before anything starts: exit 2, message on stderr, no results written', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'muxbench-scn-'));
+    const file = join(dir, 'bad.ts');
+    writeFileSync(file, `export default ${JSON.stringify({ ...valid, name: 'bad', load: { model: 'closed', concurrency: 0 } })};\n`);
+    const r = await runCli(['scenario', file, '--reports-dir', join(dir, 'reports')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(file);
+    expect(r.stderr).toMatch(/load\.concurrency: .*(>0|positive|greater than 0)/i);
+    expect(existsSync(join(dir, 'reports'))).toBe(false);
+  });
+});
