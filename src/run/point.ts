@@ -22,14 +22,15 @@ export class TargetDiedError extends Error {
     readonly role: string,
     readonly stderrTail: string,
     code: number | null,
+    signal: string | null,
   ) {
-    super(`the ${role} process exited during the trial (${code === null ? 'killed by a signal' : `code ${code}`})`);
+    super(`the ${role} process exited during the trial (${code === null ? `killed by ${signal ?? 'a signal'}` : `code ${code}`})`);
   }
 }
 
-function exitedRole(target: Target): [string, number | null] | null {
+function exitedRole(target: Target): [string, number | null, string | null] | null {
   for (const [role, p] of Object.entries(target.processes)) {
-    if (p.child.exitCode !== null || p.child.signalCode !== null) return [role, p.child.exitCode];
+    if (p.child.exitCode !== null || p.child.signalCode !== null) return [role, p.child.exitCode, p.child.signalCode];
   }
   return null;
 }
@@ -62,7 +63,7 @@ export async function runTrial(target: Target, spec: EngineSpec, model: LoadMode
   const after = sampleAll();
   const statsAfter = await Promise.all(roles.map(([, p]) => p.stats()));
   const died = exitedRole(target);
-  if (died) throw new TargetDiedError(died[0], target.processes[died[0]]!.stderrTail(), died[1]);
+  if (died) throw new TargetDiedError(died[0], target.processes[died[0]]!.stderrTail(), died[1], died[2]);
 
   const processes: Record<string, ProcessUsage> = {};
   roles.forEach(([role], i) => {

@@ -13,8 +13,8 @@ export interface Stack {
 }
 
 export interface TunnelStackOptions {
-  /** 'h2' for the h2-stream tunnel (issue 3); later 'grpc' for the grpc-stream tunnel. */
-  design: 'h2';
+  /** 'h2' for the h2-stream tunnel (issue 3), 'grpc' for the grpc-stream tunnel (issue 6). */
+  design: 'h2' | 'grpc';
   token?: string;
   connectorArgs?: string[];
   edgeArgs?: string[];

@@ -26,7 +26,7 @@ export interface Supervised {
   /** Resolves with the exit code (null when killed by a signal) once the process is gone. */
   readonly exited: Promise<number | null>;
   stop(graceMs?: number): Promise<number | null>;
-  /** Event-loop counters from a `muxbench serve` child (null for other programs or no answer in time). */
+  /** Event-loop counters from a `muxbench serve` child (null for other programs or none in time). */
   stats(timeoutMs?: number): Promise<ServedStats | null>;
 }
 
@@ -58,9 +58,13 @@ export interface StartOptions {
    * the ready line is then synthesised from `urls`.
    */
   readyWhenListening?: { host: string; port: number; system: string; urls: Record<string, string> };
+  /** The child is `muxbench serve`: ask it for periodic stats lines (MUXBENCH_STATS_MS). */
+  answersStats?: boolean;
 }
 
 const STDERR_TAIL_BYTES = 4096;
+/** How often a served child reports its event-loop counters. */
+const STATS_INTERVAL_MS = 100;
 const live = new Set<ChildProcess>();
 let hooksInstalled = false;
 
@@ -87,7 +91,8 @@ export function killAllSupervised(): void {
 export function superviseCommand(argv: string[], options: StartOptions = {}): Promise<Supervised> {
   installExitHooks();
   const [cmd, ...args] = pinnedCommand(argv, options.cpu);
-  const child = spawn(cmd!, args, { stdio: ['ignore', 'pipe', 'pipe'], env: options.env ?? process.env });
+  const env = { ...(options.env ?? process.env), ...(options.answersStats ? { MUXBENCH_STATS_MS: String(STATS_INTERVAL_MS) } : {}) };
+  const child = spawn(cmd!, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
   live.add(child);
   let stderr = '';
   child.stderr!.on('data', (c: Buffer) => {
@@ -117,8 +122,9 @@ export function superviseCommand(argv: string[], options: StartOptions = {}): Pr
   };
 
   const statsWaiters: ((s: ServedStats | null) => void)[] = [];
-  const answersStats = options.readyWhenListening === undefined;
-  const stats = (timeoutMs = 1000): Promise<ServedStats | null> => {
+  const answersStats = options.answersStats === true;
+  /** The next stats line (fresh counters), or null for other programs or when none comes in time. */
+  const stats = (timeoutMs = 4 * STATS_INTERVAL_MS): Promise<ServedStats | null> => {
     if (!answersStats || child.exitCode !== null || child.signalCode !== null) return Promise.resolve(null);
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
@@ -131,7 +137,6 @@ export function superviseCommand(argv: string[], options: StartOptions = {}): Pr
         resolve(s);
       };
       statsWaiters.push(waiter);
-      child.kill('SIGUSR2');
     });
   };
   /** Lines after the ready line: answers to stats requests. */
@@ -139,7 +144,10 @@ export function superviseCommand(argv: string[], options: StartOptions = {}): Pr
     if (!line.startsWith('{')) return;
     try {
       const msg = JSON.parse(line) as { event?: string } & ServedStats;
-      if (msg.event === 'stats') statsWaiters.shift()?.({ eluActiveMs: msg.eluActiveMs, eluIdleMs: msg.eluIdleMs, rssBytes: msg.rssBytes });
+      if (msg.event === 'stats') {
+        const snapshot = { eluActiveMs: msg.eluActiveMs, eluIdleMs: msg.eluIdleMs, rssBytes: msg.rssBytes };
+        for (const w of statsWaiters.splice(0)) w(snapshot);
+      }
     } catch {
       // not ours: ignore
     }
@@ -210,5 +218,5 @@ export function superviseCommand(argv: string[], options: StartOptions = {}): Pr
 
 /** `muxbench serve <system> ...args` under supervision. */
 export function startSystem(system: string, args: string[], options: StartOptions = {}): Promise<Supervised> {
-  return superviseCommand([process.execPath, ...(options.nodeArgs ?? []), MUXBENCH_BIN, 'serve', system, ...args], options);
+  return superviseCommand([process.execPath, ...(options.nodeArgs ?? []), MUXBENCH_BIN, 'serve', system, ...args], { ...options, answersStats: true });
 }

@@ -5,6 +5,9 @@ import { ORIGIN_USAGE, parseOriginArgs, startOrigin } from './origin/system.ts';
 import { startH2Connector } from './h2-tunnel/connector.ts';
 import { startH2Edge } from './h2-tunnel/edge.ts';
 import { H2_CONNECTOR_USAGE, H2_EDGE_USAGE, parseH2ConnectorArgs, parseH2EdgeArgs } from './h2-tunnel/system.ts';
+import { startGrpcConnector } from './grpc-tunnel/connector.ts';
+import { startGrpcEdge } from './grpc-tunnel/edge.ts';
+import { GRPC_CONNECTOR_USAGE, GRPC_EDGE_USAGE, parseGrpcConnectorArgs, parseGrpcEdgeArgs } from './grpc-tunnel/system.ts';
 
 export interface ServableSystem {
   summary: string;
@@ -44,6 +47,22 @@ export const SYSTEMS: Record<string, ServableSystem> = {
     prepare(argv) {
       const options = parseH2ConnectorArgs(argv);
       return () => startH2Connector(options);
+    },
+  },
+  'grpc-edge': {
+    summary: 'grpc-stream tunnel edge: public side + every request as messages on one gRPC bidi stream',
+    usage: GRPC_EDGE_USAGE,
+    prepare(argv) {
+      const options = parseGrpcEdgeArgs(argv);
+      return () => startGrpcEdge(options);
+    },
+  },
+  'grpc-connector': {
+    summary: 'grpc-stream tunnel connector: dials the edge, calls Connect, forwards each request_id to origins',
+    usage: GRPC_CONNECTOR_USAGE,
+    prepare(argv) {
+      const options = parseGrpcConnectorArgs(argv);
+      return () => startGrpcConnector(options);
     },
   },
 };

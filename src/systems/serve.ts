@@ -83,11 +83,15 @@ export function readyLine(system: string, urls: Record<string, string>, extra: R
 export async function serveUntilSignalled(system: string, start: () => Promise<Running>, graceMs = 5000): Promise<number> {
   const running = await start();
   process.stdout.write(`${readyLine(system, running.urls)}\n`);
-  // A supervisor asks for event-loop utilisation with SIGUSR2; the answer is one JSON line on stdout.
-  process.on('SIGUSR2', () => {
-    const elu = performance.eventLoopUtilization();
-    process.stdout.write(`${JSON.stringify({ event: 'stats', eluActiveMs: elu.active, eluIdleMs: elu.idle, rssBytes: process.memoryUsage.rss() })}\n`);
-  });
+  // Under a supervisor (MUXBENCH_STATS_MS set), report event-loop counters as JSON lines on stdout. Timer
+  // callbacks run after the poll phase, so the idle time in each line is up to date.
+  const statsMs = Number(process.env.MUXBENCH_STATS_MS);
+  if (statsMs > 0) {
+    setInterval(() => {
+      const elu = performance.eventLoopUtilization();
+      process.stdout.write(`${JSON.stringify({ event: 'stats', eluActiveMs: elu.active, eluIdleMs: elu.idle, rssBytes: process.memoryUsage.rss() })}\n`);
+    }, statsMs).unref();
+  }
   return new Promise((resolve) => {
     let stopping = false;
     const stop = (signal: NodeJS.Signals): void => {

@@ -37,7 +37,7 @@ afterEach(async () => {
  */
 function corrupt(bytes: Uint8Array): Buffer {
   const b = Buffer.from(bytes);
-  if (b.length > 10) b[10] ^= 0x01;
+  if (b.length > 10) b[10] = b[10]! ^ 0x01;
   return b;
 }
 

@@ -89,7 +89,7 @@ class Stream {
   constructor(
     readonly id: number,
     readonly done: Done,
-    /** when the caller asked (performance.now()), for the timeout */
+    /** when the caller asked, on the pool's coarse clock (for the timeout) */
     readonly sentAt: number,
     readonly chunks: Buffer[] | null,
     public sendWindow: number,
@@ -173,10 +173,6 @@ export class H2Connection implements FrameHandler {
   capacity(): number {
     if (this.state !== State.Ready) return 0;
     return Math.min(this.tpl.maxStreams, this.peerMaxStreams) - this.streams.size;
-  }
-
-  get activeStreams(): number {
-    return this.streams.size;
   }
 
   /** Opens a stream for one request. Only call when capacity() > 0. */

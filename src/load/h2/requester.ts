@@ -8,7 +8,7 @@
  * (not processed before a GOAWAY), 'connection' (socket error or close, or the requester closed),
  * 'timeout', 'protocol' (the server broke HTTP/2 or HPACK rules).
  */
-import { DEFAULT_MAX_FRAME_SIZE, FRAME_HEADER_BYTES } from './frames.ts';
+import { DEFAULT_MAX_FRAME_SIZE, FRAME_HEADER_BYTES, MAX_WINDOW_BYTES } from './frames.ts';
 import { encodeHeaderBlock } from './hpack.ts';
 import { type ConnectionOwner, type Done, H2Connection, type RequestTemplate } from './connection.ts';
 import type { Expectation, Requester } from '../types.ts';
@@ -67,7 +67,11 @@ function buildTemplate(options: H2RequesterOptions): RequestTemplate {
   const windowBytes = options.windowBytes ?? DEFAULT_WINDOW_BYTES;
   if (!(Number.isInteger(connections) && connections >= 1)) throw new RangeError(`h2 engine: connections must be an integer ≥ 1, got ${connections}`);
   if (!(Number.isInteger(maxStreams) && maxStreams >= 1)) throw new RangeError(`h2 engine: streamsPerConnection must be an integer ≥ 1, got ${maxStreams}`);
-  if (!(Number.isInteger(windowBytes) && windowBytes >= 1)) throw new RangeError(`h2 engine: windowBytes must be an integer ≥ 1, got ${windowBytes}`);
+  if (!(Number.isInteger(windowBytes) && windowBytes >= 1 && windowBytes <= MAX_WINDOW_BYTES)) {
+    throw new RangeError(`h2 engine: windowBytes must be an integer from 1 to ${MAX_WINDOW_BYTES} (RFC 9113 §6.9.1), got ${windowBytes}`);
+  }
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  if (!(timeoutMs > 0)) throw new RangeError(`h2 engine: timeoutMs must be > 0, got ${timeoutMs}`);
   return {
     host,
     port,
@@ -97,6 +101,13 @@ class H2Pool implements Requester, ConnectionOwner {
   private queueHead = 0;
 
   private readonly sweeper: NodeJS.Timeout;
+  /**
+   * A coarse clock: sweeps so far. Sends are stamped with it instead of performance.now(), which would cost
+   * more than the rest of send(); a request times out after `timeoutTicks` full sweep periods, so between
+   * timeoutMs and timeoutMs + one period (never early — a late timer only makes it later).
+   */
+  private ticks = 0;
+  private readonly timeoutTicks: number;
 
   constructor(options: H2RequesterOptions) {
     this.tpl = buildTemplate(options);
@@ -108,6 +119,7 @@ class H2Pool implements Requester, ConnectionOwner {
       FRAME_HEADER_BYTES + this.tpl.headerBlock.length + bodyLength + FRAME_HEADER_BYTES * Math.ceil(bodyLength / DEFAULT_MAX_FRAME_SIZE);
     // Timeouts are swept, not timed one by one: a timer per request would cost more than the request.
     const sweepMs = Math.max(5, Math.min(1000, Math.floor(this.timeoutMs / 10)));
+    this.timeoutTicks = Math.ceil(this.timeoutMs / sweepMs);
     this.sweeper = setInterval(() => this.sweep(), sweepMs);
     this.sweeper.unref();
   }
@@ -117,7 +129,7 @@ class H2Pool implements Requester, ConnectionOwner {
       process.nextTick(done, 'connection', 0);
       return;
     }
-    const now = performance.now();
+    const now = this.ticks;
     if (this.queueHead === this.queueDone.length) {
       const conn = this.pick();
       if (conn !== null) {
@@ -214,7 +226,9 @@ class H2Pool implements Requester, ConnectionOwner {
   }
 
   private sweep(): void {
-    const cutoff = performance.now() - this.timeoutMs;
+    this.ticks++;
+    // stamped at tick t (somewhere in period t), timed out once timeoutTicks whole periods have passed
+    const cutoff = this.ticks - this.timeoutTicks - 1;
     const expired: Done[] = [];
     while (this.queueHead < this.queueDone.length && this.queueAt[this.queueHead]! <= cutoff) {
       expired.push(this.queueDone[this.queueHead]!);

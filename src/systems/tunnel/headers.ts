@@ -2,7 +2,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Headers } from './types.ts';
 
-/** RFC 9110 §7.6.1 connection-specific headers, plus the ones HTTP/2 forbids (RFC 9113 §8.2.2). */
+/** RFC 9110 §7.6.1 connection-specific headers, plus the ones HTTP/2 forbids (RFC 9113 §8.2.2), plus `expect`. */
 const HOP_BY_HOP = new Set([
   'connection',
   'keep-alive',
@@ -13,6 +13,9 @@ const HOP_BY_HOP = new Set([
   'upgrade',
   'host',
   'http2-settings',
+  // The public listener answered `100-continue` itself (Node does when nobody listens for checkContinue),
+  // so the expectation ends at the edge; forwarded, undici refuses the request ("expect header not supported").
+  'expect',
 ]);
 
 /** End-to-end headers of a message: pseudo-headers and hop-by-hop headers removed, `te` only if "trailers". */

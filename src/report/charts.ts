@@ -1,0 +1,436 @@
+/**
+ * Results → chart specs: plain data that says what each chart shows (series of points with their status
+ * and confidence interval, the x scale, marker lines). The page inlines the specs as JSON and a small
+ * browser script turns them into chart.js charts; verdicts are computed from the same specs, so a
+ * sentence under a chart always describes exactly what is drawn.
+ */
+import { decodeHistogram, type Histogram } from '../measure/histogram.ts';
+import type { PointResult, PointStatus, ResultsFile } from '../measure/results.ts';
+import { axisValue } from './format.ts';
+
+export type MetricId = 'requestsPerSec' | 'p50Us' | 'p99Us' | 'errorRate' | 'systemCpu' | 'systemPeakRssBytes' | 'rssPerInflightBytes' | 'latencyPercentiles';
+/** How the browser formats a value: the same units as format.ts. */
+export type ValueFormat = 'rate' | 'us' | 'percent' | 'bytes' | 'number' | 'percentile';
+
+export interface MetricInfo {
+  title: string;
+  yLabel: string;
+  format: ValueFormat;
+  yLog: boolean;
+}
+
+export const METRICS: Record<MetricId, MetricInfo> = {
+  requestsPerSec: { title: 'Throughput', yLabel: 'requests / s', format: 'rate', yLog: false },
+  p50Us: { title: 'p50 latency', yLabel: 'p50 latency (log)', format: 'us', yLog: true },
+  p99Us: { title: 'p99 latency', yLabel: 'p99 latency (log)', format: 'us', yLog: true },
+  errorRate: { title: 'Errors', yLabel: 'calls that failed', format: 'percent', yLog: false },
+  systemCpu: { title: 'System CPU', yLabel: 'CPU, share of one core', format: 'percent', yLog: false },
+  systemPeakRssBytes: { title: 'Peak RSS', yLabel: 'peak RSS, all system processes', format: 'bytes', yLog: false },
+  rssPerInflightBytes: { title: 'Memory per in-flight request', yLabel: 'peak RSS / concurrency', format: 'bytes', yLog: false },
+  latencyPercentiles: { title: 'Latency by percentile', yLabel: 'latency (log)', format: 'us', yLog: true },
+};
+
+/** The charts of a run report, per swept axis. */
+export const RUN_METRICS: readonly MetricId[] = ['requestsPerSec', 'p50Us', 'p99Us', 'errorRate', 'systemCpu', 'systemPeakRssBytes', 'rssPerInflightBytes'];
+/** The charts of a comparison page (both runs on each). */
+export const COMPARE_METRICS: readonly MetricId[] = ['requestsPerSec', 'p50Us', 'p99Us'];
+
+/** Beyond this many lines a chart is split into facets (one per value of the other axes). */
+export const MAX_SERIES_PER_CHART = 8;
+
+/** Tableau 10: distinct, readable on white, fine for most colour-blind readers. */
+const PALETTE = ['#4e79a7', '#f28e2b', '#59a14f', '#e15759', '#76b7b2', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#bab0ac'];
+
+export type RunRole = 'single' | 'baseline' | 'current';
+
+export interface SeriesPoint {
+  x: number;
+  /** null when the point has no measurement (failed before any trial) */
+  y: number | null;
+  low: number | null;
+  high: number | null;
+  status: PointStatus;
+  reason?: string;
+  params: Record<string, number>;
+  /** trials behind the value */
+  trials: number;
+  /** for the errors chart: errors by kind */
+  errors?: Record<string, number>;
+  /** for the CPU chart: the throughput that CPU bought */
+  requestsPerSec?: number;
+}
+
+export interface Series {
+  label: string;
+  systemId: string;
+  systemLabel: string;
+  run: RunRole;
+  /** values of the other swept axes that tell this series apart */
+  fixed: Record<string, number>;
+  /** the h2 stream limit this series ran with (0 = unlimited), when the system has one */
+  streamLimit: number | null;
+  color: string;
+  dashed: boolean;
+  points: SeriesPoint[];
+}
+
+export interface Marker {
+  x: number;
+  label: string;
+}
+
+export interface ChartSpec {
+  id: string;
+  metric: MetricId;
+  title: string;
+  yLabel: string;
+  yFormat: ValueFormat;
+  yLog: boolean;
+  axis: string;
+  xTitle: string;
+  xScale: 'linear' | 'logarithmic' | 'category';
+  /** the x values in display order (category scales: the order of the categories) */
+  xValues: number[];
+  xLabels: string[];
+  xFormat: ValueFormat;
+  series: Series[];
+  /** vertical lines, e.g. the stream limit on a concurrency axis */
+  markers: Marker[];
+  /** sentences computed from the data, filled in by verdicts.ts */
+  verdict: string[];
+}
+
+export interface ChartGroup {
+  id: string;
+  axis: string;
+  title: string;
+  /** axes held constant in this group, e.g. { payloadBytes: 64 } */
+  constants: Record<string, number>;
+  /** facet values when a chart had too many lines to read */
+  facet: Record<string, number>;
+  notes: string[];
+  charts: ChartSpec[];
+}
+
+export interface Source {
+  results: ResultsFile;
+  run: RunRole;
+}
+
+interface Tagged {
+  p: PointResult;
+  run: RunRole;
+  results: ResultsFile;
+}
+
+const ABSENT = 'absent';
+
+function valueKey(p: PointResult, axis: string): string {
+  const v = p.params[axis];
+  return v === undefined ? ABSENT : String(v);
+}
+
+/** The advertised stream limit of an h2-tunnel point: swept (params.streamLimit) or from its definition. */
+export function streamLimitOf(p: PointResult, results: ResultsFile): number | null {
+  if (p.params.streamLimit !== undefined) return p.params.streamLimit;
+  if (p.systemKind !== 'h2-tunnel') return null;
+  const def = results.scenario.definition as { systems?: unknown } | null;
+  const systems = def && Array.isArray(def.systems) ? (def.systems as unknown[]) : [];
+  for (const s of systems) {
+    if (typeof s !== 'object' || s === null) continue;
+    const sys = s as { id?: unknown; maxConcurrentStreams?: unknown };
+    if (sys.id === p.systemId) return typeof sys.maxConcurrentStreams === 'number' ? sys.maxConcurrentStreams : 100;
+  }
+  return null;
+}
+
+/** Display order of an axis's values: ascending, but "unlimited" (streamLimit 0) goes last. */
+export function orderValues(axis: string, values: Iterable<number>): number[] {
+  const sorted = [...new Set(values)].sort((a, b) => a - b);
+  if (axis === 'streamLimit' && sorted[0] === 0) return [...sorted.slice(1), 0];
+  return sorted;
+}
+
+export function xScaleFor(axis: string, values: readonly number[]): ChartSpec['xScale'] {
+  if (axis === 'streamLimit') return 'category';
+  const positive = values.filter((v) => v > 0);
+  if (positive.length < 2) return values.length > 1 && values.includes(0) ? 'category' : 'linear';
+  const span = Math.max(...positive) / Math.min(...positive);
+  // two orders of magnitude or more: equal steps on a linear axis would crowd the small values together
+  if (span >= 100) return values.includes(0) ? 'category' : 'logarithmic';
+  return 'linear';
+}
+
+function metricValue(metric: MetricId, p: PointResult, x: number, axis: string): { y: number | null; low: number | null; high: number | null } {
+  const s = p.summary;
+  const none = { y: null, low: null, high: null };
+  if (!s) return none;
+  switch (metric) {
+    case 'requestsPerSec':
+    case 'p50Us':
+    case 'p99Us': {
+      const e = s[metric];
+      const ok = Number.isFinite(e.median) && (metric === 'requestsPerSec' || e.median > 0);
+      return ok ? { y: e.median, low: e.ci.low, high: e.ci.high } : none;
+    }
+    case 'errorRate':
+      return { y: s.errorRate, low: null, high: null };
+    case 'systemCpu':
+      return { y: s.systemCpu, low: null, high: null };
+    case 'systemPeakRssBytes':
+      return { y: s.systemPeakRssBytes, low: null, high: null };
+    case 'rssPerInflightBytes':
+      return axis === 'concurrency' && x > 0 ? { y: s.systemPeakRssBytes / x, low: null, high: null } : none;
+    case 'latencyPercentiles':
+      return none;
+  }
+}
+
+function seriesPoint(metric: MetricId, t: Tagged, axis: string): SeriesPoint {
+  const x = t.p.params[axis]!;
+  const v = metricValue(metric, t.p, x, axis);
+  const point: SeriesPoint = { x, ...v, status: t.p.status, params: t.p.params, trials: t.p.trials.length };
+  if (t.p.reason !== undefined) point.reason = t.p.reason;
+  if (metric === 'errorRate' && t.p.summary) point.errors = t.p.summary.errors;
+  if (metric === 'systemCpu' && t.p.summary) point.requestsPerSec = t.p.summary.requestsPerSec.median;
+  return point;
+}
+
+/** Lines two orders of magnitude apart: on a linear axis the lower ones would lie flat on zero. */
+function spansDecades(series: readonly Series[]): boolean {
+  const ys = series.flatMap((s) => s.points.map((p) => p.y).filter((y): y is number => y !== null && y > 0));
+  return ys.length > 1 && Math.max(...ys) / Math.min(...ys) >= 100;
+}
+
+function fixedLabel(fixed: Record<string, number>): string {
+  return Object.entries(fixed)
+    .map(([k, v]) => (k === 'streamLimit' ? (v === 0 ? 'no limit' : `limit ${v}`) : `${k} ${axisValue(k, v)}`))
+    .join(', ');
+}
+
+function runSuffix(run: RunRole): string {
+  return run === 'single' ? '' : ` (${run})`;
+}
+
+function combos<T>(items: readonly T[], keyOf: (t: T) => string): Map<string, T[]> {
+  const m = new Map<string, T[]>();
+  for (const it of items) {
+    const k = keyOf(it);
+    const list = m.get(k);
+    if (list) list.push(it);
+    else m.set(k, [it]);
+  }
+  return m;
+}
+
+/**
+ * One group of charts per swept axis (or per facet of it). Several sources (a baseline and a current run)
+ * put their series on the same charts; the baseline's lines are dashed.
+ */
+export function buildChartGroups(sources: readonly Source[], metrics: readonly MetricId[] = RUN_METRICS): ChartGroup[] {
+  const all: Tagged[] = sources.flatMap((s) => s.results.points.map((p) => ({ p, run: s.run, results: s.results })));
+  const axes: string[] = [];
+  for (const s of sources) for (const a of s.results.axes) if (!axes.includes(a)) axes.push(a);
+
+  // one colour per (system, distinguishing values), shared by baseline and current
+  const colours = new Map<string, string>();
+  const colourOf = (key: string): string => {
+    let c = colours.get(key);
+    if (!c) {
+      c = PALETTE[colours.size % PALETTE.length]!;
+      colours.set(key, c);
+    }
+    return c;
+  };
+
+  const groups: ChartGroup[] = [];
+  for (const axis of axes) {
+    const onAxis = all.filter((t) => t.p.params[axis] !== undefined);
+    if (onAxis.length === 0) continue;
+    const others = axes.filter((a) => a !== axis);
+    const varying = others.filter((a) => new Set(onAxis.map((t) => valueKey(t.p, a))).size > 1);
+    const constants: Record<string, number> = {};
+    for (const a of others) {
+      if (varying.includes(a)) continue;
+      const v = onAxis[0]!.p.params[a];
+      if (v !== undefined) constants[a] = v;
+    }
+    const identity = (t: Tagged, keep: readonly string[]): string => [t.p.systemId, ...keep.map((a) => valueKey(t.p, a))].join('\u0000');
+    const lineCount = new Set(onAxis.map((t) => identity(t, varying))).size;
+    // facet by the other axes (except the stream limit, which must stay on one chart to show the knee)
+    const facetAxes = lineCount > MAX_SERIES_PER_CHART ? varying.filter((a) => a !== 'streamLimit') : [];
+    const seriesAxes = varying.filter((a) => !facetAxes.includes(a));
+    const facets = combos(onAxis, (t) => facetAxes.map((a) => valueKey(t.p, a)).join(','));
+
+    const notSwept = [...new Set(all.filter((t) => t.p.params[axis] === undefined).map((t) => t.p.label))];
+    const notes = notSwept.length ? [`Not swept over ${axis}, so not on these charts: ${notSwept.join(', ')}.`] : [];
+
+    let facetIndex = 0;
+    for (const members of facets.values()) {
+      const facet: Record<string, number> = {};
+      for (const a of facetAxes) {
+        const v = members[0]!.p.params[a];
+        if (v !== undefined) facet[a] = v;
+      }
+      const xValues = orderValues(axis, members.map((t) => t.p.params[axis]!));
+      const xScale = xScaleFor(axis, xValues);
+      const byLine = combos(members, (t) => `${t.run}\u0000${identity(t, seriesAxes)}`);
+      const groupId = `g-${axis}${facetAxes.length ? `-${facetIndex}` : ''}`;
+      const charts: ChartSpec[] = [];
+      for (const metric of metrics) {
+        if (metric === 'rssPerInflightBytes' && axis !== 'concurrency') continue;
+        if (metric === 'latencyPercentiles') continue;
+        const series: Series[] = [];
+        for (const lineMembers of byLine.values()) {
+          const first = lineMembers[0]!;
+          const fixed: Record<string, number> = {};
+          for (const a of seriesAxes) {
+            const v = first.p.params[a];
+            if (v !== undefined) fixed[a] = v;
+          }
+          const extra = fixedLabel(fixed);
+          const points = lineMembers.map((t) => seriesPoint(metric, t, axis));
+          points.sort((a, b) => xValues.indexOf(a.x) - xValues.indexOf(b.x));
+          series.push({
+            label: `${first.p.label}${extra ? ` · ${extra}` : ''}${runSuffix(first.run)}`,
+            systemId: first.p.systemId,
+            systemLabel: first.p.label,
+            run: first.run,
+            fixed,
+            streamLimit: streamLimitOf(first.p, first.results),
+            color: colourOf([first.p.systemId, ...Object.entries(fixed).map(([k, v]) => `${k}=${v}`)].join(',')),
+            dashed: first.run === 'baseline',
+            points,
+          });
+        }
+        const info = METRICS[metric];
+        const yLog = info.yLog || (metric === 'requestsPerSec' && spansDecades(series));
+        const markers: Marker[] = [];
+        if (axis === 'concurrency' && xScale !== 'category') {
+          const lo = xValues[0]!;
+          const hi = xValues[xValues.length - 1]!;
+          const limits = [...new Set(series.map((s) => s.streamLimit).filter((l): l is number => l !== null && l > 0))].sort((a, b) => a - b);
+          for (const l of limits) if (l >= lo && l <= hi) markers.push({ x: l, label: `stream limit ${l}` });
+        }
+        charts.push({
+          id: `${groupId}-${metric}`,
+          metric,
+          title: info.title,
+          yLabel: yLog && !info.yLog ? `${info.yLabel} (log)` : info.yLabel,
+          yFormat: info.format,
+          yLog,
+          axis,
+          xTitle: axis,
+          xScale,
+          xValues,
+          xLabels: xValues.map((v) => axisValue(axis, v)),
+          xFormat: axis.endsWith('Bytes') ? 'bytes' : 'number',
+          series,
+          markers,
+          verdict: [],
+        });
+      }
+      const facetText = Object.entries(facet)
+        .map(([k, v]) => `${k} = ${axisValue(k, v)}`)
+        .join(', ');
+      groups.push({
+        id: groupId,
+        axis,
+        title: `by ${axis}${facetText ? ` — ${facetText}` : ''}`,
+        constants,
+        facet,
+        notes,
+        charts,
+      });
+      facetIndex++;
+    }
+  }
+  return groups;
+}
+
+/** Percentiles shown on the latency-distribution chart (x = 1 / (1 − q), the HdrHistogram convention). */
+const PERCENTILES = [0, 50, 75, 90, 95, 99, 99.5, 99.9, 99.95, 99.99, 99.995, 99.999];
+
+/** 1 / (1 − q), rounded so that p99 is exactly 100 and p99.9 exactly 1000. */
+export function percentileX(q: number): number {
+  return Number((1 / (1 - q / 100)).toPrecision(10));
+}
+
+function mergedHistogram(p: PointResult): Histogram | null {
+  let merged: Histogram | null = null;
+  for (const t of p.trials) {
+    if (!t.histogram) continue;
+    try {
+      const h = decodeHistogram(t.histogram);
+      if (merged) {
+        merged.add(h);
+        h.destroy();
+      } else merged = h;
+    } catch {
+      // an undecodable histogram leaves this trial out of the distribution; the table still shows it
+    }
+  }
+  return merged;
+}
+
+/**
+ * Latency by percentile for each system at its heaviest measured point (largest value of the first axis,
+ * then the last in sweep order), from the trials' HDR histograms merged.
+ */
+export function buildPercentileChart(results: ResultsFile): ChartSpec | null {
+  const bySystem = combos(
+    results.points.filter((p) => p.status !== 'failed' && p.trials.some((t) => t.histogram)),
+    (p) => p.systemId,
+  );
+  const first = results.axes[0];
+  const series: Series[] = [];
+  // the same colour per system as on the sweep charts (palette order = order of first appearance)
+  const systemOrder = [...new Set(results.points.map((p) => p.systemId))];
+  for (const points of bySystem.values()) {
+    const heaviest = points.reduce((best, p) => {
+      const bv = first ? (best.params[first] ?? -Infinity) : 0;
+      const pv = first ? (p.params[first] ?? -Infinity) : 0;
+      return pv > bv || (pv === bv && p.index > best.index) ? p : best;
+    });
+    const h = mergedHistogram(heaviest);
+    if (!h || h.totalCount === 0) continue;
+    const pts: SeriesPoint[] = [];
+    for (const q of PERCENTILES) {
+      if ((1 - q / 100) * h.totalCount < 1) break;
+      pts.push({ x: percentileX(q), y: Math.max(1, h.getValueAtPercentile(q)), low: null, high: null, status: heaviest.status, params: heaviest.params, trials: heaviest.trials.length });
+    }
+    h.destroy();
+    const where = fixedLabel(heaviest.params);
+    series.push({
+      label: `${heaviest.label}${where ? ` · ${where}` : ''}`,
+      systemId: heaviest.systemId,
+      systemLabel: heaviest.label,
+      run: 'single',
+      fixed: { ...heaviest.params },
+      streamLimit: streamLimitOf(heaviest, results),
+      color: PALETTE[systemOrder.indexOf(heaviest.systemId) % PALETTE.length]!,
+      dashed: false,
+      points: pts,
+    });
+  }
+  if (series.length === 0) return null;
+  const info = METRICS.latencyPercentiles;
+  const xValues = [...new Set(series.flatMap((s) => s.points.map((p) => p.x)))].sort((a, b) => a - b);
+  return {
+    id: 'g-distribution-latencyPercentiles',
+    metric: 'latencyPercentiles',
+    title: info.title,
+    yLabel: info.yLabel,
+    yFormat: info.format,
+    yLog: true,
+    axis: 'percentile',
+    xTitle: 'percentile',
+    xScale: 'logarithmic',
+    xValues,
+    xLabels: xValues.map((x) => `${+(100 * (1 - 1 / x)).toPrecision(6)} %`),
+    xFormat: 'percentile',
+    series,
+    markers: [],
+    verdict: [],
+  };
+}

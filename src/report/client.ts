@@ -1,0 +1,261 @@
+/**
+ * The browser side of a report page: reads the chart specs inlined as JSON (charts.ts) and draws them
+ * with chart.js. chart.js has no error bars or vertical marker lines built in, so two tiny plugins draw
+ * the confidence intervals, the stream-limit lines and the crosses of points that failed without a value.
+ * Plain ES2017, no modules: it runs from file:// with nothing else loaded.
+ */
+export const CLIENT_SCRIPT = String.raw`(function () {
+  'use strict';
+  var specs = JSON.parse(document.getElementById('muxbench-charts').textContent);
+
+  function sig3(n) {
+    if (!isFinite(n)) return '-';
+    if (n === 0) return '0';
+    return Number(n.toPrecision(3)).toLocaleString('en-US', { maximumFractionDigits: 6 });
+  }
+  function compact(n) {
+    var a = Math.abs(n);
+    if (a >= 1e9) return sig3(n / 1e9) + 'G';
+    if (a >= 1e6) return sig3(n / 1e6) + 'M';
+    if (a >= 1e4) return sig3(n / 1e3) + 'k';
+    return sig3(n);
+  }
+  var FORMAT = {
+    rate: function (v) { return compact(v) + ' req/s'; },
+    us: function (v) {
+      var a = Math.abs(v);
+      if (a >= 1e6) return sig3(v / 1e6) + ' s';
+      if (a >= 1e3) return sig3(v / 1e3) + ' ms';
+      return sig3(v) + ' µs';
+    },
+    percent: function (v) { return sig3(v * 100) + ' %'; },
+    bytes: function (v) {
+      var a = Math.abs(v);
+      if (a >= 1073741824) return sig3(v / 1073741824) + ' GiB';
+      if (a >= 1048576) return sig3(v / 1048576) + ' MiB';
+      if (a >= 1024) return sig3(v / 1024) + ' KiB';
+      return sig3(v) + ' B';
+    },
+    number: compact,
+    percentile: function (v) { return +(100 * (1 - 1 / v)).toPrecision(6) + ' %'; }
+  };
+  var FAILED = '#d62728';
+
+  function xOf(spec, x) {
+    return spec.xScale === 'category' ? spec.xLabels[spec.xValues.indexOf(x)] : x;
+  }
+
+  // 95 % confidence intervals of the medians, drawn as error bars with caps
+  var errorBars = {
+    id: 'muxErrorBars',
+    afterDatasetsDraw: function (chart) {
+      var ctx = chart.ctx;
+      var y = chart.scales.y;
+      chart.data.datasets.forEach(function (ds, i) {
+        var meta = chart.getDatasetMeta(i);
+        if (meta.hidden) return;
+        meta.data.forEach(function (el, j) {
+          var d = ds.data[j];
+          if (!d || d.y === null || d.low === null || d.high === null || d.low === d.high) return;
+          var top = y.getPixelForValue(d.high);
+          var bottom = y.getPixelForValue(d.low);
+          ctx.save();
+          ctx.strokeStyle = ds.borderColor;
+          ctx.lineWidth = 1.5;
+          ctx.setLineDash([]);
+          ctx.beginPath();
+          ctx.moveTo(el.x, top); ctx.lineTo(el.x, bottom);
+          ctx.moveTo(el.x - 4, top); ctx.lineTo(el.x + 4, top);
+          ctx.moveTo(el.x - 4, bottom); ctx.lineTo(el.x + 4, bottom);
+          ctx.stroke();
+          ctx.restore();
+        });
+      });
+    }
+  };
+
+  // vertical marker lines (stream limits) and red crosses where a point failed with no value to plot
+  var markers = {
+    id: 'muxMarkers',
+    afterDatasetsDraw: function (chart, args, opts) {
+      var spec = opts.spec;
+      if (!spec) return;
+      var ctx = chart.ctx;
+      var area = chart.chartArea;
+      var x = chart.scales.x;
+      ctx.save();
+      spec.markers.forEach(function (m) {
+        var px = x.getPixelForValue(m.x);
+        ctx.strokeStyle = '#555';
+        ctx.lineWidth = 1;
+        ctx.setLineDash([4, 4]);
+        ctx.beginPath(); ctx.moveTo(px, area.top); ctx.lineTo(px, area.bottom); ctx.stroke();
+        ctx.setLineDash([]);
+        ctx.fillStyle = '#333';
+        ctx.font = '11px sans-serif';
+        ctx.textAlign = 'left';
+        ctx.fillText(m.label, px + 4, area.top + 12);
+      });
+      chart.data.datasets.forEach(function (ds, i) {
+        if (chart.getDatasetMeta(i).hidden) return;
+        ds.data.forEach(function (d) {
+          if (d.status !== 'failed' || d.y !== null) return;
+          var px = x.getPixelForValue(d.x);
+          var py = area.bottom - 10;
+          ctx.strokeStyle = FAILED;
+          ctx.lineWidth = 3;
+          ctx.beginPath();
+          ctx.moveTo(px - 6, py - 6); ctx.lineTo(px + 6, py + 6);
+          ctx.moveTo(px + 6, py - 6); ctx.lineTo(px - 6, py + 6);
+          ctx.stroke();
+        });
+      });
+      ctx.restore();
+    }
+  };
+
+  function logTick(fmt) {
+    return function (v) {
+      var m = v / Math.pow(10, Math.floor(Math.log10(v) + 1e-9));
+      return [1, 2, 5].indexOf(Math.round(m)) < 0 ? '' : fmt(v);
+    };
+  }
+
+  function xTicks(spec) {
+    if (spec.xFormat === 'percentile') {
+      var top = spec.xValues[spec.xValues.length - 1];
+      return [1, 2, 10, 100, 1000, 10000, 100000].filter(function (v) { return v <= top; });
+    }
+    return spec.xValues;
+  }
+
+  function config(spec) {
+    var yFmt = FORMAT[spec.yFormat];
+    var datasets = spec.series.map(function (s) {
+      return {
+        label: s.label,
+        borderColor: s.color,
+        backgroundColor: s.color,
+        borderDash: s.dashed ? [6, 4] : [],
+        borderWidth: 2,
+        spanGaps: false,
+        data: s.points.map(function (p) {
+          return { x: xOf(spec, p.x), y: p.y, low: p.low, high: p.high, status: p.status, reason: p.reason || '', trials: p.trials };
+        }),
+        pointStyle: function (c) {
+          var st = c.raw && c.raw.status;
+          return st === 'failed' ? 'crossRot' : st === 'generator-bound' ? 'triangle' : 'circle';
+        },
+        pointRadius: function (c) {
+          var st = c.raw && c.raw.status;
+          return st === 'failed' ? 8 : st === 'generator-bound' ? 6 : 3.5;
+        },
+        pointBorderWidth: function (c) {
+          var st = c.raw && c.raw.status;
+          return st === 'failed' ? 3 : st === 'generator-bound' ? 2 : 1;
+        },
+        pointBorderColor: function (c) {
+          return c.raw && c.raw.status === 'failed' ? FAILED : s.color;
+        },
+        pointBackgroundColor: function (c) {
+          var st = c.raw && c.raw.status;
+          return st === 'failed' ? FAILED : st === 'generator-bound' ? '#ffffff' : s.color;
+        }
+      };
+    });
+    var xScale = {
+      type: spec.xScale,
+      title: { display: true, text: spec.xTitle },
+      grid: { color: '#eee' }
+    };
+    if (spec.xScale === 'category') {
+      xScale.labels = spec.xLabels;
+    } else {
+      var ticks = xTicks(spec);
+      var lo = spec.xValues[0];
+      var hi = spec.xValues[spec.xValues.length - 1];
+      // a little room either side so the end points and their error bars are not cut in half
+      if (spec.xFormat === 'percentile') {
+        xScale.min = 1;
+        xScale.max = hi;
+      } else if (spec.xScale === 'logarithmic') {
+        xScale.min = lo / 1.3;
+        xScale.max = hi * 1.3;
+      } else if (hi > lo) {
+        xScale.min = lo - (hi - lo) * 0.04;
+        xScale.max = hi + (hi - lo) * 0.04;
+      }
+      xScale.afterBuildTicks = function (axis) {
+        axis.ticks = ticks.map(function (v) { return { value: v }; });
+      };
+      xScale.ticks = {
+        autoSkip: true,
+        maxRotation: 0,
+        callback: function (v) {
+          var i = spec.xValues.indexOf(v);
+          return spec.xFormat === 'percentile' ? FORMAT.percentile(v) : i >= 0 ? spec.xLabels[i] : FORMAT[spec.xFormat](v);
+        }
+      };
+    }
+    return {
+      type: 'line',
+      data: { datasets: datasets },
+      options: {
+        animation: false,
+        responsive: true,
+        maintainAspectRatio: false,
+        parsing: { xAxisKey: 'x', yAxisKey: 'y' },
+        interaction: { mode: 'nearest', intersect: false },
+        scales: {
+          x: xScale,
+          y: {
+            type: spec.yLog ? 'logarithmic' : 'linear',
+            beginAtZero: !spec.yLog,
+            title: { display: true, text: spec.yLabel },
+            ticks: { callback: spec.yLog ? logTick(yFmt) : yFmt },
+            grid: { color: '#eee' }
+          }
+        },
+        plugins: {
+          legend: { position: 'bottom', labels: { usePointStyle: true, boxHeight: 6 } },
+          muxMarkers: { spec: spec },
+          tooltip: {
+            callbacks: {
+              title: function (items) {
+                var d = items[0] && items[0].raw;
+                if (!d) return '';
+                return spec.xFormat === 'percentile' ? FORMAT.percentile(d.x) : spec.xTitle + ' = ' + (spec.xScale === 'category' ? d.x : spec.xLabels[spec.xValues.indexOf(d.x)]);
+              },
+              label: function (item) {
+                var d = item.raw;
+                var text = item.dataset.label + ': ' + (d.y === null ? 'no value' : yFmt(d.y));
+                if (d.low !== null && d.high !== null && d.low !== d.high) text += ' (95 % CI ' + yFmt(d.low) + ' – ' + yFmt(d.high) + ')';
+                if (d.status !== 'ok') text += ' — ' + d.status.toUpperCase();
+                return text;
+              },
+              afterLabel: function (item) {
+                var r = item.raw.reason;
+                return r ? (r.length > 120 ? r.slice(0, 117) + '…' : r) : '';
+              }
+            }
+          }
+        }
+      },
+      plugins: [errorBars, markers]
+    };
+  }
+
+  var charts = [];
+  specs.forEach(function (spec) {
+    var canvas = document.getElementById(spec.id);
+    if (!canvas) return;
+    try {
+      charts.push(new Chart(canvas, config(spec)));
+    } catch (err) {
+      canvas.parentNode.insertAdjacentHTML('beforeend', '<p class="chart-error">chart failed: ' + String(err && err.message).replace(/[<&]/g, '') + '</p>');
+      console.error('muxbench chart ' + spec.id + ': ' + (err && err.stack || err));
+    }
+  });
+  window.muxbenchCharts = charts;
+})();
+`;

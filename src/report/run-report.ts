@@ -1,0 +1,202 @@
+/**
+ * The report of one run: `renderRunReport` is a pure function from a results file to a self-contained
+ * HTML page; `writeRunReport` is the thin wrapper that reads results.json and writes index.html beside it.
+ */
+import { writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { PointResult, ResultsFile } from '../measure/results.ts';
+import { chartJsSource } from './assets.ts';
+import { buildChartGroups, buildPercentileChart, type ChartSpec } from './charts.ts';
+import { axisValue, bytes, micros, paramsText, percent, rate } from './format.ts';
+import { badge, chartFigure, chartGroupSection, esc, facts, MARKER_LEGEND, page } from './html.ts';
+import { readResults } from './read.ts';
+import { chartVerdict } from './verdicts.ts';
+
+export interface PointCounts {
+  ok: number;
+  failed: number;
+  generatorBound: number;
+}
+
+export function pointCounts(results: ResultsFile): PointCounts {
+  const c = { ok: 0, failed: 0, generatorBound: 0 };
+  for (const p of results.points) {
+    if (p.status === 'ok') c.ok++;
+    else if (p.status === 'failed') c.failed++;
+    else c.generatorBound++;
+  }
+  return c;
+}
+
+/** The charts of a run with their verdicts filled in. */
+export function runCharts(results: ResultsFile): { groups: ReturnType<typeof buildChartGroups>; distribution: ChartSpec | null } {
+  const groups = buildChartGroups([{ results, run: 'single' }]);
+  for (const g of groups) for (const c of g.charts) c.verdict = chartVerdict(c);
+  const distribution = buildPercentileChart(results);
+  if (distribution) distribution.verdict = chartVerdict(distribution);
+  return { groups, distribution };
+}
+
+function ciCell(low: number, high: number, f: (n: number) => string): string {
+  return Number.isFinite(low) && Number.isFinite(high) && low !== high ? `${f(low)} – ${f(high)}` : '';
+}
+
+function errorsCell(p: PointResult): string {
+  const s = p.summary;
+  if (!s) return '-';
+  const kinds = Object.entries(s.errors).sort((a, b) => b[1] - a[1]);
+  if (kinds.length === 0 && s.errorRate === 0) return '0';
+  return `${percent(s.errorRate)}${kinds.length ? `<br><small>${kinds.map(([k, n]) => `${esc(k)}: ${n.toLocaleString('en-US')}`).join(', ')}</small>` : ''}`;
+}
+
+function statusCell(p: PointResult): string {
+  if (p.status === 'ok') return badge('ok');
+  const first = (p.reason ?? '').split('\n')[0]!;
+  const short = first.length > 90 ? `${first.slice(0, 87)}…` : first;
+  return `${badge(p.status, p.status === 'failed' ? '✕ failed' : '△ generator-bound')}${short ? `<br><small>${esc(short)}</small>` : ''}`;
+}
+
+export function pointsTable(results: ResultsFile): string {
+  const axes = results.axes;
+  const head = ['#', 'system', ...axes, 'req/s', '95 % CI', 'p50', '95 % CI', 'p99', '95 % CI', 'errors', 'trials', 'system CPU', 'peak RSS', 'status'];
+  const rows = results.points.map((p) => {
+    const s = p.summary;
+    const cells = [
+      `<td class="num">${p.index}</td>`,
+      `<td>${esc(p.label)}<br><small><code>${esc(p.systemId)}</code></small></td>`,
+      ...axes.map((a) => `<td class="num">${p.params[a] === undefined ? '–' : esc(axisValue(a, p.params[a]!))}</td>`),
+      `<td class="num">${s ? esc(rate(s.requestsPerSec.median)) : '–'}</td>`,
+      `<td class="ci">${s ? esc(ciCell(s.requestsPerSec.ci.low, s.requestsPerSec.ci.high, rate)) : ''}</td>`,
+      `<td class="num">${s ? esc(micros(s.p50Us.median)) : '–'}</td>`,
+      `<td class="ci">${s ? esc(ciCell(s.p50Us.ci.low, s.p50Us.ci.high, micros)) : ''}</td>`,
+      `<td class="num">${s ? esc(micros(s.p99Us.median)) : '–'}</td>`,
+      `<td class="ci">${s ? esc(ciCell(s.p99Us.ci.low, s.p99Us.ci.high, micros)) : ''}</td>`,
+      `<td class="num">${errorsCell(p)}</td>`,
+      `<td class="num">${p.trials.length}</td>`,
+      `<td class="num">${s ? esc(percent(s.systemCpu)) : '–'}</td>`,
+      `<td class="num">${s ? esc(bytes(s.systemPeakRssBytes)) : '–'}</td>`,
+      `<td>${statusCell(p)}</td>`,
+    ];
+    return `<tr class="${esc(p.status)}" data-point="${p.index}">${cells.join('')}</tr>`;
+  });
+  return `<table class="points"><thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>
+${rows.join('\n')}
+</tbody></table>`;
+}
+
+/** Reason and stderr tail of every failed or generator-bound point. */
+export function problemDetails(results: ResultsFile): string {
+  const problems = results.points.filter((p) => p.status !== 'ok');
+  if (problems.length === 0) return '<p>Every point completed and none was generator-bound.</p>';
+  return problems
+    .map((p) => {
+      const where = paramsText(p.params, results.axes);
+      const marker = p.status === 'failed' ? '<span class="marker-failed">✕ failed</span>' : '<span class="marker-gb">△ generator-bound</span>';
+      const stderr = p.stderrTail ? `<details><summary>stderr (last lines)</summary><pre>${esc(p.stderrTail)}</pre></details>` : '';
+      return `<details class="problem ${esc(p.status)}" open><summary>${marker} ${esc(p.label)}${where ? ` — ${esc(where)}` : ''}</summary>
+<p>${esc(p.reason ?? 'no reason recorded')}</p>${stderr}</details>`;
+    })
+    .join('\n');
+}
+
+export function environmentFacts(results: ResultsFile): string {
+  const e = results.environment;
+  return facts([
+    ['Node', esc(e.node)],
+    ['CPU', `${esc(e.cpu)} × ${e.cores} cores`],
+    ['OS', esc(e.os)],
+    ['host', esc(e.hostname)],
+    ['commit', e.commit ? `<code>${esc(e.commit)}</code>` : 'unknown'],
+    ['pinned', e.pinned ? `yes: systems on core ${e.systemCpu ?? '?'}, load on core ${e.loadCpu ?? '?'}` : 'no (systems and load share the cores: figures are noisier)'],
+    ['h2load', e.h2load ? 'available' : 'not installed'],
+  ]);
+}
+
+function duration(results: ResultsFile): string {
+  if (!results.finishedAt) return '';
+  const ms = Date.parse(results.finishedAt) - Date.parse(results.startedAt);
+  return Number.isFinite(ms) ? ` (${Math.round(ms / 1000).toLocaleString('en-US')} s)` : '';
+}
+
+export function runStatusBadge(results: ResultsFile): string {
+  return results.status === 'complete' ? badge('complete') : results.status === 'aborted' ? badge('aborted') : badge('running', 'incomplete (running or crashed)');
+}
+
+export function renderRunReport(results: ResultsFile): string {
+  const { groups, distribution } = runCharts(results);
+  const counts = pointCounts(results);
+  const charts = [...groups.flatMap((g) => g.charts), ...(distribution ? [distribution] : [])];
+  const warn: string[] = [];
+  if (results.status === 'aborted') warn.push('The run was interrupted: only the points measured before that are shown.');
+  if (results.status === 'running') warn.push('The run had not finished when this results file was written.');
+  if (results.quick) warn.push('Quick run (shortened settings): for a smoke check, not for conclusions.');
+  if (!results.environment.pinned) warn.push('Systems and load engine were not pinned to separate cores: figures are noisier.');
+  if (results.settings.trials < 2) warn.push('One trial per point: no confidence intervals.');
+
+  const body = `
+<header>
+<h1>${esc(results.scenario.name)} <small>— run ${esc(results.runId)}</small></h1>
+<p class="lead">${esc(results.scenario.description)}</p>
+${facts([
+  ['status', runStatusBadge(results)],
+  ['started', `${esc(results.startedAt)}${results.finishedAt ? ` → ${esc(results.finishedAt)}${duration(results)}` : ''}`],
+  [
+    'points',
+    `${results.points.length}: ${badge('ok', `${counts.ok} ok`)} ${counts.failed ? badge('failed', `${counts.failed} failed`) : ''} ${counts.generatorBound ? badge('generator-bound', `${counts.generatorBound} generator-bound`) : ''}`,
+  ],
+  ['swept', results.axes.length ? esc(results.axes.join(', ')) : 'nothing (a single point per system)'],
+  ['commit', results.environment.commit ? `<code>${esc(results.environment.commit)}</code>` : 'unknown'],
+])}
+${warn.map((w) => `<p class="lead">⚠ ${esc(w)}</p>`).join('\n')}
+</header>
+${charts.length ? MARKER_LEGEND : ''}
+${groups.map(chartGroupSection).join('\n')}
+${
+  distribution
+    ? `<section class="chart-group" id="g-distribution"><h2>Latency distribution</h2>
+<p class="lead">Each system at its heaviest measured point, all trials' HDR histograms merged.</p>
+<div class="charts">${chartFigure(distribution)}</div></section>`
+    : ''
+}
+<section id="points">
+<h2>All points</h2>
+${pointsTable(results)}
+</section>
+<section id="problems">
+<h2>Failed and generator-bound points</h2>
+${problemDetails(results)}
+</section>
+<section id="environment">
+<h2>Environment</h2>
+${environmentFacts(results)}
+</section>
+<section id="settings">
+<h2>Settings</h2>
+${facts([
+  ['warm-up', `${results.settings.warmupMs.toLocaleString('en-US')} ms`],
+  ['duration', `${results.settings.durationMs.toLocaleString('en-US')} ms per trial`],
+  ['trials', String(results.settings.trials)],
+  ['load model', esc(results.settings.loadModel)],
+  ['quick', results.quick ? 'yes' : 'no'],
+  ['scenario file', `<code>${esc(results.scenario.file)}</code>`],
+])}
+<details><summary>Scenario definition as run</summary>
+<pre id="scenario-definition">${esc(JSON.stringify(results.scenario.definition, null, 2))}</pre>
+</details>
+</section>`;
+  return page({
+    title: `muxbench ${results.scenario.name} ${results.runId}`,
+    body,
+    charts,
+    data: { 'muxbench-results': results },
+    chartJs: chartJsSource(),
+  });
+}
+
+/** Renders `resultsPath` into index.html beside it; returns the page's path. */
+export function writeRunReport(resultsPath: string): string {
+  const results = readResults(resultsPath);
+  const out = join(dirname(resultsPath), 'index.html');
+  writeFileSync(out, renderRunReport(results));
+  return out;
+}

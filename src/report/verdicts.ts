@@ -1,0 +1,381 @@
+/**
+ * The short written verdict under each chart, computed from the chart's own data: who leads at the
+ * heaviest point and by how much, how each line grows across the sweep, where a stream limit bites.
+ * Every number in a sentence comes from the series; a point that failed or has no value is never used as
+ * a value (failures are named instead), and a generator-bound value is flagged wherever it is quoted.
+ */
+import type { ChartSpec, Series, SeriesPoint } from './charts.ts';
+import { bytes, compact, describeAxisRange, describeAxisValue, micros, percent, ratio, rate } from './format.ts';
+
+type Usable = SeriesPoint & { y: number };
+
+function usable(p: SeriesPoint | undefined): p is Usable {
+  return p !== undefined && p.y !== null && Number.isFinite(p.y) && p.status !== 'failed';
+}
+
+function at(s: Series, x: number): Usable | undefined {
+  const p = s.points.find((q) => q.x === x);
+  return usable(p) ? p : undefined;
+}
+
+/** The series' usable points in the chart's display order. */
+function usablePoints(spec: ChartSpec, s: Series): Usable[] {
+  return s.points.filter(usable).sort((a, b) => spec.xValues.indexOf(a.x) - spec.xValues.indexOf(b.x));
+}
+
+function valueText(spec: ChartSpec, y: number): string {
+  switch (spec.yFormat) {
+    case 'rate':
+      return rate(y);
+    case 'us':
+      return micros(y);
+    case 'percent':
+      return percent(y);
+    case 'bytes':
+      return bytes(y);
+    default:
+      return compact(y);
+  }
+}
+
+const gb = (p: SeriesPoint): string => (p.status === 'generator-bound' ? ' (generator-bound)' : '');
+
+/** "A", "A and B", "A, B and C" */
+function list(items: readonly string[]): string {
+  if (items.length <= 1) return items.join('');
+  return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
+}
+
+/** "grows 4.2×", "falls 2.0×", "stays within 10 %" for a factor end/start. */
+function change(r: number): string {
+  if (!Number.isFinite(r)) return 'changes by an unmeasurable factor';
+  if (r >= 0.9 && r <= 1.1) return `stays within ${Math.round(Math.abs(r - 1) * 100) <= 5 ? '5' : '10'} %`;
+  return r > 1 ? `grows ${ratio(r)}` : `falls ${ratio(1 / r)}`;
+}
+
+/** For a line compared with one that grew: "stays flat", "stays within 1.3×", "grows 2.6×", "falls 1.2×". */
+function relative(r: number): string {
+  if (r < 0.95) return `falls ${ratio(1 / r)}`;
+  if (r <= 1.05) return 'stays flat (within 5 %)';
+  if (r <= 1.5) return `stays within ${ratio(r)}`;
+  return `grows ${ratio(r)}`;
+}
+
+interface Span {
+  s: Series;
+  first: Usable;
+  last: Usable;
+}
+
+function spans(spec: ChartSpec): Span[] {
+  const out: Span[] = [];
+  for (const s of spec.series) {
+    const pts = usablePoints(spec, s);
+    if (pts.length >= 2) out.push({ s, first: pts[0]!, last: pts[pts.length - 1]! });
+  }
+  return out;
+}
+
+/** The last x (in display order) where at least `min` series have a usable value. */
+function heaviestShared(spec: ChartSpec, min: number): { x: number; values: { s: Series; p: Usable }[] } | null {
+  for (let i = spec.xValues.length - 1; i >= 0; i--) {
+    const x = spec.xValues[i]!;
+    const values = spec.series.flatMap((s) => {
+      const p = at(s, x);
+      return p ? [{ s, p }] : [];
+    });
+    if (values.length >= min) return { x, values };
+  }
+  return null;
+}
+
+function rangeText(spec: ChartSpec, a: number, b: number): string {
+  return describeAxisRange(spec.axis, a, b);
+}
+
+/** "At 100 concurrent calls", "With no stream limit", "At a stream limit of 10". */
+function atValue(spec: ChartSpec, x: number): string {
+  return spec.axis === 'streamLimit' && x === 0 ? 'With no stream limit' : `At ${describeAxisValue(spec.axis, x)}`;
+}
+
+/** Where two or more lines have a value, the heaviest such x; else the heaviest x with any value. */
+function heaviest(spec: ChartSpec): ReturnType<typeof heaviestShared> {
+  return heaviestShared(spec, 2) ?? heaviestShared(spec, 1);
+}
+
+function capitalise(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}
+
+/** "From 10 to 1,000 concurrent calls, throughput: A grows 8.0×; B falls 1.3× (10 → 100)." */
+function scalingSentence(spec: ChartSpec, noun: string): string | null {
+  const sp = spans(spec);
+  if (sp.length === 0) return null;
+  const x0 = sp[0]!.first.x;
+  const x1 = sp[0]!.last.x;
+  const shared = sp.every((v) => v.first.x === x0 && v.last.x === x1);
+  const parts = sp.map((v) => {
+    const own = shared ? '' : ` (${rangeText(spec, v.first.x, v.last.x)})`;
+    return `${v.s.label} ${change(v.last.y / v.first.y)}${own}`;
+  });
+  const lead = shared ? `${capitalise(rangeText(spec, x0, x1))}, ${noun}: ` : `${capitalise(noun)} across the sweep: `;
+  return `${lead}${parts.join('; ')}.`;
+}
+
+function failureNotes(spec: ChartSpec): string[] {
+  const failed: string[] = [];
+  const bound: string[] = [];
+  for (const s of spec.series) {
+    for (const p of s.points) {
+      const where = `${s.label} at ${describeAxisValue(spec.axis, p.x)}`;
+      if (p.status === 'failed') failed.push(where);
+      else if (p.status === 'generator-bound') bound.push(where);
+    }
+  }
+  const notes: string[] = [];
+  if (failed.length) notes.push(`Failed (no usable measurement, see the failed points below): ${list(failed)}.`);
+  if (bound.length) notes.push(`Generator-bound — the load engine was saturated, so these figures are its limit, not the system's: ${list(bound)}.`);
+  return notes;
+}
+
+function throughputVerdict(spec: ChartSpec): string[] {
+  const out: string[] = [];
+  const shared = heaviestShared(spec, 2);
+  if (shared) {
+    const sorted = [...shared.values].sort((a, b) => b.p.y - a.p.y);
+    const lead = sorted[0]!;
+    const second = sorted[1]!;
+    const vs = (o: { s: Series; p: Usable }): string =>
+      o.p.y > 0 ? `${ratio(lead.p.y / o.p.y)} ${o.s.label}'s ${rate(o.p.y)}${gb(o.p)}` : `more than ${o.s.label}, which completed no calls`;
+    const rest = sorted.slice(1);
+    const tail = rest.length > 2 ? [rest[0]!, rest[rest.length - 1]!] : rest;
+    const sentence = `${atValue(spec, shared.x)}, ${lead.s.label} has the highest throughput, ${rate(lead.p.y)}${gb(lead.p)}: ${list(tail.map(vs))}${rest.length > 1 ? ' (the lowest)' : ''}`;
+    out.push(`${sentence}.`);
+  } else {
+    const one = heaviestShared(spec, 1);
+    if (one) out.push(`${atValue(spec, one.x)}, ${one.values[0]!.s.label} reaches ${rate(one.values[0]!.p.y)}${gb(one.values[0]!.p)}.`);
+  }
+  const scaling = scalingSentence(spec, 'throughput');
+  if (scaling) out.push(scaling);
+  if (out.length === 0) out.push('No successful point to compare.');
+  return [...out, ...failureNotes(spec)];
+}
+
+/** p99 growth beyond a stream limit, against the lines that have no limit over the same range. */
+function limitSentences(spec: ChartSpec, what: string): { growth: string[]; notes: string[] } {
+  const out: string[] = [];
+  const notes: string[] = [];
+  if (spec.axis !== 'concurrency' || spec.xScale === 'category') return { growth: out, notes };
+  const limited = spec.series.filter((s) => s.streamLimit !== null && s.streamLimit > 0);
+  for (const s of limited.slice(0, 3)) {
+    const limit = s.streamLimit!;
+    const pts = usablePoints(spec, s);
+    const below = pts.filter((p) => p.x <= limit).pop();
+    const top = pts[pts.length - 1];
+    if (!below || !top) continue;
+    if (top.x <= limit) {
+      const failedPast = s.points.filter((p) => p.x > limit && p.status === 'failed').map((p) => p.x.toLocaleString('en-US'));
+      if (failedPast.length) notes.push(`${s.label} has no measurement past its stream limit of ${limit}: it failed at ${list(failedPast)} concurrent calls.`);
+      continue;
+    }
+    const others = spec.series
+      .filter((o) => o !== s && (o.streamLimit === null || o.streamLimit === 0 || o.streamLimit >= top.x))
+      .flatMap((o) => {
+        const a = at(o, below.x);
+        const b = at(o, top.x);
+        return a && b ? [{ o, r: b.y / a.y }] : [];
+      })
+      .sort((a, b) => a.r - b.r)
+      .slice(0, 2);
+    const g = top.y / below.y;
+    let sentence = `Past ${describeAxisValue(spec.axis, limit)} (its stream limit), ${s.label}'s ${what} ${change(g)} (${micros(below.y)} at ${below.x.toLocaleString('en-US')} → ${micros(top.y)} at ${top.x.toLocaleString('en-US')}${gb(top).replace(' (', ', ').replace(')', '')})`;
+    if (others.length) {
+      sentence += ` while ${list(others.map(({ o, r }) => `${o.label} ${relative(r)}`))} over the same range`;
+    }
+    out.push(`${sentence}.`);
+  }
+  return { growth: out, notes };
+}
+
+/** The widest x range (display order) over which at least two series both have values at each end. */
+function commonRange(spec: ChartSpec): { from: number; to: number } | null {
+  let best: { from: number; to: number; width: number } | null = null;
+  const xs = spec.xValues;
+  for (let i = 0; i < xs.length; i++) {
+    for (let j = xs.length - 1; j > i; j--) {
+      const both = spec.series.filter((s) => at(s, xs[i]!) && at(s, xs[j]!)).length;
+      if (both >= 2 && (!best || j - i > best.width)) best = { from: xs[i]!, to: xs[j]!, width: j - i };
+    }
+  }
+  return best && { from: best.from, to: best.to };
+}
+
+function latencyVerdict(spec: ChartSpec, what: string): string[] {
+  const limits = limitSentences(spec, what);
+  const out = [...limits.growth];
+  if (out.length === 0) {
+    const range = commonRange(spec);
+    if (range) {
+      // growth over the range both ends of which are measured, worst line against the calmest one
+      const g = spec.series
+        .flatMap((s) => {
+          const a = at(s, range.from);
+          const b = at(s, range.to);
+          return a && b ? [{ s, a, b, g: b.y / a.y }] : [];
+        })
+        .sort((x, y) => y.g - x.g);
+      const worst = g[0]!;
+      const best = g[g.length - 1]!;
+      out.push(
+        `${capitalise(rangeText(spec, range.from, range.to))}, ${worst.s.label}'s ${what} ${change(worst.g)} (${micros(worst.a.y)} → ${micros(worst.b.y)}${gb(worst.b)}) while ${best.s.label} ${relative(best.g)}.`,
+      );
+    } else {
+      const sp = spans(spec)[0];
+      if (sp) out.push(`${capitalise(rangeText(spec, sp.first.x, sp.last.x))}, ${sp.s.label}'s ${what} ${change(sp.last.y / sp.first.y)} (${micros(sp.first.y)} → ${micros(sp.last.y)}).`);
+    }
+  }
+  const shared = heaviestShared(spec, 2);
+  if (shared) {
+    const sorted = [...shared.values].sort((a, b) => a.p.y - b.p.y);
+    const low = sorted[0]!;
+    const high = sorted[sorted.length - 1]!;
+    out.push(
+      `${atValue(spec, shared.x)}, ${low.s.label} has the lowest ${what}, ${micros(low.p.y)}${gb(low.p)}; ${high.s.label}'s is ${ratio(high.p.y / low.p.y)} that, ${micros(high.p.y)}${gb(high.p)}.`,
+    );
+  }
+  out.push(...limits.notes);
+  if (out.length === 0) out.push('Not enough successful points to compare.');
+  return out;
+}
+
+function errorsVerdict(spec: ChartSpec): string[] {
+  const withErrors: string[] = [];
+  const clean: string[] = [];
+  for (const s of spec.series) {
+    const pts = usablePoints(spec, s);
+    if (pts.length === 0) continue;
+    const worst = pts.reduce((a, b) => (b.y > a.y ? b : a));
+    if (worst.y > 0) {
+      const kinds = Object.entries(worst.errors ?? {})
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 3)
+        .map(([k, n]) => `${k} ${n.toLocaleString('en-US')}`);
+      withErrors.push(`${s.label} lost ${percent(worst.y)} of calls at ${describeAxisValue(spec.axis, worst.x)}${kinds.length ? ` (${kinds.join(', ')})` : ''}`);
+    } else clean.push(s.label);
+  }
+  if (withErrors.length === 0 && clean.length === 0) return ['No successful point to report errors for.'];
+  if (withErrors.length === 0) return ['No call failed at any measured point.'];
+  const out = [`${withErrors.join('; ')}.`];
+  if (clean.length) out.push(`Error-free: ${list(clean)}.`);
+  return out;
+}
+
+function cpuVerdict(spec: ChartSpec): string[] {
+  const out: string[] = [];
+  const shared = heaviest(spec);
+  if (shared) {
+    const eff = shared.values
+      .filter((v) => v.p.y > 0 && v.p.requestsPerSec !== undefined)
+      .map((v) => ({ ...v, perCore: v.p.requestsPerSec! / v.p.y }))
+      .sort((a, b) => b.perCore - a.perCore);
+    if (eff.length) {
+      const parts = eff.map((v) => `${v.s.label} ${compact(v.perCore)} req/s (${rate(v.p.requestsPerSec!)} on ${percent(v.p.y)} of a core${v.p.status === 'generator-bound' ? ', generator-bound' : ''})`);
+      let sentence = `${atValue(spec, shared.x)}, per core of system CPU: ${parts.join('; ')}`;
+      if (eff.length > 1) sentence += ` — ${eff[0]!.s.label} does ${ratio(eff[0]!.perCore / eff[eff.length - 1]!.perCore)} the work per CPU of ${eff[eff.length - 1]!.s.label}`;
+      out.push(`${sentence}.`);
+    }
+  }
+  const saturated = spec.series.flatMap((s) => usablePoints(spec, s).filter((p) => p.y >= 0.9).map((p) => `${s.label} at ${describeAxisValue(spec.axis, p.x)} (${percent(p.y)})`));
+  if (saturated.length) out.push(`CPU-bound (≥ 90 % of a core): ${list(saturated)}.`);
+  if (out.length === 0) out.push('No successful point to report CPU for.');
+  return out;
+}
+
+function rssVerdict(spec: ChartSpec): string[] {
+  const out: string[] = [];
+  const shared = heaviest(spec);
+  if (shared) {
+    const sorted = [...shared.values].sort((a, b) => b.p.y - a.p.y);
+    const top = sorted[0]!;
+    const low = sorted[sorted.length - 1]!;
+    out.push(
+      sorted.length > 1
+        ? `${atValue(spec, shared.x)}, ${top.s.label} peaks at ${bytes(top.p.y)} RSS, ${ratio(top.p.y / low.p.y)} ${low.s.label}'s ${bytes(low.p.y)}.`
+        : `${atValue(spec, shared.x)}, ${top.s.label} peaks at ${bytes(top.p.y)} RSS.`,
+    );
+  }
+  const sp = spans(spec);
+  if (sp.length) {
+    const x0 = sp[0]!.first.x;
+    const x1 = sp[0]!.last.x;
+    const shared = sp.every((v) => v.first.x === x0 && v.last.x === x1);
+    const parts = sp.map((v) => {
+      const d = v.last.y - v.first.y;
+      return `${v.s.label} ${d >= 0 ? '+' : '−'}${bytes(Math.abs(d))}${shared ? '' : ` (${rangeText(spec, v.first.x, v.last.x)})`}`;
+    });
+    out.push(`${shared ? capitalise(rangeText(spec, x0, x1)) : 'Across the sweep'}, peak RSS changes by: ${parts.join('; ')}.`);
+  }
+  if (out.length === 0) out.push('No successful point to report memory for.');
+  return out;
+}
+
+function perInflightVerdict(spec: ChartSpec): string[] {
+  const out: string[] = [];
+  const shared = heaviest(spec);
+  if (shared) {
+    const sorted = [...shared.values].sort((a, b) => b.p.y - a.p.y);
+    const top = sorted[0]!;
+    const low = sorted[sorted.length - 1]!;
+    out.push(
+      sorted.length > 1
+        ? `${atValue(spec, shared.x)}, ${top.s.label} holds ${bytes(top.p.y)} of peak RSS per in-flight request, ${ratio(top.p.y / low.p.y)} ${low.s.label}'s ${bytes(low.p.y)}.`
+        : `${atValue(spec, shared.x)}, ${top.s.label} holds ${bytes(top.p.y)} of peak RSS per in-flight request.`,
+    );
+  }
+  // the slope separates the cost of one more request from the process's fixed baseline
+  const parts = spans(spec).map((v) => {
+    const slope = (v.last.y * v.last.x - v.first.y * v.first.x) / (v.last.x - v.first.x);
+    return slope > 0 ? `${v.s.label} about ${bytes(slope)}` : `${v.s.label} nothing measurable`;
+  });
+  if (parts.length) out.push(`Each extra in-flight request costs (RSS slope across the sweep): ${parts.join('; ')}.`);
+  if (out.length === 0) out.push('No successful point to report memory for.');
+  return out;
+}
+
+function percentileVerdict(spec: ChartSpec): string[] {
+  const tail = (s: Series, x: number): Usable | undefined => at(s, x);
+  const rows = spec.series.flatMap((s) => {
+    const p50 = tail(s, 2);
+    const p99 = tail(s, 100);
+    const p999 = tail(s, 1000);
+    return p50 ? [{ s, p50, p99, p999 }] : [];
+  });
+  if (rows.length === 0) return ['No latency histograms in this run.'];
+  const parts = rows.map((r) => `${r.s.label}: p50 ${micros(r.p50.y)}${r.p99 ? `, p99 ${micros(r.p99.y)}` : ''}${r.p999 ? `, p99.9 ${micros(r.p999.y)}` : ''}`);
+  const out = [`${parts.join('; ')}.`];
+  const spread = rows.filter((r) => r.p99).map((r) => ({ s: r.s, k: r.p99!.y / r.p50.y })).sort((a, b) => b.k - a.k);
+  if (spread.length > 1) out.push(`The longest tail relative to its median is ${spread[0]!.s.label}'s: p99 is ${ratio(spread[0]!.k)} its p50 (${spread[spread.length - 1]!.s.label}: ${ratio(spread[spread.length - 1]!.k)}).`);
+  return out;
+}
+
+/** The verdict sentences for one chart. */
+export function chartVerdict(spec: ChartSpec): string[] {
+  switch (spec.metric) {
+    case 'requestsPerSec':
+      return throughputVerdict(spec);
+    case 'p50Us':
+      return latencyVerdict(spec, 'p50');
+    case 'p99Us':
+      return latencyVerdict(spec, 'p99');
+    case 'errorRate':
+      return errorsVerdict(spec);
+    case 'systemCpu':
+      return cpuVerdict(spec);
+    case 'systemPeakRssBytes':
+      return rssVerdict(spec);
+    case 'rssPerInflightBytes':
+      return perInflightVerdict(spec);
+    case 'latencyPercentiles':
+      return percentileVerdict(spec);
+  }
+}

@@ -1,0 +1,311 @@
+/**
+ * The grpc-stream edge. It runs the gRPC server connectors call Connect on; each accepted call is a link
+ * that carries any number of public requests as messages keyed by request_id (no stream limit — the
+ * design's claim). Public requests go to the link with the fewest open requests.
+ */
+import type { Http2Server, ServerHttp2Session } from 'node:http2';
+import * as grpc from '@grpc/grpc-js';
+import { type Running, urlFor } from '../serve.ts';
+import { startPublicSide } from '../tunnel/public-side.ts';
+import { tokenMatches } from '../tunnel/token.ts';
+import {
+  type Headers,
+  type StreamKind,
+  type TunnelBackend,
+  type TunnelExchange,
+  type TunnelRequestHead,
+  type TunnelResponseHead,
+  TunnelUnavailableError,
+} from '../tunnel/types.ts';
+import { type ChannelWindows, defaultLinkKnobs, defaultWindows, type LinkKnobs } from './config.ts';
+import { type ConnectHello, HandshakeError, limitsMetadata, parseHello } from './handshake.ts';
+import { type LinkStats, linkStats, RequestChannel, TunnelLink } from './link.ts';
+import { headersFromWire, headersToWire, kindToWire, TUNNEL_SERVICE, type TunnelMessage } from './protocol.ts';
+
+export interface GrpcEdgeOptions extends Partial<LinkKnobs>, Partial<ChannelWindows> {
+  host: string;
+  port: number;
+  tunnelPort: number;
+  tcpPort: number;
+  token: string;
+  batchBytes?: number;
+  log?: (message: string) => void;
+}
+
+export const DEFAULT_BATCH_BYTES = 256 * 1024;
+
+/** One public request as the edge sees it: the TunnelExchange the public side drives. */
+class EdgeExchange extends RequestChannel implements TunnelExchange {
+  readonly stream = this;
+  readonly response: Promise<TunnelResponseHead>;
+  readonly trailers: Promise<Headers | null>;
+  private resolveResponse!: (head: TunnelResponseHead) => void;
+  private rejectResponse!: (err: Error) => void;
+  private resolveTrailers!: (trailers: Headers | null) => void;
+  private gotResponse = false;
+  private receivedTrailers: Headers | null = null;
+
+  constructor(
+    link: TunnelLink,
+    id: number,
+    private readonly kind: StreamKind,
+    hasBody: boolean,
+  ) {
+    super(link, id);
+    this.response = new Promise((resolve, reject) => {
+      this.resolveResponse = resolve;
+      this.rejectResponse = reject;
+    });
+    this.response.catch(() => {});
+    this.trailers = new Promise((resolve) => (this.resolveTrailers = resolve));
+    this.on('error', () => {}); // the public side listens for itself; an unheard error must not crash the edge
+    if (!hasBody) {
+      this.localDone = true; // the head carried end_stream
+      this.end();
+    }
+  }
+
+  abort(reason: string): void {
+    if (!this.released) {
+      this.release();
+      this.sendMessage({ requestId: this.id, payload: 'cancel', cancel: { reason } });
+    }
+    this.failResponse(new TunnelUnavailableError(502, `the tunnel exchange was aborted: ${reason}`));
+    this.destroy();
+  }
+
+  lost(err: Error): void {
+    this.released = true;
+    this.failResponse(new TunnelUnavailableError(502, err.message));
+    this.destroy(err);
+  }
+
+  protected finalMessage(): TunnelMessage {
+    return { requestId: this.id, payload: 'end', end: {} };
+  }
+
+  protected abandonMessage(err: Error | null): TunnelMessage {
+    return { requestId: this.id, payload: 'cancel', cancel: { reason: err?.message ?? 'the public side closed the exchange' } };
+  }
+
+  protected receiveControl(m: TunnelMessage): void {
+    switch (m.payload) {
+      case 'response': {
+        if (this.gotResponse) return;
+        this.gotResponse = true;
+        const endStream = m.response.endStream ?? false;
+        this.resolveResponse({ status: m.response.status ?? 502, headers: headersFromWire(m.response.headers), endStream });
+        if (endStream) this.remoteEnded();
+        return;
+      }
+      case 'trailers':
+        this.receivedTrailers = headersFromWire(m.trailers.headers);
+        this.remoteEnded();
+        return;
+      case 'error':
+      case 'cancel': {
+        const why = m.payload === 'error' ? (m.error.message ?? 'no reason given') : (m.cancel.reason ?? 'no reason given');
+        const err = new Error(`the connector failed the request: ${why}`);
+        this.release();
+        this.failResponse(new TunnelUnavailableError(502, err.message));
+        this.destroy(err);
+        return;
+      }
+      default:
+        this.link.options.log(`${this.link.name}: ignored a ${m.payload} message for request ${this.id}`);
+    }
+  }
+
+  protected override onRemoteEnd(): void {
+    this.resolveTrailers(this.receivedTrailers);
+    if (!this.gotResponse) this.failResponse(new TunnelUnavailableError(502, 'the connector ended the request without a response'));
+    if (this.kind === 'http' && !this.localDone) {
+      // RFC 9113 §8.1 (RST_STREAM NO_ERROR after a complete response): the rest of the body is not wanted.
+      this.sendMessage({ requestId: this.id, payload: 'cancel', cancel: { reason: 'the response is complete' } });
+      this.stopSending();
+    }
+  }
+
+  override _destroy(err: Error | null, callback: (err?: Error | null) => void): void {
+    this.failResponse(new TunnelUnavailableError(502, `the tunnel exchange ended before a response: ${err?.message ?? 'closed'}`));
+    this.resolveTrailers(null);
+    super._destroy(err, callback);
+  }
+
+  private failResponse(err: TunnelUnavailableError): void {
+    if (this.gotResponse) return;
+    this.gotResponse = true;
+    this.rejectResponse(err);
+  }
+}
+
+export class GrpcTunnelBackend implements TunnelBackend {
+  private readonly links: TunnelLink[] = [];
+  private peakOfClosedLinks = 0;
+
+  constructor(private readonly log: (message: string) => void) {}
+
+  get connectionCount(): number {
+    return this.links.length;
+  }
+
+  /** Requests open on every connection: 0 once traffic has stopped (ids never leak). */
+  get inflight(): number {
+    let n = 0;
+    for (const l of this.links) n += l.channels.size;
+    return n;
+  }
+
+  stats(): LinkStats {
+    return linkStats(this.links, this.peakOfClosedLinks);
+  }
+
+  open(head: TunnelRequestHead): Promise<TunnelExchange> {
+    let link: TunnelLink | undefined;
+    for (const l of this.links) if (!l.closed && (link === undefined || l.channels.size < link.channels.size)) link = l;
+    if (!link) return Promise.reject(new TunnelUnavailableError(503, 'no connector is connected to this edge'));
+    const id = link.allocateId();
+    let framed: Buffer;
+    try {
+      framed = link.frame({
+        requestId: id,
+        payload: 'head',
+        head: {
+          kind: kindToWire(head.kind),
+          method: head.method,
+          path: head.path,
+          authority: head.authority,
+          headers: headersToWire(head.headers),
+          endStream: !head.hasBody,
+        },
+      });
+    } catch (err) {
+      return Promise.reject(new TunnelUnavailableError(502, `cannot send the request through the tunnel: ${(err as Error).message}`));
+    }
+    const ex = new EdgeExchange(link, id, head.kind, head.hasBody);
+    link.register(ex);
+    link.sendControl(framed);
+    return Promise.resolve(ex);
+  }
+
+  add(link: TunnelLink): void {
+    this.links.push(link);
+  }
+
+  remove(link: TunnelLink): void {
+    const i = this.links.indexOf(link);
+    if (i >= 0) this.links.splice(i, 1);
+    this.peakOfClosedLinks = Math.max(this.peakOfClosedLinks, link.peakRequestBufferBytes);
+  }
+
+  close(): void {
+    for (const l of [...this.links]) {
+      l.close('the edge is shutting down');
+      l.call.destroy();
+    }
+  }
+}
+
+/**
+ * grpc-js 1.14 lets a *client* set its HTTP/2 windows (grpc-node.flow_control_window) but not a server.
+ * The edge reaches its servers (the private `http2Servers` map) and sets both windows on every session:
+ * SETTINGS_INITIAL_WINDOW_SIZE for the stream window, a connection WINDOW_UPDATE for the session window.
+ */
+function applyWindows(server: grpc.Server, windows: ChannelWindows, log: (m: string) => void): void {
+  const servers = (server as unknown as { http2Servers?: unknown }).http2Servers;
+  if (!(servers instanceof Map)) {
+    log('cannot set the tunnel HTTP/2 windows: this grpc-js has no http2Servers map; Node defaults (64 KiB) apply');
+    return;
+  }
+  for (const http2Server of servers.keys() as Iterable<Http2Server>) {
+    http2Server.on('session', (session: ServerHttp2Session) => {
+      session.settings({ initialWindowSize: windows.streamWindowBytes });
+      const grow = (): void => {
+        if (windows.sessionWindowBytes > 65_535 && !session.destroyed) session.setLocalWindowSize(windows.sessionWindowBytes);
+      };
+      if (session.socket?.readyState === 'open') grow();
+      else session.once('connect', grow);
+    });
+  }
+}
+
+function bind(server: grpc.Server, host: string, port: number): Promise<number> {
+  const address = urlFor('http', host, port).slice('http://'.length);
+  return new Promise((resolve, reject) =>
+    server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (err, bound) => (err ? reject(err) : resolve(bound))),
+  );
+}
+
+export async function startGrpcEdge(options: GrpcEdgeOptions): Promise<Running & { backend: GrpcTunnelBackend }> {
+  const log = options.log ?? ((m: string) => process.stderr.write(`grpc-edge: ${m}\n`));
+  const knobs: LinkKnobs = { ...defaultLinkKnobs(), ...definedOnly(options, ['chunkSizeBytes', 'maxMessageBytes', 'maxInflightBytes']) };
+  const windows: ChannelWindows = { ...defaultWindows(), ...definedOnly(options, ['streamWindowBytes', 'sessionWindowBytes']) };
+  const batchBytes = options.batchBytes ?? DEFAULT_BATCH_BYTES;
+  const backend = new GrpcTunnelBackend(log);
+
+  const accept = (call: grpc.ServerDuplexStream<Buffer, Buffer>): void => {
+    const peer = call.getPeer();
+    let hello: ConnectHello;
+    try {
+      hello = parseHello(call.metadata);
+    } catch (err) {
+      log(`refused a tunnel connection from ${peer}: ${(err as Error).message}`);
+      call.emit('error', { code: grpc.status.INVALID_ARGUMENT, details: (err as HandshakeError).message });
+      return;
+    }
+    const name = `connector ${hello.connector}#${hello.index}`;
+    if (!tokenMatches(options.token, hello.token)) {
+      const why = hello.token === '' ? 'no token' : 'wrong token';
+      log(`refused ${name} from ${peer}: ${why}`);
+      call.emit('error', { code: grpc.status.UNAUTHENTICATED, details: why });
+      return;
+    }
+    call.on('error', () => {});
+    call.sendMetadata(limitsMetadata(knobs));
+    const link = new TunnelLink(call, {
+      ...knobs,
+      peer: { maxMessageBytes: hello.maxMessageBytes, maxInflightBytes: hello.maxInflightBytes },
+      batchBytes,
+      name,
+      log,
+      onClose: (l, reason) => {
+        backend.remove(l);
+        log(`${name} disconnected: ${reason} (${backend.connectionCount} connection(s) left)`);
+      },
+    });
+    backend.add(link);
+    log(`${name} registered from ${peer}`);
+  };
+
+  const server = new grpc.Server({
+    'grpc.max_receive_message_length': knobs.maxMessageBytes,
+    'grpc.max_send_message_length': knobs.maxMessageBytes,
+  });
+  server.addService(TUNNEL_SERVICE, { Connect: accept as grpc.UntypedHandleCall });
+  const tunnelPort = await bind(server, options.host, options.tunnelPort);
+  applyWindows(server, windows, log);
+  let pub;
+  try {
+    pub = await startPublicSide({ host: options.host, port: options.port, tcpPort: options.tcpPort, backend, log });
+  } catch (err) {
+    server.forceShutdown();
+    throw err;
+  }
+  return {
+    backend,
+    urls: { public: pub.urls.public, tunnel: urlFor('http', options.host, tunnelPort), tcp: pub.urls.tcp },
+    close: async () => {
+      log(`closing with ${backend.inflight} request(s) in flight`);
+      backend.close();
+      server.forceShutdown();
+      await pub.close();
+    },
+  };
+}
+
+/** The named fields of `options` that are set (so an explicit undefined does not hide a default). */
+export function definedOnly<T extends object, K extends keyof T>(options: T, keys: readonly K[]): Partial<Pick<T, K>> {
+  const out: Partial<Pick<T, K>> = {};
+  for (const k of keys) if (options[k] !== undefined) out[k] = options[k];
+  return out;
+}

@@ -1,0 +1,138 @@
+/** `muxbench serve grpc-edge` and `muxbench serve grpc-connector`: argument parsing and usage. */
+import { parseArgs } from 'node:util';
+import { DEFAULT_HOST, intOption, UsageError } from '../serve.ts';
+import { DEFAULT_INGRESS, parseIngressRule } from '../tunnel/ingress.ts';
+import { parseOrigins } from '../tunnel/origins.ts';
+import {
+  type ChannelWindows,
+  DEFAULT_CHUNK_SIZE_BYTES,
+  DEFAULT_MAX_INFLIGHT_BYTES,
+  DEFAULT_MAX_MESSAGE_BYTES,
+  DEFAULT_SESSION_WINDOW_BYTES,
+  DEFAULT_STREAM_WINDOW_BYTES,
+  type LinkKnobs,
+  MESSAGE_OVERHEAD_BYTES,
+  MIN_INFLIGHT_BYTES,
+} from './config.ts';
+import type { GrpcConnectorOptions } from './connector.ts';
+import { DEFAULT_BATCH_BYTES, type GrpcEdgeOptions } from './edge.ts';
+
+const WINDOW_MIN = 1024; // a window near 0 stalls the one stream every request shares
+const WINDOW_MAX = 2 ** 31 - 1; // RFC 9113 §6.9.1
+/** grpc-js takes message limits as signed 32-bit integers. */
+const MESSAGE_MAX = 2 ** 31 - 1;
+const MESSAGE_MIN = 4096;
+
+const KNOB_USAGE = `  --max-message-bytes N     largest gRPC message sent or accepted (grpc.max_{send,receive}_message_length;
+                            the smaller of both sides' values is used) (default ${DEFAULT_MAX_MESSAGE_BYTES})
+  --chunk-size N            body bytes per BodyChunk message (default ${DEFAULT_CHUNK_SIZE_BYTES})
+  --max-inflight-bytes N    per-request credit: body bytes of one request this side buffers before the
+                            peer must wait for a WindowUpdate (default ${DEFAULT_MAX_INFLIGHT_BYTES})
+  --batch-bytes N           TunnelMessages per gRPC message, up to N bytes; 0 = one per gRPC message
+                            (default ${DEFAULT_BATCH_BYTES})
+  --stream-window N         HTTP/2 stream flow-control window of the tunnel connection, bytes (default ${DEFAULT_STREAM_WINDOW_BYTES})
+  --session-window N        HTTP/2 connection flow-control window, bytes (default ${DEFAULT_SESSION_WINDOW_BYTES})`;
+
+const KNOB_OPTIONS = {
+  'max-message-bytes': { type: 'string' },
+  'chunk-size': { type: 'string' },
+  'max-inflight-bytes': { type: 'string' },
+  'batch-bytes': { type: 'string' },
+  'stream-window': { type: 'string' },
+  'session-window': { type: 'string' },
+} as const;
+
+type KnobValues = Partial<Record<keyof typeof KNOB_OPTIONS, string>>;
+
+function parseKnobs(values: KnobValues): LinkKnobs & ChannelWindows & { batchBytes: number } {
+  const maxMessageBytes = intOption('max-message-bytes', values['max-message-bytes'], DEFAULT_MAX_MESSAGE_BYTES, MESSAGE_MIN, MESSAGE_MAX);
+  const chunkSizeBytes = intOption('chunk-size', values['chunk-size'], Math.min(DEFAULT_CHUNK_SIZE_BYTES, maxMessageBytes - MESSAGE_OVERHEAD_BYTES), 1);
+  if (chunkSizeBytes + MESSAGE_OVERHEAD_BYTES > maxMessageBytes) {
+    throw new UsageError(`--chunk-size ${chunkSizeBytes} does not fit in --max-message-bytes ${maxMessageBytes} with the ${MESSAGE_OVERHEAD_BYTES}-byte message envelope`);
+  }
+  return {
+    maxMessageBytes,
+    chunkSizeBytes,
+    maxInflightBytes: intOption('max-inflight-bytes', values['max-inflight-bytes'], DEFAULT_MAX_INFLIGHT_BYTES, MIN_INFLIGHT_BYTES, 2 ** 32 - 1),
+    batchBytes: intOption('batch-bytes', values['batch-bytes'], DEFAULT_BATCH_BYTES, 0, MESSAGE_MAX),
+    streamWindowBytes: intOption('stream-window', values['stream-window'], DEFAULT_STREAM_WINDOW_BYTES, WINDOW_MIN, WINDOW_MAX),
+    sessionWindowBytes: intOption('session-window', values['session-window'], DEFAULT_SESSION_WINDOW_BYTES, WINDOW_MIN, WINDOW_MAX),
+  };
+}
+
+export const GRPC_EDGE_USAGE = `muxbench serve grpc-edge --token T [options]
+  --token T                 secret a connector must present (required)
+  --host H                  address for every listener (default ${DEFAULT_HOST})
+  --port N                  public HTTP/1.1 + h2c + gRPC + WebSocket port, 0 = any (default 0)
+  --tunnel-port N           the gRPC port connectors call Connect on (default 0)
+  --tcp-port N              TCP port mapped through the tunnel (default 0)
+${KNOB_USAGE}
+  (grpc-js servers expose no window options: the edge sets its windows on each HTTP/2 session itself)`;
+
+export function parseGrpcEdgeArgs(argv: string[]): GrpcEdgeOptions {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      token: { type: 'string' },
+      host: { type: 'string' },
+      port: { type: 'string' },
+      'tunnel-port': { type: 'string' },
+      'tcp-port': { type: 'string' },
+      ...KNOB_OPTIONS,
+    },
+  });
+  if (!values.token) throw new UsageError('--token is required: connectors must present it');
+  return {
+    token: values.token,
+    host: values.host ?? DEFAULT_HOST,
+    port: intOption('port', values.port, 0, 0, 65535),
+    tunnelPort: intOption('tunnel-port', values['tunnel-port'], 0, 0, 65535),
+    tcpPort: intOption('tcp-port', values['tcp-port'], 0, 0, 65535),
+    ...parseKnobs(values),
+  };
+}
+
+export const GRPC_CONNECTOR_USAGE = `muxbench serve grpc-connector --edge URL --token T --origin SPEC [options]
+  --edge URL                the edge's tunnel URL (urls.tunnel in its ready line), e.g. http://127.0.0.1:4000
+  --token T                 the edge's token
+  --origin SPEC             where to forward: the origin's ready line (JSON), or http=URL,grpc=URL,ws=URL,tcp=URL
+  --ingress PREFIX=SERVICE  ingress rule, repeatable, first match wins; SERVICE: http|grpc|ws|tcp|auto|status:NNN
+                            (default: everything to the origin of its kind)
+  --connections N           tunnel connections (one gRPC channel and one Connect call each) (default 1)
+${KNOB_USAGE}
+  (grpc-js 1.14 has one client window option, grpc-node.flow_control_window, which sets the stream and the
+   connection window alike; the connector gives it the smaller of --stream-window and --session-window)`;
+
+export function parseGrpcConnectorArgs(argv: string[]): GrpcConnectorOptions {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      edge: { type: 'string' },
+      token: { type: 'string' },
+      origin: { type: 'string' },
+      ingress: { type: 'string', multiple: true },
+      connections: { type: 'string' },
+      ...KNOB_OPTIONS,
+    },
+  });
+  if (!values.edge) throw new UsageError('--edge is required (the tunnel URL from the edge ready line)');
+  if (!values.token) throw new UsageError('--token is required');
+  if (!values.origin) throw new UsageError('--origin is required (the origin ready line, or http=URL,…)');
+  let edge: URL;
+  try {
+    edge = new URL(values.edge);
+  } catch {
+    throw new UsageError(`--edge is not a URL: '${values.edge}'`);
+  }
+  if (!edge.port) throw new UsageError(`--edge must name a port, got '${values.edge}'`);
+  return {
+    edge,
+    token: values.token,
+    origins: parseOrigins(values.origin),
+    ingress: values.ingress?.length ? values.ingress.map(parseIngressRule) : DEFAULT_INGRESS,
+    connections: intOption('connections', values.connections, 1, 1, 64),
+    ...parseKnobs(values),
+  };
+}

@@ -1,0 +1,149 @@
+/**
+ * The runner as users meet it: a system that never becomes ready or dies mid-trial fails its point (with
+ * its reason and stderr) and the run goes on; results are on disk after every point; Ctrl-C keeps what
+ * was measured; no process outlives a run.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { ResultsFile } from '../../src/measure/results.ts';
+import { MUXBENCH_BIN } from '../../src/run/supervise.ts';
+import { runScenario } from '../../src/run/runner.ts';
+import { stopAll } from '../helpers/cli.ts';
+import { alive, descendants } from '../helpers/procs.ts';
+
+afterAll(stopAll);
+
+const quiet = { start() {}, trial() {}, note() {}, done() {} };
+
+function scenarioFile(dir: string, name: string, body: object): string {
+  const file = join(dir, `${name}.ts`);
+  writeFileSync(file, `export default ${JSON.stringify({ name, ...body }, null, 2)};\n`);
+  return file;
+}
+
+describe('runner', () => {
+  it('fails the point of a system that never becomes ready or dies, and runs the next point', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'muxbench-run-'));
+    const node = process.execPath;
+    const file = scenarioFile(dir, 'crashes', {
+      description: 'broken systems between good ones',
+      systems: [
+        { id: 'never-ready', kind: 'external', protocol: 'http1', command: [node, '-e', "console.error('boom: no config file'); process.exit(3)"] },
+        {
+          id: 'dies',
+          kind: 'external',
+          protocol: 'http2',
+          // a real origin, passed through, that is killed 1 s after it is ready: mid-trial
+          command: [
+            node,
+            '-e',
+            `const c = require('child_process').spawn(process.execPath, [${JSON.stringify(MUXBENCH_BIN)}, 'serve', 'origin', '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+             c.stdout.once('data', (d) => { process.stdout.write(d); setTimeout(() => { console.error('origin went away'); c.kill('SIGKILL'); process.exit(1); }, 1000); });`,
+          ],
+          urlKey: 'http',
+        },
+        { id: 'good', kind: 'http-grpc', mode: 'streaming' },
+      ],
+      load: { model: 'closed', concurrency: 4 },
+      warmupMs: 100,
+      durationMs: 2000,
+      trials: 1,
+    });
+    const { results, resultsPath } = await runScenario({ scenario: file, reportsDir: join(dir, 'reports'), progress: quiet });
+    expect(results.status).toBe('complete');
+    const [never, dies, good] = results.points;
+    expect(never!.status).toBe('failed');
+    expect(never!.reason).toMatch(/exited \(code 3\) before it was ready/);
+    expect(never!.stderrTail).toMatch(/boom: no config file/);
+    expect(dies!.status).toBe('failed');
+    expect(dies!.reason).toMatch(/exited during the trial/);
+    expect(dies!.stderrTail).toMatch(/origin went away/);
+    expect(good!.status, good!.reason).toBe('ok');
+    expect(good!.summary!.requestsPerSec.median).toBeGreaterThan(0);
+    expect(good!.summary!.errorRate).toBe(0);
+    // what is on disk is what was returned
+    const onDisk = JSON.parse(readFileSync(resultsPath, 'utf8')) as ResultsFile;
+    expect(onDisk.points.map((p) => p.status)).toEqual(['failed', 'failed', 'ok']);
+    expect(onDisk.environment.node).toBe(process.version);
+    // What is left may only be the esbuild service that compiles TypeScript for this very test process.
+    const left = alive(descendants(process.pid)).map((p) => {
+      try {
+        return readFileSync(`/proc/${p}/cmdline`, 'utf8').replace(/\0/g, ' ');
+      } catch {
+        return String(p);
+      }
+    });
+    expect(left.filter((cmd) => !cmd.includes('esbuild --service'))).toEqual([]);
+  });
+
+  it('measures an external server named by URL, with system resources left empty', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'muxbench-run-'));
+    const { startSystem } = await import('../../src/run/supervise.ts');
+    const origin = await startSystem('origin', ['--port', '0']);
+    try {
+      const file = scenarioFile(dir, 'external-url', {
+        description: 'an origin someone else started',
+        systems: [{ id: 'theirs', kind: 'external', protocol: 'http1', url: origin.ready.urls.http }],
+        workload: { call: 'sized', payloadBytes: 1000 },
+        load: { model: 'closed', concurrency: 2 },
+        warmupMs: 100,
+        durationMs: 500,
+        trials: 2,
+      });
+      const { results } = await runScenario({ scenario: file, reportsDir: join(dir, 'reports'), progress: quiet });
+      const [p] = results.points;
+      expect(p!.status).toBe('ok');
+      expect(p!.trials).toHaveLength(2);
+      expect(p!.summary!.errorRate).toBe(0);
+      expect(p!.trials[0]!.processes).toEqual({});
+    } finally {
+      await origin.stop();
+    }
+  });
+
+  it('keeps the results measured so far on Ctrl-C, marks the run aborted, and leaves no process behind', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'muxbench-run-'));
+    const reports = join(dir, 'reports');
+    const file = scenarioFile(dir, 'interrupted', {
+      description: 'long enough to interrupt',
+      systems: [{ id: 'srv', kind: 'http-grpc', mode: 'streaming' }],
+      load: { model: 'closed', concurrency: 8 },
+      warmupMs: 100,
+      durationMs: 700,
+      trials: 1,
+      sweep: { concurrency: [1, 2, 4, 8, 16, 32, 64, 128] },
+    });
+    const child = spawn(process.execPath, [MUXBENCH_BIN, 'scenario', file, '--reports-dir', reports], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CI: 'true' } });
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    const resultsFile = (): string | null => {
+      const runDir = join(reports, 'interrupted');
+      if (!existsSync(runDir)) return null;
+      const [run] = readdirSync(runDir);
+      return run ? join(runDir, run, 'results.json') : null;
+    };
+    let family: number[] = [];
+    for (let i = 0; i < 200; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      const f = resultsFile();
+      if (f && existsSync(f) && (JSON.parse(readFileSync(f, 'utf8')) as ResultsFile).points.length >= 2) break;
+    }
+    family = descendants(child.pid!);
+    expect(family.length).toBeGreaterThan(0); // a system and a load worker were running
+    child.kill('SIGINT');
+    expect(await exited).toBe(130);
+    const results = JSON.parse(readFileSync(resultsFile()!, 'utf8')) as ResultsFile;
+    expect(results.status).toBe('aborted');
+    expect(results.points.length).toBeGreaterThanOrEqual(2);
+    expect(results.points.length).toBeLessThan(8);
+    expect(results.points[0]!.status).toBe('ok');
+    expect(stderr).toMatch(/\[1\/8\] srv \(concurrency=1\)/); // plain progress lines in CI
+    expect(stderr).toMatch(/SIGINT: stopping; results so far are kept/);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(alive(family)).toEqual([]);
+  });
+});
