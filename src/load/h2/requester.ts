@@ -87,7 +87,6 @@ function buildTemplate(options: H2RequesterOptions): RequestTemplate {
 class H2Pool implements Requester, ConnectionOwner {
   readonly bytesOutPerRequest: number;
   private readonly tpl: RequestTemplate;
-  private readonly timeoutMs: number;
   /** one slot per configured connection; null until needed (lazy) or after one retired */
   private readonly conns: (H2Connection | null)[];
   /** retired connections still finishing their streams */
@@ -111,15 +110,15 @@ class H2Pool implements Requester, ConnectionOwner {
 
   constructor(options: H2RequesterOptions) {
     this.tpl = buildTemplate(options);
-    this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.conns = new Array<H2Connection | null>(options.connections ?? 1).fill(null);
     const bodyLength = this.tpl.body.length;
     // What one request puts on the wire (assuming the default frame size for the body).
     this.bytesOutPerRequest =
       FRAME_HEADER_BYTES + this.tpl.headerBlock.length + bodyLength + FRAME_HEADER_BYTES * Math.ceil(bodyLength / DEFAULT_MAX_FRAME_SIZE);
     // Timeouts are swept, not timed one by one: a timer per request would cost more than the request.
-    const sweepMs = Math.max(5, Math.min(1000, Math.floor(this.timeoutMs / 10)));
-    this.timeoutTicks = Math.ceil(this.timeoutMs / sweepMs);
+    const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    const sweepMs = Math.max(5, Math.min(1000, Math.floor(timeoutMs / 10)));
+    this.timeoutTicks = Math.ceil(timeoutMs / sweepMs);
     this.sweeper = setInterval(() => this.sweep(), sweepMs);
     this.sweeper.unref();
   }

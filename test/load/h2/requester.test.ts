@@ -29,7 +29,7 @@ afterAll(async () => {
 
 /**
  * Routes: /bytes/N (pattern), /echo (body back), /status/N, /delay/MS, /reset, /refuse, /hangup, /never (no
- * answer), /goaway (a session's first stream is answered after 100 ms; its second gets GOAWAY naming the
+ * answer), /bigheaders/N (two N-octet response headers), /ping (answers after a PING round trip), /goaway (a session's first stream is answered after 100 ms; its second gets GOAWAY naming the
  * first as the last processed).
  */
 async function startServer(settings: { maxConcurrentStreams?: number; initialWindowSize?: number } = {}): Promise<TestServer> {
@@ -95,6 +95,11 @@ async function startServer(settings: { maxConcurrentStreams?: number; initialWin
       }
       case 'never':
         return;
+      case 'bigheaders': // a header block far above 16 KiB: nghttp2 sends HEADERS + CONTINUATION frames
+        stream.respond({ ':status': 200, 'x-big': 'v'.repeat(Number(arg)), 'x-other': 'w'.repeat(Number(arg)) });
+        return void stream.end('ok');
+      case 'ping': // the server pings first: the reply only comes once the client has answered
+        return void stream.session!.ping((err) => reply(err ? 500 : 200, Buffer.from('pong')));
       default:
         return reply(404, Buffer.from('not found'));
     }
@@ -266,6 +271,18 @@ describe('h2 engine against node:http2', () => {
     expect(s.stats.sessions).toBe(1);
     expect((await sendOne(r)).kind).toBeNull(); // first stream of a new connection
     expect(s.stats.sessions).toBe(2);
+  });
+
+  it('reads a response header block split over HEADERS + CONTINUATION frames', async () => {
+    const s = await startServer();
+    const r = engine({ url: s.url, method: 'GET', path: '/bigheaders/30000', expect: { status: 200, body: { exact: Buffer.from('ok') } } });
+    expect(await sendMany(r, 3)).toEqual([null, null, null]);
+  });
+
+  it("answers the server's PING", async () => {
+    const s = await startServer();
+    const r = engine({ url: s.url, method: 'GET', path: '/ping', timeoutMs: 3000, expect: { status: 200, body: { exact: Buffer.from('pong') } } });
+    expect(await sendOne(r)).toEqual({ kind: null, bytesIn: 4 });
   });
 
   it('a request with no answer times out with timeout; the connection serves the next one', async () => {
