@@ -11,9 +11,9 @@ export default defineScenario({
   ],
   workload: { call: 'echo', payloadBytes: 16 },
   load: { model: 'closed', concurrency: 10 },
-  warmupMs: 500,
-  durationMs: 2000,
+  warmupMs: 300,
+  durationMs: 1500,
   trials: 3,
-  sweep: { payloadBytes: [16, 1024, 16_384, 262_144, 1_048_576, 4_194_304] },
+  sweep: { payloadBytes: [16, 1024, 65_536, 1_048_576, 4_194_304] },
   quick: { warmupMs: 200, durationMs: 600, trials: 1, sweep: { payloadBytes: [16, 65_536, 4_194_304] } },
 });

@@ -11,9 +11,9 @@ export default defineScenario({
   ],
   workload: { call: 'sleep', payloadBytes: 64, delayMs: 20 },
   load: { model: 'closed', concurrency: 50 },
-  warmupMs: 500,
-  durationMs: 2000,
+  warmupMs: 300,
+  durationMs: 1500,
   trials: 3,
-  sweep: { concurrency: [50, 100, 200, 500, 1000] },
+  sweep: { concurrency: [50, 100, 200, 1000] },
   quick: { warmupMs: 200, durationMs: 600, trials: 1, sweep: { concurrency: [50, 500] } },
 });

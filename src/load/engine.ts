@@ -7,17 +7,13 @@ import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { patternBytes } from '../systems/payload.ts';
-import { runAutocannon } from './autocannon.ts';
-import { grpcRequester } from './grpc.ts';
-import { h2Requester } from './h2/requester.ts';
-import { runH2load } from './h2load.ts';
-import { httpGrpcRequester } from './http-grpc.ts';
-import { http1Requester, type HttpRequestSpec } from './http1.ts';
-import { type PacedResult, runPaced } from './pacing.ts';
-import { tcpRequester } from './tcp.ts';
-import type { Expectation, LoadBudget, LoadModel, Requester } from './types.ts';
-import { wsRequester } from './ws.ts';
 import type { HttpGrpcClientOptions } from '../systems/http-grpc/client.ts';
+import type { HttpRequestSpec } from './http1.ts';
+import { type PacedResult, runPaced } from './pacing.ts';
+import type { Expectation, LoadBudget, LoadModel, Requester } from './types.ts';
+
+// Engines are imported when used: the load worker starts once per trial, and loading every protocol's
+// libraries (grpc-js, ws, autocannon, …) would add most of a second to each start.
 
 /** What a reply must be, without bytes: the worker rebuilds them (payloads are the byte pattern). */
 export type BodyCheck = { kind: 'echo' } | { kind: 'pattern'; length: number } | { kind: 'none' };
@@ -65,11 +61,14 @@ function httpSpec(spec: Extract<EngineSpec, { protocol: 'http1' | 'http2' }>): H
   };
 }
 
-export function createRequester(spec: EngineSpec, concurrency: number): Requester {
+export async function createRequester(spec: EngineSpec, concurrency: number): Promise<Requester> {
   switch (spec.protocol) {
-    case 'http1':
+    case 'http1': {
+      const { http1Requester } = await import('./http1.ts');
       return http1Requester(httpSpec(spec));
+    }
     case 'http2': {
+      const { h2Requester } = await import('./h2/requester.ts');
       const h = httpSpec(spec);
       return h2Requester({
         url: h.url,
@@ -83,6 +82,7 @@ export function createRequester(spec: EngineSpec, concurrency: number): Requeste
       });
     }
     case 'http-grpc': {
+      const { httpGrpcRequester } = await import('./http-grpc.ts');
       const payload = patternBytes(spec.payloadBytes);
       const args = spec.argPrefix.length ? Buffer.concat([Buffer.from(spec.argPrefix), payload]) : payload;
       return httpGrpcRequester({
@@ -92,12 +92,18 @@ export function createRequester(spec: EngineSpec, concurrency: number): Requeste
         expect: spec.expectBody.kind === 'echo' ? { exact: payload } : expectation(0, spec.expectBody, payload).body,
       });
     }
-    case 'grpc':
+    case 'grpc': {
+      const { grpcRequester } = await import('./grpc.ts');
       return grpcRequester({ url: spec.url, payload: patternBytes(spec.payloadBytes), connections: spec.connections });
-    case 'ws':
+    }
+    case 'ws': {
+      const { wsRequester } = await import('./ws.ts');
       return wsRequester({ url: spec.url, payload: patternBytes(spec.payloadBytes), connections: spec.connections });
-    case 'tcp':
+    }
+    case 'tcp': {
+      const { tcpRequester } = await import('./tcp.ts');
       return tcpRequester({ url: spec.url, payload: patternBytes(spec.payloadBytes), connections: spec.connections });
+    }
   }
 }
 
@@ -107,13 +113,14 @@ export async function runEngine(spec: EngineSpec, model: LoadModel, budget: Load
     // Opt-in: its loop is closed by construction (one request per connection), and it compares bodies as
     // UTF-8 text (see autocannon.ts), so the default HTTP/1.1 engine is undici, which compares bytes.
     if (model.kind !== 'closed') throw new Error('autocannon runs closed loops only');
+    const { runAutocannon } = await import('./autocannon.ts');
     return runAutocannon({ ...httpSpec(spec), connections: model.concurrency }, budget);
   }
   if ((spec.protocol === 'http1' || spec.protocol === 'http2') && spec.engine === 'h2load') {
     if (model.kind !== 'closed') throw new Error('h2load runs closed loops only');
     return runH2loadEngine(spec, model.concurrency, budget);
   }
-  const requester = createRequester(spec, concurrency);
+  const requester = await createRequester(spec, concurrency);
   try {
     return await runPaced(requester, model, budget);
   } finally {
@@ -130,6 +137,7 @@ async function runH2loadEngine(spec: Extract<EngineSpec, { protocol: 'http1' | '
       writeFileSync(bodyFile, patternBytes(spec.bodyBytes));
     }
     const clients = spec.protocol === 'http1' ? concurrency : Math.min(spec.connections, concurrency);
+    const { runH2load } = await import('./h2load.ts');
     const cpu0 = process.cpuUsage();
     const r = await runH2load({
       url: new URL(spec.path, spec.url).href,
