@@ -8,6 +8,10 @@ commands:
   scenario <name|file.ts> [--quick] [--reports-dir DIR]
                              run a scenario; results in reports/<scenario>/<run-id>/results.json
   list                       the scenarios in scenarios/
+  report <results.json>      (re)render a run's report: index.html beside results.json
+  compare <baseline.json> <current.json> [--html out.html] [--min-effect 0.1] [--alpha 0.1]
+                             compare two runs of one scenario; exit 1 on a significant regression
+  index [--reports-dir DIR]  write reports/index.html: every run, latest vs previous per scenario
   serve <system> [options]   start one system under test; prints a JSON ready line, stops on SIGTERM
   help [command]             this text, or a command's options
 
@@ -15,6 +19,37 @@ systems:
 ${Object.entries(SYSTEMS)
   .map(([name, s]) => `  ${name.padEnd(14)} ${s.summary}`)
   .join('\n')}`;
+
+const REPORT_USAGE = `usage: muxbench report <results.json>
+
+Renders the run's self-contained HTML report (charts, verdicts, every point, environment) into
+index.html next to results.json and prints its path. Exit 2 when the file is missing or not a
+muxbench.results/1 file.`;
+
+const COMPARE_USAGE = `usage: muxbench compare <baseline results.json> <current results.json> [options]
+
+Matches points by system + params and compares req/s (higher is better), p50 and p99 (lower is better)
+over the trial values of each point: change of the medians, its 95 % bootstrap CI and a Mann-Whitney U
+p-value. A change is significant when p <= alpha AND the CI excludes 0 AND |change| >= min effect.
+Points in only one file are listed as added/removed.
+
+options:
+  --html FILE         also write the comparison as an HTML page (both runs on each chart, baseline dashed)
+  --min-effect X      smallest relative change that counts (default 0.1 = 10 %)
+  --alpha P           largest p-value that counts (default 0.1: with 3 vs 3 trials the smallest possible
+                      two-sided exact p is 0.1, so a lower alpha could never flag anything)
+
+exit status: 0 no significant regression, 1 a significant regression (throughput lower or latency higher,
+or a point that now fails), 2 bad input (missing file, wrong schema, runs of different scenarios).`;
+
+const INDEX_USAGE = `usage: muxbench index [--reports-dir DIR]
+
+Writes DIR/index.html (default reports/): every run under DIR/<scenario>/<run-id>/results.json newest
+first, each scenario's latest run compared with its previous one (compare-<previous-run-id>.html beside the
+latest run), and the microbenchmark results in DIR/bench/. Run pages that are missing or older than their
+results.json are rendered on the way.`;
+
+const COMMAND_USAGE: Record<string, string> = { report: REPORT_USAGE, compare: COMPARE_USAGE, index: INDEX_USAGE };
 
 function isArgError(err: unknown): err is Error {
   // node:util parseArgs throws TypeErrors with ERR_PARSE_ARGS_* codes for unknown or malformed options.
@@ -102,6 +137,92 @@ async function scenario(argv: string[]): Promise<number> {
   }
 }
 
+async function report(argv: string[]): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(`${REPORT_USAGE}\n`);
+    return 0;
+  }
+  if (argv.length !== 1 || argv[0]!.startsWith('-')) {
+    process.stderr.write(`muxbench report: name one results.json\n${REPORT_USAGE}\n`);
+    return 2;
+  }
+  const { writeRunReport, ReportInputError } = await import('./report/index.ts');
+  try {
+    process.stdout.write(`${writeRunReport(argv[0]!)}\n`);
+    return 0;
+  } catch (err) {
+    if (!(err instanceof ReportInputError)) throw err;
+    process.stderr.write(`muxbench report: ${err.message}\n`);
+    return 2;
+  }
+}
+
+function fraction(name: string, text: string | undefined, fallback: number, max: number): number {
+  if (text === undefined) return fallback;
+  const v = Number(text);
+  if (!Number.isFinite(v) || v < 0 || v > max) throw new UsageError(`--${name} must be a number from 0 to ${max}, got '${text}'`);
+  return v;
+}
+
+async function compare(argv: string[]): Promise<number> {
+  const { parseArgs } = await import('node:util');
+  let values: { html?: string; 'min-effect'?: string; alpha?: string; help?: boolean };
+  let positionals: string[];
+  let minEffect: number;
+  let alpha: number;
+  try {
+    ({ values, positionals } = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: { html: { type: 'string' }, 'min-effect': { type: 'string' }, alpha: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    }));
+    if (values.help) {
+      process.stdout.write(`${COMPARE_USAGE}\n`);
+      return 0;
+    }
+    if (positionals.length !== 2) throw new UsageError(`name two results files (baseline, current), got ${positionals.length}`);
+    minEffect = fraction('min-effect', values['min-effect'], 0.1, 10);
+    alpha = fraction('alpha', values.alpha, 0.1, 1);
+  } catch (err) {
+    if (!isArgError(err)) throw err;
+    process.stderr.write(`muxbench compare: ${err.message}\n${COMPARE_USAGE}\n`);
+    return 2;
+  }
+  const report = await import('./report/index.ts');
+  try {
+    const base = report.readResults(positionals[0]!);
+    const current = report.readResults(positionals[1]!);
+    const c = report.compareResults(base, current, { minEffect, alpha });
+    process.stdout.write(`${report.formatComparison(c)}\n`);
+    if (values.html) process.stdout.write(`html: ${report.writeComparisonReport(base, current, c, values.html)}\n`);
+    return report.comparisonExitCode(c);
+  } catch (err) {
+    if (!(err instanceof report.ReportInputError)) throw err;
+    process.stderr.write(`muxbench compare: ${err.message}\n`);
+    return 2;
+  }
+}
+
+async function index(argv: string[]): Promise<number> {
+  const { parseArgs } = await import('node:util');
+  let values: { 'reports-dir'?: string; help?: boolean };
+  try {
+    ({ values } = parseArgs({ args: argv, options: { 'reports-dir': { type: 'string' }, help: { type: 'boolean', short: 'h' } } }));
+  } catch (err) {
+    if (!isArgError(err)) throw err;
+    process.stderr.write(`muxbench index: ${err.message}\n${INDEX_USAGE}\n`);
+    return 2;
+  }
+  if (values.help) {
+    process.stdout.write(`${INDEX_USAGE}\n`);
+    return 0;
+  }
+  const { writeIndex } = await import('./report/index.ts');
+  const dir = values['reports-dir'] ?? (await import('./run/runner.ts')).REPORTS_DIR;
+  process.stdout.write(`${writeIndex(dir)}\n`);
+  return 0;
+}
+
 async function list(): Promise<number> {
   const { listScenarioNames, loadScenario, ScenarioError } = await import('./scenario/index.ts');
   for (const name of listScenarioNames()) {
@@ -125,6 +246,12 @@ export async function main(argv: string[]): Promise<number> {
       return list();
     case 'serve':
       return serve(rest);
+    case 'report':
+      return report(rest);
+    case 'compare':
+      return compare(rest);
+    case 'index':
+      return index(rest);
     case 'load-worker': {
       // internal: the load engine's process, started by the runner
       const { loadWorkerMain } = await import('./load/worker-main.ts');
@@ -134,8 +261,8 @@ export async function main(argv: string[]): Promise<number> {
     case 'help':
     case '--help':
     case '-h': {
-      const topic = rest[0] && SYSTEMS[rest[0]];
-      process.stdout.write(`${topic ? topic.usage : USAGE}\n`);
+      const topic = rest[0] === undefined ? undefined : (COMMAND_USAGE[rest[0]] ?? SYSTEMS[rest[0]]?.usage);
+      process.stdout.write(`${topic ?? USAGE}\n`);
       return 0;
     }
     default:

@@ -387,13 +387,24 @@ export function buildPercentileChart(results: ResultsFile): ChartSpec | null {
   // the same colour per system as on the sweep charts (palette order = order of first appearance)
   const systemOrder = [...new Set(results.points.map((p) => p.systemId))];
   for (const points of bySystem.values()) {
-    const heaviest = points.reduce((best, p) => {
-      const bv = first ? (best.params[first] ?? -Infinity) : 0;
-      const pv = first ? (p.params[first] ?? -Infinity) : 0;
-      return pv > bv || (pv === bv && p.index > best.index) ? p : best;
+    // heaviest first: largest value of the first axis, then the last in sweep order; skip empty histograms
+    const ordered = [...points].sort((a, b) => {
+      const av = first ? (a.params[first] ?? -Infinity) : 0;
+      const bv = first ? (b.params[first] ?? -Infinity) : 0;
+      return bv - av || b.index - a.index;
     });
-    const h = mergedHistogram(heaviest);
-    if (!h || h.totalCount === 0) continue;
+    let heaviest: PointResult | undefined;
+    let h: Histogram | null = null;
+    for (const p of ordered) {
+      h = mergedHistogram(p);
+      if (h && h.totalCount > 0) {
+        heaviest = p;
+        break;
+      }
+      h?.destroy();
+      h = null;
+    }
+    if (!heaviest || !h) continue;
     const pts: SeriesPoint[] = [];
     for (const q of PERCENTILES) {
       if ((1 - q / 100) * h.totalCount < 1) break;

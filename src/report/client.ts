@@ -117,7 +117,8 @@ export const CLIENT_SCRIPT = String.raw`(function () {
   function logTick(fmt) {
     return function (v) {
       var m = v / Math.pow(10, Math.floor(Math.log10(v) + 1e-9));
-      return [1, 2, 5].indexOf(Math.round(m)) < 0 ? '' : fmt(v);
+      var nice = [1, 2, 5].some(function (k) { return Math.abs(m - k) < 1e-6; });
+      return nice ? fmt(v) : '';
     };
   }
 
@@ -127,6 +128,31 @@ export const CLIENT_SCRIPT = String.raw`(function () {
       return [1, 2, 10, 100, 1000, 10000, 100000].filter(function (v) { return v <= top; });
     }
     return spec.xValues;
+  }
+
+  function yScale(spec, yFmt) {
+    var y = {
+      type: spec.yLog ? 'logarithmic' : 'linear',
+      beginAtZero: !spec.yLog,
+      title: { display: true, text: spec.yLabel },
+      ticks: { callback: spec.yLog ? logTick(yFmt) : yFmt },
+      grid: { color: '#eee' }
+    };
+    if (spec.yLog) {
+      // room above and below so end points and error bars are not cut; every 1-2-5 label kept
+      var ys = [];
+      spec.series.forEach(function (s) {
+        s.points.forEach(function (p) {
+          [p.y, p.low, p.high].forEach(function (v) { if (v !== null && v > 0) ys.push(v); });
+        });
+      });
+      if (ys.length) {
+        y.min = Math.min.apply(null, ys) / 1.4;
+        y.max = Math.max.apply(null, ys) * 1.4;
+      }
+      y.ticks.autoSkip = false;
+    }
+    return y;
   }
 
   function config(spec) {
@@ -170,6 +196,7 @@ export const CLIENT_SCRIPT = String.raw`(function () {
     };
     if (spec.xScale === 'category') {
       xScale.labels = spec.xLabels;
+      xScale.offset = true;
     } else {
       var ticks = xTicks(spec);
       var lo = spec.xValues[0];
@@ -208,16 +235,28 @@ export const CLIENT_SCRIPT = String.raw`(function () {
         interaction: { mode: 'nearest', intersect: false },
         scales: {
           x: xScale,
-          y: {
-            type: spec.yLog ? 'logarithmic' : 'linear',
-            beginAtZero: !spec.yLog,
-            title: { display: true, text: spec.yLabel },
-            ticks: { callback: spec.yLog ? logTick(yFmt) : yFmt },
-            grid: { color: '#eee' }
-          }
+          y: yScale(spec, yFmt)
         },
         plugins: {
-          legend: { position: 'bottom', labels: { usePointStyle: true, boxHeight: 6 } },
+          legend: {
+            position: 'bottom',
+            labels: {
+              usePointStyle: true,
+              pointStyleWidth: 26,
+              // a line sample in the series' colour and dash, whatever the style of its first point
+              generateLabels: function (chart) {
+                return Chart.defaults.plugins.legend.labels.generateLabels(chart).map(function (l) {
+                  var ds = chart.data.datasets[l.datasetIndex];
+                  l.pointStyle = 'line';
+                  l.strokeStyle = ds.borderColor;
+                  l.fillStyle = ds.borderColor;
+                  l.lineWidth = 2;
+                  l.lineDash = ds.borderDash;
+                  return l;
+                });
+              }
+            }
+          },
           muxMarkers: { spec: spec },
           tooltip: {
             callbacks: {

@@ -23,7 +23,7 @@ export function compact(n: number): string {
 }
 
 export function rate(reqPerSec: number): string {
-  return `${compact(reqPerSec)} req/s`;
+  return Number.isFinite(reqPerSec) ? `${compact(reqPerSec)} req/s` : '-';
 }
 
 /** Latency given in µs: 511 → "511 µs", 3405 → "3.41 ms", 1_200_000 → "1.2 s". */

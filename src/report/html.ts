@@ -42,11 +42,12 @@ p.lead { color: var(--muted); margin: 0 0 12px; }
 a { color: #1f5fa8; }
 code, pre { font: 12.5px/1.4 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; }
 pre { background: var(--soft); border: 1px solid var(--line); padding: 10px; overflow: auto; max-height: 480px; }
+div.table-wrap { overflow-x: auto; }
 table { border-collapse: collapse; margin: 8px 0 16px; font-variant-numeric: tabular-nums; }
 th, td { border-bottom: 1px solid var(--line); padding: 4px 10px; text-align: left; vertical-align: top; }
 th { background: var(--soft); font-weight: 600; }
 td.num { text-align: right; white-space: nowrap; }
-td.ci { color: var(--muted); white-space: nowrap; font-size: 12px; }
+td.ci, td .ci { color: var(--muted); white-space: nowrap; font-size: 12px; }
 tr.failed td { background: #fdecea; }
 tr.generator-bound td { background: #fff6e0; }
 .badge { display: inline-block; padding: 1px 7px; border-radius: 9px; font-size: 12px; font-weight: 600; white-space: nowrap; }

@@ -4,7 +4,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { PointResult, ResultsFile } from '../measure/results.ts';
+import type { Estimate, PointResult, ResultsFile } from '../measure/results.ts';
 import { chartJsSource } from './assets.ts';
 import { buildChartGroups, buildPercentileChart, type ChartSpec } from './charts.ts';
 import { axisValue, bytes, micros, paramsText, percent, rate } from './format.ts';
@@ -37,8 +37,12 @@ export function runCharts(results: ResultsFile): { groups: ReturnType<typeof bui
   return { groups, distribution };
 }
 
-function ciCell(low: number, high: number, f: (n: number) => string): string {
-  return Number.isFinite(low) && Number.isFinite(high) && low !== high ? `${f(low)} – ${f(high)}` : '';
+/** The median, and under it its 95 % CI when the trials give one. */
+function estimateCell(e: Estimate | undefined, f: (n: number) => string): string {
+  if (!e) return '<td class="num">–</td>';
+  const { low, high } = e.ci;
+  const ci = Number.isFinite(low) && Number.isFinite(high) && low !== high ? `<div class="ci">${esc(`${f(low)} – ${f(high)}`)}</div>` : '';
+  return `<td class="num">${esc(f(e.median))}${ci}</td>`;
 }
 
 function errorsCell(p: PointResult): string {
@@ -58,19 +62,16 @@ function statusCell(p: PointResult): string {
 
 export function pointsTable(results: ResultsFile): string {
   const axes = results.axes;
-  const head = ['#', 'system', ...axes, 'req/s', '95 % CI', 'p50', '95 % CI', 'p99', '95 % CI', 'errors', 'trials', 'system CPU', 'peak RSS', 'status'];
+  const head = ['#', 'system', ...axes, 'req/s (95 % CI)', 'p50 (95 % CI)', 'p99 (95 % CI)', 'errors', 'trials', 'system CPU', 'peak RSS', 'status'];
   const rows = results.points.map((p) => {
     const s = p.summary;
     const cells = [
       `<td class="num">${p.index}</td>`,
-      `<td>${esc(p.label)}<br><small><code>${esc(p.systemId)}</code></small></td>`,
+      `<td title="${esc(p.systemId)}">${esc(p.label)}</td>`,
       ...axes.map((a) => `<td class="num">${p.params[a] === undefined ? '–' : esc(axisValue(a, p.params[a]!))}</td>`),
-      `<td class="num">${s ? esc(rate(s.requestsPerSec.median)) : '–'}</td>`,
-      `<td class="ci">${s ? esc(ciCell(s.requestsPerSec.ci.low, s.requestsPerSec.ci.high, rate)) : ''}</td>`,
-      `<td class="num">${s ? esc(micros(s.p50Us.median)) : '–'}</td>`,
-      `<td class="ci">${s ? esc(ciCell(s.p50Us.ci.low, s.p50Us.ci.high, micros)) : ''}</td>`,
-      `<td class="num">${s ? esc(micros(s.p99Us.median)) : '–'}</td>`,
-      `<td class="ci">${s ? esc(ciCell(s.p99Us.ci.low, s.p99Us.ci.high, micros)) : ''}</td>`,
+      estimateCell(s?.requestsPerSec, rate),
+      estimateCell(s?.p50Us, micros),
+      estimateCell(s?.p99Us, micros),
       `<td class="num">${errorsCell(p)}</td>`,
       `<td class="num">${p.trials.length}</td>`,
       `<td class="num">${s ? esc(percent(s.systemCpu)) : '–'}</td>`,
@@ -79,9 +80,9 @@ export function pointsTable(results: ResultsFile): string {
     ];
     return `<tr class="${esc(p.status)}" data-point="${p.index}">${cells.join('')}</tr>`;
   });
-  return `<table class="points"><thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>
+  return `<div class="table-wrap"><table class="points"><thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>
 ${rows.join('\n')}
-</tbody></table>`;
+</tbody></table></div>`;
 }
 
 /** Reason and stderr tail of every failed or generator-bound point. */

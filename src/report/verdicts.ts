@@ -23,21 +23,6 @@ function usablePoints(spec: ChartSpec, s: Series): Usable[] {
   return s.points.filter(usable).sort((a, b) => spec.xValues.indexOf(a.x) - spec.xValues.indexOf(b.x));
 }
 
-function valueText(spec: ChartSpec, y: number): string {
-  switch (spec.yFormat) {
-    case 'rate':
-      return rate(y);
-    case 'us':
-      return micros(y);
-    case 'percent':
-      return percent(y);
-    case 'bytes':
-      return bytes(y);
-    default:
-      return compact(y);
-  }
-}
-
 const gb = (p: SeriesPoint): string => (p.status === 'generator-bound' ? ' (generator-bound)' : '');
 
 /** "A", "A and B", "A, B and C" */
@@ -48,7 +33,8 @@ function list(items: readonly string[]): string {
 
 /** "grows 4.2×", "falls 2.0×", "stays within 10 %" for a factor end/start. */
 function change(r: number): string {
-  if (!Number.isFinite(r)) return 'changes by an unmeasurable factor';
+  if (r === 0) return 'drops to zero';
+  if (!Number.isFinite(r)) return 'rises from zero';
   if (r >= 0.9 && r <= 1.1) return `stays within ${Math.round(Math.abs(r - 1) * 100) <= 5 ? '5' : '10'} %`;
   return r > 1 ? `grows ${ratio(r)}` : `falls ${ratio(1 / r)}`;
 }
@@ -144,12 +130,13 @@ function throughputVerdict(spec: ChartSpec): string[] {
   if (shared) {
     const sorted = [...shared.values].sort((a, b) => b.p.y - a.p.y);
     const lead = sorted[0]!;
-    const second = sorted[1]!;
-    const vs = (o: { s: Series; p: Usable }): string =>
-      o.p.y > 0 ? `${ratio(lead.p.y / o.p.y)} ${o.s.label}'s ${rate(o.p.y)}${gb(o.p)}` : `more than ${o.s.label}, which completed no calls`;
-    const rest = sorted.slice(1);
+    const vs = (o: { s: Series; p: Usable }): string => `${ratio(lead.p.y / o.p.y)} ${o.s.label}'s ${rate(o.p.y)}${gb(o.p)}`;
+    const rest = sorted.slice(1).filter((o) => o.p.y > 0);
+    const none = sorted.slice(1).filter((o) => o.p.y <= 0);
     const tail = rest.length > 2 ? [rest[0]!, rest[rest.length - 1]!] : rest;
-    const sentence = `${atValue(spec, shared.x)}, ${lead.s.label} has the highest throughput, ${rate(lead.p.y)}${gb(lead.p)}: ${list(tail.map(vs))}${rest.length > 1 ? ' (the lowest)' : ''}`;
+    let sentence = `${atValue(spec, shared.x)}, ${lead.s.label} has the highest throughput, ${rate(lead.p.y)}${gb(lead.p)}`;
+    if (tail.length) sentence += `: ${list(tail.map(vs))}${rest.length > 1 ? ' (the lowest)' : ''}`;
+    if (none.length) sentence += `; ${list(none.map((o) => `${o.s.label}${gb(o.p)}`))} completed no calls`;
     out.push(`${sentence}.`);
   } else {
     const one = heaviestShared(spec, 1);
@@ -275,7 +262,7 @@ function cpuVerdict(spec: ChartSpec): string[] {
   const shared = heaviest(spec);
   if (shared) {
     const eff = shared.values
-      .filter((v) => v.p.y > 0 && v.p.requestsPerSec !== undefined)
+      .filter((v) => v.p.y > 0 && v.p.requestsPerSec !== undefined && v.p.requestsPerSec > 0)
       .map((v) => ({ ...v, perCore: v.p.requestsPerSec! / v.p.y }))
       .sort((a, b) => b.perCore - a.perCore);
     if (eff.length) {

@@ -1,0 +1,150 @@
+/**
+ * Opens generated pages from disk in a real browser (Debian's chromium driven by playwright-core): no
+ * console errors, no failed or outside requests, every chart's canvas drawn with its data, links that
+ * resolve. Screenshots go to test-artifacts/report-*.png.
+ */
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { type Browser, chromium } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ChartSpec } from '../../src/report/charts.ts';
+import { writeIndex } from '../../src/report/runs-index.ts';
+import { ARTIFACTS, makeReportsDir } from './helpers.ts';
+
+const CHROMIUM = '/usr/bin/chromium';
+const PAGES = join(ARTIFACTS, 'report-pages');
+
+let browser: Browser | undefined;
+let indexPath = '';
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`Debian's chromium is missing (${CHROMIUM}): install it with 'apt-get install -y chromium' as root (.ci/run does this). The report tests need a real browser and do not download one.`);
+  }
+  rmSync(PAGES, { recursive: true, force: true });
+  mkdirSync(PAGES, { recursive: true });
+  indexPath = writeIndex(makeReportsDir(PAGES));
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+});
+
+interface CanvasCheck {
+  id: string;
+  width: number;
+  height: number;
+  /** non-transparent pixels */
+  drawn: number;
+  /** pixels of the first plotted line's colour */
+  lineColour: number;
+}
+
+interface Visit {
+  problems: string[];
+  specs: ChartSpec[];
+  canvases: CanvasCheck[];
+  charts: { id: string; elements: number }[];
+  links: string[];
+  screenshot: string;
+}
+
+/**
+ * Runs in the page (as text: this project's TypeScript has no DOM types): the chart specs, each canvas's
+ * pixels read back, what chart.js plotted, and the links.
+ */
+const INSPECT = `(() => {
+  const island = document.getElementById('muxbench-charts');
+  const specs = island ? JSON.parse(island.textContent) : [];
+  const byId = new Map(specs.map((s) => [s.id, s]));
+  const canvases = [...document.querySelectorAll('canvas')].map((c) => {
+    const data = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    const spec = byId.get(c.id);
+    const line = (spec && spec.series.find((s) => s.points.some((p) => p.y !== null)) || { color: '#000000' }).color;
+    const [r, g, b] = [1, 3, 5].map((i) => parseInt(line.slice(i, i + 2), 16));
+    let drawn = 0;
+    let lineColour = 0;
+    for (let i = 0; i < data.length; i += 4) {
+      if (data[i + 3] > 0) drawn++;
+      if (data[i + 3] > 200 && Math.abs(data[i] - r) + Math.abs(data[i + 1] - g) + Math.abs(data[i + 2] - b) < 40) lineColour++;
+    }
+    return { id: c.id, width: c.width, height: c.height, drawn, lineColour };
+  });
+  const charts = (window.muxbenchCharts || []).map((ch) => ({
+    id: ch.canvas.id,
+    elements: ch.data.datasets.reduce((n, d, i) => n + ch.getDatasetMeta(i).data.length, 0),
+  }));
+  const links = [...document.querySelectorAll('a[href]')].map((a) => a.href);
+  return { specs, canvases, charts, links };
+})()`;
+
+async function visit(file: string, screenshot: string): Promise<Visit> {
+  const page = await browser!.newPage({ viewport: { width: 1300, height: 900 } });
+  const problems: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error' || m.type() === 'warning') problems.push(`console ${m.type()}: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()} ${r.failure()?.errorText ?? ''}`));
+  page.on('request', (r) => {
+    if (!r.url().startsWith('file://')) problems.push(`outside request: ${r.url()}`);
+  });
+  const shoot = async (): Promise<string> => {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    const path = join(ARTIFACTS, screenshot);
+    await page.screenshot({ path, fullPage: true });
+    return path;
+  };
+  try {
+    await page.goto(pathToFileURL(file).href, { waitUntil: 'load' });
+    await page.waitForFunction('document.querySelectorAll("canvas").length === 0 || window.muxbenchCharts !== undefined', undefined, { timeout: 15_000 });
+    const found = (await page.evaluate(INSPECT)) as Omit<Visit, 'problems' | 'screenshot'>;
+    return { problems, ...found, screenshot: await shoot() };
+  } finally {
+    await page.close();
+  }
+}
+
+function expectChartsDrawn(v: Visit, expected: number): void {
+  expect(v.problems).toEqual([]);
+  expect(v.specs).toHaveLength(expected);
+  expect(v.canvases.map((c) => c.id)).toEqual(v.specs.map((s) => s.id));
+  expect(v.charts.map((c) => c.id)).toEqual(v.specs.map((s) => s.id));
+  for (const c of v.canvases) {
+    expect(c.width, c.id).toBeGreaterThan(300);
+    expect(c.drawn, `${c.id}: drawn pixels`).toBeGreaterThan(2000);
+    expect(c.lineColour, `${c.id}: pixels of its first line's colour`).toBeGreaterThan(30);
+  }
+  for (const c of v.charts) expect(c.elements, `${c.id}: plotted points`).toBeGreaterThan(0);
+}
+
+describe('pages in a real browser', () => {
+  it('draws every chart of a run report, offline, without errors', async () => {
+    const v = await visit(join(PAGES, 'report-concurrency', '2026-01-02_03-04-05', 'index.html'), 'report-run.png');
+    expectChartsDrawn(v, 8);
+  });
+
+  it('draws the stream-limit report (category axis with "unlimited", limit markers, a failed point with data)', async () => {
+    const v = await visit(join(PAGES, 'report-stream-limit', '2026-01-02_04-00-00', 'index.html'), 'report-stream-limit.png');
+    expectChartsDrawn(v, 14);
+  });
+
+  it('draws the comparison page with both runs', async () => {
+    const v = await visit(join(PAGES, 'report-concurrency', '2026-01-03_00-00-00', 'compare-2026-01-02_03-04-05.html'), 'report-compare.png');
+    expectChartsDrawn(v, 3);
+    expect(v.specs[0]!.series.filter((s) => s.dashed)).toHaveLength(2);
+  });
+
+  it('opens the index; every link leads to a file that exists', async () => {
+    const v = await visit(indexPath, 'report-index.png');
+    expect(v.problems).toEqual([]);
+    expect(v.canvases).toEqual([]);
+    expect(v.links.length).toBeGreaterThanOrEqual(6);
+    for (const href of v.links) {
+      expect(href.startsWith('file://'), href).toBe(true);
+      expect(existsSync(fileURLToPath(href)), href).toBe(true);
+    }
+  });
+});
