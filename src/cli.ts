@@ -1,8 +1,11 @@
 /** The `muxbench` command. Each subcommand returns its exit code; errors are printed, never thrown raw. */
-import { SYSTEMS } from './systems/registry.ts';
 import { serveUntilSignalled, UsageError } from './systems/serve.ts';
 
-const USAGE = `usage: muxbench <command> [...]
+// The systems (and their libraries) load only for the commands that need them: the load worker starts
+// once per trial and must start fast.
+const systems = async () => (await import('./systems/registry.ts')).SYSTEMS;
+
+const usage = async (): Promise<string> => `usage: muxbench <command> [...]
 
 commands:
   scenario <name|file.ts> [--quick] [--reports-dir DIR]
@@ -16,7 +19,7 @@ commands:
   help [command]             this text, or a command's options
 
 systems:
-${Object.entries(SYSTEMS)
+${Object.entries(await systems())
   .map(([name, s]) => `  ${name.padEnd(14)} ${s.summary}`)
   .join('\n')}`;
 
@@ -58,6 +61,7 @@ function isArgError(err: unknown): err is Error {
 
 async function serve(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
+  const SYSTEMS = await systems();
   const system = name === undefined ? undefined : SYSTEMS[name];
   if (!system) {
     process.stderr.write(`muxbench serve: ${name === undefined ? 'name a system' : `unknown system '${name}'`}; one of: ${Object.keys(SYSTEMS).join(', ')}\n`);
@@ -123,6 +127,15 @@ async function scenario(argv: string[]): Promise<number> {
       signal: controller.signal,
     });
     process.stdout.write(`\n${summaryTable(results)}\n\nresults: ${resultsPath}\n`);
+    // The report is written even for an aborted run: it shows what was measured.
+    const { writeRunReport, writeIndex } = await import('./report/index.ts');
+    const { dirname } = await import('node:path');
+    try {
+      process.stdout.write(`report:  ${writeRunReport(resultsPath)}\n`);
+      process.stdout.write(`index:   ${writeIndex(dirname(dirname(dirname(resultsPath))))}\n`);
+    } catch (err) {
+      process.stderr.write(`muxbench scenario: the results are saved, but the report could not be written: ${(err as Error).message}\n`);
+    }
     if (results.status === 'aborted') return 130;
     return results.points.some((p) => p.status === 'failed') ? 1 : 0;
   } catch (err) {
@@ -261,12 +274,12 @@ export async function main(argv: string[]): Promise<number> {
     case 'help':
     case '--help':
     case '-h': {
-      const topic = rest[0] === undefined ? undefined : (COMMAND_USAGE[rest[0]] ?? SYSTEMS[rest[0]]?.usage);
-      process.stdout.write(`${topic ?? USAGE}\n`);
+      const topic = rest[0] === undefined ? undefined : (COMMAND_USAGE[rest[0]] ?? (await systems())[rest[0]]?.usage);
+      process.stdout.write(`${topic ?? (await usage())}\n`);
       return 0;
     }
     default:
-      process.stderr.write(`muxbench: unknown command '${command}'\n${USAGE}\n`);
+      process.stderr.write(`muxbench: unknown command '${command}'\n${await usage()}\n`);
       return 2;
   }
 }

@@ -64,15 +64,19 @@ export function runPaced(requester: Requester, model: LoadModel, budget: LoadBud
       }
     };
 
+    // Open the measured window on time, whether or not a request completes at that moment.
+    const windowTimer = setTimeout(() => openWindow(performance.now()), Math.max(0, measureFrom - performance.now()));
+
     const finish = (): void => {
       if (finished) return;
       finished = true;
       clearTimeout(timer);
+      clearTimeout(windowTimer);
       const end = Math.min(performance.now(), deadline);
       const cpu = cpuAtWindow ? process.cpuUsage(cpuAtWindow) : { user: 0, system: 0 };
       const elapsedMs = Math.max(0, end - measureFrom);
       const h = recorder.toHistogram();
-      const cpuWallMs = Math.max(1, end - (windowOpenedAt || measureFrom));
+      const cpuWallMs = Math.max(1, performance.now() - (windowOpenedAt || measureFrom));
       resolve({
         requests: ok,
         errors,

@@ -153,7 +153,13 @@ async function runPoint(
       progress.trial(label, `${Math.round(trial.requestsPerSec).toLocaleString('en-US')} req/s, p99 ${trial.latency.p99Us} µs${errs ? `, ${errs} errors` : ''}`);
     }
     base.summary = summarize(base.trials);
-    if (base.summary.generatorCpu >= GENERATOR_BOUND_CPU) {
+    const succeeded = base.trials.reduce((n, t) => n + t.requests, 0);
+    if (succeeded === 0) {
+      const errs = Object.entries(base.summary.errors).map(([k, v]) => `${k} ×${v}`).join(', ');
+      base.status = 'failed';
+      base.reason = errs ? `no request succeeded (${errs})` : 'no request completed within the trial';
+      progress.note(`${label}: FAILED — ${base.reason}`);
+    } else if (base.summary.generatorCpu >= GENERATOR_BOUND_CPU) {
       base.status = 'generator-bound';
       base.reason = `the load engine used ${Math.round(base.summary.generatorCpu * 100)} % of a core: the figures are the generator's limit, not the system's`;
     }
