@@ -19,12 +19,6 @@ export const DEFAULT_SESSION_WINDOW_BYTES = 1024 * 1024;
 export const MESSAGE_OVERHEAD_BYTES = 64;
 /** Smallest --max-inflight-bytes accepted: below this, window updates would outnumber the data. */
 export const MIN_INFLIGHT_BYTES = 1024;
-/**
- * Bytes of encoded messages handed to grpc-js but not yet written to its HTTP/2 stream. Beyond this the
- * link stops taking messages from its queues (grpc-js streams count messages, not bytes).
- */
-export const LINK_SEND_BUFFER_BYTES = 1024 * 1024;
-
 /** What each side of a tunnel connection chooses for itself and tells the other in the Connect metadata. */
 export interface LinkLimits {
   /** Largest encoded TunnelMessage this side accepts (grpc.max_receive_message_length) and sends. */

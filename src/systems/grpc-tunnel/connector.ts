@@ -13,6 +13,7 @@ import { type ConnectorExchange, OriginForwarder } from '../tunnel/origin-forwar
 import type { Origins } from '../tunnel/origins.ts';
 import type { Headers, TunnelRequestHead, TunnelResponseHead } from '../tunnel/types.ts';
 import type { ChannelWindows, LinkKnobs } from './config.ts';
+import { ConnectorAuthError } from './errors.ts';
 import { helloMetadata, parseLimits } from './handshake.ts';
 import { type LinkStats, linkStats, RequestChannel, TunnelLink } from './link.ts';
 import { CONNECT_PATH, headersFromWire, headersToWire, kindFromWire, type TunnelMessage } from './protocol.ts';
@@ -31,10 +32,6 @@ export interface GrpcConnectorOptions extends LinkKnobs, ChannelWindows {
 const HANDSHAKE_TIMEOUT_MS = 5000;
 const BACKOFF_FIRST_MS = 100;
 const BACKOFF_MAX_MS = 5000;
-
-export class ConnectorAuthError extends Error {
-  override readonly name = 'ConnectorAuthError';
-}
 
 /** One request as the connector sees it: what the OriginForwarder drives. */
 class ConnectorRequest extends RequestChannel implements ConnectorExchange {

@@ -18,7 +18,7 @@ import {
   TunnelUnavailableError,
 } from '../tunnel/types.ts';
 import { type ChannelWindows, defaultLinkKnobs, defaultWindows, type LinkKnobs } from './config.ts';
-import { type ConnectHello, HandshakeError, limitsMetadata, parseHello } from './handshake.ts';
+import { type ConnectHello, limitsMetadata, parseHello } from './handshake.ts';
 import { type LinkStats, linkStats, RequestChannel, TunnelLink } from './link.ts';
 import { headersFromWire, headersToWire, kindToWire, TUNNEL_SERVICE, type TunnelMessage } from './protocol.ts';
 
@@ -143,8 +143,6 @@ export class GrpcTunnelBackend implements TunnelBackend {
   private readonly links: TunnelLink[] = [];
   private peakOfClosedLinks = 0;
 
-  constructor(private readonly log: (message: string) => void) {}
-
   get connectionCount(): number {
     return this.links.length;
   }
@@ -158,6 +156,11 @@ export class GrpcTunnelBackend implements TunnelBackend {
 
   stats(): LinkStats {
     return linkStats(this.links, this.peakOfClosedLinks);
+  }
+
+  /** Open requests per connection, in registration order (how evenly the edge spreads them). */
+  inflightPerConnection(): number[] {
+    return this.links.map((l) => l.channels.size);
   }
 
   open(head: TunnelRequestHead): Promise<TunnelExchange> {
@@ -241,7 +244,7 @@ export async function startGrpcEdge(options: GrpcEdgeOptions): Promise<Running &
   const knobs: LinkKnobs = { ...defaultLinkKnobs(), ...definedOnly(options, ['chunkSizeBytes', 'maxMessageBytes', 'maxInflightBytes']) };
   const windows: ChannelWindows = { ...defaultWindows(), ...definedOnly(options, ['streamWindowBytes', 'sessionWindowBytes']) };
   const batchBytes = options.batchBytes ?? DEFAULT_BATCH_BYTES;
-  const backend = new GrpcTunnelBackend(log);
+  const backend = new GrpcTunnelBackend();
 
   const accept = (call: grpc.ServerDuplexStream<Buffer, Buffer>): void => {
     const peer = call.getPeer();
@@ -250,7 +253,7 @@ export async function startGrpcEdge(options: GrpcEdgeOptions): Promise<Running &
       hello = parseHello(call.metadata);
     } catch (err) {
       log(`refused a tunnel connection from ${peer}: ${(err as Error).message}`);
-      call.emit('error', { code: grpc.status.INVALID_ARGUMENT, details: (err as HandshakeError).message });
+      call.emit('error', { code: grpc.status.INVALID_ARGUMENT, details: (err as Error).message });
       return;
     }
     const name = `connector ${hello.connector}#${hello.index}`;
@@ -304,7 +307,7 @@ export async function startGrpcEdge(options: GrpcEdgeOptions): Promise<Running &
 }
 
 /** The named fields of `options` that are set (so an explicit undefined does not hide a default). */
-export function definedOnly<T extends object, K extends keyof T>(options: T, keys: readonly K[]): Partial<Pick<T, K>> {
+function definedOnly<T extends object, K extends keyof T>(options: T, keys: readonly K[]): Partial<Pick<T, K>> {
   const out: Partial<Pick<T, K>> = {};
   for (const k of keys) if (options[k] !== undefined) out[k] = options[k];
   return out;

@@ -5,6 +5,7 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import type { LinkLimits } from './config.ts';
+import { HandshakeError } from './errors.ts';
 
 const TOKEN = 'x-muxbench-token';
 const CONNECTOR = 'x-muxbench-connector';
@@ -16,10 +17,6 @@ export interface ConnectHello extends LinkLimits {
   token: string;
   connector: string;
   index: number;
-}
-
-export class HandshakeError extends Error {
-  override readonly name = 'HandshakeError';
 }
 
 export function helloMetadata(hello: ConnectHello): grpc.Metadata {

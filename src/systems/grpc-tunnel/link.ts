@@ -10,23 +10,12 @@
  */
 import { Duplex } from 'node:stream';
 import type * as grpc from '@grpc/grpc-js';
-import { LINK_SEND_BUFFER_BYTES, type LinkKnobs, type LinkLimits, MESSAGE_OVERHEAD_BYTES } from './config.ts';
+import { type LinkKnobs, type LinkLimits, MESSAGE_OVERHEAD_BYTES } from './config.ts';
+import { InflightExceededError, MessageTooLargeError } from './errors.ts';
 import { decodeBatch, encodeFramed, type TunnelMessage } from './protocol.ts';
 
 /** request_id 0 is never used: it is what a message without the field decodes to. */
 const MAX_REQUEST_ID = 0xffff_ffff;
-
-/** A per-request bound the peer broke (it sent beyond its credit). */
-export class InflightExceededError extends Error {
-  override readonly name = 'InflightExceededError';
-  readonly code = 'MUX_ERR_INFLIGHT_EXCEEDED';
-}
-
-/** A message too large for the peer's --max-message-bytes. */
-export class MessageTooLargeError extends Error {
-  override readonly name = 'MessageTooLargeError';
-  readonly code = 'MUX_ERR_MESSAGE_TOO_LARGE';
-}
 
 export interface LinkOptions extends LinkKnobs {
   /** The other side's limits, from the handshake. */

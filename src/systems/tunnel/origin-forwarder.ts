@@ -126,7 +126,10 @@ export class OriginForwarder {
     up.on('trailers', (t) => (trailers = endToEnd(t)));
     up.on('error', (err) => ex.fail(502, `grpc origin stream failed: ${err.message}`));
     ex.stream.on('close', () => {
-      if (!up.closed) up.close(h2c.NGHTTP2_CANCEL);
+      // Cancel only a call that is still running. A finished one (both halves ended, its 'close' event
+      // still to come) needs no RST_STREAM, and each one counts against the origin's rapid-reset limit:
+      // nghttp2 ends the whole session with INTERNAL_ERROR after about a thousand of them.
+      if (!up.closed && !(up.readableEnded && up.writableFinished)) up.close(h2c.NGHTTP2_CANCEL);
     });
     if (head.hasBody) ex.stream.pipe(up);
     up.on('response', (headers, flags) => {

@@ -1,6 +1,8 @@
 /**
  * Joins two byte streams both ways (WebSocket and TCP exchanges). An end on one side ends the other's
- * writable half (TCP half-close carries through); an error or early close on either destroys both, once.
+ * writable half (TCP half-close carries through); an error, or a close before both halves ended, on
+ * either side destroys both, once. A side that closes after ending cleanly leaves the other to flush what
+ * it still has to write: the pipe has ended it already, and it closes by itself.
  */
 import type { Duplex } from 'node:stream';
 
@@ -13,10 +15,14 @@ export function splice(a: Duplex, b: Duplex, onDone?: (err?: Error) => void): vo
     b.destroy();
     onDone?.(err);
   };
+  const onClose = (side: Duplex) => (): void => {
+    const clean = side.readableEnded && side.writableFinished;
+    if (!clean || (a.closed && b.closed)) finish();
+  };
   a.on('error', finish);
   b.on('error', finish);
-  a.on('close', () => finish());
-  b.on('close', () => finish());
+  a.on('close', onClose(a));
+  b.on('close', onClose(b));
   a.pipe(b);
   b.pipe(a);
 }

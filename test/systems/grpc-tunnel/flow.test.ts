@@ -17,7 +17,6 @@ import { CONNECT_PATH, decodeBatch, encodeFramed, headersFromWire, headersToWire
 import { parseGrpcConnectorArgs } from '../../../src/systems/grpc-tunnel/system.ts';
 import { startOrigin } from '../../../src/systems/origin/system.ts';
 import { isPattern } from '../../../src/systems/payload.ts';
-import type { Running } from '../../../src/systems/serve.ts';
 import { curl } from '../../helpers/curl.ts';
 
 const INFLIGHT_BYTES = 64 * 1024;
@@ -163,8 +162,9 @@ describe('grpc tunnel: a slow reader', () => {
     expect(other.body.toString()).toBe('not stuck');
 
     res.on('data', (c: Buffer) => parts.push(c));
-    await new Promise<void>((resolve) => res.once('end', () => resolve()));
+    const ended = new Promise<void>((resolve) => res.once('end', () => resolve()));
     res.resume();
+    await ended;
     const body = Buffer.concat(parts);
     expect(body.length).toBe(total);
     expect(isPattern(body)).toBe(true);
@@ -209,6 +209,22 @@ describe('grpc tunnel: a connector that ignores its credit', () => {
     } finally {
       client.close();
       await edge.close();
+    }
+  });
+});
+
+describe('grpc tunnel: several connections', () => {
+  it('spreads open requests evenly over --connections 3', async () => {
+    const t = await startInProcess(['--connections', '3']);
+    try {
+      expect(t.backend.connectionCount).toBe(3);
+      const bodies = Array.from({ length: 30 }, (_, i) => Buffer.from(`request ${i}`));
+      const replies = Promise.all(bodies.map((b) => curl(`${t.publicUrl}/delay/2000`, [], b)));
+      await until('all 30 are open', () => t.backend.inflight === 30);
+      expect(t.backend.inflightPerConnection()).toEqual([10, 10, 10]);
+      expect((await replies).map((r) => r.body.toString())).toEqual(bodies.map(String));
+    } finally {
+      await t.close();
     }
   });
 });

@@ -1,0 +1,25 @@
+/** The grpc-stream tunnel's errors, each with a stable code. */
+
+/** The edge refused this connector's token: fatal, redialling cannot help. */
+export class ConnectorAuthError extends Error {
+  override readonly name = 'ConnectorAuthError';
+  readonly code = 'MUX_ERR_TUNNEL_AUTH';
+}
+
+/** The Connect call's metadata lacks a field or has one that is not what the handshake needs. */
+export class HandshakeError extends Error {
+  override readonly name = 'HandshakeError';
+  readonly code = 'MUX_ERR_TUNNEL_HANDSHAKE';
+}
+
+/** The peer sent more of one request's body than the credit it was given (--max-inflight-bytes). */
+export class InflightExceededError extends Error {
+  override readonly name = 'InflightExceededError';
+  readonly code = 'MUX_ERR_INFLIGHT_EXCEEDED';
+}
+
+/** A message too large for the smaller of both sides' --max-message-bytes: that request fails, not the stream. */
+export class MessageTooLargeError extends Error {
+  override readonly name = 'MessageTooLargeError';
+  readonly code = 'MUX_ERR_MESSAGE_TOO_LARGE';
+}
