@@ -12,6 +12,6 @@ export default defineScenario({
   warmupMs: 300,
   durationMs: 1500,
   trials: 3,
-  sweep: { concurrency: [1, 16, 256] },
+  sweep: { concurrency: [1, 256] },
   quick: { warmupMs: 200, durationMs: 600, trials: 1, sweep: { concurrency: [1, 256] } },
 });

@@ -157,7 +157,9 @@ async function runPoint(
     if (succeeded === 0) {
       const errs = Object.entries(base.summary.errors).map(([k, v]) => `${k} ×${v}`).join(', ');
       base.status = 'failed';
-      base.reason = errs ? `no request succeeded (${errs})` : 'no request completed within the trial';
+      base.reason = errs
+        ? `no request succeeded (${errs})`
+        : `no request sent inside the measured window completed: one request takes longer than the trial (warm-up + duration = ${eff.warmupMs + eff.durationMs} ms); a longer durationMs would measure it`;
       progress.note(`${label}: FAILED — ${base.reason}`);
     } else if (base.summary.generatorCpu >= GENERATOR_BOUND_CPU) {
       base.status = 'generator-bound';

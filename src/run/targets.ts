@@ -86,7 +86,7 @@ export async function startTarget(system: SystemSpec, params: Params, cpu: numbe
         design: system.kind === 'h2-tunnel' ? 'h2' : 'grpc',
         connectorArgs: args.connector,
         cpus: { origin: cpu, edge: cpu, connector: cpu },
-      } as Parameters<typeof startTunnelStack>[0]);
+      });
       return { processes: stack.processes, urls: stack.urls, stop: stack.stop };
     }
     case 'external': {

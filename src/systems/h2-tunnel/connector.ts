@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import {
   constants as h2c,
   createServer as createH2Server,
+  type Http2Session,
   type IncomingHttpHeaders,
   type ServerHttp2Stream,
 } from 'node:http2';
@@ -188,8 +189,25 @@ export class H2Connector {
             socket.on('error', () => {});
             this.sockets.add(socket);
             socket.once('close', () => this.sockets.delete(socket));
+            // The edge uses a connection once it has our SETTINGS; its ACK of them means it has, so only
+            // then is this connection registered (and the ready line true).
+            let session: Http2Session | undefined;
+            const capture = (s: Http2Session): void => {
+              session = s;
+            };
+            this.server.once('session', capture);
             this.server.emit('connection', socket);
-            resolve(socket);
+            this.server.off('session', capture);
+            if (!session) return reject(new Error('no HTTP/2 session on the tunnel connection'));
+            const timer = setTimeout(() => {
+              socket.destroy();
+              reject(new Error(`the edge did not acknowledge our SETTINGS within ${HANDSHAKE_TIMEOUT_MS} ms`));
+            }, HANDSHAKE_TIMEOUT_MS);
+            session.once('localSettings', () => {
+              clearTimeout(timer);
+              resolve(socket);
+            });
+            socket.once('close', () => clearTimeout(timer));
           },
           (err: Error) => {
             socket.destroy();

@@ -7,11 +7,11 @@
  * and requests beyond every connection's limit wait in one FIFO queue — the delay the stream-limit sweep
  * is meant to expose.
  */
-import { timingSafeEqual, createHash } from 'node:crypto';
 import { type ClientHttp2Session, type ClientHttp2Stream, connect as h2connect, constants as h2c } from 'node:http2';
 import { createServer as createNetServer, type Socket } from 'node:net';
 import { closeServer, listen, type Running, trackConnections, urlFor } from '../serve.ts';
 import { endToEnd } from '../tunnel/headers.ts';
+import { tokenMatches } from '../tunnel/token.ts';
 import { startPublicSide } from '../tunnel/public-side.ts';
 import {
   type Headers,
@@ -203,12 +203,6 @@ function exchangeOf(stream: ClientHttp2Stream): TunnelExchange {
       if (!stream.closed) stream.close(h2c.NGHTTP2_CANCEL);
     },
   };
-}
-
-function tokenMatches(expected: string, given: string): boolean {
-  const a = createHash('sha256').update(expected).digest();
-  const b = createHash('sha256').update(given).digest();
-  return timingSafeEqual(a, b);
 }
 
 /** Accepts connector connections on the tunnel port and turns authenticated ones into HTTP/2 sessions. */
