@@ -14,6 +14,7 @@ import type { Origins } from '../tunnel/origins.ts';
 import type { Headers, TunnelRequestHead, TunnelResponseHead } from '../tunnel/types.ts';
 import type { ChannelWindows, LinkKnobs } from './config.ts';
 import { ConnectorAuthError } from './errors.ts';
+import { keepConnections, startConnector } from '../tunnel/redial.ts';
 import { helloMetadata, parseLimits } from './handshake.ts';
 import { type LinkStats, linkStats, RequestChannel, TunnelLink } from './link.ts';
 import { CONNECT_PATH, headersFromWire, headersToWire, kindFromWire, type TunnelMessage } from './protocol.ts';
@@ -30,8 +31,6 @@ export interface GrpcConnectorOptions extends LinkKnobs, ChannelWindows {
 }
 
 const HANDSHAKE_TIMEOUT_MS = 5000;
-const BACKOFF_FIRST_MS = 100;
-const BACKOFF_MAX_MS = 5000;
 
 /** One request as the connector sees it: what the OriginForwarder drives. */
 class ConnectorRequest extends RequestChannel implements ConnectorExchange {
@@ -145,53 +144,12 @@ export class GrpcConnector {
 
   /** Dials every connection; resolves once all are registered, rejects if the edge refuses the token. */
   start(): Promise<void> {
-    return new Promise((resolve, reject) => {
-      let registered = 0;
-      for (let i = 0; i < this.options.connections; i++) {
-        this.keepConnected(
-          i,
-          () => {
-            if (++registered === this.options.connections) resolve();
-          },
-          reject,
-        );
-      }
+    return keepConnections({
+      connections: this.options.connections,
+      dial: (index, onLost) => this.dialOnce(index, onLost),
+      closed: () => this.closed,
+      log: this.log,
     });
-  }
-
-  private keepConnected(index: number, onFirstRegistered: () => void, onFatal: (err: Error) => void): void {
-    let backoffMs = BACKOFF_FIRST_MS;
-    let first = true;
-    const dial = (): void => {
-      if (this.closed) return;
-      this.dialOnce(index, () => {
-        if (this.closed) return;
-        this.log(`connection ${index} lost; redialling`);
-        setTimeout(dial, jitter(BACKOFF_FIRST_MS));
-      }).then(
-        () => {
-          backoffMs = BACKOFF_FIRST_MS;
-          if (first) {
-            first = false;
-            onFirstRegistered();
-          } else {
-            this.log(`connection ${index} re-registered`);
-          }
-        },
-        (err: Error) => {
-          if (err instanceof ConnectorAuthError) {
-            this.log(err.message);
-            onFatal(err);
-            return;
-          }
-          if (this.closed) return;
-          this.log(`connection ${index}: ${err.message}; retrying in ${backoffMs} ms`);
-          setTimeout(dial, jitter(backoffMs));
-          backoffMs = Math.min(BACKOFF_MAX_MS, backoffMs * 2);
-        },
-      );
-    };
-    dial();
   }
 
   /** One Connect call on a fresh channel; resolves once the edge accepted it (its initial metadata). */
@@ -298,17 +256,6 @@ export class GrpcConnector {
   }
 }
 
-function jitter(ms: number): number {
-  return Math.round(ms * (0.8 + Math.random() * 0.4));
-}
-
-export async function startGrpcConnector(options: GrpcConnectorOptions): Promise<Running & { connector: GrpcConnector }> {
-  const connector = new GrpcConnector(options);
-  try {
-    await connector.start();
-  } catch (err) {
-    await connector.close();
-    throw err;
-  }
-  return { connector, urls: {}, close: () => connector.close() };
+export function startGrpcConnector(options: GrpcConnectorOptions): Promise<Running & { connector: GrpcConnector }> {
+  return startConnector(new GrpcConnector(options));
 }

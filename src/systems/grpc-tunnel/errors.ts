@@ -1,10 +1,6 @@
 /** The grpc-stream tunnel's errors, each with a stable code. */
 
-/** The edge refused this connector's token: fatal, redialling cannot help. */
-export class ConnectorAuthError extends Error {
-  override readonly name = 'ConnectorAuthError';
-  readonly code = 'MUX_ERR_TUNNEL_AUTH';
-}
+export { ConnectorAuthError } from '../tunnel/redial.ts';
 
 /** The Connect call's metadata lacks a field or has one that is not what the handshake needs. */
 export class HandshakeError extends Error {

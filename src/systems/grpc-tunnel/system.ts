@@ -1,8 +1,7 @@
 /** `muxbench serve grpc-edge` and `muxbench serve grpc-connector`: argument parsing and usage. */
 import { parseArgs } from 'node:util';
-import { DEFAULT_HOST, intOption, UsageError } from '../serve.ts';
-import { DEFAULT_INGRESS, parseIngressRule } from '../tunnel/ingress.ts';
-import { parseOrigins } from '../tunnel/origins.ts';
+import { intOption, UsageError } from '../serve.ts';
+import { CONNECTOR_ARG_OPTIONS, connectorUsage, EDGE_ARG_OPTIONS, edgeUsage, parseConnectorArgs, parseEdgeArgs } from '../tunnel/args.ts';
 import {
   type ChannelWindows,
   DEFAULT_CHUNK_SIZE_BYTES,
@@ -60,79 +59,21 @@ function parseKnobs(values: KnobValues): LinkKnobs & ChannelWindows & { batchByt
   };
 }
 
-export const GRPC_EDGE_USAGE = `muxbench serve grpc-edge --token T [options]
-  --token T                 secret a connector must present (required)
-  --host H                  address for every listener (default ${DEFAULT_HOST})
-  --port N                  public HTTP/1.1 + h2c + gRPC + WebSocket port, 0 = any (default 0)
-  --tunnel-port N           the gRPC port connectors call Connect on (default 0)
-  --tcp-port N              TCP port mapped through the tunnel (default 0)
+export const GRPC_EDGE_USAGE = `${edgeUsage('grpc-edge', 'the gRPC port connectors call Connect on')}
 ${KNOB_USAGE}
   (grpc-js servers expose no window options: the edge sets its windows on each HTTP/2 session itself)`;
 
 export function parseGrpcEdgeArgs(argv: string[]): GrpcEdgeOptions {
-  const { values } = parseArgs({
-    args: argv,
-    strict: true,
-    options: {
-      token: { type: 'string' },
-      host: { type: 'string' },
-      port: { type: 'string' },
-      'tunnel-port': { type: 'string' },
-      'tcp-port': { type: 'string' },
-      ...KNOB_OPTIONS,
-    },
-  });
-  if (!values.token) throw new UsageError('--token is required: connectors must present it');
-  return {
-    token: values.token,
-    host: values.host ?? DEFAULT_HOST,
-    port: intOption('port', values.port, 0, 0, 65535),
-    tunnelPort: intOption('tunnel-port', values['tunnel-port'], 0, 0, 65535),
-    tcpPort: intOption('tcp-port', values['tcp-port'], 0, 0, 65535),
-    ...parseKnobs(values),
-  };
+  const { values } = parseArgs({ args: argv, strict: true, options: { ...EDGE_ARG_OPTIONS, ...KNOB_OPTIONS } });
+  return { ...parseEdgeArgs(values), ...parseKnobs(values) };
 }
 
-export const GRPC_CONNECTOR_USAGE = `muxbench serve grpc-connector --edge URL --token T --origin SPEC [options]
-  --edge URL                the edge's tunnel URL (urls.tunnel in its ready line), e.g. http://127.0.0.1:4000
-  --token T                 the edge's token
-  --origin SPEC             where to forward: the origin's ready line (JSON), or http=URL,grpc=URL,ws=URL,tcp=URL
-  --ingress PREFIX=SERVICE  ingress rule, repeatable, first match wins; SERVICE: http|grpc|ws|tcp|auto|status:NNN
-                            (default: everything to the origin of its kind)
-  --connections N           tunnel connections (one gRPC channel and one Connect call each) (default 1)
+export const GRPC_CONNECTOR_USAGE = `${connectorUsage('grpc-connector', 'http://127.0.0.1:4000', 'tunnel connections (one gRPC channel and one Connect call each)')}
 ${KNOB_USAGE}
   (grpc-js 1.14 has one client window option, grpc-node.flow_control_window, which sets the stream and the
    connection window alike; the connector gives it the smaller of --stream-window and --session-window)`;
 
 export function parseGrpcConnectorArgs(argv: string[]): GrpcConnectorOptions {
-  const { values } = parseArgs({
-    args: argv,
-    strict: true,
-    options: {
-      edge: { type: 'string' },
-      token: { type: 'string' },
-      origin: { type: 'string' },
-      ingress: { type: 'string', multiple: true },
-      connections: { type: 'string' },
-      ...KNOB_OPTIONS,
-    },
-  });
-  if (!values.edge) throw new UsageError('--edge is required (the tunnel URL from the edge ready line)');
-  if (!values.token) throw new UsageError('--token is required');
-  if (!values.origin) throw new UsageError('--origin is required (the origin ready line, or http=URL,…)');
-  let edge: URL;
-  try {
-    edge = new URL(values.edge);
-  } catch {
-    throw new UsageError(`--edge is not a URL: '${values.edge}'`);
-  }
-  if (!edge.port) throw new UsageError(`--edge must name a port, got '${values.edge}'`);
-  return {
-    edge,
-    token: values.token,
-    origins: parseOrigins(values.origin),
-    ingress: values.ingress?.length ? values.ingress.map(parseIngressRule) : DEFAULT_INGRESS,
-    connections: intOption('connections', values.connections, 1, 1, 64),
-    ...parseKnobs(values),
-  };
+  const { values } = parseArgs({ args: argv, strict: true, options: { ...CONNECTOR_ARG_OPTIONS, ...KNOB_OPTIONS } });
+  return { ...parseConnectorArgs(values), ...parseKnobs(values) };
 }

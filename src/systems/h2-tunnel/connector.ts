@@ -18,6 +18,7 @@ import { endToEnd } from '../tunnel/headers.ts';
 import type { IngressRule } from '../tunnel/ingress.ts';
 import { type ConnectorExchange, OriginForwarder } from '../tunnel/origin-forwarder.ts';
 import type { Origins } from '../tunnel/origins.ts';
+import { ConnectorAuthError, keepConnections, startConnector } from '../tunnel/redial.ts';
 import type { Headers, StreamKind, TunnelRequestHead } from '../tunnel/types.ts';
 import { type ConnectionKnobs, UNLIMITED_STREAMS } from './config.ts';
 import { helloLine, readLine } from './handshake.ts';
@@ -32,12 +33,6 @@ export interface H2ConnectorOptions extends ConnectionKnobs {
 }
 
 const HANDSHAKE_TIMEOUT_MS = 5000;
-const BACKOFF_FIRST_MS = 100;
-const BACKOFF_MAX_MS = 5000;
-
-export class ConnectorAuthError extends Error {
-  override readonly name = 'ConnectorAuthError';
-}
 
 function kindOf(headers: IncomingHttpHeaders): StreamKind {
   if (headers[':method'] !== 'CONNECT') return 'http';
@@ -114,50 +109,15 @@ export class H2Connector {
 
   /** Dials every connection; resolves once all are registered, rejects if the edge refuses the token. */
   start(): Promise<void> {
-    return new Promise((resolve, reject) => {
-      let registered = 0;
-      for (let i = 0; i < this.options.connections; i++) {
-        this.keepConnected(i, () => {
-          if (++registered === this.options.connections) resolve();
-        }, reject);
-      }
+    return keepConnections({
+      connections: this.options.connections,
+      dial: async (index, onLost) => {
+        const socket = await this.dialOnce(index);
+        socket.once('close', onLost);
+      },
+      closed: () => this.closed,
+      log: this.log,
     });
-  }
-
-  private keepConnected(index: number, onFirstRegistered: () => void, onFatal: (err: Error) => void): void {
-    let backoffMs = BACKOFF_FIRST_MS;
-    let first = true;
-    const dial = (): void => {
-      if (this.closed) return;
-      this.dialOnce(index).then(
-        (socket) => {
-          backoffMs = BACKOFF_FIRST_MS;
-          if (first) {
-            first = false;
-            onFirstRegistered();
-          } else {
-            this.log(`connection ${index} re-registered`);
-          }
-          socket.once('close', () => {
-            if (this.closed) return;
-            this.log(`connection ${index} lost; redialling`);
-            setTimeout(dial, jitter(BACKOFF_FIRST_MS));
-          });
-        },
-        (err: Error) => {
-          if (err instanceof ConnectorAuthError) {
-            this.log(err.message);
-            onFatal(err);
-            return;
-          }
-          if (this.closed) return;
-          this.log(`connection ${index}: ${err.message}; retrying in ${backoffMs} ms`);
-          setTimeout(dial, jitter(backoffMs));
-          backoffMs = Math.min(BACKOFF_MAX_MS, backoffMs * 2);
-        },
-      );
-    };
-    dial();
   }
 
   private dialOnce(index: number): Promise<Socket> {
@@ -225,17 +185,6 @@ export class H2Connector {
   }
 }
 
-function jitter(ms: number): number {
-  return Math.round(ms * (0.8 + Math.random() * 0.4));
-}
-
-export async function startH2Connector(options: H2ConnectorOptions): Promise<Running & { connector: H2Connector }> {
-  const connector = new H2Connector(options);
-  try {
-    await connector.start();
-  } catch (err) {
-    await connector.close();
-    throw err;
-  }
-  return { connector, urls: {}, close: () => connector.close() };
+export function startH2Connector(options: H2ConnectorOptions): Promise<Running & { connector: H2Connector }> {
+  return startConnector(new H2Connector(options));
 }
