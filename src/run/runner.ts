@@ -169,7 +169,11 @@ async function runPoint(
   } catch (err) {
     await slot.stop();
     base.status = 'failed';
-    base.reason = err instanceof Error ? err.message.split('\n--- stderr')[0]! : String(err);
+    base.reason = signal?.aborted
+      ? 'interrupted: the run was stopped during this point'
+      : err instanceof Error
+        ? err.message.split('\n--- stderr')[0]!
+        : String(err);
     if (err instanceof SystemStartError || err instanceof TargetDiedError) base.stderrTail = err.stderrTail;
     if (base.trials.length > 0) base.summary = summarize(base.trials);
     progress.note(`${label}: FAILED — ${base.reason}`);

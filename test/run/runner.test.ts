@@ -141,6 +141,8 @@ describe('runner', () => {
     expect(results.points.length).toBeGreaterThanOrEqual(2);
     expect(results.points.length).toBeLessThan(8);
     expect(results.points[0]!.status).toBe('ok');
+    const last = results.points[results.points.length - 1]!;
+    if (last.status === 'failed') expect(last.reason).toMatch(/^interrupted/);
     expect(stderr).toMatch(/\[1\/8\] srv \(concurrency=1\)/); // plain progress lines in CI
     expect(stderr).toMatch(/SIGINT: stopping; results so far are kept/);
     await new Promise((r) => setTimeout(r, 300));
