@@ -1,7 +1,8 @@
 /**
  * The interoperability checks every tunnel design must pass, driven by clients nobody here wrote: curl
  * (HTTP/1.1 and h2c), @grpc/grpc-js, ws, an RFC 8441 extended-CONNECT client on node:http2, and raw TCP.
- * Each design's test file calls `tunnelInteropSuite` with its running stack and adds its own checks.
+ * Each design's test file calls `tunnelInteropSuite` with its running stack and `tunnelFaultSuite` for
+ * ingress and faults, and adds its own checks.
  */
 import { execFile } from 'node:child_process';
 import { connect as h2connect } from 'node:http2';
@@ -10,7 +11,8 @@ import { promisify } from 'node:util';
 import type * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import type { Stack } from '../../src/run/stacks.ts';
+import { type Stack, startTunnelStack } from '../../src/run/stacks.ts';
+import { MUXBENCH_BIN, startSystem, type Supervised } from '../../src/run/supervise.ts';
 import { createEchoClient, type EchoReply } from '../../src/systems/origin/grpc-echo.ts';
 import { isPattern } from '../../src/systems/payload.ts';
 import { curl } from './curl.ts';
@@ -26,7 +28,7 @@ export async function h2load(url: string, args: string[]): Promise<{ succeeded: 
 }
 
 /** The token an edge process was started with. */
-export function tokenOf(s: Stack): string {
+function tokenOf(s: Stack): string {
   const args = s.processes.edge!.child.spawnargs;
   return args[args.indexOf('--token') + 1]!;
 }
@@ -143,5 +145,105 @@ export function tunnelInteropSuite(name: string, current: () => Stack): void {
       await done;
       expect(Buffer.concat(received).equals(payload)).toBe(true);
     });
+  });
+}
+
+/**
+ * Ingress and faults, the same for every design: refused paths, a wrong token, a connector killed
+ * mid-request (502, then 503 at once, then recovery), a connector that redials a restarted edge.
+ * `lostBody` is what the design's 502 says when its connector goes away.
+ */
+export function tunnelFaultSuite(name: string, design: 'h2' | 'grpc', current: () => Stack, lostBody: RegExp): void {
+  let stack: Stack;
+  beforeAll(() => {
+    stack = current();
+  });
+
+  describe(`${name}: ingress and faults`, () => {
+    it('refuses a request no ingress rule allows, and a kind the connector has no origin for', async () => {
+      const s = await startTunnelStack({ design, connectorArgs: ['--ingress', '/private=status:403', '--ingress', '/echo=http'] });
+      try {
+        const denied = await curl(`${s.urls.public}/private/x`);
+        expect(denied.status).toBe(403);
+        expect(denied.body.toString()).toMatch(/refused by ingress rule \/private=status:403/);
+        const unmatched = await curl(`${s.urls.public}/bytes/10`);
+        expect(unmatched.status).toBe(404);
+        expect(unmatched.body.toString()).toMatch(/no ingress rule matches/);
+        expect((await curl(`${s.urls.public}/echo`, [], Buffer.from('ok'))).body.toString()).toBe('ok');
+      } finally {
+        await s.stop();
+      }
+    });
+
+    it('refuses and logs a wrong token, and keeps serving', async () => {
+      const r = await run(process.execPath, [
+        MUXBENCH_BIN,
+        'serve',
+        `${design}-connector`,
+        '--edge',
+        stack.urls.tunnel!,
+        '--token',
+        'not-the-token',
+        '--origin',
+        stack.urls['origin.http']!,
+      ]).then(
+        () => ({ code: 0, stderr: '' }),
+        (e: { code: number; stderr: string }) => e,
+      );
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/refused this connector: wrong token/);
+      expect(stack.processes.edge!.stderrTail()).toMatch(/wrong token/);
+      expect((await curl(`${stack.urls.public}/echo`, [], Buffer.from('still up'))).body.toString()).toBe('still up');
+    });
+
+    it('answers 502 for requests in flight when the connector dies, 503 at once with none, and recovers', async () => {
+      const s = await startTunnelStack({ design });
+      let replacement: Supervised | undefined;
+      try {
+        const inFlight = curl(`${s.urls.public}/delay/5000`);
+        await new Promise((r) => setTimeout(r, 300));
+        s.processes.connector!.child.kill('SIGKILL');
+        const lost = await inFlight;
+        expect(lost.status).toBe(502);
+        expect(lost.body.toString()).toMatch(lostBody);
+
+        const t0 = performance.now();
+        const none = await curl(`${s.urls.public}/echo`, [], Buffer.from('x'));
+        expect(none.status).toBe(503);
+        expect(none.body.toString()).toMatch(/no connector is connected/);
+        expect(performance.now() - t0).toBeLessThan(5000); // answered, not hung until some timeout
+
+        const origin = s.processes.origin!;
+        replacement = await startSystem(`${design}-connector`, ['--edge', s.urls.tunnel!, '--token', tokenOf(s), '--origin', JSON.stringify(origin.ready)]);
+        const back = await curl(`${s.urls.public}/echo`, [], Buffer.from('back again'));
+        expect(back.status).toBe(200);
+        expect(back.body.toString()).toBe('back again');
+      } finally {
+        await replacement?.stop();
+        await s.stop();
+      }
+    });
+
+    it('reconnects by itself when its connection drops (edge restarted on the same tunnel port)', async () => {
+      const s = await startTunnelStack({ design, token: 'tok-r' });
+      let edge2: Supervised | undefined;
+      try {
+        const tunnelPort = new URL(s.urls.tunnel!).port;
+        await s.processes.edge!.stop();
+        edge2 = await startSystem(`${design}-edge`, ['--port', '0', '--tunnel-port', tunnelPort, '--token', 'tok-r']);
+        // The connector redials with backoff; wait for it to register, then a request passes.
+        let status = 0;
+        for (let i = 0; i < 50 && status !== 200; i++) {
+          await new Promise((r) => setTimeout(r, 100));
+          status = (await curl(`${edge2.ready.urls.public}/echo`, [], Buffer.from('again'))).status;
+        }
+        expect(status).toBe(200);
+        expect(s.processes.connector!.stderrTail()).toMatch(/re-registered/);
+      } finally {
+        await edge2?.stop();
+        await s.stop();
+      }
+    });
+
   });
 }
