@@ -15,11 +15,10 @@
  */
 import { execFile } from 'node:child_process';
 import { parseArgs } from 'node:util';
-import { runH2load } from '../src/load/h2load.ts';
-import { cpuShare, sampleProcess } from '../src/measure/resources.ts';
+import { sampleProcess } from '../src/measure/resources.ts';
 import { pinnedCommand } from '../src/run/cpus.ts';
 import { type Stack, startTunnelStack, type TunnelStackOptions } from '../src/run/stacks.ts';
-import { environment, median, writeBenchResult } from './lib.ts';
+import { environment, type H2loadPoint, h2loadPoint, median, writeBenchResult } from './lib.ts';
 
 const { values } = parseArgs({
   options: {
@@ -80,46 +79,14 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 // --- throughput -------------------------------------------------------------------------------------------
 
-const throughput: {
-  system: string;
-  concurrency: number;
-  medianRequestsPerSec: number;
-  medianP50Us: number;
-  medianP99Us: number;
-  /** requests per second of CPU used by origin + edge + connector: steadier than req/s on a shared core */
-  medianRequestsPerCpuSecond: number;
-  trials: unknown[];
-}[] = [];
+const throughput: ({ system: string } & H2loadPoint)[] = [];
 for (const design of [H2_LIMIT_100, H2_UNLIMITED, GRPC, GRPC_UNBATCHED]) {
   const s = await start(design);
   const procs = Object.values(s.processes);
   try {
     for (const concurrency of CONCURRENCY) {
-      const runs = [];
-      for (let t = 0; t < trials; t++) {
-        const before = procs.map((p) => sampleProcess(p.pid));
-        const r = await runH2load({ url: `${s.urls.public}${path}`, clients: CLIENTS, streamsPerClient: concurrency / CLIENTS, durationMs, warmupMs, cpu: loadCpu });
-        const after = procs.map((p) => sampleProcess(p.pid));
-        const cpu = before.reduce((sum, b, i) => sum + (b && after[i] ? cpuShare(b, after[i]!) : 0), 0);
-        runs.push({
-          requestsPerSec: Math.round(r.requestsPerSec),
-          p50Us: r.latency.p50Us,
-          p99Us: r.latency.p99Us,
-          succeeded: r.succeeded,
-          failed: r.failed + r.errored + r.timeout,
-          systemCpu: Math.round(cpu * 100) / 100,
-        });
-        process.stderr.write(`${design.name} @ ${concurrency}: ${Math.round(r.requestsPerSec)} req/s, p99 ${r.latency.p99Us} µs, ${r.failed + r.errored + r.timeout} failed\n`);
-      }
-      throughput.push({
-        system: design.name,
-        concurrency,
-        medianRequestsPerSec: median(runs.map((r) => r.requestsPerSec)),
-        medianP50Us: median(runs.map((r) => r.p50Us)),
-        medianP99Us: median(runs.map((r) => r.p99Us)),
-        medianRequestsPerCpuSecond: median(runs.map((r) => Math.round(r.requestsPerSec / r.systemCpu))),
-        trials: runs,
-      });
+      const point = await h2loadPoint(design.name, `${s.urls.public}${path}`, procs.map((p) => p.pid), concurrency, { trials, durationMs, warmupMs, loadCpu });
+      throughput.push({ system: design.name, ...point });
     }
   } finally {
     await s.stop();

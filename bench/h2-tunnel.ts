@@ -7,12 +7,10 @@
  *   node bin/run-ts.js bench/h2-tunnel.ts [--duration-ms 5000] [--warmup-ms 1000] [--trials 3] [--path /bytes/64]
  */
 import { parseArgs } from 'node:util';
-import { runH2load } from '../src/load/h2load.ts';
-import { cpuShare, sampleProcess } from '../src/measure/resources.ts';
 import { freePort } from '../src/run/free-port.ts';
 import { startTunnelStack } from '../src/run/stacks.ts';
 import { startSystem, superviseCommand, type Supervised } from '../src/run/supervise.ts';
-import { environment, median, writeBenchResult } from './lib.ts';
+import { environment, type H2loadPoint, h2loadPoint, writeBenchResult } from './lib.ts';
 
 const { values } = parseArgs({
   options: {
@@ -31,7 +29,6 @@ const systemCpu = Number(values['system-cpu']);
 const loadCpu = Number(values['load-cpu']);
 const path = values.path!;
 const CONCURRENCY = [100, 500];
-const CLIENTS = 10; // h2load connections; concurrency = clients × streams per client
 
 interface Target {
   name: string;
@@ -84,42 +81,13 @@ async function nghttpx(): Promise<Target> {
 }
 
 const makers: (() => Promise<Target>)[] = [direct, () => tunnel(100), () => tunnel(1000), nghttpx];
-const results: { path: string; concurrency: number; medianRequestsPerSec: number; medianP50Us: number; medianP99Us: number; trials: unknown[] }[] = [];
+const results: ({ path: string } & H2loadPoint)[] = [];
 for (const make of makers) {
   const target = await make();
   try {
     for (const concurrency of CONCURRENCY) {
-      const runs = [];
-      for (let t = 0; t < trials; t++) {
-        const before = target.processes.map((p) => sampleProcess(p.pid));
-        const r = await runH2load({
-          url: `${target.url}${path}`,
-          clients: CLIENTS,
-          streamsPerClient: concurrency / CLIENTS,
-          durationMs,
-          warmupMs,
-          cpu: loadCpu,
-        });
-        const after = target.processes.map((p) => sampleProcess(p.pid));
-        const cpu = before.reduce((sum, b, i) => sum + (b && after[i] ? cpuShare(b, after[i]!) : 0), 0);
-        runs.push({
-          requestsPerSec: Math.round(r.requestsPerSec),
-          p50Us: r.latency.p50Us,
-          p99Us: r.latency.p99Us,
-          succeeded: r.succeeded,
-          failed: r.failed + r.errored + r.timeout,
-          systemCpu: Math.round(cpu * 100) / 100,
-        });
-        process.stderr.write(`${target.name} @ ${concurrency}: ${Math.round(r.requestsPerSec)} req/s, p99 ${r.latency.p99Us} µs\n`);
-      }
-      results.push({
-        path: target.name,
-        concurrency,
-        medianRequestsPerSec: median(runs.map((r) => r.requestsPerSec)),
-        medianP50Us: median(runs.map((r) => r.p50Us)),
-        medianP99Us: median(runs.map((r) => r.p99Us)),
-        trials: runs,
-      });
+      const point = await h2loadPoint(target.name, `${target.url}${path}`, target.processes.map((p) => p.pid), concurrency, { trials, durationMs, warmupMs, loadCpu });
+      results.push({ path: target.name, ...point });
     }
   } finally {
     await target.stop();

@@ -35,3 +35,48 @@ export function writeBenchResult(name: string, result: unknown): void {
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, `${name}.json`), `${json}\n`);
 }
+
+export interface H2loadPoint {
+  concurrency: number;
+  medianRequestsPerSec: number;
+  medianP50Us: number;
+  medianP99Us: number;
+  /** requests per second of CPU used by the system's processes: steadier than req/s on a shared core */
+  medianRequestsPerCpuSecond: number;
+  trials: { requestsPerSec: number; p50Us: number; p99Us: number; succeeded: number; failed: number; systemCpu: number }[];
+}
+
+/**
+ * `trials` h2load runs (10 connections, concurrency spread over them) against `url`, with the CPU the
+ * system's processes used in each; medians over trials.
+ */
+export async function h2loadPoint(
+  label: string,
+  url: string,
+  pids: number[],
+  concurrency: number,
+  o: { trials: number; durationMs: number; warmupMs: number; loadCpu: number },
+): Promise<H2loadPoint> {
+  const { runH2load } = await import('../src/load/h2load.ts');
+  const { cpuShare, sampleProcess } = await import('../src/measure/resources.ts');
+  const { median } = await import('../src/measure/stats.ts');
+  const clients = 10;
+  const trials: H2loadPoint['trials'] = [];
+  for (let t = 0; t < o.trials; t++) {
+    const before = pids.map((p) => sampleProcess(p));
+    const r = await runH2load({ url, clients, streamsPerClient: Math.ceil(concurrency / clients), durationMs: o.durationMs, warmupMs: o.warmupMs, cpu: o.loadCpu });
+    const after = pids.map((p) => sampleProcess(p));
+    const cpu = before.reduce((sum, b, i) => sum + (b && after[i] ? cpuShare(b, after[i]!) : 0), 0);
+    const failed = r.failed + r.errored + r.timeout;
+    trials.push({ requestsPerSec: Math.round(r.requestsPerSec), p50Us: r.latency.p50Us, p99Us: r.latency.p99Us, succeeded: r.succeeded, failed, systemCpu: Math.round(cpu * 100) / 100 });
+    process.stderr.write(`${label} @ ${concurrency}: ${Math.round(r.requestsPerSec)} req/s, p99 ${r.latency.p99Us} µs, ${failed} failed\n`);
+  }
+  return {
+    concurrency,
+    medianRequestsPerSec: median(trials.map((r) => r.requestsPerSec)),
+    medianP50Us: median(trials.map((r) => r.p50Us)),
+    medianP99Us: median(trials.map((r) => r.p99Us)),
+    medianRequestsPerCpuSecond: median(trials.map((r) => Math.round(r.requestsPerSec / Math.max(0.01, r.systemCpu)))),
+    trials,
+  };
+}
