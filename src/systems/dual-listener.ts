@@ -18,12 +18,15 @@ export interface DualListener {
   close(): Promise<void>;
 }
 
+/** Where HTTP/2 connections go: a node:http2 server, or a function that takes the socket (raw sessions). */
+export type H2Acceptor = Http2Server | ((socket: Socket) => void);
+
 /**
  * Listens on host:port and hands each connection to `http1` or `http2`. Both servers are created by the
  * caller (with their own handlers and settings) and must not listen themselves.
  */
-export async function listenDual(http1: Http1Server, http2: Http2Server, host: string, port: number): Promise<DualListener> {
-  const sessions = trackConnections(http2);
+export async function listenDual(http1: Http1Server, http2: H2Acceptor, host: string, port: number): Promise<DualListener> {
+  const sessions = typeof http2 === 'function' ? null : trackConnections(http2);
   const front = trackConnections(
     createNetServer((socket) => {
       socket.setNoDelay(true);
@@ -35,12 +38,12 @@ export async function listenDual(http1: Http1Server, http2: Http2Server, host: s
     port: bound,
     close: async () => {
       http1.closeAllConnections();
-      await Promise.all([closeServer(front), closeServer(sessions)]);
+      await Promise.all([closeServer(front), sessions ? closeServer(sessions) : undefined]);
     },
   };
 }
 
-function sniff(socket: Socket, http1: Http1Server, http2: Http2Server): void {
+function sniff(socket: Socket, http1: Http1Server, http2: H2Acceptor): void {
   let seen: Buffer = Buffer.alloc(0);
   const timer = setTimeout(() => socket.destroy(), SNIFF_TIMEOUT_MS);
   const onError = (): void => clearTimeout(timer);
@@ -56,8 +59,11 @@ function sniff(socket: Socket, http1: Http1Server, http2: Http2Server): void {
     // start reading the socket themselves (node:http2 since nodejs/node#35475).
     socket.pause();
     socket.unshift(seen);
-    (isPrefix ? http2 : http1).emit('connection', socket);
-    if (!isPrefix) socket.resume();
+    if (!isPrefix) {
+      http1.emit('connection', socket);
+      socket.resume();
+    } else if (typeof http2 === 'function') http2(socket);
+    else http2.emit('connection', socket);
   };
   socket.on('data', onData);
   socket.on('error', onError);

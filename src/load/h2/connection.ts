@@ -32,8 +32,8 @@ import {
   settingsFrame,
   windowUpdateFrame,
   writeFrameHeader,
-} from './frames.ts';
-import { HpackDecoder, HpackError } from './hpack.ts';
+} from '../../h2/frames.ts';
+import { HpackDecoder, HpackError } from '../../h2/hpack.ts';
 
 export type Done = (errorKind: string | null, bytesIn: number) => void;
 

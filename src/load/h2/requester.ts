@@ -8,8 +8,8 @@
  * (not processed before a GOAWAY), 'connection' (socket error or close, or the requester closed),
  * 'timeout', 'protocol' (the server broke HTTP/2 or HPACK rules).
  */
-import { DEFAULT_MAX_FRAME_SIZE, FRAME_HEADER_BYTES, MAX_WINDOW_BYTES } from './frames.ts';
-import { encodeHeaderBlock } from './hpack.ts';
+import { DEFAULT_MAX_FRAME_SIZE, FRAME_HEADER_BYTES, MAX_WINDOW_BYTES } from '../../h2/frames.ts';
+import { encodeHeaderBlock } from '../../h2/hpack.ts';
 import { type ConnectionOwner, type Done, H2Connection, type RequestTemplate } from './connection.ts';
 import type { Expectation, Requester } from '../types.ts';
 

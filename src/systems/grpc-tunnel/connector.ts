@@ -9,7 +9,7 @@ import * as grpc from '@grpc/grpc-js';
 import type { Running } from '../serve.ts';
 import { endToEnd } from '../tunnel/headers.ts';
 import type { IngressRule } from '../tunnel/ingress.ts';
-import { type ConnectorExchange, OriginForwarder } from '../tunnel/origin-forwarder.ts';
+import { type ConnectorExchange, OriginForwarder, type OriginProtocol } from '../tunnel/origin-forwarder.ts';
 import type { Origins } from '../tunnel/origins.ts';
 import type { Headers, TunnelRequestHead, TunnelResponseHead } from '../tunnel/types.ts';
 import type { ChannelWindows, LinkKnobs } from './config.ts';
@@ -26,6 +26,8 @@ export interface GrpcConnectorOptions extends LinkKnobs, ChannelWindows {
   origins: Origins;
   ingress: readonly IngressRule[];
   connections: number;
+  /** how HTTP requests reach the HTTP origin (default http1) */
+  originProtocol?: OriginProtocol;
   batchBytes: number;
   log?: (message: string) => void;
 }
@@ -124,7 +126,7 @@ export class GrpcConnector {
 
   constructor(private readonly options: GrpcConnectorOptions) {
     this.log = options.log ?? ((m: string) => process.stderr.write(`grpc-connector: ${m}\n`));
-    this.forwarder = new OriginForwarder({ origins: options.origins, ingress: options.ingress, log: this.log });
+    this.forwarder = new OriginForwarder({ origins: options.origins, ingress: options.ingress, originProtocol: options.originProtocol, log: this.log });
   }
 
   /** Requests open on every connection: 0 once traffic has stopped (ids never leak). */

@@ -5,18 +5,13 @@
  * backoff; a refused token is fatal.
  */
 import { randomUUID } from 'node:crypto';
-import {
-  constants as h2c,
-  createServer as createH2Server,
-  type Http2Session,
-  type IncomingHttpHeaders,
-  type ServerHttp2Stream,
-} from 'node:http2';
 import { connect as netConnect, type Socket } from 'node:net';
+import { ErrorCode } from '../../h2/frames.ts';
+import { type H2Stream, type HeaderFields, H2Session } from '../../h2/session.ts';
 import type { Running } from '../serve.ts';
 import { endToEnd } from '../tunnel/headers.ts';
 import type { IngressRule } from '../tunnel/ingress.ts';
-import { type ConnectorExchange, OriginForwarder } from '../tunnel/origin-forwarder.ts';
+import { type ConnectorExchange, OriginForwarder, type OriginProtocol } from '../tunnel/origin-forwarder.ts';
 import type { Origins } from '../tunnel/origins.ts';
 import { ConnectorAuthError, keepConnections, startConnector } from '../tunnel/redial.ts';
 import type { Headers, StreamKind, TunnelRequestHead } from '../tunnel/types.ts';
@@ -29,17 +24,19 @@ export interface H2ConnectorOptions extends ConnectionKnobs {
   origins: Origins;
   ingress: readonly IngressRule[];
   connections: number;
+  /** how HTTP requests reach the HTTP origin (default http1) */
+  originProtocol?: OriginProtocol;
   log?: (message: string) => void;
 }
 
 const HANDSHAKE_TIMEOUT_MS = 5000;
 
-function kindOf(headers: IncomingHttpHeaders): StreamKind {
+function kindOf(headers: HeaderFields): StreamKind {
   if (headers[':method'] !== 'CONNECT') return 'http';
   return headers[':protocol'] === 'websocket' ? 'websocket' : 'tcp';
 }
 
-function exchangeOf(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, flags: number): ConnectorExchange {
+function exchangeOf(stream: H2Stream, headers: HeaderFields, endStream: boolean): ConnectorExchange {
   const kind = kindOf(headers);
   const head: TunnelRequestHead = {
     kind,
@@ -47,32 +44,32 @@ function exchangeOf(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, fla
     path: kind === 'tcp' ? '' : String(headers[':path'] ?? '/'),
     authority: String(headers[':authority'] ?? ''),
     headers: endToEnd(headers),
-    hasBody: (flags & h2c.NGHTTP2_FLAG_END_STREAM) === 0,
+    hasBody: !endStream,
   };
   let withTrailers = false;
   return {
     head,
     stream,
     get responded() {
-      return stream.headersSent;
+      return stream.headSent;
     },
     respond(response, options = {}) {
-      if (stream.destroyed || stream.headersSent) return;
+      if (stream.destroyed || stream.headSent) return;
       withTrailers = options.withTrailers ?? false;
-      stream.respond({ ':status': response.status, ...response.headers }, { endStream: options.endStream ?? false, waitForTrailers: withTrailers });
+      stream.respond(response.status, response.headers, { endStream: options.endStream ?? false });
     },
     finish(trailers: Headers | null) {
       if (stream.destroyed || stream.writableEnded) return;
-      if (withTrailers) stream.once('wantTrailers', () => stream.sendTrailers(trailers ?? {}));
-      stream.end();
+      if (withTrailers) stream.endWithTrailers(trailers ?? {});
+      else stream.end();
     },
     fail(status, message) {
       if (stream.destroyed) return;
-      if (stream.headersSent) {
-        stream.close(h2c.NGHTTP2_INTERNAL_ERROR);
+      if (stream.headSent) {
+        stream.close(ErrorCode.INTERNAL_ERROR);
         return;
       }
-      stream.respond({ ':status': status, 'content-type': 'text/plain; charset=utf-8' });
+      stream.respond(status, { 'content-type': 'text/plain; charset=utf-8' });
       stream.end(`${message}\n`);
     },
   };
@@ -81,30 +78,13 @@ function exchangeOf(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, fla
 export class H2Connector {
   readonly id = randomUUID().slice(0, 8);
   private readonly forwarder: OriginForwarder;
-  private readonly server;
   private readonly sockets = new Set<Socket>();
   private closed = false;
   private readonly log: (message: string) => void;
 
   constructor(private readonly options: H2ConnectorOptions) {
     this.log = options.log ?? ((m: string) => process.stderr.write(`h2-connector: ${m}\n`));
-    this.forwarder = new OriginForwarder({ origins: options.origins, ingress: options.ingress, log: this.log });
-    this.server = createH2Server({
-      settings: {
-        maxConcurrentStreams: options.maxConcurrentStreams === 0 ? UNLIMITED_STREAMS : options.maxConcurrentStreams,
-        initialWindowSize: options.streamWindowBytes,
-        enableConnectProtocol: true,
-      },
-      maxSessionMemory: options.maxSessionMemoryMb,
-    });
-    this.server.on('stream', (stream, headers, flags) => {
-      stream.on('error', () => {});
-      this.forwarder.handle(exchangeOf(stream, headers, flags));
-    });
-    this.server.on('session', (session) => {
-      session.on('error', (err) => this.log(`tunnel session error: ${err.message}`));
-      if (options.sessionWindowBytes > 65_535) session.setLocalWindowSize(options.sessionWindowBytes);
-    });
+    this.forwarder = new OriginForwarder({ origins: options.origins, ingress: options.ingress, originProtocol: options.originProtocol, log: this.log });
   }
 
   /** Dials every connection; resolves once all are registered, rejects if the edge refuses the token. */
@@ -151,23 +131,31 @@ export class H2Connector {
             socket.once('close', () => this.sockets.delete(socket));
             // The edge uses a connection once it has our SETTINGS; its ACK of them means it has, so only
             // then is this connection registered (and the ready line true).
-            let session: Http2Session | undefined;
-            const capture = (s: Http2Session): void => {
-              session = s;
-            };
-            this.server.once('session', capture);
-            this.server.emit('connection', socket);
-            this.server.off('session', capture);
-            if (!session) return reject(new Error('no HTTP/2 session on the tunnel connection'));
             const timer = setTimeout(() => {
               socket.destroy();
               reject(new Error(`the edge did not acknowledge our SETTINGS within ${HANDSHAKE_TIMEOUT_MS} ms`));
             }, HANDSHAKE_TIMEOUT_MS);
-            session.once('localSettings', () => {
-              clearTimeout(timer);
-              resolve(socket);
-            });
             socket.once('close', () => clearTimeout(timer));
+            const { maxConcurrentStreams, streamWindowBytes, sessionWindowBytes, maxSessionMemoryMb } = this.options;
+            new H2Session(socket, {
+              role: 'server',
+              maxConcurrentStreams: maxConcurrentStreams === 0 ? UNLIMITED_STREAMS : maxConcurrentStreams,
+              streamWindowBytes,
+              sessionWindowBytes,
+              maxHeldBytes: maxSessionMemoryMb * 1024 * 1024,
+              enableConnectProtocol: true,
+              onStream: (stream, headers, endStream) => {
+                stream.on('error', () => {});
+                this.forwarder.handle(exchangeOf(stream, headers, endStream));
+              },
+              onSettingsAcked: () => {
+                clearTimeout(timer);
+                resolve(socket);
+              },
+              onClose: (reason) => {
+                if (reason && !this.closed) this.log(`tunnel session ended: ${reason.message}`);
+              },
+            });
           },
           (err: Error) => {
             socket.destroy();

@@ -7,8 +7,9 @@
  * and requests beyond every connection's limit wait in one FIFO queue — the delay the stream-limit sweep
  * is meant to expose.
  */
-import { type ClientHttp2Session, type ClientHttp2Stream, connect as h2connect, constants as h2c } from 'node:http2';
 import { createServer as createNetServer, type Socket } from 'node:net';
+import { ErrorCode } from '../../h2/frames.ts';
+import { H2Session, type H2Stream, type HeaderFields } from '../../h2/session.ts';
 import { closeServer, listen, type Running, trackConnections, urlFor } from '../serve.ts';
 import { endToEnd } from '../tunnel/headers.ts';
 import { tokenMatches } from '../tunnel/token.ts';
@@ -38,9 +39,8 @@ export interface H2EdgeOptions {
 const HANDSHAKE_TIMEOUT_MS = 5000;
 
 interface Connection {
-  readonly session: ClientHttp2Session;
+  readonly session: H2Session;
   readonly hello: Hello;
-  active: number;
 }
 
 interface Waiter {
@@ -101,13 +101,14 @@ export class H2TunnelBackend implements TunnelBackend {
   private pick(): Connection | undefined {
     let best: Connection | undefined;
     for (const c of this.connections) {
-      const limit = c.session.remoteSettings.maxConcurrentStreams ?? c.hello.maxConcurrentStreams;
-      if (c.active < limit && (best === undefined || c.active < best.active)) best = c;
+      const active = c.session.activeStreams;
+      if (c.session.usable && active < c.session.remoteMaxStreams && (best === undefined || active < best.session.activeStreams)) best = c;
     }
     return best;
   }
 
-  private pump(): void {
+  /** A stream ended somewhere: waiting requests may take its slot. */
+  pump(): void {
     while (this.queueHead < this.queue.length) {
       const conn = this.pick();
       if (!conn) break;
@@ -122,31 +123,28 @@ export class H2TunnelBackend implements TunnelBackend {
   }
 
   private openOn(conn: Connection, head: TunnelRequestHead): TunnelExchange {
-    conn.active++;
-    let stream: ClientHttp2Stream;
+    let stream: H2Stream;
     try {
-      stream = conn.session.request(requestHeaders(head), { endStream: !head.hasBody });
+      stream = conn.session.request(pseudoHeaders(head), head.headers, { endStream: !head.hasBody });
     } catch (err) {
-      conn.active--;
       throw new TunnelUnavailableError(502, `could not open a tunnel stream: ${(err as Error).message}`);
     }
-    stream.once('close', () => {
-      conn.active--;
-      this.pump();
-    });
     return exchangeOf(stream);
   }
 
   /** Registers an authenticated connection once the connector's SETTINGS have arrived. */
   add(conn: Connection): void {
     this.connections.push(conn);
-    conn.session.once('close', () => {
-      const i = this.connections.indexOf(conn);
-      if (i >= 0) this.connections.splice(i, 1);
-      this.log(`connector ${conn.hello.connector}#${conn.hello.index} disconnected (${this.connections.length} connection(s) left)`);
-      if (this.connections.length === 0) this.failQueued();
-    });
     this.pump();
+  }
+
+  /** The connection's session ended. */
+  remove(conn: Connection): void {
+    const i = this.connections.indexOf(conn);
+    if (i < 0) return;
+    this.connections.splice(i, 1);
+    this.log(`connector ${conn.hello.connector}#${conn.hello.index} disconnected (${this.connections.length} connection(s) left)`);
+    if (this.connections.length === 0) this.failQueued();
   }
 
   private failQueued(): void {
@@ -165,21 +163,20 @@ export class H2TunnelBackend implements TunnelBackend {
   }
 }
 
-function requestHeaders(head: TunnelRequestHead): Record<string, string | string[]> {
-  if (head.kind === 'tcp') return { ':method': 'CONNECT', ':authority': head.authority || 'tcp-origin:0' };
-  const pseudo: Record<string, string> =
-    head.kind === 'websocket'
-      ? { ':method': 'CONNECT', ':protocol': 'websocket', ':scheme': 'http', ':path': head.path, ':authority': head.authority || 'tunnel' }
-      : { ':method': head.method, ':scheme': 'http', ':path': head.path, ':authority': head.authority || 'tunnel' };
-  return { ...head.headers, ...pseudo };
+function pseudoHeaders(head: TunnelRequestHead): [string, string][] {
+  if (head.kind === 'tcp') return [[':method', 'CONNECT'], [':authority', head.authority || 'tcp-origin:0']];
+  const authority = head.authority || 'tunnel';
+  if (head.kind === 'websocket') {
+    return [[':method', 'CONNECT'], [':protocol', 'websocket'], [':scheme', 'http'], [':path', head.path], [':authority', authority]];
+  }
+  return [[':method', head.method], [':scheme', 'http'], [':path', head.path], [':authority', authority]];
 }
 
-function exchangeOf(stream: ClientHttp2Stream): TunnelExchange {
+function exchangeOf(stream: H2Stream): TunnelExchange {
   let gotResponse = false;
   const response = new Promise<TunnelResponseHead>((resolve, reject) => {
-    stream.once('response', (headers, flags) => {
+    stream.once('response', (headers: HeaderFields, endStream: boolean) => {
       gotResponse = true;
-      const endStream = (flags & h2c.NGHTTP2_FLAG_END_STREAM) !== 0;
       resolve({ status: Number(headers[':status']), headers: endToEnd(headers), endStream });
     });
     const early = (err?: Error): void => {
@@ -190,7 +187,7 @@ function exchangeOf(stream: ClientHttp2Stream): TunnelExchange {
   });
   response.catch(() => {});
   const trailers = new Promise<Headers | null>((resolve) => {
-    stream.once('trailers', (t) => resolve(endToEnd(t)));
+    stream.once('trailers', (t: HeaderFields) => resolve(endToEnd(t)));
     stream.once('end', () => resolve(null));
     stream.once('close', () => resolve(null));
   });
@@ -200,7 +197,7 @@ function exchangeOf(stream: ClientHttp2Stream): TunnelExchange {
     response,
     trailers,
     abort: () => {
-      if (!stream.closed) stream.close(h2c.NGHTTP2_CANCEL);
+      if (!stream.destroyed) stream.close(ErrorCode.CANCEL);
     },
   };
 }
@@ -225,19 +222,24 @@ function acceptConnector(socket: Socket, backend: H2TunnelBackend, token: string
         return;
       }
       socket.write('OK\n');
-      const session = h2connect('http://connector.tunnel', {
-        createConnection: () => socket,
-        settings: { initialWindowSize: hello.streamWindowBytes, enablePush: false },
-        maxSessionMemory: hello.maxSessionMemoryMb,
-      });
-      session.on('error', (err) => log(`tunnel session with ${hello.connector}#${hello.index} failed: ${err.message}`));
-      session.once('connect', () => {
-        if (hello.sessionWindowBytes > 65_535) session.setLocalWindowSize(hello.sessionWindowBytes);
-      });
-      // Use the connection only once the connector's limit is known.
-      session.once('remoteSettings', () => {
-        backend.add({ session, hello, active: 0 });
-        log(`connector ${hello.connector}#${hello.index} registered (max ${session.remoteSettings.maxConcurrentStreams} concurrent streams)`);
+      let conn: Connection | null = null;
+      const session = new H2Session(socket, {
+        role: 'client',
+        streamWindowBytes: hello.streamWindowBytes,
+        sessionWindowBytes: hello.sessionWindowBytes,
+        maxHeldBytes: hello.maxSessionMemoryMb * 1024 * 1024,
+        // Use the connection only once the connector's limit is known.
+        onRemoteSettings: () => {
+          if (conn !== null) return backend.pump();
+          conn = { session, hello };
+          backend.add(conn);
+          log(`connector ${hello.connector}#${hello.index} registered (max ${session.remoteMaxStreams} concurrent streams)`);
+        },
+        onStreamClosed: () => backend.pump(),
+        onClose: (reason) => {
+          if (conn !== null) backend.remove(conn);
+          if (reason) log(`tunnel session with ${hello.connector}#${hello.index} ended: ${reason.message}`);
+        },
       });
     })
     .catch((err: unknown) => {

@@ -2,8 +2,9 @@
  * The command-line options every tunnel design shares: an edge's listeners and token, a connector's
  * edge, token, origins, ingress rules and connection count. Each design adds its own knobs.
  */
-import { DEFAULT_HOST, intOption, UsageError } from '../serve.ts';
+import { choiceOption, DEFAULT_HOST, intOption, UsageError } from '../serve.ts';
 import { DEFAULT_INGRESS, type IngressRule, parseIngressRule } from './ingress.ts';
+import { ORIGIN_PROTOCOLS, type OriginProtocol } from './origin-forwarder.ts';
 import { type Origins, parseOrigins } from './origins.ts';
 
 export const EDGE_ARG_OPTIONS = {
@@ -48,6 +49,7 @@ export const CONNECTOR_ARG_OPTIONS = {
   origin: { type: 'string' },
   ingress: { type: 'string', multiple: true },
   connections: { type: 'string' },
+  'origin-protocol': { type: 'string' },
 } as const;
 
 export function connectorUsage(system: string, edgeExample: string, connections: string): string {
@@ -57,7 +59,9 @@ export function connectorUsage(system: string, edgeExample: string, connections:
   --origin SPEC             where to forward: the origin's ready line (JSON), or http=URL,grpc=URL,ws=URL,tcp=URL
   --ingress PREFIX=SERVICE  ingress rule, repeatable, first match wins; SERVICE: http|grpc|ws|tcp|auto|status:NNN
                             (default: everything to the origin of its kind)
-  --connections N           ${connections} (default 1)`;
+  --connections N           ${connections} (default 1)
+  --origin-protocol P       http1 or h2c: how HTTP requests reach the HTTP origin (default http1, as cloudflared;
+                            h2c multiplexes them on one connection)`;
 }
 
 export interface ConnectorArgs {
@@ -66,6 +70,7 @@ export interface ConnectorArgs {
   origins: Origins;
   ingress: readonly IngressRule[];
   connections: number;
+  originProtocol: OriginProtocol;
 }
 
 export function parseConnectorArgs(values: {
@@ -74,6 +79,7 @@ export function parseConnectorArgs(values: {
   origin?: string;
   ingress?: string[];
   connections?: string;
+  'origin-protocol'?: string;
 }): ConnectorArgs {
   if (!values.edge) throw new UsageError('--edge is required (the tunnel URL from the edge ready line)');
   if (!values.token) throw new UsageError('--token is required');
@@ -91,5 +97,6 @@ export function parseConnectorArgs(values: {
     origins: parseOrigins(values.origin),
     ingress: values.ingress?.length ? values.ingress.map(parseIngressRule) : DEFAULT_INGRESS,
     connections: intOption('connections', values.connections, 1, 1, 64),
+    originProtocol: choiceOption('origin-protocol', values['origin-protocol'], ORIGIN_PROTOCOLS, 'http1'),
   };
 }

@@ -1,15 +1,16 @@
 /**
  * The connector's half of every exchange: picks the origin by ingress, forwards, and streams the answer
- * back — HTTP/1.1 to the HTTP origin (undici, as cloudflared talks HTTP/1.1 to origins by default), h2c to
- * the gRPC origin (trailers carried), an HTTP/1.1 Upgrade to the WebSocket origin, a TCP connection to the
- * TCP origin. Only the operator's origins are ever dialled.
+ * back — HTTP/1.1 to the HTTP origin (undici, as cloudflared talks HTTP/1.1 to origins by default) or h2c
+ * when asked, h2c to the gRPC origin (trailers carried), an HTTP/1.1 Upgrade to the WebSocket origin, a
+ * TCP connection to the TCP origin. Only the operator's origins are ever dialled.
  */
 import { randomBytes } from 'node:crypto';
 import { request as h1request } from 'node:http';
-import { type ClientHttp2Session, connect as h2connect, constants as h2c } from 'node:http2';
 import { connect as netConnect } from 'node:net';
 import { type Duplex, PassThrough } from 'node:stream';
 import { Agent, type Dispatcher } from 'undici';
+import { ErrorCode } from '../../h2/frames.ts';
+import { H2Session, type HeaderFields } from '../../h2/session.ts';
 import { endToEnd } from './headers.ts';
 import { decide, type IngressRule } from './ingress.ts';
 import type { Origins } from './origins.ts';
@@ -30,15 +31,25 @@ export interface ConnectorExchange {
   readonly responded: boolean;
 }
 
+export const ORIGIN_PROTOCOLS = ['http1', 'h2c'] as const;
+export type OriginProtocol = (typeof ORIGIN_PROTOCOLS)[number];
+
 export interface ForwarderOptions {
   origins: Origins;
   ingress: readonly IngressRule[];
+  /** how HTTP requests reach the HTTP origin (default http1) */
+  originProtocol?: OriginProtocol;
   log: (message: string) => void;
 }
 
+/** Receive windows towards h2c origins: large replies should not wait for WINDOW_UPDATEs. */
+const ORIGIN_STREAM_WINDOW_BYTES = 1024 * 1024;
+const ORIGIN_SESSION_WINDOW_BYTES = 16 * 1024 * 1024;
+
 export class OriginForwarder {
   private readonly http: Dispatcher;
-  private grpcSession: ClientHttp2Session | null = null;
+  /** one h2c connection per origin address, opened on first use */
+  private readonly h2Sessions = new Map<string, Promise<H2Session>>();
 
   constructor(private readonly options: ForwarderOptions) {
     // Unlimited connections, kept alive: one origin connection per concurrent request, like Go's transport.
@@ -53,9 +64,11 @@ export class OriginForwarder {
     if (!origin) return ex.fail(502, `this connector has no ${decision.origin} origin`);
     const run =
       decision.origin === 'http'
-        ? this.forwardHttp(ex, origin)
+        ? this.options.originProtocol === 'h2c'
+          ? this.forwardH2(ex, origin)
+          : this.forwardHttp(ex, origin)
         : decision.origin === 'grpc'
-          ? this.forwardGrpc(ex, origin)
+          ? this.forwardH2(ex, origin)
           : decision.origin === 'ws'
             ? this.forwardWebSocket(ex, origin)
             : this.forwardTcp(ex, origin);
@@ -63,7 +76,8 @@ export class OriginForwarder {
   }
 
   async close(): Promise<void> {
-    this.grpcSession?.destroy();
+    for (const s of this.h2Sessions.values()) void s.then((session) => session.destroy(), () => {});
+    this.h2Sessions.clear();
     await this.http.destroy();
   }
 
@@ -107,39 +121,57 @@ export class OriginForwarder {
     );
   }
 
-  private grpc(origin: URL): ClientHttp2Session {
-    if (!this.grpcSession || this.grpcSession.closed || this.grpcSession.destroyed) {
-      const session = h2connect(origin.origin);
-      session.on('error', (err) => this.options.log(`grpc origin session error: ${err.message}`));
-      this.grpcSession = session;
-    }
-    return this.grpcSession;
+  /** The h2c session to `origin`, usable once its SETTINGS arrived; a closed one is replaced on next use. */
+  private h2(origin: URL): Promise<H2Session> {
+    const key = origin.host;
+    const existing = this.h2Sessions.get(key);
+    if (existing) return existing;
+    const ready = new Promise<H2Session>((resolve, reject) => {
+      const socket = netConnect({ host: origin.hostname, port: Number(origin.port) });
+      const session = new H2Session(socket, {
+        role: 'client',
+        streamWindowBytes: ORIGIN_STREAM_WINDOW_BYTES,
+        sessionWindowBytes: ORIGIN_SESSION_WINDOW_BYTES,
+        onRemoteSettings: () => resolve(session),
+        onClose: (reason) => {
+          if (this.h2Sessions.get(key) === ready) this.h2Sessions.delete(key);
+          if (reason) this.options.log(`h2c origin ${key}: ${reason.message}`);
+          reject(reason ?? new Error('the origin connection closed'));
+        },
+      });
+    });
+    ready.catch(() => {});
+    this.h2Sessions.set(key, ready);
+    return ready;
   }
 
-  private async forwardGrpc(ex: ConnectorExchange, origin: URL): Promise<void> {
+  /** One HTTP/2 stream to the origin per exchange, trailers carried (gRPC status lives there). */
+  private async forwardH2(ex: ConnectorExchange, origin: URL): Promise<void> {
     const { head } = ex;
-    const up = this.grpc(origin).request(
-      { ':method': head.method, ':path': head.path, ':authority': head.authority || origin.host, ...head.headers },
-      { endStream: !head.hasBody },
-    );
+    const session = await this.h2(origin);
+    if (ex.stream.destroyed) return;
+    const pseudo: [string, string][] = [
+      [':method', head.method],
+      [':scheme', 'http'],
+      [':path', head.path || '/'],
+      [':authority', head.authority || origin.host],
+    ];
+    const up = session.request(pseudo, head.headers, { endStream: !head.hasBody });
     let trailers: Headers | null = null;
-    up.on('trailers', (t) => (trailers = endToEnd(t)));
-    up.on('error', (err) => ex.fail(502, `grpc origin stream failed: ${err.message}`));
-    ex.stream.on('close', () => {
-      // Cancel only a call that is still running. A finished one (both halves ended, its 'close' event
-      // still to come) needs no RST_STREAM, and each one counts against the origin's rapid-reset limit:
-      // nghttp2 ends the whole session with INTERNAL_ERROR after about a thousand of them.
-      if (!up.closed && !(up.readableEnded && up.writableFinished)) up.close(h2c.NGHTTP2_CANCEL);
+    up.on('trailers', (t: HeaderFields) => (trailers = endToEnd(t)));
+    up.on('error', (err) => ex.fail(502, `origin stream failed: ${err.message}`));
+    // Cancel only a call still running: each RST_STREAM counts against the origin's rapid-reset limit
+    // (nghttp2 ends the whole session with INTERNAL_ERROR after about a thousand of them).
+    ex.stream.once('close', () => {
+      if (up.open) up.close(ErrorCode.CANCEL);
     });
     if (head.hasBody) ex.stream.pipe(up);
-    up.on('response', (headers, flags) => {
-      const status = Number(headers[':status']);
+    up.once('response', (headers: HeaderFields, endStream: boolean) => {
       // A trailers-only reply (a gRPC error without messages) ends with its HEADERS frame.
-      const endStream = (flags & h2c.NGHTTP2_FLAG_END_STREAM) !== 0;
-      ex.respond({ status, headers: endToEnd(headers) }, { endStream, withTrailers: !endStream });
+      ex.respond({ status: Number(headers[':status']), headers: endToEnd(headers) }, { endStream, withTrailers: !endStream });
       if (endStream) return;
       up.pipe(ex.stream, { end: false });
-      up.on('end', () => ex.finish(trailers ?? {}));
+      up.once('end', () => ex.finish(trailers ?? {}));
     });
   }
 

@@ -2,21 +2,21 @@
  * The public side of a tunnel edge: HTTP/1.1 and h2c on one port (gRPC included, trailers carried),
  * WebSocket by HTTP/1.1 Upgrade or by RFC 8441 extended CONNECT, and a TCP port mapped through the
  * tunnel. Every public request becomes one exchange on the TunnelBackend; how the backend carries it is
- * the tunnel design's business.
+ * the tunnel design's business. HTTP/1.1 is node:http; h2c connections go to public-h2.ts.
  */
 import { createHash } from 'node:crypto';
 import { createServer as createHttp1Server, type IncomingMessage, type ServerResponse } from 'node:http';
-import { createServer as createH2Server, type Http2ServerRequest, type Http2ServerResponse } from 'node:http2';
 import { createServer as createNetServer, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { listenDual } from '../dual-listener.ts';
 import { closeServer, listen, trackConnections, urlFor } from '../serve.ts';
 import { endToEnd, withoutWebSocketHandshake } from './headers.ts';
+import { servePublicH2, unavailable } from './public-h2.ts';
 import { splice } from './splice.ts';
-import { type Headers, type TunnelBackend, type TunnelExchange, type TunnelRequestHead, TunnelUnavailableError } from './types.ts';
+import type { Headers, TunnelBackend, TunnelExchange, TunnelRequestHead } from './types.ts';
 
-type Req = IncomingMessage | Http2ServerRequest;
-type Res = ServerResponse | Http2ServerResponse;
+type Req = IncomingMessage;
+type Res = ServerResponse;
 
 export interface PublicSideOptions {
   host: string;
@@ -47,11 +47,7 @@ export async function startPublicSide(options: PublicSideOptions): Promise<Publi
     });
   });
   http1.on('clientError', (_err, socket: Duplex) => socket.destroy());
-  const h2 = createH2Server({ settings: { enableConnectProtocol: true } }, onRequest);
-  h2.on('connect', (req: Http2ServerRequest, res: Http2ServerResponse) => {
-    connectWebSocket(req, res, backend).catch((err: unknown) => options.log(`extended CONNECT failed: ${String(err)}`));
-  });
-  const dual = await listenDual(http1, h2, options.host, options.port);
+  const dual = await listenDual(http1, (socket) => servePublicH2(socket, backend, options.log), options.host, options.port);
 
   // allowHalfOpen: a client's FIN must travel through the tunnel, not close the socket under the reply.
   const tcp = trackConnections(
@@ -78,7 +74,6 @@ function authorityOf(req: Req): string {
 }
 
 function requestHasBody(req: Req): boolean {
-  if ('stream' in req) return !req.stream.endAfterHeaders;
   return req.headers['content-length'] !== undefined ? req.headers['content-length'] !== '0' : req.headers['transfer-encoding'] !== undefined;
 }
 
@@ -90,11 +85,6 @@ function replyText(res: Res, status: number, message: string): void {
   const body = `${message}\n`;
   res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(body) });
   res.end(body);
-}
-
-function unavailable(err: unknown): [number, string] {
-  if (err instanceof TunnelUnavailableError) return [err.status, err.message];
-  return [502, `tunnel error: ${err instanceof Error ? err.message : String(err)}`];
 }
 
 async function forwardHttp(req: Req, res: Res, backend: TunnelBackend): Promise<void> {
@@ -219,42 +209,6 @@ async function upgradeWebSocket(req: IncomingMessage, socket: Socket, head: Buff
   );
   if (head.length > 0) ex.stream.write(head);
   splice(socket, ex.stream);
-}
-
-/** A WebSocket client on HTTP/2 (RFC 8441): the stream itself carries the frames. */
-async function connectWebSocket(req: Http2ServerRequest, res: Http2ServerResponse, backend: TunnelBackend): Promise<void> {
-  req.on('error', () => {});
-  res.on('error', () => {});
-  if (req.headers[':protocol'] !== 'websocket') {
-    return replyText(res, 405, 'CONNECT is only accepted with :protocol websocket; raw TCP goes to the mapped TCP port');
-  }
-  let ex: TunnelExchange;
-  try {
-    ex = await backend.open({
-      kind: 'websocket',
-      method: 'CONNECT',
-      path: String(req.headers[':path'] ?? '/'),
-      authority: authorityOf(req),
-      headers: withoutWebSocketHandshake(endToEnd(req.headers)),
-      hasBody: true,
-    });
-  } catch (err) {
-    const [status, message] = unavailable(err);
-    return replyText(res, status, message);
-  }
-  let response;
-  try {
-    response = await ex.response;
-  } catch (err) {
-    const [status, message] = unavailable(err);
-    return replyText(res, status, message);
-  }
-  if (response.status !== 200) {
-    ex.abort('origin refused the WebSocket');
-    return replyText(res, response.status, `the origin refused the WebSocket with status ${response.status}`);
-  }
-  res.writeHead(200, response.headers as Record<string, string | string[]>);
-  splice(req.stream, ex.stream);
 }
 
 async function forwardTcp(socket: Socket, backend: TunnelBackend): Promise<void> {

@@ -38,6 +38,8 @@ export const Setting = {
   INITIAL_WINDOW_SIZE: 0x4,
   MAX_FRAME_SIZE: 0x5,
   MAX_HEADER_LIST_SIZE: 0x6,
+  /** RFC 8441 §3 */
+  ENABLE_CONNECT_PROTOCOL: 0x8,
 } as const;
 
 /** §7 error codes (the ones this engine sends or tells apart). */
@@ -49,7 +51,9 @@ export const ErrorCode = {
   FRAME_SIZE_ERROR: 0x6,
   REFUSED_STREAM: 0x7,
   CANCEL: 0x8,
+  STREAM_CLOSED: 0x5,
   COMPRESSION_ERROR: 0x9,
+  ENHANCE_YOUR_CALM: 0xb,
 } as const;
 
 /** §6.5.2: SETTINGS_MAX_FRAME_SIZE starts at 2^14 and may not be set below it. */

@@ -3,9 +3,9 @@
  * malformations a decoder must refuse.
  */
 import { describe, expect, it } from 'vitest';
-import { encodeHeaderBlock, HpackDecoder, HpackError, pushInteger } from '../../../src/load/h2/hpack.ts';
-import { HUFFMAN_CODE_LENGTHS, HUFFMAN_CODES, HuffmanError, huffmanDecode } from '../../../src/load/h2/huffman.ts';
-import { hex } from '../../helpers/chunks.ts';
+import { encodeHeaderBlock, HpackDecoder, HpackError, pushInteger } from '../../src/h2/hpack.ts';
+import { HUFFMAN_CODE_LENGTHS, HUFFMAN_CODES, HuffmanError, huffmanDecode } from '../../src/h2/huffman.ts';
+import { hex } from '../helpers/chunks.ts';
 
 type Fields = [string, string][];
 

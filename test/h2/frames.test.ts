@@ -12,8 +12,8 @@ import {
   rstStreamFrame,
   settingsFrame,
   windowUpdateFrame,
-} from '../../../src/load/h2/frames.ts';
-import { chunkings, hex, toHex } from '../../helpers/chunks.ts';
+} from '../../src/h2/frames.ts';
+import { chunkings, hex, toHex } from '../helpers/chunks.ts';
 
 class Recorder implements FrameHandler {
   events: string[] = [];

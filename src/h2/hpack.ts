@@ -360,3 +360,62 @@ function pushString(out: number[], s: string): void {
   pushInteger(out, 0x00, 7, bytes.length);
   for (const b of bytes) out.push(b);
 }
+
+// ---------------------------------------------------------------------------------------------------------
+// Per-message encoding (the tunnel's sessions encode every head they send)
+
+/** `name` → first static index with that name; `name\0value` → static index of the exact pair. */
+const STATIC_NAME_INDEX = new Map<string, number>();
+const STATIC_PAIR_INDEX = new Map<string, number>();
+STATIC_TABLE.forEach(([name, value], i) => {
+  if (!STATIC_NAME_INDEX.has(name)) STATIC_NAME_INDEX.set(name, i + 1);
+  STATIC_PAIR_INDEX.set(`${name}\0${value}`, i + 1);
+});
+
+let scratch = Buffer.allocUnsafe(4096);
+
+/**
+ * Encodes fields the way `encodeHeaderBlock` does (static matches indexed, everything else literal
+ * without indexing, no Huffman), but through lookup tables into one reused buffer: the result is only
+ * valid until the next call — copy it before encoding again. Names must be lower-case.
+ */
+export function encodeFieldsTransient(fields: readonly (readonly [string, string])[]): Buffer {
+  let need = 0;
+  for (const [name, value] of fields) need += name.length + value.length + 12;
+  if (scratch.length < need) scratch = Buffer.allocUnsafe(Math.max(need, scratch.length * 2));
+  const out = scratch;
+  let p = 0;
+  for (const [name, value] of fields) {
+    const full = STATIC_PAIR_INDEX.get(`${name}\0${value}`);
+    if (full !== undefined) {
+      p = putInteger(out, p, 0x80, 7, full);
+      continue;
+    }
+    const nameIndex = STATIC_NAME_INDEX.get(name) ?? 0;
+    p = putInteger(out, p, 0x00, 4, nameIndex);
+    if (nameIndex === 0) p = putString(out, p, name);
+    p = putString(out, p, value);
+  }
+  return out.subarray(0, p);
+}
+
+function putInteger(out: Buffer, p: number, flags: number, prefixBits: number, value: number): number {
+  const max = (1 << prefixBits) - 1;
+  if (value < max) {
+    out[p++] = flags | value;
+    return p;
+  }
+  out[p++] = flags | max;
+  value -= max;
+  while (value >= 0x80) {
+    out[p++] = (value % 0x80) | 0x80;
+    value = Math.floor(value / 0x80);
+  }
+  out[p++] = value;
+  return p;
+}
+
+function putString(out: Buffer, p: number, s: string): number {
+  p = putInteger(out, p, 0x00, 7, s.length);
+  return p + out.write(s, p, 'latin1');
+}
