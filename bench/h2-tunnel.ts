@@ -1,8 +1,9 @@
 /**
  * The h2-stream tunnel against its references, in one run on the same cores: requests/s and p50/p99 at
  * concurrency 100 and 500 for direct-to-origin, the tunnel with stream limit 100 and 1000, and nghttpx
- * (a C HTTP/2 proxy) in front of the same origin. h2load drives every path (pinned to core 1); the system
- * under test — every process of it — is pinned to core 0.
+ * (a C HTTP/2 proxy) in front of the same origin — each proxy once talking HTTP/1.1 to the origin
+ * (cloudflared's and nghttpx's default) and once h2c, and compared like with like. h2load drives every
+ * path (pinned to core 1); the system under test — every process of it — is pinned to core 0.
  *
  *   node bin/run-ts.js bench/h2-tunnel.ts [--duration-ms 5000] [--warmup-ms 1000] [--trials 3] [--path /bytes/64]
  */
@@ -42,16 +43,18 @@ async function direct(): Promise<Target> {
   return { name: 'direct to origin', url: origin.ready.urls.http!, processes: [origin], stop: async () => void (await origin.stop()) };
 }
 
-async function tunnel(limit: number): Promise<Target> {
+type OriginProtocol = 'http1' | 'h2c';
+
+async function tunnel(limit: number, origin: OriginProtocol): Promise<Target> {
   const s = await startTunnelStack({
     design: 'h2',
-    connectorArgs: ['--max-concurrent-streams', String(limit)],
+    connectorArgs: ['--max-concurrent-streams', String(limit), '--origin-protocol', origin],
     cpus: { origin: systemCpu, edge: systemCpu, connector: systemCpu },
   });
-  return { name: `h2 tunnel, limit ${limit}`, url: s.urls.public!, processes: Object.values(s.processes), stop: s.stop };
+  return { name: `h2 tunnel, limit ${limit}, origin ${origin}`, url: s.urls.public!, processes: Object.values(s.processes), stop: s.stop };
 }
 
-async function nghttpx(): Promise<Target> {
+async function nghttpx(protocol: OriginProtocol): Promise<Target> {
   const origin = await startSystem('origin', ['--port', '0'], { cpu: systemCpu });
   const backend = new URL(origin.ready.urls.http!);
   const port = await freePort();
@@ -59,7 +62,7 @@ async function nghttpx(): Promise<Target> {
     [
       'nghttpx',
       `--frontend=127.0.0.1,${port};no-tls`,
-      `--backend=${backend.hostname},${backend.port}`,
+      `--backend=${backend.hostname},${backend.port}${protocol === 'h2c' ? ';;proto=h2' : ''}`,
       '--workers=1',
       '--conf=/dev/null',
       '--accesslog-file=/dev/null',
@@ -70,7 +73,7 @@ async function nghttpx(): Promise<Target> {
     { cpu: systemCpu, readyWhenListening: { host: '127.0.0.1', port, system: 'nghttpx', urls: { http: `http://127.0.0.1:${port}` } } },
   );
   return {
-    name: 'nghttpx proxy',
+    name: `nghttpx, origin ${protocol}`,
     url: proxy.ready.urls.http!,
     processes: [origin, proxy],
     stop: async () => {
@@ -80,7 +83,11 @@ async function nghttpx(): Promise<Target> {
   };
 }
 
-const makers: (() => Promise<Target>)[] = [direct, () => tunnel(100), () => tunnel(1000), nghttpx];
+const ORIGIN_PROTOCOLS: OriginProtocol[] = ['http1', 'h2c'];
+const makers: (() => Promise<Target>)[] = [
+  direct,
+  ...ORIGIN_PROTOCOLS.flatMap((o) => [() => tunnel(100, o), () => tunnel(1000, o), () => nghttpx(o)]),
+];
 const results: ({ path: string } & H2loadPoint)[] = [];
 for (const make of makers) {
   const target = await make();
@@ -94,14 +101,16 @@ for (const make of makers) {
   }
 }
 
-const ratios = CONCURRENCY.map((c) => {
-  const ref = results.find((r) => r.path === 'nghttpx proxy' && r.concurrency === c)?.medianRequestsPerSec ?? Number.NaN;
-  return {
+const rps = (path: string, c: number): number => results.find((r) => r.path === path && r.concurrency === c)?.medianRequestsPerSec ?? Number.NaN;
+/** the tunnel's throughput over nghttpx's, each talking to the origin the same way */
+const ratios = ORIGIN_PROTOCOLS.flatMap((o) =>
+  CONCURRENCY.map((c) => ({
+    origin: o,
     concurrency: c,
-    tunnel100VsNghttpx: Math.round((results.find((r) => r.path === 'h2 tunnel, limit 100' && r.concurrency === c)!.medianRequestsPerSec / ref) * 100) / 100,
-    tunnel1000VsNghttpx: Math.round((results.find((r) => r.path === 'h2 tunnel, limit 1000' && r.concurrency === c)!.medianRequestsPerSec / ref) * 100) / 100,
-  };
-});
+    tunnel100VsNghttpx: Math.round((rps(`h2 tunnel, limit 100, origin ${o}`, c) / rps(`nghttpx, origin ${o}`, c)) * 100) / 100,
+    tunnel1000VsNghttpx: Math.round((rps(`h2 tunnel, limit 1000, origin ${o}`, c) / rps(`nghttpx, origin ${o}`, c)) * 100) / 100,
+  })),
+);
 writeBenchResult('h2-tunnel', {
   bench: 'h2-tunnel',
   environment: environment({ pinned: `system on core ${systemCpu}, h2load on core ${loadCpu}` }),

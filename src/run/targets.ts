@@ -49,6 +49,7 @@ export function startArgs(system: SystemSpec, params: Params): Record<string, st
       if (win !== undefined) args.push('--stream-window', String(win));
       if (ses !== undefined) args.push('--session-window', String(ses));
       if (system.maxSessionMemoryMb !== undefined) args.push('--max-session-memory', String(system.maxSessionMemoryMb));
+      if (system.originProtocol !== undefined) args.push('--origin-protocol', system.originProtocol);
       return { connector: args };
     }
     case 'grpc-tunnel': {
@@ -58,6 +59,7 @@ export function startArgs(system: SystemSpec, params: Params): Record<string, st
       if (win !== undefined) args.push('--stream-window', String(win));
       if (ses !== undefined) args.push('--session-window', String(ses));
       if (system.chunkBytes !== undefined) args.push('--chunk-size', String(system.chunkBytes));
+      if (system.originProtocol !== undefined) args.push('--origin-protocol', system.originProtocol);
       return { connector: args };
     }
     case 'external':

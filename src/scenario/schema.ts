@@ -54,6 +54,8 @@ const httpGrpc = z.strictObject({
   maxInflight: posInt.optional(),
 });
 
+const originProtocol = z.enum(['http1', 'h2c']);
+
 const origin = z.strictObject({ kind: z.literal('origin'), ...common, client: client.default('http2') });
 
 const h2Tunnel = z.strictObject({
@@ -65,6 +67,8 @@ const h2Tunnel = z.strictObject({
   sessionWindowBytes: posInt.optional(),
   maxSessionMemoryMb: posInt.optional(),
   tunnelConnections: posInt.default(1),
+  /** how the connector reaches the HTTP origin: http1 (cloudflared's default) or h2c (multiplexed) */
+  originProtocol: originProtocol.optional(),
 });
 
 const grpcTunnel = z.strictObject({
@@ -75,6 +79,7 @@ const grpcTunnel = z.strictObject({
   streamWindowBytes: posInt.optional(),
   sessionWindowBytes: posInt.optional(),
   chunkBytes: posInt.optional(),
+  originProtocol: originProtocol.optional(),
 });
 
 const external = z

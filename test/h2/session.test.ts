@@ -203,6 +203,39 @@ describe('raw session as a server: limits', () => {
   });
 });
 
+describe('raw session as a server: memory bound', () => {
+  it('refuses new streams with ENHANCE_YOUR_CALM while unread bodies exceed maxHeldBytes, and takes them again once read', async () => {
+    const unread: H2Stream[] = [];
+    const srv = await rawServer({
+      streamWindowBytes: 1 << 20,
+      sessionWindowBytes: 4 << 20,
+      maxHeldBytes: 100_000,
+      onStream: (s, headers) => {
+        s.on('error', () => {});
+        if (headers[':path'] === '/slow') return void unread.push(s); // never read until told
+        s.respond(200, {}, { endStream: true });
+      },
+    });
+    const session = await rawClient(srv.port);
+    try {
+      const upload = get(session, '/slow', {}, 'POST', false);
+      upload.on('error', () => {});
+      upload.write(Buffer.alloc(300_000, 1));
+      await new Promise((r) => setTimeout(r, 100));
+      const refused = get(session, '/next');
+      const err = await new Promise<Error>((resolve) => refused.once('error', resolve));
+      expect((err as StreamError).code).toBe(ErrorCode.ENHANCE_YOUR_CALM);
+      unread[0]!.resume();
+      await new Promise((r) => setTimeout(r, 100));
+      const again = get(session, '/next');
+      expect((await response(again)).headers[':status']).toBe('200');
+    } finally {
+      session.destroy();
+      srv.server.close();
+    }
+  });
+});
+
 describe('raw session as a client', () => {
   let server: Http2Server;
   let port: number;

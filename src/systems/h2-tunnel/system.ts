@@ -36,7 +36,8 @@ export const H2_CONNECTOR_USAGE = `${connectorUsage('h2-connector', 'tcp://127.0
   --max-concurrent-streams N  streams per connection advertised to the edge, 0 = unlimited (default ${DEFAULT_MAX_CONCURRENT_STREAMS})
   --stream-window N         per-stream flow-control window, bytes (default ${DEFAULT_STREAM_WINDOW_BYTES})
   --session-window N        per-connection flow-control window, bytes (default ${DEFAULT_SESSION_WINDOW_BYTES})
-  --max-session-memory N    node:http2 maxSessionMemory, MB (default ${DEFAULT_MAX_SESSION_MEMORY_MB})`;
+  --max-session-memory N    MB of received body a tunnel session may hold unread before it refuses new
+                            streams with ENHANCE_YOUR_CALM, like node:http2's maxSessionMemory (default ${DEFAULT_MAX_SESSION_MEMORY_MB})`;
 
 export function parseH2ConnectorArgs(argv: string[]): H2ConnectorOptions {
   const { values } = parseArgs({

@@ -21,11 +21,13 @@ const HOP_BY_HOP = new Set([
 /** End-to-end headers of a message: pseudo-headers and hop-by-hop headers removed, `te` only if "trailers". */
 export function endToEnd(headers: IncomingHttpHeaders | Record<string, unknown>): Headers {
   const out: Headers = {};
-  const named = new Set(String(headers.connection ?? '').toLowerCase().split(',').map((s) => s.trim()).filter(Boolean));
-  for (const [rawName, value] of Object.entries(headers)) {
-    if (value === undefined || rawName.startsWith(':')) continue;
+  // HTTP/2 has no Connection header: most messages skip building the set of names it lists
+  const named = headers.connection === undefined ? null : new Set(String(headers.connection).toLowerCase().split(',').map((s) => s.trim()).filter(Boolean));
+  for (const rawName in headers) {
+    const value = headers[rawName];
+    if (value === undefined || rawName.charCodeAt(0) === 58 /* ':' */) continue;
     const name = rawName.toLowerCase();
-    if (HOP_BY_HOP.has(name) || named.has(name)) continue;
+    if (HOP_BY_HOP.has(name) || named?.has(name)) continue;
     if (name === 'te') {
       if (String(value).toLowerCase().includes('trailers')) out.te = 'trailers';
       continue;

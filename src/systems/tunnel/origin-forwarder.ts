@@ -14,7 +14,7 @@ import { H2Session, type HeaderFields } from '../../h2/session.ts';
 import { endToEnd } from './headers.ts';
 import { decide, type IngressRule } from './ingress.ts';
 import type { Origins } from './origins.ts';
-import { splice } from './splice.ts';
+import { relay, splice } from './splice.ts';
 import type { Headers, TunnelRequestHead, TunnelResponseHead } from './types.ts';
 
 /** One exchange as the connector sees it (a ServerHttp2Stream, or a request id on the gRPC stream). */
@@ -165,13 +165,12 @@ export class OriginForwarder {
     ex.stream.once('close', () => {
       if (up.open) up.close(ErrorCode.CANCEL);
     });
-    if (head.hasBody) ex.stream.pipe(up);
+    if (head.hasBody) relay(ex.stream, up, () => up.end());
     up.once('response', (headers: HeaderFields, endStream: boolean) => {
       // A trailers-only reply (a gRPC error without messages) ends with its HEADERS frame.
       ex.respond({ status: Number(headers[':status']), headers: endToEnd(headers) }, { endStream, withTrailers: !endStream });
       if (endStream) return;
-      up.pipe(ex.stream, { end: false });
-      up.once('end', () => ex.finish(trailers ?? {}));
+      relay(up, ex.stream, () => ex.finish(trailers ?? {}));
     });
   }
 

@@ -7,7 +7,7 @@ import type { Socket } from 'node:net';
 import { ErrorCode } from '../../h2/frames.ts';
 import { H2Session, type H2Stream, type HeaderFields } from '../../h2/session.ts';
 import { endToEnd, withoutWebSocketHandshake } from './headers.ts';
-import { splice } from './splice.ts';
+import { relay, splice } from './splice.ts';
 import { type TunnelBackend, type TunnelExchange, type TunnelRequestHead, TunnelUnavailableError } from './types.ts';
 
 export function servePublicH2(socket: Socket, backend: TunnelBackend, log: (message: string) => void): H2Session {
@@ -72,7 +72,7 @@ async function forwardRequest(stream: H2Stream, headers: HeaderFields, endStream
     replyText(stream, 502, `tunnel stream failed: ${err.message}`);
   });
   // Without a body the backend opened the stream already ended (END_STREAM on its HEADERS).
-  if (head.hasBody) stream.pipe(ex.stream);
+  if (head.hasBody) relay(stream, ex.stream, () => ex.stream.end());
 
   let response;
   try {
@@ -92,8 +92,7 @@ async function forwardRequest(stream: H2Stream, headers: HeaderFields, endStream
     return;
   }
   stream.respond(response.status, response.headers);
-  ex.stream.pipe(stream, { end: false });
-  ex.stream.once('end', () => {
+  relay(ex.stream, stream, () => {
     void ex.trailers.then((trailers) => {
       if (finished) return;
       finished = true;

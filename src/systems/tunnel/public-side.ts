@@ -12,7 +12,7 @@ import { listenDual } from '../dual-listener.ts';
 import { closeServer, listen, trackConnections, urlFor } from '../serve.ts';
 import { endToEnd, withoutWebSocketHandshake } from './headers.ts';
 import { servePublicH2, unavailable } from './public-h2.ts';
-import { splice } from './splice.ts';
+import { relay, splice } from './splice.ts';
 import type { Headers, TunnelBackend, TunnelExchange, TunnelRequestHead } from './types.ts';
 
 type Req = IncomingMessage;
@@ -116,7 +116,7 @@ async function forwardHttp(req: Req, res: Res, backend: TunnelBackend): Promise<
     replyText(res, 502, `tunnel stream failed: ${err.message}`);
   });
   // Without a body the backend opened the stream already ended (END_STREAM on its HEADERS).
-  if (head.hasBody) req.pipe(ex.stream);
+  if (head.hasBody) relay(req, ex.stream, () => ex.stream.end());
   else req.resume();
 
   let response;
@@ -140,8 +140,7 @@ async function forwardHttp(req: Req, res: Res, backend: TunnelBackend): Promise<
     return;
   }
   res.writeHead(response.status, response.headers as Record<string, string | string[]>);
-  ex.stream.pipe(res as ServerResponse, { end: false });
-  ex.stream.on('end', () => {
+  relay(ex.stream, res, () => {
     void ex.trailers.then((trailers) => {
       if (finished) return;
       finished = true;

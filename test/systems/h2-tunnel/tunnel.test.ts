@@ -21,6 +21,17 @@ afterAll(async () => {
 tunnelInteropSuite('h2 tunnel', () => stack);
 tunnelFaultSuite('h2 tunnel', 'h2', () => stack, /tunnel/);
 
+describe('h2 tunnel with the connector reaching the HTTP origin over h2c', () => {
+  let h2cStack: Stack;
+  beforeAll(async () => {
+    h2cStack = await startTunnelStack({ design: 'h2', connectorArgs: ['--origin-protocol', 'h2c'] });
+  });
+  afterAll(async () => {
+    await h2cStack?.stop();
+  });
+  tunnelInteropSuite('h2 tunnel, h2c origin', () => h2cStack);
+});
+
 describe('h2 tunnel: HTTP through the edge', () => {
   it('serves h2load with 5x more concurrent streams than the limit of 100: every request succeeds', async () => {
     const r = await h2load(`${stack.urls.public}/bytes/64`, ['-n', '3000', '-c', '1', '-m', '500']);
