@@ -11,10 +11,10 @@ import { type H2Stream, type HeaderFields, H2Session } from '../../h2/session.ts
 import type { Running } from '../serve.ts';
 import { endToEnd } from '../tunnel/headers.ts';
 import type { IngressRule } from '../tunnel/ingress.ts';
-import { type ConnectorExchange, OriginForwarder, type OriginProtocol } from '../tunnel/origin-forwarder.ts';
+import { OriginForwarder, type OriginProtocol } from '../tunnel/origin-forwarder.ts';
 import type { Origins } from '../tunnel/origins.ts';
 import { ConnectorAuthError, keepConnections, startConnector } from '../tunnel/redial.ts';
-import type { Headers, StreamKind, TunnelRequestHead } from '../tunnel/types.ts';
+import type { ConnectorExchange, Headers, StreamKind, TunnelRequestHead } from '../tunnel/types.ts';
 import { type ConnectionKnobs, UNLIMITED_STREAMS } from './config.ts';
 import { helloLine, readLine } from './handshake.ts';
 

@@ -1,35 +1,20 @@
 /**
  * The connector's half of every exchange: picks the origin by ingress, forwards, and streams the answer
- * back — HTTP/1.1 to the HTTP origin (undici, as cloudflared talks HTTP/1.1 to origins by default) or h2c
+ * back — HTTP/1.1 to the HTTP origin (h1-origin.ts, as cloudflared talks HTTP/1.1 to origins by default) or h2c
  * when asked, h2c to the gRPC origin (trailers carried), an HTTP/1.1 Upgrade to the WebSocket origin, a
  * TCP connection to the TCP origin. Only the operator's origins are ever dialled.
  */
 import { randomBytes } from 'node:crypto';
 import { request as h1request } from 'node:http';
 import { connect as netConnect } from 'node:net';
-import { type Duplex, PassThrough } from 'node:stream';
-import { Agent, type Dispatcher } from 'undici';
 import { ErrorCode } from '../../h2/frames.ts';
 import { H2Session, type HeaderFields } from '../../h2/session.ts';
+import { H1OriginPool } from './h1-origin.ts';
 import { endToEnd } from './headers.ts';
 import { decide, type IngressRule } from './ingress.ts';
 import type { Origins } from './origins.ts';
 import { relay, splice } from './splice.ts';
-import type { Headers, TunnelRequestHead, TunnelResponseHead } from './types.ts';
-
-/** One exchange as the connector sees it (a ServerHttp2Stream, or a request id on the gRPC stream). */
-export interface ConnectorExchange {
-  readonly head: TunnelRequestHead;
-  /** readable: the request body or the client's bytes; writable: the response body or the origin's bytes */
-  readonly stream: Duplex;
-  /** Sends the response head. `endStream`: nothing follows (no body, no trailers). */
-  respond(head: TunnelResponseHead, options?: { endStream?: boolean; withTrailers?: boolean }): void;
-  /** Ends the response body, with trailers when `respond` was told `withTrailers`. */
-  finish(trailers: Headers | null): void;
-  /** Answers with a status and a text body, or cuts the exchange off if the head went out already. */
-  fail(status: number, message: string): void;
-  readonly responded: boolean;
-}
+import type { ConnectorExchange, Headers } from './types.ts';
 
 export const ORIGIN_PROTOCOLS = ['http1', 'h2c'] as const;
 export type OriginProtocol = (typeof ORIGIN_PROTOCOLS)[number];
@@ -47,14 +32,12 @@ const ORIGIN_STREAM_WINDOW_BYTES = 1024 * 1024;
 const ORIGIN_SESSION_WINDOW_BYTES = 16 * 1024 * 1024;
 
 export class OriginForwarder {
-  private readonly http: Dispatcher;
+  /** HTTP/1.1 keep-alive connections per origin address */
+  private readonly h1Pools = new Map<string, H1OriginPool>();
   /** one h2c connection per origin address, opened on first use */
   private readonly h2Sessions = new Map<string, Promise<H2Session>>();
 
-  constructor(private readonly options: ForwarderOptions) {
-    // Unlimited connections, kept alive: one origin connection per concurrent request, like Go's transport.
-    this.http = new Agent({ keepAliveTimeout: 30_000, pipelining: 1 });
-  }
+  constructor(private readonly options: ForwarderOptions) {}
 
   handle(ex: ConnectorExchange): void {
     ex.stream.on('error', () => {});
@@ -78,47 +61,17 @@ export class OriginForwarder {
   async close(): Promise<void> {
     for (const s of this.h2Sessions.values()) void s.then((session) => session.destroy(), () => {});
     this.h2Sessions.clear();
-    await this.http.destroy();
+    for (const pool of this.h1Pools.values()) pool.close();
+    this.h1Pools.clear();
   }
 
   private async forwardHttp(ex: ConnectorExchange, origin: URL): Promise<void> {
-    const { head } = ex;
-    let controller: Dispatcher.DispatchController | null = null;
-    let hasBody = true;
-    ex.stream.once('close', () => {
-      if (!ex.stream.writableFinished) controller?.abort(new Error('the tunnel stream closed'));
-    });
-    // dispatch with a handler, not request(): no response Readable, no AbortController, per request.
-    this.http.dispatch(
-      {
-        origin: origin.origin,
-        method: head.method as Dispatcher.HttpMethod,
-        path: head.path,
-        headers: { ...head.headers, host: head.authority || origin.host },
-        // undici destroys a stream body once it has sent it; the exchange must outlive that, so hand it a pipe.
-        body: head.hasBody ? ex.stream.pipe(new PassThrough()) : null,
-      },
-      {
-        onRequestStart: (c) => {
-          controller = c;
-        },
-        onResponseStart: (_c, status, headers) => {
-          if (status < 200) return; // 1xx: informational, the real head follows
-          hasBody = head.method !== 'HEAD' && status !== 204 && status !== 304;
-          ex.respond({ status, headers: endToEnd(headers) }, { endStream: !hasBody });
-        },
-        onResponseData: (c, chunk) => {
-          if (!ex.stream.write(chunk)) {
-            c.pause();
-            ex.stream.once('drain', () => c.resume());
-          }
-        },
-        onResponseEnd: () => {
-          if (hasBody) ex.finish(null);
-        },
-        onResponseError: (_c, err) => ex.fail(502, `origin http failed: ${err.message}`),
-      },
-    );
+    let pool = this.h1Pools.get(origin.host);
+    if (pool === undefined) {
+      pool = new H1OriginPool(origin);
+      this.h1Pools.set(origin.host, pool);
+    }
+    pool.forward(ex);
   }
 
   /** The h2c session to `origin`, usable once its SETTINGS arrived; a closed one is replaced on next use. */

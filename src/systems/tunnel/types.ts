@@ -57,3 +57,17 @@ export interface TunnelBackend {
   /** Resolves once a stream is available (queueing if needed); rejects with TunnelUnavailableError. */
   open(head: TunnelRequestHead): Promise<TunnelExchange>;
 }
+
+/** One exchange as the connector sees it (an HTTP/2 stream, or a request id on the gRPC stream). */
+export interface ConnectorExchange {
+  readonly head: TunnelRequestHead;
+  /** readable: the request body or the client's bytes; writable: the response body or the origin's bytes */
+  readonly stream: Duplex;
+  /** Sends the response head. `endStream`: nothing follows (no body, no trailers). */
+  respond(head: TunnelResponseHead, options?: { endStream?: boolean; withTrailers?: boolean }): void;
+  /** Ends the response body, with trailers when `respond` was told `withTrailers`. */
+  finish(trailers: Headers | null): void;
+  /** Answers with a status and a text body, or cuts the exchange off if the head went out already. */
+  fail(status: number, message: string): void;
+  readonly responded: boolean;
+}
