@@ -42,7 +42,25 @@ const enum State {
 
 const CRLF = Buffer.from('\r\n');
 const HEAD_END = Buffer.from('\r\n\r\n');
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** RFC 9110 §5.6.2 tchar, by character code */
+const TCHAR = new Uint8Array(128);
+for (const c of "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") TCHAR[c.charCodeAt(0)] = 1;
+
+function isToken(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 128 || TCHAR[c] === 0) return false;
+  }
+  return s.length > 0;
+}
+
+function isDigits(s: string, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+}
 const MAX_LINE_BYTES = 4096;
 
 export class H1ResponseParser {
@@ -165,23 +183,36 @@ export class H1ResponseParser {
   }
 
   private onHeadText(text: string): void {
-    const lines = text.split('\r\n');
-    const m = /^HTTP\/1\.([01]) (\d{3})(?: .*)?$/.exec(lines[0]!);
-    if (!m) throw new H1ParseError(`bad status line '${lines[0]!.slice(0, 60)}'`);
-    const minor = Number(m[1]);
-    const status = Number(m[2]);
+    // Hand-rolled rather than split + regex: this runs once per proxied request.
+    let eol = text.indexOf('\r\n');
+    if (eol < 0) eol = text.length;
+    const minor = text.charCodeAt(7) - 48;
+    const status = Number(text.slice(9, 12));
+    if (
+      !text.startsWith('HTTP/1.') ||
+      (minor !== 0 && minor !== 1) ||
+      text.charCodeAt(8) !== 32 ||
+      !(status >= 100 && status <= 999) ||
+      !isDigits(text, 9, 12) ||
+      (eol > 12 && text.charCodeAt(12) !== 32)
+    ) {
+      throw new H1ParseError(`bad status line '${text.slice(0, Math.min(eol, 60))}'`);
+    }
     const headers: ResponseFields = {};
-    for (let i = 1; i < lines.length; i++) {
-      const line = lines[i]!;
-      const colon = line.indexOf(':');
-      if (colon <= 0) throw new H1ParseError(`bad header line '${line.slice(0, 60)}'`);
-      const name = line.slice(0, colon).toLowerCase();
-      if (!TOKEN.test(name)) throw new H1ParseError(`bad header name '${name.slice(0, 60)}'`);
-      const value = line.slice(colon + 1).trim();
+    let p = eol + 2;
+    while (p < text.length) {
+      let end = text.indexOf('\r\n', p);
+      if (end < 0) end = text.length;
+      const colon = text.indexOf(':', p);
+      if (colon <= p || colon > end) throw new H1ParseError(`bad header line '${text.slice(p, Math.min(end, p + 60))}'`);
+      const name = text.slice(p, colon).toLowerCase();
+      if (!isToken(name)) throw new H1ParseError(`bad header name '${name.slice(0, 60)}'`);
+      const value = text.slice(colon + 1, end).trim();
       const prev = headers[name];
       if (prev === undefined) headers[name] = value;
       else if (Array.isArray(prev)) prev.push(value);
       else headers[name] = [prev, value];
+      p = end + 2;
     }
     if (status < 200) {
       if (status === 101) throw new H1ParseError('the origin switched protocols on a plain request');
