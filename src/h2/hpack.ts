@@ -293,7 +293,8 @@ function parseStatus(value: string): number {
 }
 
 function latin1(block: Uint8Array, start: number, end: number): string {
-  // Short strings are cheaper built directly than through a Buffer view.
+  // A Buffer decodes in place; a plain Uint8Array's short strings are cheaper built than through a view.
+  if (Buffer.isBuffer(block)) return block.toString('latin1', start, end);
   if (end - start <= 16) {
     let s = '';
     for (let i = start; i < end; i++) s += String.fromCharCode(block[i]!);
@@ -364,39 +365,65 @@ function pushString(out: number[], s: string): void {
 // ---------------------------------------------------------------------------------------------------------
 // Per-message encoding (the tunnel's sessions encode every head they send)
 
-/** `name` → first static index with that name; `name\0value` → static index of the exact pair. */
+/** `name` → first static index with that name; `name` → `value` → static index of the exact pair. */
 const STATIC_NAME_INDEX = new Map<string, number>();
-const STATIC_PAIR_INDEX = new Map<string, number>();
+const STATIC_PAIR_INDEX = new Map<string, Map<string, number>>();
 STATIC_TABLE.forEach(([name, value], i) => {
   if (!STATIC_NAME_INDEX.has(name)) STATIC_NAME_INDEX.set(name, i + 1);
-  STATIC_PAIR_INDEX.set(`${name}\0${value}`, i + 1);
+  let values = STATIC_PAIR_INDEX.get(name);
+  if (values === undefined) STATIC_PAIR_INDEX.set(name, (values = new Map()));
+  if (!values.has(value)) values.set(value, i + 1);
 });
+
+/** Header fields as node gives them: lower-case names, a value or a list of values. */
+export type FieldMap = Record<string, string | string[] | undefined>;
+
+/**
+ * Encodes a head the way `encodeHeaderBlock` does (static matches indexed, everything else literal
+ * without indexing, no Huffman), but through lookup tables into one reused buffer: `pseudo` first, then
+ * the fields of `headers` except pseudo-headers and those `skip` names (HTTP/2 forbids connection-specific
+ * ones). The result is only valid until the next call — copy it before encoding again.
+ */
+export function encodeHeadTransient(pseudo: readonly (readonly [string, string])[], headers: FieldMap, skip: ReadonlySet<string>): Buffer {
+  let need = 0;
+  for (const [name, value] of pseudo) need += name.length + value.length + 12;
+  for (const name in headers) {
+    const v = headers[name];
+    if (v === undefined) continue;
+    if (Array.isArray(v)) for (const x of v) need += name.length + String(x).length + 12;
+    else need += name.length + String(v).length + 12;
+  }
+  if (scratch.length < need) scratch = Buffer.allocUnsafe(Math.max(need, scratch.length * 2));
+  let p = 0;
+  for (const [name, value] of pseudo) p = putField(scratch, p, name, value);
+  for (const rawName in headers) {
+    const v = headers[rawName];
+    if (v === undefined || rawName.charCodeAt(0) === 58 /* ':' */) continue;
+    const name = isLowerCase(rawName) ? rawName : rawName.toLowerCase();
+    if (skip.has(name)) continue;
+    if (Array.isArray(v)) for (const x of v) p = putField(scratch, p, name, String(x));
+    else p = putField(scratch, p, name, String(v));
+  }
+  return scratch.subarray(0, p);
+}
 
 let scratch = Buffer.allocUnsafe(4096);
 
-/**
- * Encodes fields the way `encodeHeaderBlock` does (static matches indexed, everything else literal
- * without indexing, no Huffman), but through lookup tables into one reused buffer: the result is only
- * valid until the next call — copy it before encoding again. Names must be lower-case.
- */
-export function encodeFieldsTransient(fields: readonly (readonly [string, string])[]): Buffer {
-  let need = 0;
-  for (const [name, value] of fields) need += name.length + value.length + 12;
-  if (scratch.length < need) scratch = Buffer.allocUnsafe(Math.max(need, scratch.length * 2));
-  const out = scratch;
-  let p = 0;
-  for (const [name, value] of fields) {
-    const full = STATIC_PAIR_INDEX.get(`${name}\0${value}`);
-    if (full !== undefined) {
-      p = putInteger(out, p, 0x80, 7, full);
-      continue;
-    }
-    const nameIndex = STATIC_NAME_INDEX.get(name) ?? 0;
-    p = putInteger(out, p, 0x00, 4, nameIndex);
-    if (nameIndex === 0) p = putString(out, p, name);
-    p = putString(out, p, value);
+function putField(out: Buffer, p: number, name: string, value: string): number {
+  const full = STATIC_PAIR_INDEX.get(name)?.get(value);
+  if (full !== undefined) return putInteger(out, p, 0x80, 7, full);
+  const nameIndex = STATIC_NAME_INDEX.get(name) ?? 0;
+  p = putInteger(out, p, 0x00, 4, nameIndex);
+  if (nameIndex === 0) p = putString(out, p, name);
+  return putString(out, p, value);
+}
+
+function isLowerCase(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 65 && c <= 90) return false;
   }
-  return out.subarray(0, p);
+  return true;
 }
 
 function putInteger(out: Buffer, p: number, flags: number, prefixBits: number, value: number): number {

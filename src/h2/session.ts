@@ -35,7 +35,7 @@ import {
   windowUpdateFrame,
   writeFrameHeader,
 } from './frames.ts';
-import { encodeFieldsTransient, HpackDecoder, HpackError } from './hpack.ts';
+import { encodeHeadTransient, HpackDecoder, HpackError } from './hpack.ts';
 
 /** A decoded header block: lower-case names, pseudo-headers included, repeated names as arrays. */
 export type HeaderFields = Record<string, string | string[]>;
@@ -300,10 +300,7 @@ export class H2Session implements FrameHandler {
   sendHead(s: H2Stream, pseudo: readonly (readonly [string, string])[], headers: HeaderFields, endStream: boolean): void {
     if (!s.open || s.localEnded || s.headSent) return;
     s.headSent = true;
-    const fields: [string, string][] = [];
-    for (const p of pseudo) fields.push([p[0], p[1]]);
-    pushFields(fields, headers);
-    this.appendHeaderBlock(s.id, encodeFieldsTransient(fields), endStream);
+    this.appendHeaderBlock(s.id, encodeHeadTransient(pseudo, headers, CONNECTION_SPECIFIC), endStream);
     if (endStream) {
       s.localEnded = true;
       s.end();
@@ -335,9 +332,7 @@ export class H2Session implements FrameHandler {
     if (this.isServer && !s.headSent) s.respond(200, {});
     s.localEnded = true;
     if (s.trailersOut !== null && Object.keys(s.trailersOut).length > 0) {
-      const fields: [string, string][] = [];
-      pushFields(fields, s.trailersOut);
-      this.appendHeaderBlock(s.id, encodeFieldsTransient(fields), true);
+      this.appendHeaderBlock(s.id, encodeHeadTransient(NO_PSEUDO, s.trailersOut, CONNECTION_SPECIFIC), true);
     } else {
       const at = this.reserve(FRAME_HEADER_BYTES);
       writeFrameHeader(this.slab, at, 0, FrameType.DATA, Flag.END_STREAM, s.id);
@@ -834,16 +829,6 @@ function addField(fields: HeaderFields, name: string, value: string): void {
   else fields[name] = [prev, value];
 }
 
-/** Regular fields (names lower-cased, pseudo-headers and connection-specific fields left out, §8.2.2). */
-function pushFields(out: [string, string][], headers: HeaderFields): void {
-  for (const name in headers) {
-    const value = headers[name];
-    if (value === undefined || name.charCodeAt(0) === 58 /* ':' */) continue;
-    const lower = name.toLowerCase();
-    if (CONNECTION_SPECIFIC.has(lower)) continue;
-    if (Array.isArray(value)) for (const v of value) out.push([lower, String(v)]);
-    else out.push([lower, String(value)]);
-  }
-}
-
+const NO_PSEUDO: readonly (readonly [string, string])[] = [];
+/** §8.2.2: connection-specific fields never go into an HTTP/2 head. */
 const CONNECTION_SPECIFIC = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'host', 'http2-settings']);

@@ -52,6 +52,14 @@ describe('scenario validation', () => {
     expect(msg).toMatch(/systems\[0\].*colour/);
   });
 
+  it('passes the origin protocol of a tunnel to its connector, and names a wrong one', async () => {
+    const { startArgs } = await import('../../src/run/targets.ts');
+    const s = parseScenario({ ...valid, systems: [{ id: 't', kind: 'h2-tunnel', originProtocol: 'h2c' }] }, 'x');
+    expect(startArgs(s.systems[0]!, { concurrency: 1 }).connector).toEqual(expect.arrayContaining(['--origin-protocol', 'h2c']));
+    const msg = problems({ ...valid, systems: [{ id: 't', kind: 'grpc-tunnel', originProtocol: 'h3' }] });
+    expect(msg).toMatch(/systems\[0\]\.originProtocol: .*http1.*h2c/);
+  });
+
   it('refuses an axis that does not apply to a system, and a sweep that does not fit the load model', () => {
     const msg = problems({
       ...valid,

@@ -36,6 +36,8 @@ export class OriginForwarder {
   private readonly h1Pools = new Map<string, H1OriginPool>();
   /** one h2c connection per origin address, opened on first use */
   private readonly h2Sessions = new Map<string, Promise<H2Session>>();
+  /** the same sessions once usable, for the synchronous path */
+  private readonly h2Live = new Map<string, H2Session>();
 
   constructor(private readonly options: ForwarderOptions) {}
 
@@ -45,27 +47,34 @@ export class OriginForwarder {
     if ('status' in decision) return ex.fail(decision.status, decision.message);
     const origin = this.options.origins[decision.origin];
     if (!origin) return ex.fail(502, `this connector has no ${decision.origin} origin`);
-    const run =
-      decision.origin === 'http'
-        ? this.options.originProtocol === 'h2c'
-          ? this.forwardH2(ex, origin)
-          : this.forwardHttp(ex, origin)
-        : decision.origin === 'grpc'
-          ? this.forwardH2(ex, origin)
-          : decision.origin === 'ws'
-            ? this.forwardWebSocket(ex, origin)
-            : this.forwardTcp(ex, origin);
-    run.catch((err: unknown) => ex.fail(502, `origin ${decision.origin} failed: ${err instanceof Error ? err.message : String(err)}`));
+    const failed = (err: unknown): void => ex.fail(502, `origin ${decision.origin} failed: ${err instanceof Error ? err.message : String(err)}`);
+    try {
+      // The busy paths (HTTP, and h2c once connected) run synchronously: no promise per request.
+      const run =
+        decision.origin === 'http'
+          ? this.options.originProtocol === 'h2c'
+            ? this.forwardH2(ex, origin)
+            : this.forwardHttp(ex, origin)
+          : decision.origin === 'grpc'
+            ? this.forwardH2(ex, origin)
+            : decision.origin === 'ws'
+              ? this.forwardWebSocket(ex, origin)
+              : this.forwardTcp(ex, origin);
+      run?.catch(failed);
+    } catch (err) {
+      failed(err);
+    }
   }
 
   async close(): Promise<void> {
     for (const s of this.h2Sessions.values()) void s.then((session) => session.destroy(), () => {});
     this.h2Sessions.clear();
+    this.h2Live.clear();
     for (const pool of this.h1Pools.values()) pool.close();
     this.h1Pools.clear();
   }
 
-  private async forwardHttp(ex: ConnectorExchange, origin: URL): Promise<void> {
+  private forwardHttp(ex: ConnectorExchange, origin: URL): void {
     let pool = this.h1Pools.get(origin.host);
     if (pool === undefined) {
       pool = new H1OriginPool(origin);
@@ -78,16 +87,23 @@ export class OriginForwarder {
   private h2(origin: URL): Promise<H2Session> {
     const key = origin.host;
     const existing = this.h2Sessions.get(key);
-    if (existing) return existing;
+    const live = this.h2Live.get(key);
+    // connecting, or connected and usable; one that is going away (GOAWAY) is replaced
+    if (existing && (live === undefined || live.usable)) return existing;
+    this.h2Live.delete(key);
     const ready = new Promise<H2Session>((resolve, reject) => {
       const socket = netConnect({ host: origin.hostname, port: Number(origin.port) });
       const session = new H2Session(socket, {
         role: 'client',
         streamWindowBytes: ORIGIN_STREAM_WINDOW_BYTES,
         sessionWindowBytes: ORIGIN_SESSION_WINDOW_BYTES,
-        onRemoteSettings: () => resolve(session),
+        onRemoteSettings: () => {
+          this.h2Live.set(key, session);
+          resolve(session);
+        },
         onClose: (reason) => {
           if (this.h2Sessions.get(key) === ready) this.h2Sessions.delete(key);
+          if (this.h2Live.get(key) === session) this.h2Live.delete(key);
           if (reason) this.options.log(`h2c origin ${key}: ${reason.message}`);
           reject(reason ?? new Error('the origin connection closed'));
         },
@@ -99,10 +115,19 @@ export class OriginForwarder {
   }
 
   /** One HTTP/2 stream to the origin per exchange, trailers carried (gRPC status lives there). */
-  private async forwardH2(ex: ConnectorExchange, origin: URL): Promise<void> {
+  private forwardH2(ex: ConnectorExchange, origin: URL): Promise<void> | undefined {
+    const live = this.h2Live.get(origin.host);
+    if (live !== undefined && live.usable) {
+      this.streamH2(ex, origin, live);
+      return undefined;
+    }
+    return this.h2(origin).then((session) => {
+      if (!ex.stream.destroyed) this.streamH2(ex, origin, session);
+    });
+  }
+
+  private streamH2(ex: ConnectorExchange, origin: URL, session: H2Session): void {
     const { head } = ex;
-    const session = await this.h2(origin);
-    if (ex.stream.destroyed) return;
     const pseudo: [string, string][] = [
       [':method', head.method],
       [':scheme', 'http'],
