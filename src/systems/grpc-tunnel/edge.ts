@@ -38,10 +38,8 @@ export const DEFAULT_BATCH_BYTES = 256 * 1024;
 class EdgeExchange extends RequestChannel implements TunnelExchange {
   readonly stream = this;
   readonly response: Promise<TunnelResponseHead>;
-  readonly trailers: Promise<Headers | null>;
   private resolveResponse!: (head: TunnelResponseHead) => void;
   private rejectResponse!: (err: Error) => void;
-  private resolveTrailers!: (trailers: Headers | null) => void;
   private gotResponse = false;
   private receivedTrailers: Headers | null = null;
 
@@ -57,7 +55,6 @@ class EdgeExchange extends RequestChannel implements TunnelExchange {
       this.rejectResponse = reject;
     });
     this.response.catch(() => {});
-    this.trailers = new Promise((resolve) => (this.resolveTrailers = resolve));
     this.on('error', () => {}); // the public side listens for itself; an unheard error must not crash the edge
     if (!hasBody) {
       this.localDone = true; // the head carried end_stream
@@ -116,8 +113,11 @@ class EdgeExchange extends RequestChannel implements TunnelExchange {
     }
   }
 
+  trailers(): Headers | null {
+    return this.receivedTrailers;
+  }
+
   protected override onRemoteEnd(): void {
-    this.resolveTrailers(this.receivedTrailers);
     if (!this.gotResponse) this.failResponse(new TunnelUnavailableError(502, 'the connector ended the request without a response'));
     if (this.kind === 'http' && !this.localDone) {
       // RFC 9113 §8.1 (RST_STREAM NO_ERROR after a complete response): the rest of the body is not wanted.
@@ -128,7 +128,6 @@ class EdgeExchange extends RequestChannel implements TunnelExchange {
 
   override _destroy(err: Error | null, callback: (err?: Error | null) => void): void {
     this.failResponse(new TunnelUnavailableError(502, `the tunnel exchange ended before a response: ${err?.message ?? 'closed'}`));
-    this.resolveTrailers(null);
     super._destroy(err, callback);
   }
 

@@ -173,29 +173,30 @@ function pseudoHeaders(head: TunnelRequestHead): [string, string][] {
 }
 
 function exchangeOf(stream: H2Stream): TunnelExchange {
-  let gotResponse = false;
+  // One promise and four plain listeners per exchange: this runs for every public request.
+  let settle: ((result: TunnelResponseHead | Error) => void) | null = null;
   const response = new Promise<TunnelResponseHead>((resolve, reject) => {
-    stream.once('response', (headers: HeaderFields, endStream: boolean) => {
-      gotResponse = true;
-      resolve({ status: Number(headers[':status']), headers: endToEnd(headers), endStream });
-    });
-    const early = (err?: Error): void => {
-      if (!gotResponse) reject(new TunnelUnavailableError(502, `the tunnel stream ended before a response: ${err?.message ?? `reset with code ${stream.rstCode}`}`));
+    settle = (result) => {
+      settle = null;
+      if (result instanceof Error) reject(result);
+      else resolve(result);
     };
-    stream.once('error', early);
-    stream.once('close', () => early());
   });
   response.catch(() => {});
-  const trailers = new Promise<Headers | null>((resolve) => {
-    stream.once('trailers', (t: HeaderFields) => resolve(endToEnd(t)));
-    stream.once('end', () => resolve(null));
-    stream.once('close', () => resolve(null));
+  let trailers: Headers | null = null;
+  stream.on('response', (headers: HeaderFields, endStream: boolean) => {
+    settle?.({ status: Number(headers[':status']), headers: endToEnd(headers), endStream });
   });
-  stream.on('error', () => {});
+  stream.on('trailers', (t: HeaderFields) => (trailers = endToEnd(t)));
+  const early = (err?: Error): void => {
+    settle?.(new TunnelUnavailableError(502, `the tunnel stream ended before a response: ${err?.message ?? `reset with code ${stream.rstCode}`}`));
+  };
+  stream.on('error', early);
+  stream.on('close', early);
   return {
     stream,
     response,
-    trailers,
+    trailers: () => trailers,
     abort: () => {
       if (!stream.destroyed) stream.close(ErrorCode.CANCEL);
     },

@@ -93,12 +93,11 @@ async function forwardRequest(stream: H2Stream, headers: HeaderFields, endStream
   }
   stream.respond(response.status, response.headers);
   relay(ex.stream, stream, () => {
-    void ex.trailers.then((trailers) => {
-      if (finished) return;
-      finished = true;
-      if (trailers && Object.keys(trailers).length > 0) stream.endWithTrailers(trailers);
-      else stream.end();
-    });
+    if (finished) return;
+    finished = true;
+    const trailers = ex.trailers();
+    if (trailers && Object.keys(trailers).length > 0) stream.endWithTrailers(trailers);
+    else stream.end();
   });
 }
 

@@ -141,12 +141,11 @@ async function forwardHttp(req: Req, res: Res, backend: TunnelBackend): Promise<
   }
   res.writeHead(response.status, response.headers as Record<string, string | string[]>);
   relay(ex.stream, res, () => {
-    void ex.trailers.then((trailers) => {
-      if (finished) return;
-      finished = true;
-      if (trailers && Object.keys(trailers).length > 0) res.addTrailers(trailers as Record<string, string>);
-      res.end();
-    });
+    if (finished) return;
+    finished = true;
+    const trailers = ex.trailers();
+    if (trailers && Object.keys(trailers).length > 0) res.addTrailers(trailers as Record<string, string>);
+    res.end();
   });
 }
 

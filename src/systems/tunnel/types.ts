@@ -36,8 +36,8 @@ export interface TunnelResponseHead {
 export interface TunnelExchange {
   readonly stream: Duplex;
   readonly response: Promise<TunnelResponseHead>;
-  /** Trailers the origin sent after the body (gRPC status lives here), or null. */
-  readonly trailers: Promise<Headers | null>;
+  /** Trailers the origin sent after the body (gRPC status lives here), or null; read once the body ended. */
+  trailers(): Headers | null;
   abort(reason: string): void;
 }
 
