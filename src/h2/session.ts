@@ -18,23 +18,21 @@ import {
   DEFAULT_WINDOW_BYTES,
   ErrorCode,
   Flag,
-  FRAME_HEADER_BYTES,
   FrameError,
   type FrameHandler,
   FrameReader,
   FrameType,
   goawayFrame,
-  MAX_ALLOWED_FRAME_SIZE,
   MAX_STREAM_ID,
   MAX_WINDOW_BYTES,
-  pingAckFrame,
   rstStreamFrame,
   Setting,
   SETTINGS_ACK,
   settingsFrame,
   windowUpdateFrame,
-  writeFrameHeader,
 } from './frames.ts';
+import { FrameWriter } from './frame-writer.ts';
+import { dispatchFrame, HeaderBlockReader, readSettings } from './inbound.ts';
 import { encodeHeadTransient, HpackDecoder, HpackError } from './hpack.ts';
 
 /** A decoded header block: lower-case names, pseudo-headers included, repeated names as arrays. */
@@ -86,8 +84,6 @@ export class StreamError extends Error {
   }
 }
 
-const SLAB_BYTES = 64 * 1024;
-const COPY_DATA_MAX_BYTES = 1024;
 const DEFAULT_MAX_HEADER_BLOCK_BYTES = 64 * 1024;
 const NO_LIMIT = 0xffffffff;
 
@@ -183,7 +179,6 @@ export class H2Session implements FrameHandler {
   private readonly localMaxStreams: number;
   private readonly localStreamWindow: number;
   private readonly localSessionWindow: number;
-  private readonly maxHeaderBlockBytes: number;
   private readonly maxHeldBytes: number;
   private heldBytes = 0;
 
@@ -198,17 +193,10 @@ export class H2Session implements FrameHandler {
   private connRecvUnacked = 0;
   private blocked: H2Stream[] = [];
   private current: H2Stream | null = null;
-  private currentEnd = false;
-  private contStreamId = 0;
-  private contEndStream = false;
-  private contParts: Buffer[] = [];
-  private contBytes = 0;
+  readonly blocks: HeaderBlockReader;
 
-  // writing: frames go into a slab, written once per turn
-  private slab = Buffer.allocUnsafe(SLAB_BYTES);
-  private slabPos = 0;
-  private segStart = 0;
-  private outQueue: Buffer[] = [];
+  // writing: frames are gathered and written once per turn
+  private readonly out = new FrameWriter();
   private reading = false;
   private flushScheduled = false;
   private needDrain = false;
@@ -228,7 +216,7 @@ export class H2Session implements FrameHandler {
     this.localMaxStreams = options.maxConcurrentStreams ?? NO_LIMIT;
     this.localStreamWindow = Math.min(options.streamWindowBytes ?? DEFAULT_WINDOW_BYTES, MAX_WINDOW_BYTES);
     this.localSessionWindow = Math.min(Math.max(options.sessionWindowBytes ?? DEFAULT_WINDOW_BYTES, DEFAULT_WINDOW_BYTES), MAX_WINDOW_BYTES);
-    this.maxHeaderBlockBytes = options.maxHeaderBlockBytes ?? DEFAULT_MAX_HEADER_BLOCK_BYTES;
+    this.blocks = new HeaderBlockReader((id, end, buf, start, stop) => this.onHeaderBlock(id, end, buf, start, stop), options.maxHeaderBlockBytes ?? DEFAULT_MAX_HEADER_BLOCK_BYTES);
     this.maxHeldBytes = options.maxHeldBytes ?? Number.POSITIVE_INFINITY;
     this.reader = new FrameReader(this, DEFAULT_MAX_FRAME_SIZE);
 
@@ -300,7 +288,8 @@ export class H2Session implements FrameHandler {
   sendHead(s: H2Stream, pseudo: readonly (readonly [string, string])[], headers: HeaderFields, endStream: boolean): void {
     if (!s.open || s.localEnded || s.headSent) return;
     s.headSent = true;
-    this.appendHeaderBlock(s.id, encodeHeadTransient(pseudo, headers, CONNECTION_SPECIFIC), endStream);
+    this.out.headerBlock(s.id, encodeHeadTransient(pseudo, headers, CONNECTION_SPECIFIC), endStream, this.peerMaxFrameSize);
+    this.scheduleFlush();
     if (endStream) {
       s.localEnded = true;
       s.end();
@@ -332,12 +321,11 @@ export class H2Session implements FrameHandler {
     if (this.isServer && !s.headSent) s.respond(200, {});
     s.localEnded = true;
     if (s.trailersOut !== null && Object.keys(s.trailersOut).length > 0) {
-      this.appendHeaderBlock(s.id, encodeHeadTransient(NO_PSEUDO, s.trailersOut, CONNECTION_SPECIFIC), true);
+      this.out.headerBlock(s.id, encodeHeadTransient(NO_PSEUDO, s.trailersOut, CONNECTION_SPECIFIC), true, this.peerMaxFrameSize);
     } else {
-      const at = this.reserve(FRAME_HEADER_BYTES);
-      writeFrameHeader(this.slab, at, 0, FrameType.DATA, Flag.END_STREAM, s.id);
-      this.scheduleFlush();
+      this.out.frame(FrameType.DATA, Flag.END_STREAM, s.id, 0);
     }
+    this.scheduleFlush();
     this.maybeClosed(s);
     cb();
   }
@@ -379,71 +367,15 @@ export class H2Session implements FrameHandler {
   }
 
   onFrame(type: number, flags: number, streamId: number, buf: Buffer, start: number, end: number): void {
-    if (this.contStreamId !== 0 && (type !== FrameType.CONTINUATION || streamId !== this.contStreamId)) {
-      throw new FrameError(ErrorCode.PROTOCOL_ERROR, 'expected CONTINUATION');
-    }
-    switch (type) {
-      case FrameType.HEADERS:
-        return this.onHeaders(flags, streamId, buf, start, end);
-      case FrameType.CONTINUATION:
-        return this.onContinuation(flags, streamId, buf, start, end);
-      case FrameType.SETTINGS:
-        return this.onSettings(flags, streamId, buf, start, end);
-      case FrameType.WINDOW_UPDATE:
-        return this.onWindowUpdate(streamId, buf, start, end);
-      case FrameType.RST_STREAM:
-        return this.onRstStream(streamId, buf, start, end);
-      case FrameType.PING:
-        if (end - start !== 8 || streamId !== 0) throw new FrameError(ErrorCode.FRAME_SIZE_ERROR, 'bad PING');
-        if (!(flags & Flag.ACK)) this.append(pingAckFrame(buf.subarray(start, end)));
-        return;
-      case FrameType.GOAWAY:
-        if (end - start < 8) throw new FrameError(ErrorCode.FRAME_SIZE_ERROR, 'short GOAWAY');
-        return this.onGoaway(buf.readUInt32BE(start) & 0x7fffffff, buf.readUInt32BE(start + 4));
-      case FrameType.PUSH_PROMISE:
-        throw new FrameError(ErrorCode.PROTOCOL_ERROR, 'PUSH_PROMISE with push disabled');
-      default:
-        return; // PRIORITY and unknown types (§5.5) are ignored
-    }
+    dispatchFrame(this, type, flags, streamId, buf, start, end);
   }
 
-  private onHeaders(flags: number, streamId: number, buf: Buffer, start: number, end: number): void {
-    if (streamId === 0) throw new FrameError(ErrorCode.PROTOCOL_ERROR, 'HEADERS on stream 0');
-    let p = start;
-    let e = end;
-    if (flags & Flag.PADDED) {
-      if (p >= e) throw new FrameError(ErrorCode.FRAME_SIZE_ERROR, 'padded HEADERS without pad length');
-      e -= buf[p]!;
-      p++;
-    }
-    if (flags & Flag.PRIORITY) p += 5;
-    if (p > e) throw new FrameError(ErrorCode.PROTOCOL_ERROR, 'HEADERS padding/priority longer than the frame');
-    const endStream = (flags & Flag.END_STREAM) !== 0;
-    if (flags & Flag.END_HEADERS) return this.onHeaderBlock(streamId, endStream, buf, p, e);
-    this.contStreamId = streamId;
-    this.contEndStream = endStream;
-    this.contParts = [Buffer.from(buf.subarray(p, e))];
-    this.contBytes = e - p;
+  reply(frame: Uint8Array): void {
+    this.append(frame);
   }
 
-  private onContinuation(flags: number, streamId: number, buf: Buffer, start: number, end: number): void {
-    if (this.contStreamId === 0 || streamId !== this.contStreamId) throw new FrameError(ErrorCode.PROTOCOL_ERROR, 'unexpected CONTINUATION');
-    this.contBytes += end - start;
-    if (this.contBytes > this.maxHeaderBlockBytes) {
-      throw new FrameError(ErrorCode.ENHANCE_YOUR_CALM, `header block larger than ${this.maxHeaderBlockBytes} bytes`);
-    }
-    this.contParts.push(Buffer.from(buf.subarray(start, end)));
-    if (!(flags & Flag.END_HEADERS)) return;
-    const block = Buffer.concat(this.contParts);
-    this.contParts = [];
-    this.contStreamId = 0;
-    this.onHeaderBlock(streamId, this.contEndStream, block, 0, block.length);
-  }
 
   private onHeaderBlock(streamId: number, endStream: boolean, buf: Buffer, start: number, end: number): void {
-    if (end - start > this.maxHeaderBlockBytes) {
-      throw new FrameError(ErrorCode.ENHANCE_YOUR_CALM, `header block larger than ${this.maxHeaderBlockBytes} bytes`);
-    }
     // Decoded even for streams already gone: the dynamic table must follow the peer's encoder.
     const fields: HeaderFields = {};
     this.decoder.decode(buf, start, end, (name, value) => addField(fields, name, value));
@@ -503,8 +435,8 @@ export class H2Session implements FrameHandler {
     this.options.onStream?.(s, fields, endStream);
   }
 
-  onDataStart(streamId: number, frameBytes: number, endStream: boolean): void {
-    if (this.contStreamId !== 0) throw new FrameError(ErrorCode.PROTOCOL_ERROR, 'expected CONTINUATION');
+  onDataStart(streamId: number, frameBytes: number, _endStream: boolean): void {
+    this.blocks.checkData();
     this.connRecvUnacked += frameBytes;
     if (this.connRecvUnacked >= this.localSessionWindow / 2) {
       this.append(windowUpdateFrame(0, this.connRecvUnacked));
@@ -512,7 +444,6 @@ export class H2Session implements FrameHandler {
     }
     const s = this.streams.get(streamId);
     this.current = null;
-    this.currentEnd = endStream;
     if (s === undefined) return;
     if (s.remoteEnded) return this.streamError(s, ErrorCode.STREAM_CLOSED, 'DATA after END_STREAM');
     if (this.isServer ? false : !s.headReceived) return this.streamError(s, ErrorCode.PROTOCOL_ERROR, 'DATA before the response head');
@@ -537,7 +468,7 @@ export class H2Session implements FrameHandler {
     if (!s.withheld && s.recvUnacked >= this.localStreamWindow / 2) this.giveBack(s);
   }
 
-  private onSettings(flags: number, streamId: number, buf: Buffer, start: number, end: number): void {
+  onSettings(flags: number, streamId: number, buf: Buffer, start: number, end: number): void {
     if (streamId !== 0) throw new FrameError(ErrorCode.PROTOCOL_ERROR, 'SETTINGS on a stream');
     if (flags & Flag.ACK) {
       if (!this.settingsAcked) {
@@ -546,36 +477,21 @@ export class H2Session implements FrameHandler {
       }
       return;
     }
-    if ((end - start) % 6 !== 0) throw new FrameError(ErrorCode.FRAME_SIZE_ERROR, 'SETTINGS length not a multiple of 6');
-    for (let p = start; p < end; p += 6) {
-      const id = buf.readUInt16BE(p);
-      const value = buf.readUInt32BE(p + 2);
-      switch (id) {
-        case Setting.MAX_CONCURRENT_STREAMS:
-          this.remoteMaxStreams = value;
-          break;
-        case Setting.INITIAL_WINDOW_SIZE: {
-          if (value > MAX_WINDOW_BYTES) throw new FrameError(ErrorCode.FLOW_CONTROL_ERROR, 'INITIAL_WINDOW_SIZE too large');
-          const delta = value - this.peerInitialWindow; // §6.9.2: applies to every open stream
-          this.peerInitialWindow = value;
-          if (delta !== 0) for (const s of this.streams.values()) s.sendWindow += delta;
-          break;
-        }
-        case Setting.MAX_FRAME_SIZE:
-          if (value < DEFAULT_MAX_FRAME_SIZE || value > MAX_ALLOWED_FRAME_SIZE) throw new FrameError(ErrorCode.PROTOCOL_ERROR, `MAX_FRAME_SIZE ${value} out of range`);
-          this.peerMaxFrameSize = value;
-          break;
-        default:
-          break; // our blocks never index, so HEADER_TABLE_SIZE needs nothing; unknown ids are ignored
-      }
+    const change = readSettings(buf, start, end);
+    if (change.maxConcurrentStreams !== undefined) this.remoteMaxStreams = change.maxConcurrentStreams;
+    if (change.initialWindowSize !== undefined) {
+      const delta = change.initialWindowSize - this.peerInitialWindow; // §6.9.2: applies to every open stream
+      this.peerInitialWindow = change.initialWindowSize;
+      if (delta !== 0) for (const s of this.streams.values()) s.sendWindow += delta;
     }
+    if (change.maxFrameSize !== undefined) this.peerMaxFrameSize = change.maxFrameSize;
     this.append(SETTINGS_ACK);
     this.remoteSettingsReceived = true;
     this.pumpBlocked();
     this.options.onRemoteSettings?.();
   }
 
-  private onWindowUpdate(streamId: number, buf: Buffer, start: number, end: number): void {
+  onWindowUpdate(streamId: number, buf: Buffer, start: number, end: number): void {
     if (end - start !== 4) throw new FrameError(ErrorCode.FRAME_SIZE_ERROR, 'WINDOW_UPDATE length not 4');
     const increment = buf.readUInt32BE(start) & 0x7fffffff;
     if (streamId === 0) {
@@ -593,7 +509,7 @@ export class H2Session implements FrameHandler {
     if (s.blocked) this.pumpBlocked();
   }
 
-  private onRstStream(streamId: number, buf: Buffer, start: number, end: number): void {
+  onRstStream(streamId: number, buf: Buffer, start: number, end: number): void {
     if (end - start !== 4) throw new FrameError(ErrorCode.FRAME_SIZE_ERROR, 'RST_STREAM length not 4');
     const s = this.streams.get(streamId);
     if (s === undefined) return;
@@ -609,7 +525,7 @@ export class H2Session implements FrameHandler {
     s.destroy(new StreamError(code, `the peer reset the stream (code ${code})`));
   }
 
-  private onGoaway(lastStreamId: number, code: number): void {
+  onGoaway(lastStreamId: number, code: number): void {
     if (this.state === State.Open) this.state = State.Closing;
     // §6.8: streams this side opened above the last id were never processed
     const dropped: H2Stream[] = [];
@@ -668,11 +584,7 @@ export class H2Session implements FrameHandler {
         this.scheduleFlush(); // what fitted goes out now
         return;
       }
-      const at = this.reserve(FRAME_HEADER_BYTES + (n <= COPY_DATA_MAX_BYTES ? n : 0));
-      writeFrameHeader(this.slab, at, n, FrameType.DATA, 0, s.id);
-      const piece = chunk.subarray(s.outOff, s.outOff + n);
-      if (n <= COPY_DATA_MAX_BYTES) this.slab.set(piece, at + FRAME_HEADER_BYTES);
-      else this.appendView(piece);
+      this.out.data(s.id, chunk.subarray(s.outOff, s.outOff + n), 0);
       s.outOff += n;
       s.sendWindow -= n;
       this.connSendWindow -= n;
@@ -699,25 +611,6 @@ export class H2Session implements FrameHandler {
       if (!s.open || s.localEnded) continue;
       this.sendOut(s);
     }
-  }
-
-  private appendHeaderBlock(streamId: number, block: Buffer, endStream: boolean): void {
-    const end = endStream ? Flag.END_STREAM : 0;
-    const max = this.peerMaxFrameSize;
-    if (block.length <= max) {
-      const at = this.reserve(FRAME_HEADER_BYTES + block.length);
-      writeFrameHeader(this.slab, at, block.length, FrameType.HEADERS, Flag.END_HEADERS | end, streamId);
-      this.slab.set(block, at + FRAME_HEADER_BYTES);
-    } else {
-      for (let off = 0; off < block.length; off += max) {
-        const n = Math.min(max, block.length - off);
-        const last = off + n === block.length;
-        const at = this.reserve(FRAME_HEADER_BYTES + n);
-        writeFrameHeader(this.slab, at, n, off === 0 ? FrameType.HEADERS : FrameType.CONTINUATION, (last ? Flag.END_HEADERS : 0) | (off === 0 ? end : 0), streamId);
-        this.slab.set(block.subarray(off, off + n), at + FRAME_HEADER_BYTES);
-      }
-    }
-    this.scheduleFlush();
   }
 
   // ---- lifecycle ---------------------------------------------------------------------------------------
@@ -756,32 +649,9 @@ export class H2Session implements FrameHandler {
 
   // ---- writing -----------------------------------------------------------------------------------------
 
-  private reserve(n: number): number {
-    if (this.slabPos + n > this.slab.length) {
-      this.closeSegment();
-      this.slab = Buffer.allocUnsafe(Math.max(SLAB_BYTES, n));
-      this.slabPos = 0;
-      this.segStart = 0;
-    }
-    const at = this.slabPos;
-    this.slabPos += n;
-    return at;
-  }
-
-  private closeSegment(): void {
-    if (this.slabPos > this.segStart) this.outQueue.push(this.slab.subarray(this.segStart, this.slabPos));
-    this.segStart = this.slabPos;
-  }
-
   private append(frame: Uint8Array): void {
-    const at = this.reserve(frame.length);
-    this.slab.set(frame, at);
+    this.out.append(frame);
     this.scheduleFlush();
-  }
-
-  private appendView(bytes: Buffer): void {
-    this.closeSegment();
-    this.outQueue.push(bytes);
   }
 
   /**
@@ -796,21 +666,7 @@ export class H2Session implements FrameHandler {
   }
 
   private flush(): void {
-    this.closeSegment();
-    const out = this.outQueue;
-    if (out.length === 0) return;
-    this.outQueue = [];
-    if (this.socket.destroyed || this.socket.writableEnded) return;
-    let ok: boolean;
-    if (out.length === 1) {
-      ok = this.socket.write(out[0]!);
-    } else {
-      this.socket.cork();
-      for (const b of out) this.socket.write(b);
-      this.socket.uncork();
-      ok = !this.socket.writableNeedDrain;
-    }
-    if (!ok) this.needDrain = true;
+    if (!this.out.flushTo(this.socket)) this.needDrain = true;
   }
 
   private onDrain(): void {

@@ -16,23 +16,20 @@ import {
   DEFAULT_WINDOW_BYTES,
   ErrorCode,
   Flag,
-  FRAME_HEADER_BYTES,
   FrameError,
   type FrameHandler,
   FrameReader,
-  FrameType,
   goawayFrame,
-  MAX_ALLOWED_FRAME_SIZE,
   MAX_STREAM_ID,
   MAX_WINDOW_BYTES,
-  pingAckFrame,
   rstStreamFrame,
   Setting,
   SETTINGS_ACK,
   settingsFrame,
   windowUpdateFrame,
-  writeFrameHeader,
 } from '../../h2/frames.ts';
+import { FrameWriter } from '../../h2/frame-writer.ts';
+import { dispatchFrame, HeaderBlockReader, readSettings } from '../../h2/inbound.ts';
 import { HpackDecoder, HpackError } from '../../h2/hpack.ts';
 
 export type Done = (errorKind: string | null, bytesIn: number) => void;
@@ -70,10 +67,6 @@ const enum State {
   Retired,
   Closed,
 }
-
-/** Bodies up to this size are copied into the write slab; larger ones are written as views. */
-const COPY_BODY_MAX_BYTES = 1024;
-const SLAB_BYTES = 64 * 1024;
 
 class Stream {
   status = 0;
@@ -123,16 +116,10 @@ export class H2Connection implements FrameHandler {
   private blocked: Stream[] = [];
   /** the stream of the DATA frame being read */
   private current: Stream | null = null;
-  /** a header block waiting for CONTINUATION frames */
-  private contStreamId = 0;
-  private contEndStream = false;
-  private contParts: Buffer[] = [];
+  readonly blocks = new HeaderBlockReader((id, end, buf, start, stop) => this.onHeaderBlock(id, end, buf, start, stop));
 
-  // writing: frames go into a slab; [segStart, slabPos) is not yet queued; `out` is written on flush
-  private slab = Buffer.allocUnsafe(SLAB_BYTES);
-  private slabPos = 0;
-  private segStart = 0;
-  private out: Buffer[] = [];
+  // writing: frames are gathered and written on flush
+  private readonly out = new FrameWriter();
   private reading = false;
   private flushScheduled = false;
   private readonly flushTick = (): void => {
@@ -189,23 +176,7 @@ export class H2Connection implements FrameHandler {
       block = tpl.firstHeaderBlock;
       this.firstBlockSent = true;
     }
-    const endStream = hasBody ? 0 : Flag.END_STREAM;
-    if (block.length <= this.peerMaxFrameSize) {
-      const at = this.reserve(FRAME_HEADER_BYTES + block.length);
-      writeFrameHeader(this.slab, at, block.length, FrameType.HEADERS, Flag.END_HEADERS | endStream, id);
-      this.slab.set(block, at + FRAME_HEADER_BYTES);
-    } else {
-      // §6.10: the rest of a large block follows in CONTINUATION frames
-      for (let off = 0; off < block.length; off += this.peerMaxFrameSize) {
-        const n = Math.min(this.peerMaxFrameSize, block.length - off);
-        const last = off + n === block.length;
-        const type = off === 0 ? FrameType.HEADERS : FrameType.CONTINUATION;
-        const flags = (last ? Flag.END_HEADERS : 0) | (off === 0 ? endStream : 0);
-        const at = this.reserve(FRAME_HEADER_BYTES + n);
-        writeFrameHeader(this.slab, at, n, type, flags, id);
-        this.slab.set(block.subarray(off, off + n), at + FRAME_HEADER_BYTES);
-      }
-    }
+    this.out.headerBlock(id, block, !hasBody, this.peerMaxFrameSize);
     if (hasBody) this.sendBody(s);
     this.scheduleFlush();
 
@@ -255,65 +226,13 @@ export class H2Connection implements FrameHandler {
   }
 
   onFrame(type: number, flags: number, streamId: number, buf: Buffer, start: number, end: number): void {
-    if (this.contStreamId !== 0 && (type !== FrameType.CONTINUATION || streamId !== this.contStreamId)) {
-      throw new FrameError(ErrorCode.PROTOCOL_ERROR, 'expected CONTINUATION');
-    }
-    switch (type) {
-      case FrameType.HEADERS:
-        return this.onHeaders(flags, streamId, buf, start, end);
-      case FrameType.CONTINUATION:
-        return this.onContinuation(flags, streamId, buf, start, end);
-      case FrameType.SETTINGS:
-        return this.onSettings(flags, streamId, buf, start, end);
-      case FrameType.WINDOW_UPDATE:
-        return this.onWindowUpdate(streamId, buf, start, end);
-      case FrameType.RST_STREAM:
-        return this.onRstStream(streamId, buf, start, end);
-      case FrameType.PING:
-        if (end - start !== 8 || streamId !== 0) throw new FrameError(ErrorCode.FRAME_SIZE_ERROR, 'bad PING');
-        if (!(flags & Flag.ACK)) this.append(pingAckFrame(buf.subarray(start, end)));
-        return;
-      case FrameType.GOAWAY:
-        if (end - start < 8) throw new FrameError(ErrorCode.FRAME_SIZE_ERROR, 'short GOAWAY');
-        return this.onGoaway(buf.readUInt32BE(start) & 0x7fffffff);
-      case FrameType.PUSH_PROMISE:
-        // §8.4: push was disabled in our SETTINGS
-        throw new FrameError(ErrorCode.PROTOCOL_ERROR, 'PUSH_PROMISE with push disabled');
-      default:
-        // PRIORITY and unknown types (§5.5) are ignored
-        return;
-    }
+    dispatchFrame(this, type, flags, streamId, buf, start, end);
   }
 
-  private onHeaders(flags: number, streamId: number, buf: Buffer, start: number, end: number): void {
-    if (streamId === 0) throw new FrameError(ErrorCode.PROTOCOL_ERROR, 'HEADERS on stream 0');
-    let p = start;
-    let e = end;
-    if (flags & Flag.PADDED) {
-      if (p >= e) throw new FrameError(ErrorCode.FRAME_SIZE_ERROR, 'padded HEADERS without pad length');
-      e -= buf[p]!;
-      p++;
-    }
-    if (flags & Flag.PRIORITY) p += 5;
-    if (p > e) throw new FrameError(ErrorCode.PROTOCOL_ERROR, 'HEADERS padding/priority longer than the frame');
-    const endStream = (flags & Flag.END_STREAM) !== 0;
-    if (flags & Flag.END_HEADERS) return this.onHeaderBlock(streamId, endStream, buf, p, e);
-    this.contStreamId = streamId;
-    this.contEndStream = endStream;
-    this.contParts = [Buffer.from(buf.subarray(p, e))]; // the view would not outlive this call's buffer reuse
+  reply(frame: Uint8Array): void {
+    this.append(frame);
   }
 
-  private onContinuation(flags: number, streamId: number, buf: Buffer, start: number, end: number): void {
-    if (this.contStreamId === 0 || streamId !== this.contStreamId) {
-      throw new FrameError(ErrorCode.PROTOCOL_ERROR, 'unexpected CONTINUATION');
-    }
-    this.contParts.push(Buffer.from(buf.subarray(start, end)));
-    if (!(flags & Flag.END_HEADERS)) return;
-    const block = Buffer.concat(this.contParts);
-    this.contParts = [];
-    this.contStreamId = 0;
-    this.onHeaderBlock(streamId, this.contEndStream, block, 0, block.length);
-  }
 
   private onHeaderBlock(streamId: number, endStream: boolean, buf: Buffer, start: number, end: number): void {
     // Decode even for streams already given up on: the dynamic table must follow the peer's encoder.
@@ -328,7 +247,7 @@ export class H2Connection implements FrameHandler {
   }
 
   onDataStart(streamId: number, frameBytes: number, endStream: boolean): void {
-    if (this.contStreamId !== 0) throw new FrameError(ErrorCode.PROTOCOL_ERROR, 'expected CONTINUATION');
+    this.blocks.checkData();
     // Give window back in large steps: small responses never cost a WINDOW_UPDATE, large ones never stall.
     this.connRecvUnacked += frameBytes;
     if (this.connRecvUnacked >= this.connRecvWindow / 2) {
@@ -358,39 +277,22 @@ export class H2Connection implements FrameHandler {
     if (s !== null && endStream) this.complete(s);
   }
 
-  private onSettings(flags: number, streamId: number, buf: Buffer, start: number, end: number): void {
+  onSettings(flags: number, streamId: number, buf: Buffer, start: number, end: number): void {
     if (streamId !== 0) throw new FrameError(ErrorCode.PROTOCOL_ERROR, 'SETTINGS on a stream');
     if (flags & Flag.ACK) return;
-    if ((end - start) % 6 !== 0) throw new FrameError(ErrorCode.FRAME_SIZE_ERROR, 'SETTINGS length not a multiple of 6');
+    const change = readSettings(buf, start, end);
     let grew = false;
-    for (let p = start; p < end; p += 6) {
-      const id = buf.readUInt16BE(p);
-      const value = buf.readUInt32BE(p + 2);
-      switch (id) {
-        case Setting.MAX_CONCURRENT_STREAMS:
-          grew ||= value > this.peerMaxStreams;
-          this.peerMaxStreams = value;
-          break;
-        case Setting.INITIAL_WINDOW_SIZE: {
-          if (value > MAX_WINDOW_BYTES) throw new FrameError(ErrorCode.FLOW_CONTROL_ERROR, 'INITIAL_WINDOW_SIZE too large');
-          // §6.9.2: the change applies to every open stream's send window
-          const delta = value - this.peerInitialWindow;
-          this.peerInitialWindow = value;
-          if (delta !== 0) for (const s of this.streams.values()) s.sendWindow += delta;
-          break;
-        }
-        case Setting.MAX_FRAME_SIZE:
-          if (value < DEFAULT_MAX_FRAME_SIZE || value > MAX_ALLOWED_FRAME_SIZE) {
-            throw new FrameError(ErrorCode.PROTOCOL_ERROR, `MAX_FRAME_SIZE ${value} out of range`);
-          }
-          this.peerMaxFrameSize = value;
-          break;
-        default:
-          // HEADER_TABLE_SIZE needs nothing (our blocks never index; each connection's first one sets the
-          // table to 0), ENABLE_PUSH and MAX_HEADER_LIST_SIZE neither; unknown ids are ignored (§6.5.2)
-          break;
-      }
+    if (change.maxConcurrentStreams !== undefined) {
+      grew = change.maxConcurrentStreams > this.peerMaxStreams;
+      this.peerMaxStreams = change.maxConcurrentStreams;
     }
+    if (change.initialWindowSize !== undefined) {
+      // §6.9.2: the change applies to every open stream's send window
+      const delta = change.initialWindowSize - this.peerInitialWindow;
+      this.peerInitialWindow = change.initialWindowSize;
+      if (delta !== 0) for (const s of this.streams.values()) s.sendWindow += delta;
+    }
+    if (change.maxFrameSize !== undefined) this.peerMaxFrameSize = change.maxFrameSize;
     this.append(SETTINGS_ACK);
     this.pumpBlocked();
     if (this.state === State.Connecting) {
@@ -402,7 +304,7 @@ export class H2Connection implements FrameHandler {
     }
   }
 
-  private onWindowUpdate(streamId: number, buf: Buffer, start: number, end: number): void {
+  onWindowUpdate(streamId: number, buf: Buffer, start: number, end: number): void {
     if (end - start !== 4) throw new FrameError(ErrorCode.FRAME_SIZE_ERROR, 'WINDOW_UPDATE length not 4');
     const increment = buf.readUInt32BE(start) & 0x7fffffff;
     if (streamId === 0) {
@@ -417,7 +319,7 @@ export class H2Connection implements FrameHandler {
     this.pumpBlocked();
   }
 
-  private onRstStream(streamId: number, buf: Buffer, start: number, end: number): void {
+  onRstStream(streamId: number, buf: Buffer, start: number, end: number): void {
     if (end - start !== 4) throw new FrameError(ErrorCode.FRAME_SIZE_ERROR, 'RST_STREAM length not 4');
     const s = this.streams.get(streamId);
     if (s === undefined) return;
@@ -425,7 +327,7 @@ export class H2Connection implements FrameHandler {
     this.settle(s, buf.readUInt32BE(start) === ErrorCode.REFUSED_STREAM ? 'refused' : 'reset');
   }
 
-  private onGoaway(lastStreamId: number): void {
+  onGoaway(lastStreamId: number, _errorCode: number): void {
     this.retire();
     // §6.8: streams above the last id were not processed and never will be
     const dropped: Stream[] = [];
@@ -474,11 +376,7 @@ export class H2Connection implements FrameHandler {
         return;
       }
       const last = s.bodySent + n === body.length;
-      const at = this.reserve(FRAME_HEADER_BYTES + (n <= COPY_BODY_MAX_BYTES ? n : 0));
-      writeFrameHeader(this.slab, at, n, FrameType.DATA, last ? Flag.END_STREAM : 0, s.id);
-      const piece = body.subarray(s.bodySent, s.bodySent + n);
-      if (n <= COPY_BODY_MAX_BYTES) this.slab.set(piece, at + FRAME_HEADER_BYTES);
-      else this.appendView(piece);
+      this.out.data(s.id, body.subarray(s.bodySent, s.bodySent + n), last ? Flag.END_STREAM : 0);
       s.bodySent += n;
       s.sendWindow -= n;
       this.connSendWindow -= n;
@@ -541,33 +439,9 @@ export class H2Connection implements FrameHandler {
 
   // ---- writing ----------------------------------------------------------------------------------------
 
-  /** Room for `n` bytes in the slab; returns where to write them. */
-  private reserve(n: number): number {
-    if (this.slabPos + n > this.slab.length) {
-      this.closeSegment();
-      this.slab = Buffer.allocUnsafe(Math.max(SLAB_BYTES, n));
-      this.slabPos = 0;
-      this.segStart = 0;
-    }
-    const at = this.slabPos;
-    this.slabPos += n;
-    return at;
-  }
-
-  private closeSegment(): void {
-    if (this.slabPos > this.segStart) this.out.push(this.slab.subarray(this.segStart, this.slabPos));
-    this.segStart = this.slabPos;
-  }
-
   private append(frame: Uint8Array): void {
-    const at = this.reserve(frame.length);
-    this.slab.set(frame, at);
+    this.out.append(frame);
     if (!this.reading) this.scheduleFlush();
-  }
-
-  private appendView(bytes: Buffer): void {
-    this.closeSegment();
-    this.out.push(bytes);
   }
 
   private appendRst(streamId: number, code: number): void {
@@ -581,18 +455,7 @@ export class H2Connection implements FrameHandler {
   }
 
   private flush(): void {
-    this.closeSegment();
-    const out = this.out;
-    if (out.length === 0) return;
-    this.out = [];
     if (this.state === State.Closed && this.socket.destroyed) return;
-    if (this.socket.writableEnded) return;
-    if (out.length === 1) {
-      this.socket.write(out[0]!);
-      return;
-    }
-    this.socket.cork();
-    for (const b of out) this.socket.write(b);
-    this.socket.uncork();
+    this.out.flushTo(this.socket);
   }
 }
