@@ -7,8 +7,9 @@ import type { Socket } from 'node:net';
 import { ErrorCode } from '../../h2/frames.ts';
 import { H2Session, type H2Stream, type HeaderFields } from '../../h2/session.ts';
 import { endToEnd, withoutWebSocketHandshake } from './headers.ts';
-import { relay, splice } from './splice.ts';
-import { type TunnelBackend, type TunnelExchange, type TunnelRequestHead, TunnelUnavailableError } from './types.ts';
+import { forwardCall, type PublicCall, unavailable } from './public-forward.ts';
+import { splice } from './splice.ts';
+import type { Headers, TunnelBackend, TunnelExchange, TunnelRequestHead } from './types.ts';
 
 export function servePublicH2(socket: Socket, backend: TunnelBackend, log: (message: string) => void): H2Session {
   return new H2Session(socket, {
@@ -23,11 +24,6 @@ export function servePublicH2(socket: Socket, backend: TunnelBackend, log: (mess
       });
     },
   });
-}
-
-export function unavailable(err: unknown): [number, string] {
-  if (err instanceof TunnelUnavailableError) return [err.status, err.message];
-  return [502, `tunnel error: ${err instanceof Error ? err.message : String(err)}`];
 }
 
 function replyText(stream: H2Stream, status: number, message: string): void {
@@ -45,60 +41,48 @@ function authorityOf(headers: HeaderFields): string {
   return String(headers[':authority'] ?? headers.host ?? '');
 }
 
-async function forwardRequest(stream: H2Stream, headers: HeaderFields, endStream: boolean, backend: TunnelBackend): Promise<void> {
-  const head: TunnelRequestHead = {
-    kind: 'http',
-    method: String(headers[':method']),
-    path: String(headers[':path']),
-    authority: authorityOf(headers),
-    headers: endToEnd(headers),
-    hasBody: !endStream,
-  };
-  let ex: TunnelExchange;
-  try {
-    ex = await backend.open(head);
-  } catch (err) {
-    stream.resume();
-    const [status, message] = unavailable(err);
-    return replyText(stream, status, message);
+/** An h2c request as forwardCall sees it (a class: one object per request, methods shared). */
+class H2Call implements PublicCall {
+  readonly head: TunnelRequestHead;
+  constructor(
+    readonly body: H2Stream,
+    headers: HeaderFields,
+    endStream: boolean,
+  ) {
+    this.head = {
+      kind: 'http',
+      method: String(headers[':method']),
+      path: String(headers[':path']),
+      authority: authorityOf(headers),
+      headers: endToEnd(headers),
+      hasBody: !endStream,
+    };
   }
-  let finished = false;
-  stream.once('close', () => {
-    if (!finished) ex.abort('the public client went away');
-  });
-  ex.stream.on('error', (err: Error) => {
-    if (finished) return;
-    finished = true;
-    replyText(stream, 502, `tunnel stream failed: ${err.message}`);
-  });
-  // Without a body the backend opened the stream already ended (END_STREAM on its HEADERS).
-  if (head.hasBody) relay(stream, ex.stream, () => ex.stream.end());
 
-  let response;
-  try {
-    response = await ex.response;
-  } catch (err) {
-    if (!finished) {
-      finished = true;
-      const [status, message] = unavailable(err);
-      replyText(stream, status, message);
-    }
-    return;
+  get out(): H2Stream {
+    return this.body;
   }
-  if (finished) return;
-  if (response.endStream) {
-    finished = true;
-    stream.respond(response.status, response.headers, { endStream: true });
-    return;
+
+  onGone(fn: () => void): void {
+    this.body.once('close', fn);
   }
-  stream.respond(response.status, response.headers);
-  relay(ex.stream, stream, () => {
-    if (finished) return;
-    finished = true;
-    const trailers = ex.trailers();
-    if (trailers && Object.keys(trailers).length > 0) stream.endWithTrailers(trailers);
-    else stream.end();
-  });
+
+  replyText(status: number, message: string): void {
+    replyText(this.body, status, message);
+  }
+
+  respond(status: number, headers: Headers, endStream: boolean): void {
+    this.body.respond(status, headers, { endStream });
+  }
+
+  end(trailers: Headers | null): void {
+    if (trailers) this.body.endWithTrailers(trailers);
+    else this.body.end();
+  }
+}
+
+function forwardRequest(stream: H2Stream, headers: HeaderFields, endStream: boolean, backend: TunnelBackend): Promise<void> {
+  return forwardCall(new H2Call(stream, headers, endStream), backend);
 }
 
 /** A WebSocket client on HTTP/2 (RFC 8441): the stream itself carries the frames. */

@@ -11,9 +11,10 @@ import type { Duplex } from 'node:stream';
 import { listenDual } from '../dual-listener.ts';
 import { closeServer, listen, trackConnections, urlFor } from '../serve.ts';
 import { endToEnd, withoutWebSocketHandshake } from './headers.ts';
-import { servePublicH2, unavailable } from './public-h2.ts';
-import { relay, splice } from './splice.ts';
-import type { Headers, TunnelBackend, TunnelExchange, TunnelRequestHead } from './types.ts';
+import { forwardCall, unavailable } from './public-forward.ts';
+import { servePublicH2 } from './public-h2.ts';
+import { splice } from './splice.ts';
+import type { Headers, TunnelBackend, TunnelExchange } from './types.ts';
 
 type Req = IncomingMessage;
 type Res = ServerResponse;
@@ -87,66 +88,40 @@ function replyText(res: Res, status: number, message: string): void {
   res.end(body);
 }
 
-async function forwardHttp(req: Req, res: Res, backend: TunnelBackend): Promise<void> {
+function forwardHttp(req: Req, res: Res, backend: TunnelBackend): Promise<void> {
   req.on('error', () => {});
   res.on('error', () => {});
-  const head: TunnelRequestHead = {
-    kind: 'http',
-    method: req.method ?? 'GET',
-    path: req.url ?? '/',
-    authority: authorityOf(req),
-    headers: endToEnd(req.headers),
-    hasBody: requestHasBody(req),
-  };
-  let ex: TunnelExchange;
-  try {
-    ex = await backend.open(head);
-  } catch (err) {
-    req.resume();
-    const [status, message] = unavailable(err);
-    return replyText(res, status, message);
-  }
-  let finished = false;
-  res.on('close', () => {
-    if (!finished) ex.abort('the public client went away');
-  });
-  ex.stream.on('error', (err: Error) => {
-    if (finished) return;
-    finished = true;
-    replyText(res, 502, `tunnel stream failed: ${err.message}`);
-  });
-  // Without a body the backend opened the stream already ended (END_STREAM on its HEADERS).
-  if (head.hasBody) relay(req, ex.stream, () => ex.stream.end());
-  else req.resume();
-
-  let response;
-  try {
-    response = await ex.response;
-  } catch (err) {
-    if (!finished) {
-      finished = true;
-      const [status, message] = unavailable(err);
-      replyText(res, status, message);
-    }
-    return;
-  }
-  if (finished) return;
-  if (response.endStream) {
-    // Head only: set it and end, so HTTP/2 sends one HEADERS frame with END_STREAM (gRPC trailers-only).
-    finished = true;
-    res.statusCode = response.status;
-    for (const [name, value] of Object.entries(response.headers)) res.setHeader(name, value);
-    res.end();
-    return;
-  }
-  res.writeHead(response.status, response.headers as Record<string, string | string[]>);
-  relay(ex.stream, res, () => {
-    if (finished) return;
-    finished = true;
-    const trailers = ex.trailers();
-    if (trailers && Object.keys(trailers).length > 0) res.addTrailers(trailers as Record<string, string>);
-    res.end();
-  });
+  return forwardCall(
+    {
+      head: {
+        kind: 'http',
+        method: req.method ?? 'GET',
+        path: req.url ?? '/',
+        authority: authorityOf(req),
+        headers: endToEnd(req.headers),
+        hasBody: requestHasBody(req),
+      },
+      body: req,
+      out: res,
+      onGone: (fn) => res.on('close', fn),
+      replyText: (status, message) => replyText(res, status, message),
+      respond: (status, headers, endStream) => {
+        if (endStream) {
+          // Head only: set it and end (a gRPC trailers-only reply stays one HEADERS frame over HTTP/2).
+          res.statusCode = status;
+          for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
+          res.end();
+          return;
+        }
+        res.writeHead(status, headers as Record<string, string | string[]>);
+      },
+      end: (trailers) => {
+        if (trailers) res.addTrailers(trailers as Record<string, string>);
+        res.end();
+      },
+    },
+    backend,
+  );
 }
 
 function wsAccept(key: string): string {
