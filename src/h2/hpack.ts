@@ -1,7 +1,7 @@
 /**
- * HPACK (RFC 7541): a full decoder (static + dynamic table, size updates, Huffman strings) for response
- * header blocks, and a request encoder that never touches the peer's dynamic table — so one request
- * block, encoded once, stays valid for every stream on a connection.
+ * HPACK (RFC 7541): a full decoder (static + dynamic table, size updates, Huffman strings) and an encoder
+ * that never touches the peer's dynamic table — so one request block, encoded once, stays valid for every
+ * stream on a connection, and per-message heads are cheap to encode.
  */
 import { HuffmanError, huffmanDecode } from './huffman.ts';
 
@@ -304,66 +304,8 @@ function latin1(block: Uint8Array, start: number, end: number): string {
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// Request encoding
-
-/**
- * Encodes a header list without Huffman and without adding anything to the peer's dynamic table: exact
- * static matches as indexed fields, everything else as literals without indexing (with an indexed name
- * where the static table has one). Names must already be lower-case (RFC 9113 §8.2.1).
- *
- * `tableSizeUpdateToZero` prepends a size update to 0 (§6.3): legal in any block, it guarantees the
- * peer's decoder never waits for an acknowledgement of a SETTINGS_HEADER_TABLE_SIZE change.
- */
-export function encodeHeaderBlock(fields: readonly (readonly [string, string])[], tableSizeUpdateToZero = false): Buffer {
-  const parts: number[] = [];
-  if (tableSizeUpdateToZero) parts.push(0x20);
-  for (const [name, value] of fields) {
-    let nameIndex = 0;
-    let fullIndex = 0;
-    for (let i = 0; i < STATIC_COUNT; i++) {
-      const [n, v] = STATIC_TABLE[i]!;
-      if (n !== name) continue;
-      if (nameIndex === 0) nameIndex = i + 1;
-      if (v === value) {
-        fullIndex = i + 1;
-        break;
-      }
-    }
-    if (fullIndex > 0) {
-      pushInteger(parts, 0x80, 7, fullIndex);
-      continue;
-    }
-    pushInteger(parts, 0x00, 4, nameIndex);
-    if (nameIndex === 0) pushString(parts, name);
-    pushString(parts, value);
-  }
-  return Buffer.from(parts);
-}
-
-/** §5.1 integer with an N-bit prefix, `flags` in the bits above it. */
-export function pushInteger(out: number[], flags: number, prefixBits: number, value: number): void {
-  const max = (1 << prefixBits) - 1;
-  if (value < max) {
-    out.push(flags | value);
-    return;
-  }
-  out.push(flags | max);
-  value -= max;
-  while (value >= 0x80) {
-    out.push((value % 0x80) | 0x80);
-    value = Math.floor(value / 0x80);
-  }
-  out.push(value);
-}
-
-function pushString(out: number[], s: string): void {
-  const bytes = Buffer.from(s, 'latin1');
-  pushInteger(out, 0x00, 7, bytes.length);
-  for (const b of bytes) out.push(b);
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// Per-message encoding (the tunnel's sessions encode every head they send)
+// Encoding: never Huffman, never into the peer's dynamic table — so a block encoded once (the load engine's
+// request template) stays valid for every stream, and a head encoded per message (the sessions) costs little
 
 /** `name` → first static index with that name; `name` → `value` → static index of the exact pair. */
 const STATIC_NAME_INDEX = new Map<string, number>();
@@ -408,6 +350,30 @@ export function encodeHeadTransient(pseudo: readonly (readonly [string, string])
 }
 
 let scratch = Buffer.allocUnsafe(4096);
+const NO_FIELDS: FieldMap = {};
+const NO_SKIP: ReadonlySet<string> = new Set();
+
+/**
+ * Encodes a header list as its own block: exact static matches as indexed fields, everything else as
+ * literals without indexing (with an indexed name where the static table has one). Names must already be
+ * lower-case (RFC 9113 §8.2.1).
+ *
+ * `tableSizeUpdateToZero` prepends a size update to 0 (§6.3): legal in any block, it guarantees the
+ * peer's decoder never waits for an acknowledgement of a SETTINGS_HEADER_TABLE_SIZE change.
+ */
+export function encodeHeaderBlock(fields: readonly (readonly [string, string])[], tableSizeUpdateToZero = false): Buffer {
+  const block = encodeHeadTransient(fields, NO_FIELDS, NO_SKIP);
+  return tableSizeUpdateToZero ? Buffer.concat([SIZE_UPDATE_TO_ZERO, block]) : Buffer.from(block);
+}
+
+const SIZE_UPDATE_TO_ZERO = Buffer.from([0x20]);
+
+/** §5.1 integer with an N-bit prefix, `flags` in the bits above it, appended to `out`. */
+export function pushInteger(out: number[], flags: number, prefixBits: number, value: number): void {
+  const bytes = Buffer.allocUnsafe(6);
+  const n = putInteger(bytes, 0, flags, prefixBits, value);
+  for (let i = 0; i < n; i++) out.push(bytes[i]!);
+}
 
 function putField(out: Buffer, p: number, name: string, value: string): number {
   const full = STATIC_PAIR_INDEX.get(name)?.get(value);
