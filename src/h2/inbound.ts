@@ -5,6 +5,17 @@
  * connection applies.
  */
 import { DEFAULT_MAX_FRAME_SIZE, ErrorCode, Flag, FrameError, FrameType, MAX_ALLOWED_FRAME_SIZE, MAX_WINDOW_BYTES, pingAckFrame, Setting } from './frames.ts';
+import { HpackError } from './hpack.ts';
+
+/**
+ * The connection error (§5.4.1) a failure while reading frames calls for: [error code, reason], or null
+ * when `err` is not a protocol failure at all (a bug, to be rethrown).
+ */
+export function connectionErrorOf(err: unknown): [number, string] | null {
+  if (err instanceof FrameError) return [err.errorCode, err.message];
+  if (err instanceof HpackError) return [ErrorCode.COMPRESSION_ERROR, err.message];
+  return null;
+}
 
 /** A connection as the frame dispatch sees it. */
 export interface FrameTarget {

@@ -32,8 +32,8 @@ import {
   windowUpdateFrame,
 } from './frames.ts';
 import { FrameWriter } from './frame-writer.ts';
-import { dispatchFrame, HeaderBlockReader, readSettings } from './inbound.ts';
-import { encodeHeadTransient, HpackDecoder, HpackError } from './hpack.ts';
+import { connectionErrorOf, dispatchFrame, HeaderBlockReader, readSettings } from './inbound.ts';
+import { encodeHeadTransient, HpackDecoder } from './hpack.ts';
 
 /** A decoded header block: lower-case names, pseudo-headers included, repeated names as arrays. */
 export type HeaderFields = Record<string, string | string[]>;
@@ -357,9 +357,9 @@ export class H2Session implements FrameHandler {
       }
       if (chunk.length > 0) this.reader.push(chunk);
     } catch (err) {
-      if (err instanceof FrameError) this.connectionError(err.errorCode, err.message);
-      else if (err instanceof HpackError) this.connectionError(ErrorCode.COMPRESSION_ERROR, err.message);
-      else throw err;
+      const failure = connectionErrorOf(err);
+      if (failure === null) throw err;
+      this.connectionError(...failure);
     } finally {
       this.reading = false;
     }

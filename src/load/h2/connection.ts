@@ -29,8 +29,8 @@ import {
   windowUpdateFrame,
 } from '../../h2/frames.ts';
 import { FrameWriter } from '../../h2/frame-writer.ts';
-import { dispatchFrame, HeaderBlockReader, readSettings } from '../../h2/inbound.ts';
-import { HpackDecoder, HpackError } from '../../h2/hpack.ts';
+import { connectionErrorOf, dispatchFrame, HeaderBlockReader, readSettings } from '../../h2/inbound.ts';
+import { HpackDecoder } from '../../h2/hpack.ts';
 
 export type Done = (errorKind: string | null, bytesIn: number) => void;
 
@@ -216,9 +216,9 @@ export class H2Connection implements FrameHandler {
     try {
       this.reader.push(chunk);
     } catch (err) {
-      if (err instanceof FrameError) this.protocolError(err.errorCode);
-      else if (err instanceof HpackError) this.protocolError(ErrorCode.COMPRESSION_ERROR);
-      else throw err;
+      const failure = connectionErrorOf(err);
+      if (failure === null) throw err;
+      this.protocolError(failure[0]);
     } finally {
       this.reading = false;
     }
