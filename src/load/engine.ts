@@ -9,10 +9,10 @@ import { join } from 'node:path';
 import { patternBytes } from '../systems/payload.ts';
 import type { HttpGrpcClientOptions } from '../systems/http-grpc/client.ts';
 import type { HttpRequestSpec } from './http1.ts';
-import { type PacedResult, runPaced } from './pacing.ts';
+import { LoadLoop, type PacedResult } from './loop.ts';
 import type { Expectation, LoadBudget, LoadModel, Requester } from './types.ts';
 
-// Engines are imported when used: the load worker starts once per trial, and loading every protocol's
+// Engines are imported when used: the load worker starts once per point, and loading every protocol's
 // libraries (grpc-js, ws, autocannon, …) would add most of a second to each start.
 
 /** What a reply must be, without bytes: the worker rebuilds them (payloads are the byte pattern). */
@@ -107,25 +107,38 @@ export async function createRequester(spec: EngineSpec, concurrency: number): Pr
   }
 }
 
-export async function runEngine(spec: EngineSpec, model: LoadModel, budget: LoadBudget): Promise<PacedResult> {
+/**
+ * A load ready to run: a LoadLoop over a Requester (warm-up until steady, trials while the load goes on),
+ * or an engine with a closed loop of its own (autocannon, h2load) that can only run one whole trial —
+ * its own fixed warm-up included — at a time.
+ */
+export type OpenedEngine =
+  | { kind: 'loop'; loop: LoadLoop; close(): Promise<void> }
+  | { kind: 'one-shot'; run(budget: LoadBudget): Promise<PacedResult>; close(): Promise<void> };
+
+export async function openEngine(spec: EngineSpec, model: LoadModel, drainMs?: number): Promise<OpenedEngine> {
   const concurrency = model.kind === 'closed' ? model.concurrency : model.maxInflight;
   if (spec.protocol === 'http1' && spec.engine === 'autocannon') {
     // Opt-in: its loop is closed by construction (one request per connection), and it compares bodies as
     // UTF-8 text (see autocannon.ts), so the default HTTP/1.1 engine is undici, which compares bytes.
     if (model.kind !== 'closed') throw new Error('autocannon runs closed loops only');
     const { runAutocannon } = await import('./autocannon.ts');
-    return runAutocannon({ ...httpSpec(spec), connections: model.concurrency }, budget);
+    return { kind: 'one-shot', run: (budget) => runAutocannon({ ...httpSpec(spec), connections: model.concurrency }, budget), close: async () => {} };
   }
   if ((spec.protocol === 'http1' || spec.protocol === 'http2') && spec.engine === 'h2load') {
     if (model.kind !== 'closed') throw new Error('h2load runs closed loops only');
-    return runH2loadEngine(spec, model.concurrency, budget);
+    return { kind: 'one-shot', run: (budget) => runH2loadEngine(spec, model.concurrency, budget), close: async () => {} };
   }
   const requester = await createRequester(spec, concurrency);
-  try {
-    return await runPaced(requester, model, budget);
-  } finally {
-    await requester.close();
-  }
+  const loop = new LoadLoop(requester, model, drainMs);
+  return {
+    kind: 'loop',
+    loop,
+    close: async () => {
+      await loop.close();
+      await requester.close();
+    },
+  };
 }
 
 async function runH2loadEngine(spec: Extract<EngineSpec, { protocol: 'http1' | 'http2' }>, concurrency: number, budget: LoadBudget): Promise<PacedResult> {

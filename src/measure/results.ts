@@ -5,8 +5,37 @@
  */
 import type { Interval } from './stats.ts';
 import type { LatencySummary } from './histogram.ts';
+import type { SteadyPolicy } from './steady.ts';
 
-export const RESULTS_SCHEMA = 'muxbench.results/1';
+/**
+ * /2 added the warm-up record, per-window series, send lag, CPU time per request and the 'not-steady'
+ * status; every /2 field is optional in the types so that /1 files still read.
+ */
+export const RESULTS_SCHEMA = 'muxbench.results/2';
+export const READABLE_SCHEMAS: readonly string[] = ['muxbench.results/1', RESULTS_SCHEMA];
+
+/** One short window of a trial's or a warm-up's time series (requests attributed to the window that sent them). */
+export interface SeriesWindow {
+  /** start, ms since the load began */
+  atMs: number;
+  ms: number;
+  ok: number;
+  errors: number;
+  dropped: number;
+  /** p99 latency of the window's successful requests, µs (within 6.25 %) */
+  p99Us: number | null;
+}
+
+/** How the point's warm-up ended. */
+export interface WarmupRecord {
+  /** true: throughput settled; false: the cap came first; null: the engine runs its own loop (fixed warm-up, not judged) */
+  steady: boolean | null;
+  elapsedMs: number;
+  /** (max − min) / mean of the last blocks' rates, and the tolerance it was held to */
+  spread: number | null;
+  tolerance: number | null;
+  series: SeriesWindow[];
+}
 
 export interface Environment {
   node: string;
@@ -25,6 +54,8 @@ export interface Environment {
 export interface ProcessUsage {
   /** CPU used during the trial, share of one core */
   cpu: number;
+  /** CPU time per successful request in the measured window, µs (null when none succeeded) */
+  cpuUsPerRequest?: number | null;
   peakRssBytes: number;
   /** event-loop utilisation 0..1 (Node processes only) */
   elu: number | null;
@@ -45,6 +76,10 @@ export interface TrialResult {
   generatorCpu: number;
   /** by role: 'server', 'origin', 'edge', 'connector', … */
   processes: Record<string, ProcessUsage>;
+  /** the trial's 100 ms windows */
+  series?: SeriesWindow[];
+  /** open loop: how late sends left against their schedule, µs */
+  sendLag?: { p50Us: number; p99Us: number; maxUs: number };
 }
 
 export interface Estimate {
@@ -67,11 +102,14 @@ export interface PointSummary {
   generatorCpu: number;
   /** summed over the system's processes, medians over trials */
   systemCpu: number;
+  /** CPU time per request summed over the system's processes, µs, median over trials */
+  systemCpuUsPerRequest?: number | null;
   systemPeakRssBytes: number;
   systemElu: number | null;
 }
 
-export type PointStatus = 'ok' | 'failed' | 'generator-bound';
+/** not-steady: measured, but throughput had not settled when the warm-up cap came — not a plain result */
+export type PointStatus = 'ok' | 'failed' | 'generator-bound' | 'not-steady';
 
 export interface PointResult {
   index: number;
@@ -82,13 +120,16 @@ export interface PointResult {
   status: PointStatus;
   /** why a point failed, or what made it generator-bound */
   reason?: string;
+  /** the run was stopped (Ctrl-C) during this point: its failure says nothing about the system */
+  interrupted?: boolean;
   stderrTail?: string;
   trials: TrialResult[];
   summary?: PointSummary;
+  warmup?: WarmupRecord;
 }
 
 export interface ResultsFile {
-  schema: typeof RESULTS_SCHEMA;
+  schema: string;
   runId: string;
   scenario: { name: string; description: string; file: string; definition: unknown };
   quick: boolean;
@@ -98,6 +139,14 @@ export interface ResultsFile {
   finishedAt?: string;
   /** the swept axes, in sweep order */
   axes: string[];
-  settings: { warmupMs: number; durationMs: number; trials: number; loadModel: string };
+  settings: {
+    /** the minimum warm-up */
+    warmupMs: number;
+    durationMs: number;
+    trials: number;
+    loadModel: string;
+    /** how warm-up judged steady state (absent in /1 files: a fixed warm-up) */
+    steady?: SteadyPolicy;
+  };
   points: PointResult[];
 }

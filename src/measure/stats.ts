@@ -135,3 +135,33 @@ function normalCdf(z: number): number {
   const y = 1 - ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.exp(-(z * z) / 2);
   return z >= 0 ? (1 + y) / 2 : (1 - y) / 2;
 }
+
+export type Correction = 'holm' | 'bh' | 'none';
+
+/**
+ * p-values corrected for testing many at once, in input order. Holm controls the chance of any false
+ * alarm among them (what a CI gate that fails on one regression needs); Benjamini–Hochberg the expected
+ * share of false alarms among the changes reported (kinder when a change shows at every point of a sweep).
+ * NaN stays NaN and does not count as a test.
+ */
+export function adjustPValues(ps: readonly number[], method: Correction): number[] {
+  const idx = ps.map((p, i) => ({ p, i })).filter((x) => Number.isFinite(x.p)).sort((a, b) => a.p - b.p);
+  const m = idx.length;
+  const out = ps.map((p) => (Number.isFinite(p) ? p : Number.NaN));
+  if (method === 'none' || m === 0) return out;
+  if (method === 'holm') {
+    let running = 0;
+    idx.forEach((x, k) => {
+      running = Math.max(running, Math.min(1, (m - k) * x.p));
+      out[x.i] = running;
+    });
+    return out;
+  }
+  let running = 1;
+  for (let k = m - 1; k >= 0; k--) {
+    const x = idx[k]!;
+    running = Math.min(running, Math.min(1, (m / (k + 1)) * x.p));
+    out[x.i] = running;
+  }
+  return out;
+}

@@ -7,7 +7,7 @@ import { dirname } from 'node:path';
 import type { ResultsFile } from '../measure/results.ts';
 import { chartJsSource } from './assets.ts';
 import { buildChartGroups, COMPARE_METRICS, type ChartSpec } from './charts.ts';
-import { type ComparedMetric, COMPARED_METRICS, type Comparison, comparisonSummary, type PointRef, type RunRef, type Verdict } from './compare.ts';
+import { type ComparedMetric, type Comparison, comparisonSummary, metricDef, type PointRef, type RunRef, type Verdict } from './compare.ts';
 import { axisValue, describeAxisValue, paramsText, pValue, signedPercent } from './format.ts';
 import { badge, chartGroupSection, esc, facts, MARKER_LEGEND, page } from './html.ts';
 import { environmentFacts } from './run-report.ts';
@@ -16,7 +16,7 @@ const VERDICT_CLASS: Record<Verdict, string> = { faster: 'faster', slower: 'slow
 
 /** The sentence under a comparison chart: verdict counts for that metric and the largest significant change. */
 export function comparisonChartVerdict(c: Comparison, metric: ComparedMetric, axis?: string): string[] {
-  const label = COMPARED_METRICS.find((d) => d.metric === metric)!.label;
+  const label = metricDef(metric).label;
   const rows = c.points
     .filter((p) => axis === undefined || p.params[axis] !== undefined)
     .flatMap((p) => p.metrics.filter((m) => m.metric === metric).map((m) => ({ p, m })));
@@ -57,7 +57,7 @@ export function comparisonTable(c: Comparison): string {
   const head = ['system', ...c.axes, 'metric', 'baseline', 'current', 'change', '95 % CI', 'p', 'verdict'];
   const rows = c.points.flatMap((p) =>
     p.metrics.map((m) => {
-      const def = COMPARED_METRICS.find((d) => d.metric === m.metric)!;
+      const def = metricDef(m.metric);
       const cls = m.regression ? 'slower' : VERDICT_CLASS[m.verdict];
       const verdict = badge(cls, m.regression ? 'slower — regression' : m.verdict) + (m.note ? `<br><small>${esc(m.note)}</small>` : '');
       return `<tr class="verdict-${esc(cls)}${p.newlyFailed ? ' failed' : ''}">${[
@@ -103,8 +103,9 @@ ${facts([
   ['summary', esc(comparisonSummary(c))],
   [
     'significant when',
-    `Mann-Whitney U p ≤ ${c.options.alpha}, the 95 % bootstrap CI of the change excludes 0, and |change| ≥ ${Math.round(c.options.minEffect * 1000) / 10} % (with 3 vs 3 trials the smallest possible p is 0.1)`,
+    `Mann-Whitney U p ${c.options.correction === 'none' ? '' : `(${c.options.correction === 'holm' ? 'Holm' : 'Benjamini–Hochberg'}-corrected over ${c.tests} comparisons) `}≤ ${c.options.alpha}, the 95 % bootstrap CI of the change excludes 0, and |change| ≥ ${Math.round(c.options.minEffect * 1000) / 10} % (with 3 vs 3 trials the smallest possible p is 0.1)`,
   ],
+  ...c.warnings.map((w): [string, string] => ['warning', esc(w)]),
 ])}
 ${regressions}
 </header>

@@ -1,40 +1,86 @@
 /**
  * Comparing a run with a baseline, point by point (system + params) and metric by metric, over the trial
- * values: relative change of the medians, its bootstrap CI, a Mann-Whitney U p-value, and a verdict.
- * A change is significant only when all three agree — p ≤ alpha, the CI excludes 0, and the change is at
- * least the minimum effect — so that one noisy trial on a shared machine does not raise an alarm.
+ * values: relative change of the medians, its bootstrap CI, a Mann-Whitney U p-value corrected for the
+ * number of comparisons (Holm or Benjamini–Hochberg), and a verdict. A change is significant only when all
+ * three agree — corrected p ≤ alpha, the CI excludes 0, and the change is at least the minimum effect — so
+ * that one noisy trial, or one of many points, does not raise an alarm on a shared machine.
+ * Metrics: req/s, p50, p99, and CPU time per request (all system processes, and each one) where the runs
+ * sampled it — far less noisy than req/s on a busy machine.
  * Pure: results in, plain data out; `formatComparison` renders it as text for the terminal.
  */
 import type { PointResult, PointStatus, ResultsFile, TrialResult } from '../measure/results.ts';
-import { bootstrapChangeCI, type Interval, mannWhitneyU, median } from '../measure/stats.ts';
+import { adjustPValues, bootstrapChangeCI, type Correction, type Interval, mannWhitneyU, median } from '../measure/stats.ts';
 import { ReportInputError } from './errors.ts';
-import { axisValue, micros, paramsText, pValue, rate, signedPercent } from './format.ts';
+import { axisValue, micros, paramsText, pValue, rate, sig3, signedPercent } from './format.ts';
 
 export type Verdict = 'faster' | 'slower' | 'no significant change' | 'insufficient data';
-export type ComparedMetric = 'requestsPerSec' | 'p50Us' | 'p99Us';
+/** 'cpuUsPerRequest' sums every system process; 'cpuUsPerRequest.<role>' is one process (edge, connector, …). */
+export type ComparedMetric = 'requestsPerSec' | 'p50Us' | 'p99Us' | 'cpuUsPerRequest' | `cpuUsPerRequest.${string}`;
 
 export interface MetricDef {
   metric: ComparedMetric;
   label: string;
   better: 'higher' | 'lower';
-  trialValue: (t: TrialResult) => number;
+  /** the trial's value, or null where the trial did not measure it */
+  trialValue: (t: TrialResult) => number | null;
   format: (n: number) => string;
 }
 
+const cpuPerRequest = (us: number): string => `${sig3(us)} µs/req`;
+
+function totalCpuPerRequest(t: TrialResult): number | null {
+  const v = Object.values(t.processes).map((p) => p.cpuUsPerRequest);
+  if (v.length === 0 || !v.every((x): x is number => typeof x === 'number')) return null;
+  return v.reduce((a, b) => a + b, 0);
+}
+
+/** The metrics every point has (the per-process CPU metrics are added per point, see `metricDef`). */
 export const COMPARED_METRICS: readonly MetricDef[] = [
   { metric: 'requestsPerSec', label: 'req/s', better: 'higher', trialValue: (t) => t.requestsPerSec, format: rate },
   { metric: 'p50Us', label: 'p50', better: 'lower', trialValue: (t) => t.latency.p50Us, format: micros },
   { metric: 'p99Us', label: 'p99', better: 'lower', trialValue: (t) => t.latency.p99Us, format: micros },
+  { metric: 'cpuUsPerRequest', label: 'CPU/req', better: 'lower', trialValue: totalCpuPerRequest, format: cpuPerRequest },
 ];
+
+/** The definition of any compared metric, per-process CPU included. */
+export function metricDef(metric: ComparedMetric): MetricDef {
+  const fixed = COMPARED_METRICS.find((d) => d.metric === metric);
+  if (fixed) return fixed;
+  const role = metric.slice('cpuUsPerRequest.'.length);
+  return { metric, label: `CPU/req ${role}`, better: 'lower', trialValue: (t) => t.processes[role]?.cpuUsPerRequest ?? null, format: cpuPerRequest };
+}
+
+/**
+ * The metrics compared at a point: throughput and latency always; CPU per request (all processes, and
+ * each process when there are several) where both runs sampled it — files from before muxbench.results/2
+ * did not, and external systems have no process of ours.
+ */
+function metricsFor(base: PointResult, cur: PointResult): MetricDef[] {
+  const sampled = (p: PointResult): Set<string> =>
+    new Set(p.trials.flatMap((t) => Object.entries(t.processes).filter(([, u]) => typeof u.cpuUsPerRequest === 'number').map(([role]) => role)));
+  const b = sampled(base);
+  const shared = [...sampled(cur)].filter((r) => b.has(r)).sort();
+  const fixed = COMPARED_METRICS.filter((d) => d.metric !== 'cpuUsPerRequest' || shared.length > 0);
+  return [...fixed, ...(shared.length > 1 ? shared.map((r) => metricDef(`cpuUsPerRequest.${r}`)) : [])];
+}
 
 export interface CompareOptions {
   /** smallest relative change that counts (0.1 = 10 %) */
   minEffect: number;
-  /** largest p-value that counts; with 3 vs 3 trials the smallest possible two-sided exact p is 0.1 */
+  /** largest corrected p-value that counts; with 3 vs 3 trials the smallest possible two-sided exact p is 0.1 */
   alpha: number;
+  /** how p-values are corrected for the number of comparisons: Holm (family-wise), Benjamini–Hochberg (false discovery rate) or none */
+  correction: Correction;
+  /** metrics whose significant worsening is a regression (prefixes: 'cpuUsPerRequest' covers every process); default all */
+  gated?: readonly string[];
 }
 
-export const DEFAULT_COMPARE_OPTIONS: CompareOptions = { minEffect: 0.1, alpha: 0.1 };
+/**
+ * For comparing two stored runs of a few trials each: uncorrected, because with 3 vs 3 trials the
+ * smallest possible p is 0.1 and any correction would silence every change; the CI and the 10 % minimum
+ * effect guard against noise instead. `muxbench gate` runs enough interleaved trials to correct (Holm).
+ */
+export const DEFAULT_COMPARE_OPTIONS: CompareOptions = { minEffect: 0.1, alpha: 0.1, correction: 'none' };
 
 /** Fewer trials than this on either side and no verdict is given (a rank test needs a spread). */
 export const MIN_TRIALS = 2;
@@ -50,7 +96,10 @@ export interface MetricChange {
   /** (current − baseline) / baseline of the medians */
   change: number;
   ci: Interval;
+  /** Mann-Whitney U, two-sided, as measured */
   p: number;
+  /** p corrected for the number of comparisons (what alpha is held to) */
+  pAdjusted: number;
   verdict: Verdict;
   /** why a verdict is 'insufficient data', or why a 'slower' does not count as a regression */
   note?: string;
@@ -68,6 +117,8 @@ export interface PointRef {
 
 export interface PointChange extends PointRef {
   baselineStatus: PointStatus;
+  /** either run was stopped during this point: nothing here counts */
+  interrupted: boolean;
   /** ok or generator-bound in the baseline, failed now: a regression whatever the numbers say */
   newlyFailed: boolean;
   reason?: string;
@@ -103,6 +154,10 @@ export interface Comparison {
   /** verdicts over every (point, metric) */
   counts: Record<Verdict, number>;
   regressions: Regression[];
+  /** what makes the two runs less comparable than they look (different definitions, quick vs full, …) */
+  warnings: string[];
+  /** comparisons the correction counted */
+  tests: number;
 }
 
 export function pointKey(p: Pick<PointResult, 'systemId' | 'params'>): string {
@@ -121,47 +176,79 @@ function runRef(r: ResultsFile): RunRef {
   return { runId: r.runId, startedAt: r.startedAt, commit: r.environment.commit, status: r.status, quick: r.quick, trials: r.settings.trials };
 }
 
-function compareMetric(def: MetricDef, base: PointResult, cur: PointResult, o: CompareOptions): MetricChange {
-  const b = base.trials.map(def.trialValue).filter(Number.isFinite);
-  const c = cur.trials.map(def.trialValue).filter(Number.isFinite);
+function isGated(metric: string, o: CompareOptions): boolean {
+  return o.gated === undefined || o.gated.some((g) => metric === g || metric.startsWith(`${g}.`));
+}
+
+/** The change of one metric at one point, before the correction (verdict settled in `decide`). */
+function measureChange(def: MetricDef, base: PointResult, cur: PointResult): MetricChange {
+  const values = (p: PointResult): number[] => p.trials.map(def.trialValue).filter((v): v is number => v !== null && Number.isFinite(v));
+  const b = values(base);
+  const c = values(cur);
   const bm = median(b);
   const cm = median(c);
   const change = bm > 0 ? (cm - bm) / bm : Number.NaN;
   const ci = bootstrapChangeCI(b, c);
   const p = b.length && c.length ? mannWhitneyU(b, c).p : Number.NaN;
-  const out: MetricChange = { metric: def.metric, label: def.label, better: def.better, baseline: b, current: c, baselineMedian: bm, currentMedian: cm, change, ci, p, verdict: 'insufficient data', regression: false };
-  if (base.status === 'failed' || cur.status === 'failed') {
+  const out: MetricChange = { metric: def.metric, label: def.label, better: def.better, baseline: b, current: c, baselineMedian: bm, currentMedian: cm, change, ci, p, pAdjusted: Number.NaN, verdict: 'insufficient data', regression: false };
+  if (base.interrupted || cur.interrupted) {
+    out.note = 'the run was interrupted during this point';
+  } else if (base.status === 'failed' || cur.status === 'failed') {
     out.note = `failed in the ${base.status === 'failed' ? (cur.status === 'failed' ? 'baseline and current runs' : 'baseline') : 'current run'}`;
-    return out;
-  }
-  if (b.length < MIN_TRIALS || c.length < MIN_TRIALS) {
-    out.note = `${Math.min(b.length, c.length)} trial${Math.min(b.length, c.length) === 1 ? '' : 's'} on a side; a verdict needs ${MIN_TRIALS}`;
-    return out;
-  }
-  if (!Number.isFinite(change)) {
+  } else if (b.length < MIN_TRIALS || c.length < MIN_TRIALS) {
+    const n = Math.min(b.length, c.length);
+    out.note = `${n} trial${n === 1 ? '' : 's'} on a side; a verdict needs ${MIN_TRIALS}`;
+  } else if (!Number.isFinite(change)) {
     out.note = 'the baseline median is 0';
-    return out;
-  }
-  const excludesZero = ci.low > 0 || ci.high < 0;
-  const significant = p <= o.alpha && excludesZero && Math.abs(change) >= o.minEffect;
-  if (!significant) {
-    out.verdict = 'no significant change';
-    return out;
-  }
-  const improved = def.better === 'higher' ? change > 0 : change < 0;
-  out.verdict = improved ? 'faster' : 'slower';
-  if (!improved) {
-    if (def.metric === 'requestsPerSec' && cur.status === 'generator-bound') {
-      // the load engine set the current figure: a lower one says the generator had less room, not the system
-      out.note = "generator-bound now: the figure is the load engine's limit, so not counted as a regression";
-    } else out.regression = true;
   }
   return out;
 }
 
+/** The verdict, once the corrected p is known. */
+function decide(m: MetricChange, cur: PointResult, o: CompareOptions): void {
+  const excludesZero = m.ci.low > 0 || m.ci.high < 0;
+  const significant = m.pAdjusted <= o.alpha && excludesZero && Math.abs(m.change) >= o.minEffect;
+  if (!significant) {
+    m.verdict = 'no significant change';
+    return;
+  }
+  const improved = m.better === 'higher' ? m.change > 0 : m.change < 0;
+  m.verdict = improved ? 'faster' : 'slower';
+  if (improved) return;
+  if (m.metric === 'requestsPerSec' && cur.status === 'generator-bound') {
+    // the load engine set the current figure: a lower one says the generator had less room, not the system
+    m.note = "generator-bound now: the figure is the load engine's limit, so not counted as a regression";
+  } else if (!isGated(m.metric, o)) {
+    m.note = 'reported, not gated';
+  } else m.regression = true;
+}
+
+/** Top-level fields of the two scenario definitions that differ. */
+function definitionDiff(base: ResultsFile, current: ResultsFile): string[] {
+  const a = (base.scenario.definition ?? {}) as Record<string, unknown>;
+  const b = (current.scenario.definition ?? {}) as Record<string, unknown>;
+  const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])];
+  return keys.filter((k) => JSON.stringify(a[k]) !== JSON.stringify(b[k])).sort();
+}
+
+function comparabilityWarnings(base: ResultsFile, current: ResultsFile): string[] {
+  const w: string[] = [];
+  const diff = definitionDiff(base, current);
+  if (diff.length) w.push(`the two runs' scenario definitions differ (${diff.join(', ')}): points may not measure the same thing`);
+  if (base.quick !== current.quick) w.push(`one run is quick and the other is not: warm-up, duration and trials differ`);
+  if (base.environment.hostname !== current.environment.hostname || base.environment.cpu !== current.environment.cpu) {
+    w.push(`the runs come from different machines (${base.environment.hostname} / ${current.environment.hostname}): differences may be the machines'; run \`muxbench gate\` to compare on one machine`);
+  }
+  for (const [name, r] of [['baseline', base], ['current', current]] as const) {
+    if (r.status !== 'complete') w.push(`the ${name} run is ${r.status}: points it did not finish are not compared as failures`);
+  }
+  return w;
+}
+
 /**
  * Matches points by system id + params and compares each metric. Throws ReportInputError
- * (MUX_ERR_RESULTS_MISMATCH) when the two files are runs of different scenarios.
+ * (MUX_ERR_RESULTS_MISMATCH) when the two files are runs of different scenarios; other differences
+ * (definitions, quick vs full, machines) are listed in `warnings`.
  */
 export function compareResults(base: ResultsFile, current: ResultsFile, options: Partial<CompareOptions> = {}): Comparison {
   const o: CompareOptions = { ...DEFAULT_COMPARE_OPTIONS, ...options };
@@ -174,6 +261,7 @@ export function compareResults(base: ResultsFile, current: ResultsFile, options:
   const baseByKey = new Map(base.points.map((p) => [pointKey(p), p]));
   const curKeys = new Set(current.points.map(pointKey));
   const points: PointChange[] = [];
+  const curOf: PointResult[] = [];
   const added: PointRef[] = [];
   for (const cur of current.points) {
     const b = baseByKey.get(pointKey(cur));
@@ -181,28 +269,54 @@ export function compareResults(base: ResultsFile, current: ResultsFile, options:
       added.push(ref(cur));
       continue;
     }
+    const interrupted = Boolean(cur.interrupted || b.interrupted);
     const change: PointChange = {
       ...ref(cur),
       baselineStatus: b.status,
-      newlyFailed: cur.status === 'failed' && b.status !== 'failed',
-      metrics: COMPARED_METRICS.map((def) => compareMetric(def, b, cur, o)),
+      interrupted,
+      newlyFailed: cur.status === 'failed' && b.status !== 'failed' && !interrupted,
+      metrics: metricsFor(b, cur).map((def) => measureChange(def, b, cur)),
     };
     if (cur.reason !== undefined) change.reason = cur.reason;
     points.push(change);
+    curOf.push(cur);
   }
   const removed = base.points.filter((p) => !curKeys.has(pointKey(p))).map(ref);
+  // Correct over every comparison that has data, then decide each.
+  const testable = points.flatMap((p, i) => p.metrics.filter((m) => m.note === undefined).map((m) => ({ m, cur: curOf[i]! })));
+  const adjusted = adjustPValues(
+    testable.map((t) => t.m.p),
+    o.correction,
+  );
+  testable.forEach((t, i) => {
+    t.m.pAdjusted = adjusted[i]!;
+    decide(t.m, t.cur, o);
+  });
   const counts: Record<Verdict, number> = { faster: 0, slower: 0, 'no significant change': 0, 'insufficient data': 0 };
   const regressions: Regression[] = [];
   for (const p of points) {
     if (p.newlyFailed) regressions.push({ point: p, metric: null, why: `now fails${p.reason ? `: ${p.reason.split('\n')[0]}` : ''}` });
     for (const m of p.metrics) {
       counts[m.verdict]++;
-      if (m.regression) regressions.push({ point: p, metric: m, why: `${m.label} ${signedPercent(m.change)} (95 % CI ${signedPercent(m.ci.low)} … ${signedPercent(m.ci.high)}, p = ${pValue(m.p)})` });
+      if (m.regression) regressions.push({ point: p, metric: m, why: `${m.label} ${signedPercent(m.change)} (95 % CI ${signedPercent(m.ci.low)} … ${signedPercent(m.ci.high)}, p = ${pValue(m.p)}${o.correction === 'none' ? '' : `, corrected ${pValue(m.pAdjusted)}`})` });
     }
   }
   const axes = [...base.axes];
   for (const a of current.axes) if (!axes.includes(a)) axes.push(a);
-  return { scenario: current.scenario.name, axes, baseline: runRef(base), current: runRef(current), options: o, points, added, removed, counts, regressions };
+  return {
+    scenario: current.scenario.name,
+    axes,
+    baseline: runRef(base),
+    current: runRef(current),
+    options: o,
+    points,
+    added,
+    removed,
+    counts,
+    regressions,
+    warnings: comparabilityWarnings(base, current),
+    tests: testable.length,
+  };
 }
 
 /** 1 when a CI gate should fail: a significant regression or a point that now fails. */
@@ -218,6 +332,11 @@ export function comparisonSummary(c: Comparison): string {
   return `${parts.join(', ')}${failed ? `, ${failed} newly failing` : ''}${extra.length ? `; points ${extra.join(', ')}` : ''}`;
 }
 
+function correctionText(c: Comparison): string {
+  if (c.options.correction === 'none') return `uncorrected (${c.tests} comparisons)`;
+  return `${c.options.correction === 'holm' ? 'Holm' : 'Benjamini–Hochberg'}-corrected (${c.tests} comparisons)`;
+}
+
 function runLine(name: string, r: RunRef): string {
   return `${name}: ${r.runId}${r.commit ? ` (commit ${r.commit})` : ''}${r.status !== 'complete' ? ` [${r.status}]` : ''}${r.quick ? ' [quick]' : ''}, ${r.trials} trial${r.trials === 1 ? '' : 's'}/point`;
 }
@@ -228,7 +347,7 @@ export function formatComparison(c: Comparison): string {
   const rows: string[][] = [];
   for (const p of c.points) {
     for (const m of p.metrics) {
-      const def = COMPARED_METRICS.find((d) => d.metric === m.metric)!;
+      const def = metricDef(m.metric);
       const verdict = m.regression ? `SLOWER (regression)` : m.verdict === 'slower' ? 'slower (not counted)' : m.verdict;
       rows.push([
         p.label,
@@ -254,7 +373,8 @@ export function formatComparison(c: Comparison): string {
     `compare ${c.scenario}`,
     `  ${runLine('baseline', c.baseline)}`,
     `  ${runLine('current ', c.current)}`,
-    `  significant = p ≤ ${c.options.alpha}, 95 % CI excludes 0, |change| ≥ ${Math.round(c.options.minEffect * 1000) / 10} %`,
+    `  significant = ${correctionText(c)} p ≤ ${c.options.alpha}, 95 % CI excludes 0, |change| ≥ ${Math.round(c.options.minEffect * 1000) / 10} %`,
+    ...c.warnings.map((w) => `  WARNING: ${w}`),
     '',
   ];
   if (rows.length) out.push(line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line));

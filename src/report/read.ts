@@ -1,6 +1,6 @@
 /** Reading a results file: JSON, the right schema, the fields the renderer relies on — or a clear error. */
 import { readFileSync } from 'node:fs';
-import { RESULTS_SCHEMA, type ResultsFile } from '../measure/results.ts';
+import { READABLE_SCHEMAS, RESULTS_SCHEMA, type ResultsFile } from '../measure/results.ts';
 import { ReportInputError } from './errors.ts';
 
 /** Checks parsed JSON; `name` (usually the path) goes into every message. */
@@ -9,9 +9,9 @@ export function checkResults(data: unknown, name: string): ResultsFile {
     throw new ReportInputError('MUX_ERR_RESULTS_SCHEMA', `${name}: not a muxbench results file (expected a JSON object with schema '${RESULTS_SCHEMA}')`);
   }
   const schema = (data as { schema?: unknown }).schema;
-  if (schema !== RESULTS_SCHEMA) {
+  if (typeof schema !== 'string' || !READABLE_SCHEMAS.includes(schema)) {
     const found = schema === undefined ? 'no schema field' : `schema ${JSON.stringify(schema)}`;
-    throw new ReportInputError('MUX_ERR_RESULTS_SCHEMA', `${name}: unsupported results file: ${found}, expected '${RESULTS_SCHEMA}'`);
+    throw new ReportInputError('MUX_ERR_RESULTS_SCHEMA', `${name}: unsupported results file: ${found}, expected one of ${READABLE_SCHEMAS.map((s) => `'${s}'`).join(', ')}`);
   }
   const r = data as Partial<ResultsFile>;
   const missing = (['runId', 'scenario', 'environment', 'status', 'startedAt', 'axes', 'settings', 'points'] as const).filter((k) => r[k] === undefined);

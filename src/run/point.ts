@@ -1,19 +1,27 @@
 /**
- * One point: its trials against a running target, each with the load in its own process, resource use
- * of every system process sampled around it, and the summary (medians with bootstrap intervals).
+ * One point against a running target: a load worker opened once, warmed up until the throughput settles,
+ * then the trials back to back while the load goes on; each system process's CPU time, event-loop
+ * utilisation and memory sampled exactly at each measured window's edges; the summary (medians with
+ * bootstrap intervals).
  */
-import type { PacedResult } from '../load/pacing.ts';
-import type { LoadBudget, LoadModel } from '../load/types.ts';
 import type { EngineSpec } from '../load/engine.ts';
-import type { PointSummary, ProcessUsage, TrialResult } from '../measure/results.ts';
+import type { PacedResult, WarmupResult } from '../load/loop.ts';
+import type { LoadModel } from '../load/types.ts';
+import type { PointResult, PointSummary, ProcessUsage, TrialResult, WarmupRecord } from '../measure/results.ts';
 import { cpuShare, type ProcSample, sampleProcess } from '../measure/resources.ts';
 import { bootstrapMedianCI, median } from '../measure/stats.ts';
+import type { SteadyPolicy } from '../measure/steady.ts';
+import type { ServedStats, Supervised } from './supervise.ts';
 import type { Target } from './targets.ts';
-import { runLoadJob } from './worker.ts';
-import type { ServedStats } from './supervise.ts';
+import { LoadSession } from './worker.ts';
 
-/** A load engine using this much of a core was the limit, not the system. */
+/** A closed-loop engine using this much of a core was the limit, not the system. */
 export const GENERATOR_BOUND_CPU = 0.9;
+/**
+ * An open loop whose sends left this late (p99) against their schedule was not keeping its schedule:
+ * timer slop is about 1 ms, anything beyond is the generator falling behind.
+ */
+export const LATE_SEND_P99_US = 2000;
 const RSS_SAMPLE_MS = 200;
 
 export class TargetDiedError extends Error {
@@ -28,11 +36,10 @@ export class TargetDiedError extends Error {
   }
 }
 
-function exitedRole(target: Target): [string, number | null, string | null] | null {
+export function checkAlive(target: Target): void {
   for (const [role, p] of Object.entries(target.processes)) {
-    if (p.child.exitCode !== null || p.child.signalCode !== null) return [role, p.child.exitCode, p.child.signalCode];
+    if (p.child.exitCode !== null || p.child.signalCode !== null) throw new TargetDiedError(role, p.stderrTail(), p.child.exitCode, p.child.signalCode);
   }
-  return null;
 }
 
 function eluBetween(a: ServedStats | null, b: ServedStats | null): number | null {
@@ -42,42 +49,73 @@ function eluBetween(a: ServedStats | null, b: ServedStats | null): number | null
   return active + idle > 0 ? active / (active + idle) : null;
 }
 
-export async function runTrial(target: Target, spec: EngineSpec, model: LoadModel, budget: LoadBudget, loadCpu: number | undefined, signal?: AbortSignal): Promise<TrialResult> {
-  const roles = Object.entries(target.processes);
-  const peak = new Map<string, number>();
-  const sampleAll = (): (ProcSample | null)[] =>
-    roles.map(([role, p]) => {
+/**
+ * Watches a target's processes: peak RSS all along (sampled), CPU time and event-loop counters at the
+ * moments `mark` is called. One per load session.
+ */
+export class ProcessWatch {
+  private readonly roles: [string, Supervised][];
+  private readonly peak = new Map<string, number>();
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(target: Target) {
+    this.roles = Object.entries(target.processes);
+    this.timer = setInterval(() => this.sample(), RSS_SAMPLE_MS);
+  }
+
+  private sample(): (ProcSample | null)[] {
+    return this.roles.map(([role, p]) => {
       const s = sampleProcess(p.pid);
-      if (s) peak.set(role, Math.max(peak.get(role) ?? 0, s.rssBytes));
+      if (s) this.peak.set(role, Math.max(this.peak.get(role) ?? 0, s.rssBytes));
       return s;
     });
-  const statsBefore = await Promise.all(roles.map(([, p]) => p.stats()));
-  const before = sampleAll();
-  const sampler = setInterval(sampleAll, RSS_SAMPLE_MS);
-  let result: PacedResult;
-  try {
-    result = await runLoadJob({ spec, model, budget }, loadCpu, signal);
-  } finally {
-    clearInterval(sampler);
   }
-  const after = sampleAll();
-  const statsAfter = await Promise.all(roles.map(([, p]) => p.stats()));
-  const died = exitedRole(target);
-  if (died) throw new TargetDiedError(died[0], target.processes[died[0]]!.stderrTail(), died[1], died[2]);
 
-  const processes: Record<string, ProcessUsage> = {};
-  roles.forEach(([role], i) => {
-    const b = before[i];
-    const a = after[i];
-    processes[role] = {
-      // The CPU window includes the worker's start-up and warm-up; shares are comparable between points.
-      cpu: b && a ? Math.round(cpuShare(b, a) * 1000) / 1000 : 0,
-      peakRssBytes: peak.get(role) ?? 0,
-      elu: eluBetween(statsBefore[i] ?? null, statsAfter[i] ?? null),
-    };
-  });
-  const seconds = result.elapsedMs / 1000;
+  /** A snapshot of every process now. */
+  mark(): { procs: (ProcSample | null)[]; stats: (ServedStats | null)[] } {
+    return { procs: this.sample(), stats: this.roles.map(([, p]) => p.lastStats()) };
+  }
+
+  /** Usage between two marks; the peak RSS is the peak since the watch began or was last reset. */
+  usage(from: ReturnType<ProcessWatch['mark']>, to: ReturnType<ProcessWatch['mark']>, requests: number): Record<string, ProcessUsage> {
+    const out: Record<string, ProcessUsage> = {};
+    this.roles.forEach(([role], i) => {
+      const b = from.procs[i];
+      const a = to.procs[i];
+      out[role] = {
+        cpu: b && a ? Math.round(cpuShare(b, a) * 1000) / 1000 : 0,
+        cpuUsPerRequest: b && a && requests > 0 ? Math.round(((a.cpuMs - b.cpuMs) * 1000 * 100) / requests) / 100 : null,
+        peakRssBytes: this.peak.get(role) ?? 0,
+        elu: eluBetween(from.stats[i] ?? null, to.stats[i] ?? null),
+      };
+    });
+    return out;
+  }
+
+  resetPeak(): void {
+    this.peak.clear();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+}
+
+export function warmupRecord(w: WarmupResult | null, fixedMs: number): WarmupRecord {
+  if (!w) return { steady: null, elapsedMs: fixedMs, spread: null, tolerance: null, series: [] };
   return {
+    steady: w.steady,
+    elapsedMs: w.elapsedMs,
+    spread: w.last && Number.isFinite(w.last.spread) ? Math.round(w.last.spread * 1000) / 1000 : null,
+    tolerance: w.last ? Math.round(w.last.tolerance * 1000) / 1000 : null,
+    series: w.series,
+  };
+}
+
+/** A worker's measured window plus the systems' usage over exactly that window. */
+export function trialResult(result: PacedResult, processes: Record<string, ProcessUsage>): TrialResult {
+  const seconds = result.elapsedMs / 1000;
+  const t: TrialResult = {
     requests: result.requests,
     requestsPerSec: result.requestsPerSec,
     bytesInPerSec: seconds > 0 ? result.bytesIn / seconds : 0,
@@ -91,6 +129,78 @@ export async function runTrial(target: Target, spec: EngineSpec, model: LoadMode
     generatorCpu: Math.round(result.generatorCpu * 1000) / 1000,
     processes,
   };
+  if (result.series) t.series = result.series;
+  if (result.sendLag) t.sendLag = result.sendLag;
+  return t;
+}
+
+/** Runs one measured window on an open session, with the target's usage sampled at its edges. */
+export async function measureTrial(session: LoadSession, watch: ProcessWatch, target: Target, durationMs: number, options: { maxRequests?: number; fixedWarmupMs?: number } = {}): Promise<TrialResult> {
+  let opened = watch.mark();
+  let closed = opened;
+  watch.resetPeak();
+  const result = await session.trial(durationMs, {
+    maxRequests: options.maxRequests,
+    warmupMs: session.continuous ? 0 : options.fixedWarmupMs,
+    onOpen: () => void (opened = watch.mark()),
+    onClose: () => void (closed = watch.mark()),
+  });
+  checkAlive(target);
+  return trialResult(result, watch.usage(opened, closed, result.requests));
+}
+
+export interface PointPlan {
+  spec: EngineSpec;
+  model: LoadModel;
+  policy: SteadyPolicy;
+  trials: number;
+  durationMs: number;
+  maxRequests?: number;
+  loadCpu: number | undefined;
+}
+
+export interface PointMeasurement {
+  warmup: WarmupRecord;
+  trials: TrialResult[];
+}
+
+/**
+ * Warm-up until steady, then `plan.trials` windows back to back. `onTrial` sees each trial as it ends.
+ * Whatever was measured before a failure is lost only for the trial that failed: the error carries the
+ * trials that completed (`MeasureError.partial`).
+ */
+export async function measurePoint(target: Target, plan: PointPlan, signal: AbortSignal | undefined, onTrial: (t: TrialResult) => void): Promise<PointMeasurement> {
+  const session = await LoadSession.open(plan.spec, plan.model, plan.loadCpu, signal);
+  const watch = new ProcessWatch(target);
+  const trials: TrialResult[] = [];
+  let warmup: WarmupRecord = warmupRecord(null, plan.policy.minMs);
+  try {
+    warmup = warmupRecord(session.continuous ? await session.warmUp(plan.policy) : null, plan.policy.minMs);
+    checkAlive(target);
+    for (let i = 0; i < plan.trials; i++) {
+      if (signal?.aborted) throw new Error('the run was interrupted');
+      const t = await measureTrial(session, watch, target, plan.durationMs, { maxRequests: plan.maxRequests, fixedWarmupMs: plan.policy.minMs });
+      trials.push(t);
+      onTrial(t);
+    }
+    return { warmup, trials };
+  } catch (err) {
+    throw new MeasureError(err, { warmup, trials });
+  } finally {
+    watch.stop();
+    await session.close();
+  }
+}
+
+/** A point that failed part-way, with what it measured before. */
+export class MeasureError extends Error {
+  override readonly name = 'MeasureError';
+  constructor(
+    override readonly cause: unknown,
+    readonly partial: PointMeasurement,
+  ) {
+    super(cause instanceof Error ? cause.message : String(cause));
+  }
 }
 
 function estimate(xs: number[]) {
@@ -110,6 +220,12 @@ export function summarize(trials: TrialResult[]): PointSummary {
   }
   const sysCpu = trials.map((t) => Object.values(t.processes).reduce((s, p) => s + p.cpu, 0));
   const sysRss = trials.map((t) => Object.values(t.processes).reduce((s, p) => s + p.peakRssBytes, 0));
+  const perRequest = trials
+    .map((t) => {
+      const v = Object.values(t.processes).map((p) => p.cpuUsPerRequest);
+      return v.length && v.every((x): x is number => typeof x === 'number') ? v.reduce((a, b) => a + b, 0) : null;
+    })
+    .filter((v): v is number => v !== null);
   const elus = trials
     .map((t) => {
       const v = Object.values(t.processes).map((p) => p.elu).filter((e): e is number => e !== null);
@@ -129,8 +245,50 @@ export function summarize(trials: TrialResult[]): PointSummary {
     dropped: trials.reduce((s, t) => s + t.dropped, 0),
     generatorCpu: median(trials.map((t) => t.generatorCpu)),
     systemCpu: median(sysCpu),
+    systemCpuUsPerRequest: perRequest.length ? Math.round(median(perRequest) * 100) / 100 : null,
     systemPeakRssBytes: median(sysRss),
     // the busiest process's event loop is the one that limits
     systemElu: elus.length ? median(elus) : null,
   };
 }
+
+/**
+ * What a measured point may be called: failed (nothing succeeded), generator-bound (the load engine, not
+ * the system, set the figure), not-steady (the warm-up cap came before throughput settled), or ok.
+ */
+export function pointStatus(p: PointResult, trialMs: number, model: 'closed' | 'open'): { status: PointResult['status']; reason?: string } {
+  const s = p.summary!;
+  const succeeded = p.trials.reduce((n, t) => n + t.requests, 0);
+  if (succeeded === 0) {
+    const errs = Object.entries(s.errors).map(([k, v]) => `${k} ×${v}`).join(', ');
+    return {
+      status: 'failed',
+      reason: errs
+        ? `no request succeeded (${errs})`
+        : `no request sent inside the measured window completed: one request takes longer than the trial (${trialMs} ms) and its drain; a longer durationMs would measure it`,
+    };
+  }
+  if (model === 'closed' && s.generatorCpu >= GENERATOR_BOUND_CPU) {
+    return { status: 'generator-bound', reason: `the load engine used ${Math.round(s.generatorCpu * 100)} % of a core: the figures are the generator's limit, not the system's` };
+  }
+  if (model === 'open') {
+    const lag = Math.max(...p.trials.map((t) => t.sendLag?.p99Us ?? 0));
+    const late = lag > LATE_SEND_P99_US;
+    if (late || s.dropped > 0) {
+      const why = [
+        late ? `sends left up to ${(lag / 1000).toFixed(1)} ms late against their schedule (p99; the limit is ${LATE_SEND_P99_US / 1000} ms)` : '',
+        s.dropped > 0 ? `${s.dropped} arrivals were dropped because maxInflight requests were outstanding` : '',
+      ].filter(Boolean);
+      return { status: 'generator-bound', reason: `the open loop did not keep its schedule: ${why.join('; ')}` };
+    }
+  }
+  if (p.warmup?.steady === false) {
+    const w = p.warmup;
+    return {
+      status: 'not-steady',
+      reason: `throughput had not settled after ${(w.elapsedMs / 1000).toFixed(1)} s of warm-up (block rates spread ${w.spread === null ? '?' : `${Math.round(w.spread * 100)} %`}, tolerance ${w.tolerance === null ? '?' : `${Math.round(w.tolerance * 100)} %`})`,
+    };
+  }
+  return { status: 'ok' };
+}
+

@@ -9,7 +9,7 @@ import { RESULTS_SCHEMA, type PointResult, type ResultsFile } from '../measure/r
 import { effective, expandPoints, loadScenario, type Point, type Scenario, sweptAxes } from '../scenario/index.ts';
 import { environment, placement } from './environment.ts';
 import { writeJsonAtomic } from './persist.ts';
-import { GENERATOR_BOUND_CPU, runTrial, summarize, TargetDiedError } from './point.ts';
+import { MeasureError, measurePoint, pointStatus, summarize, TargetDiedError } from './point.ts';
 import { createProgress, type Progress } from './progress.ts';
 import { killAllSupervised, SystemStartError } from './supervise.ts';
 import { engineSpecFor, startKey, startTarget, type Target, workloadOf } from './targets.ts';
@@ -67,12 +67,15 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
       durationMs: eff.durationMs,
       trials: eff.trials,
       loadModel: scenario.load.model === 'closed' ? 'closed' : `open (${scenario.load.ratePerSec}/s)`,
+      steady: eff.steady,
     },
     points: [],
   };
   writeJsonAtomic(resultsPath, results);
   progress.start(points.length * eff.trials);
-  progress.note(`${scenario.name}: ${points.length} points × ${eff.trials} trials, ${eff.warmupMs + eff.durationMs} ms each${place.pinned ? ' (systems on core 0, load on core 1)' : ' (unpinned)'} → ${resultsPath}`);
+  progress.note(
+    `${scenario.name}: ${points.length} points × ${eff.trials} trials of ${eff.durationMs} ms after a warm-up until steady (${eff.steady.minMs}–${eff.steady.maxMs} ms)${place.pinned ? ', systems on core 0, load on core 1' : ', unpinned'} → ${resultsPath}`,
+  );
 
   let current: { key: string; target: Target } | null = null;
   const stopCurrent = async (): Promise<void> => {
@@ -144,31 +147,30 @@ async function runPoint(
         : { kind: 'open' as const, ratePerSec: point.params.ratePerSec ?? scenario.load.ratePerSec, maxInflight: scenario.load.maxInflight };
     const concurrency = model.kind === 'closed' ? model.concurrency : model.maxInflight;
     const spec = engineSpecFor(point.system, target, w, point.params, concurrency);
-    const budget = { warmupMs: eff.warmupMs, durationMs: eff.durationMs, maxRequests: scenario.maxRequests };
-    for (let t = 0; t < eff.trials; t++) {
-      if (signal?.aborted) throw new Error('the run was interrupted');
-      const trial = await runTrial(target, spec, model, budget, place.loadCpu, signal);
-      base.trials.push(trial);
+    const plan = { spec, model, policy: eff.steady, trials: eff.trials, durationMs: eff.durationMs, maxRequests: scenario.maxRequests, loadCpu: place.loadCpu };
+    const measured = await measurePoint(target, plan, signal, (trial) => {
       const errs = Object.values(trial.errors).reduce((a, b) => a + b, 0);
       progress.trial(label, `${Math.round(trial.requestsPerSec).toLocaleString('en-US')} req/s, p99 ${trial.latency.p99Us} µs${errs ? `, ${errs} errors` : ''}`);
-    }
+    });
+    base.warmup = measured.warmup;
+    base.trials = measured.trials;
     base.summary = summarize(base.trials);
-    const succeeded = base.trials.reduce((n, t) => n + t.requests, 0);
-    if (succeeded === 0) {
-      const errs = Object.entries(base.summary.errors).map(([k, v]) => `${k} ×${v}`).join(', ');
-      base.status = 'failed';
-      base.reason = errs
-        ? `no request succeeded (${errs})`
-        : `no request sent inside the measured window completed: one request takes longer than the trial (warm-up + duration = ${eff.warmupMs + eff.durationMs} ms); a longer durationMs would measure it`;
-      progress.note(`${label}: FAILED — ${base.reason}`);
-    } else if (base.summary.generatorCpu >= GENERATOR_BOUND_CPU) {
-      base.status = 'generator-bound';
-      base.reason = `the load engine used ${Math.round(base.summary.generatorCpu * 100)} % of a core: the figures are the generator's limit, not the system's`;
-    }
+    const verdict = pointStatus(base, eff.warmupMs + eff.durationMs, model.kind);
+    base.status = verdict.status;
+    if (verdict.reason !== undefined) base.reason = verdict.reason;
+    if (base.status === 'failed') progress.note(`${label}: FAILED — ${base.reason}`);
+    else if (base.status === 'not-steady') progress.note(`${label}: not steady — ${base.reason}`);
     return base;
-  } catch (err) {
+  } catch (caught) {
     await slot.stop();
+    let err = caught;
+    if (caught instanceof MeasureError) {
+      err = caught.cause;
+      base.warmup = caught.partial.warmup;
+      base.trials = caught.partial.trials;
+    }
     base.status = 'failed';
+    if (signal?.aborted) base.interrupted = true;
     base.reason = signal?.aborted
       ? 'interrupted: the run was stopped during this point'
       : err instanceof Error

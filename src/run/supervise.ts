@@ -28,6 +28,8 @@ export interface Supervised {
   stop(graceMs?: number): Promise<number | null>;
   /** Event-loop counters from a `muxbench serve` child (null for other programs or none in time). */
   stats(timeoutMs?: number): Promise<ServedStats | null>;
+  /** The latest counters it reported (at most one stats interval old), without waiting. */
+  lastStats(): ServedStats | null;
 }
 
 export interface ServedStats {
@@ -122,6 +124,8 @@ export function superviseCommand(argv: string[], options: StartOptions = {}): Pr
   };
 
   const statsWaiters: ((s: ServedStats | null) => void)[] = [];
+  let latest: ServedStats | null = null;
+  const lastStats = (): ServedStats | null => latest;
   const answersStats = options.answersStats === true;
   /** The next stats line (fresh counters), or null for other programs or when none comes in time. */
   const stats = (timeoutMs = 4 * STATS_INTERVAL_MS): Promise<ServedStats | null> => {
@@ -146,6 +150,7 @@ export function superviseCommand(argv: string[], options: StartOptions = {}): Pr
       const msg = JSON.parse(line) as { event?: string } & ServedStats;
       if (msg.event === 'stats') {
         const snapshot = { eluActiveMs: msg.eluActiveMs, eluIdleMs: msg.eluIdleMs, rssBytes: msg.rssBytes };
+        latest = snapshot;
         for (const w of statsWaiters.splice(0)) w(snapshot);
       }
     } catch {
@@ -178,7 +183,7 @@ export function superviseCommand(argv: string[], options: StartOptions = {}): Pr
           settled = true;
           clearTimeout(timer);
           const ready: ReadyLine = { event: 'ready', system: probe.system, urls: probe.urls };
-          resolve({ pid: child.pid!, ready, child, stderrTail: () => stderr.trim(), exited, stop, stats });
+          resolve({ pid: child.pid!, ready, child, stderrTail: () => stderr.trim(), exited, stop, stats, lastStats });
         });
         s.once('error', () => {
           s.destroy();
@@ -211,7 +216,7 @@ export function superviseCommand(argv: string[], options: StartOptions = {}): Pr
       }
       settled = true;
       clearTimeout(timer);
-      resolve({ pid: child.pid!, ready, child, stderrTail: () => stderr.trim(), exited, stop, stats });
+      resolve({ pid: child.pid!, ready, child, stderrTail: () => stderr.trim(), exited, stop, stats, lastStats });
     });
   });
 }

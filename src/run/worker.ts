@@ -1,50 +1,166 @@
 /**
- * Runs one load job in its own process (`muxbench load-worker`, pinned when asked), bounded in time:
- * the job's warm-up + duration + drain, plus start-up slack; past that the worker is killed.
+ * The runner's side of a load worker (`muxbench load-worker`, pinned when asked): one process per point,
+ * driven by commands (see load/worker-main.ts). Every command has a time limit; past it, or when the run is
+ * interrupted, the worker is killed and the command fails with LoadWorkerError.
  */
-import { spawn } from 'node:child_process';
-import type { LoadJob } from '../load/worker-main.ts';
-import type { PacedResult } from '../load/pacing.ts';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import type { EngineSpec } from '../load/engine.ts';
+import type { PacedResult, WarmupResult } from '../load/loop.ts';
+import type { LoadModel } from '../load/types.ts';
+import type { WorkerCommand } from '../load/worker-main.ts';
+import type { SteadyPolicy } from '../measure/steady.ts';
 import { pinnedCommand } from './cpus.ts';
 import { MUXBENCH_BIN, track } from './supervise.ts';
 
-const STARTUP_SLACK_MS = 20_000;
+/** Room for the worker to start and load its engine, and for a command's reply beyond its own time. */
+const SLACK_MS = 20_000;
+const CLOSE_LIMIT_MS = 10_000;
 
 export class LoadWorkerError extends Error {
   override readonly name = 'LoadWorkerError';
 }
 
-export function runLoadJob(job: LoadJob, cpu: number | undefined, signal?: AbortSignal): Promise<PacedResult> {
-  const [cmd, ...args] = pinnedCommand([process.execPath, MUXBENCH_BIN, 'load-worker'], cpu);
-  const child = spawn(cmd!, args, { stdio: ['pipe', 'pipe', 'pipe'] });
-  track(child);
-  const limitMs = job.budget.warmupMs + job.budget.durationMs + (job.budget.drainMs ?? 5000) + STARTUP_SLACK_MS;
-  return new Promise((resolve, reject) => {
-    let stdout = '';
-    let stderr = '';
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new LoadWorkerError(`the load worker did not finish within ${limitMs} ms`));
-    }, limitMs);
-    const onAbort = (): void => {
-      child.kill('SIGKILL');
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr = (stderr + c.toString()).slice(-4000)));
-    child.on('error', (err) => {
-      clearTimeout(timer);
-      reject(new LoadWorkerError(`could not start the load worker: ${err.message}`));
+type WorkerEvent = { event: string; [key: string]: unknown };
+
+export interface TrialHooks {
+  /** the measured window opened (sample the systems now) */
+  onOpen?: () => void;
+  /** the measured window closed; its requests may still be answering */
+  onClose?: () => void;
+}
+
+export class LoadSession {
+  private readonly child: ChildProcess;
+  private readonly queue: WorkerEvent[] = [];
+  private waiter: ((e: WorkerEvent | null) => void) | null = null;
+  private stderr = '';
+  private exited = false;
+  private readonly onAbort = (): void => void this.child.kill('SIGKILL');
+
+  /** whether the engine runs a continuous loop (false: autocannon / h2load run whole trials on their own) */
+  continuous = true;
+
+  private constructor(
+    cpu: number | undefined,
+    private readonly signal: AbortSignal | undefined,
+  ) {
+    const [cmd, ...args] = pinnedCommand([process.execPath, MUXBENCH_BIN, 'load-worker'], cpu);
+    this.child = spawn(cmd!, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    track(this.child);
+    createInterface({ input: this.child.stdout! }).on('line', (line) => {
+      if (!line.startsWith('{"event":')) return;
+      this.push(JSON.parse(line) as WorkerEvent);
     });
-    child.on('exit', (code, sig) => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-      const line = stdout.split('\n').find((l) => l.startsWith('{"event":'));
-      if (!line) return reject(new LoadWorkerError(`the load worker exited (${sig ?? `code ${code}`}) without a result${stderr ? `: ${stderr.trim()}` : ''}`));
-      const msg = JSON.parse(line) as { event: string; result?: PacedResult; message?: string };
-      if (msg.event === 'result' && msg.result) resolve(msg.result);
-      else reject(new LoadWorkerError(`the load engine failed: ${msg.message ?? 'unknown error'}`));
+    this.child.stderr!.on('data', (c: Buffer) => (this.stderr = (this.stderr + c.toString()).slice(-4000)));
+    this.child.stdin!.on('error', () => {});
+    this.child.on('exit', () => {
+      this.exited = true;
+      this.push(null);
     });
-    child.stdin.end(JSON.stringify(job));
-  });
+    this.child.on('error', () => {
+      this.exited = true;
+      this.push(null);
+    });
+    signal?.addEventListener('abort', this.onAbort, { once: true });
+  }
+
+  static async open(spec: EngineSpec, model: LoadModel, cpu: number | undefined, signal?: AbortSignal, drainMs?: number): Promise<LoadSession> {
+    const s = new LoadSession(cpu, signal);
+    try {
+      const e = await s.command({ cmd: 'open', spec, model, drainMs }, 'opened', 0);
+      s.continuous = e.continuous !== false;
+      return s;
+    } catch (err) {
+      await s.close();
+      throw err;
+    }
+  }
+
+  /** Warm-up until steady (null: the engine runs its own loop and cannot be judged). */
+  async warmUp(policy: SteadyPolicy): Promise<WarmupResult | null> {
+    const e = await this.command({ cmd: 'warmup', policy }, 'warm', policy.maxMs);
+    return (e.warmup as WarmupResult | null) ?? null;
+  }
+
+  /** One measured window; the load goes on afterwards (until `pause`). */
+  async trial(durationMs: number, options: { maxRequests?: number; warmupMs?: number; drainMs?: number } & TrialHooks = {}): Promise<PacedResult> {
+    const limit = durationMs + (options.warmupMs ?? 0) + (options.drainMs ?? 5000) + SLACK_MS;
+    this.send({ cmd: 'trial', durationMs, maxRequests: options.maxRequests, warmupMs: options.warmupMs });
+    await this.expect('trial-open', limit);
+    options.onOpen?.();
+    await this.expect('trial-closed', limit);
+    options.onClose?.();
+    const e = await this.expect('trial', limit);
+    return e.result as PacedResult;
+  }
+
+  /** Stops sending until the next warm-up or trial; resolves with the requests abandoned by the drain. */
+  async pause(drainMs = 5000): Promise<number> {
+    const e = await this.command({ cmd: 'pause' }, 'paused', drainMs);
+    return Number(e.abandoned ?? 0);
+  }
+
+  /** Ends the worker (politely, then by force). Never throws. */
+  async close(): Promise<void> {
+    this.signal?.removeEventListener('abort', this.onAbort);
+    if (this.exited) return;
+    try {
+      this.send({ cmd: 'close' });
+      await this.expect('closed', CLOSE_LIMIT_MS);
+    } catch {
+      // killed below
+    }
+    if (!this.exited) this.child.kill('SIGKILL');
+  }
+
+  /** Sends a command and waits for its reply: `ms` of its own work plus the slack. */
+  private async command(c: WorkerCommand, reply: string, ms: number): Promise<WorkerEvent> {
+    this.send(c);
+    return this.expect(reply, ms + SLACK_MS);
+  }
+
+  private send(c: WorkerCommand): void {
+    if (this.exited) throw this.failure(`the load worker has exited`);
+    this.child.stdin!.write(`${JSON.stringify(c)}\n`);
+  }
+
+  private push(e: WorkerEvent | null): void {
+    if (this.waiter) {
+      const w = this.waiter;
+      this.waiter = null;
+      w(e);
+    } else if (e) this.queue.push(e);
+  }
+
+  private next(): Promise<WorkerEvent | null> {
+    const e = this.queue.shift();
+    if (e) return Promise.resolve(e);
+    if (this.exited) return Promise.resolve(null);
+    return new Promise((r) => (this.waiter = r));
+  }
+
+  private async expect(event: string, limitMs: number): Promise<WorkerEvent> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), limitMs)));
+    try {
+      const e = await Promise.race([this.next(), timeout]);
+      if (e === 'timeout') {
+        this.waiter = null;
+        this.child.kill('SIGKILL');
+        throw this.failure(`the load worker did not answer '${event}' within ${limitMs} ms`);
+      }
+      if (e === null) throw this.failure(this.signal?.aborted ? 'the run was interrupted' : `the load worker exited (${this.child.signalCode ?? `code ${this.child.exitCode}`})`);
+      if (e.event === 'error') throw this.failure(`the load engine failed: ${String(e.message)}`);
+      if (e.event !== event) throw this.failure(`the load worker answered '${e.event}' where '${event}' was expected`);
+      return e;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private failure(message: string): LoadWorkerError {
+    const tail = this.stderr.trim();
+    return new LoadWorkerError(tail ? `${message}: ${tail}` : message);
+  }
 }

@@ -119,7 +119,12 @@ export const scenarioSchema = z.strictObject({
     })
     .default({ call: 'echo', payloadBytes: 64, delayMs: 0 }),
   load: z.discriminatedUnion('model', [closed, open]),
+  /** the shortest warm-up: after it, warm-up goes on until throughput has settled (see steadyTolerance) */
   warmupMs: nonNegInt.default(1000),
+  /** the longest warm-up: a point still unsettled here is measured but marked not-steady */
+  maxWarmupMs: posInt.default(20_000),
+  /** throughput has settled when three successive 500 ms blocks agree within this share of their mean */
+  steadyTolerance: z.number().positive().max(1).default(0.1),
   durationMs: posInt.default(5000),
   /** stop each trial after this many requests (0 = none) */
   maxRequests: nonNegInt.default(0),
@@ -129,6 +134,7 @@ export const scenarioSchema = z.strictObject({
   quick: z
     .strictObject({
       warmupMs: nonNegInt.optional(),
+      maxWarmupMs: posInt.optional(),
       durationMs: posInt.optional(),
       trials: z.number().int().min(1).max(50).optional(),
       sweep,

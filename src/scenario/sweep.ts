@@ -1,4 +1,5 @@
 /** Turns a scenario into its points: every system × every combination of its sweep values. */
+import { DEFAULT_STEADY_POLICY, type SteadyPolicy } from '../measure/steady.ts';
 import type { Axis, Scenario, SystemSpec } from './schema.ts';
 
 export type Params = Partial<Record<Axis, number>>;
@@ -11,19 +12,29 @@ export interface Point {
 
 /** The settings a run uses: the scenario's, or its `quick` variant's where given. */
 export interface Effective {
+  /** the minimum warm-up (steady.minMs) */
   warmupMs: number;
   durationMs: number;
   trials: number;
   sweep: Partial<Record<Axis, number[]>>;
+  /** warm-up until steady: at least warmupMs, at most maxWarmupMs */
+  steady: SteadyPolicy;
 }
 
 export function effective(s: Scenario, quick: boolean): Effective {
   const q = quick ? s.quick : undefined;
+  const warmupMs = q?.warmupMs ?? s.warmupMs;
   return {
-    warmupMs: q?.warmupMs ?? s.warmupMs,
+    warmupMs,
     durationMs: q?.durationMs ?? s.durationMs,
     trials: q?.trials ?? s.trials,
     sweep: q?.sweep ?? s.sweep ?? {},
+    steady: {
+      ...DEFAULT_STEADY_POLICY,
+      minMs: warmupMs,
+      maxMs: Math.max(warmupMs, q?.maxWarmupMs ?? s.maxWarmupMs),
+      tolerance: s.steadyTolerance,
+    },
   };
 }
 

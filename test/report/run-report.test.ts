@@ -230,9 +230,9 @@ describe('run report: shapes other than one clean sweep', () => {
 });
 
 describe('reading and writing', () => {
-  it('rejects a file whose schema is not muxbench.results/1, naming the file and the schema', () => {
+  it('rejects a file whose schema is not muxbench.results/1 or /2, naming the file and the schema', () => {
     expect(() => parseResults('{"schema":"muxbench.results/0","points":[]}', 'old.json')).toThrow(
-      "old.json: unsupported results file: schema \"muxbench.results/0\", expected 'muxbench.results/1'",
+      "old.json: unsupported results file: schema \"muxbench.results/0\", expected one of 'muxbench.results/1', 'muxbench.results/2'",
     );
     expect(() => parseResults('[1,2]', 'list.json')).toThrow(/list\.json: not a muxbench results file/);
     expect(() => parseResults('{"schema":', 'cut.json')).toThrow(/cut\.json: not valid JSON/);

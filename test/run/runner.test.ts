@@ -87,7 +87,9 @@ describe('runner', () => {
       const file = scenarioFile(dir, 'external-url', {
         description: 'an origin someone else started',
         systems: [{ id: 'theirs', kind: 'external', protocol: 'http1', url: origin.ready.urls.http }],
-        workload: { call: 'sized', payloadBytes: 1000 },
+        // each call held 5 ms at the origin: two in flight cannot keep the load engine busy, so the point
+        // is the server's ('ok'), never 'generator-bound', however loaded the machine is
+        workload: { call: 'sleep', delayMs: 5, payloadBytes: 1000 },
         load: { model: 'closed', concurrency: 2 },
         warmupMs: 100,
         durationMs: 500,
