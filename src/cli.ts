@@ -14,6 +14,9 @@ commands:
   report <results.json>      (re)render a run's report: index.html beside results.json
   compare <baseline.json> <current.json> [--html out.html] [--min-effect 0.1] [--alpha 0.1]
                              compare two runs of one scenario; exit 1 on a significant regression
+  gate [--base REF] [--scenario NAME]... [--candidate-env K=V]...
+                             is this working tree slower than REF? both measured here, interleaved;
+                             exit 0 no regression, 1 regression, 2 could not decide
   index [--reports-dir DIR]  write reports/index.html: every run, latest vs previous per scenario
   serve <system> [options]   start one system under test; prints a JSON ready line, stops on SIGTERM
   help [command]             this text, or a command's options
@@ -52,7 +55,42 @@ first, each scenario's latest run compared with its previous one (compare-<previ
 latest run), and the microbenchmark results in DIR/bench/. Run pages that are missing or older than their
 results.json are rendered on the way.`;
 
-const COMMAND_USAGE: Record<string, string> = { report: REPORT_USAGE, compare: COMPARE_USAGE, index: INDEX_USAGE };
+const GATE_USAGE = `usage: muxbench gate [options]
+
+Runs a base revision and this working tree on this machine in one job and fails on a performance
+regression. The base is checked out in a temporary git worktree (its node_modules linked when the lock
+files match, else npm ci); every point of the chosen scenarios runs both sides' systems at once, warms
+each until steady, then alternates A B, B A, … trials. A change counts when a Mann-Whitney U test,
+Holm-corrected over every comparison of the gate, gives p <= 0.05, the 95 % bootstrap interval of the
+change excludes 0, and the change is at least 5 %. Gated: req/s, p50 and CPU time per request (all
+system processes and each); p99 is reported. A candidate point that fails where the base did not is run
+once more before it counts.
+
+options:
+  --base REF            the revision to compare against (default HEAD: your uncommitted changes)
+  --base-dir DIR        use a prepared tree as the base instead (node_modules installed)
+  --scenario NAME       a scenario (name or file) to gate on; repeat for several (default: gate,
+                        scenarios/gate.ts: both tunnels around the stream limit, http_grpc both modes,
+                        the origin as a control — about 4 minutes)
+  --rounds N            interleaved rounds per point (default 8)
+  --trial-ms MS         length of each trial (default: the scenario's durationMs)
+  --rewarm-ms MS        warm-up before each trial after the first (default 500)
+  --candidate-env K=V   environment for the candidate's systems only (repeatable); e.g.
+                        MUXBENCH_INJECT_CPU_US=5 makes every reference system burn 5 µs per request,
+                        the way to check that the gate catches a known slowdown
+  --base-env K=V        environment for the base's systems only (repeatable)
+  --reports-dir DIR     where gate/<run-id>/ goes (default reports/)
+
+writes reports/gate/<run-id>/: summary.md (also appended to $GITHUB_STEP_SUMMARY when set), gate.json
+(every comparison), benchmark.json (github-action-benchmark, customSmallerIsBetter), bencher.json
+(Bencher metric format), index.html + <scenario>/index.html (comparison pages), and the results files
+of both sides.
+
+exit status: 0 no significant regression; 1 a significant regression, or a point that now fails twice;
+2 could not decide (a point failed on the base side too, or was interrupted) or could not run (bad
+options, base revision missing — fetch it in a shallow clone —, npm ci failed).`;
+
+const COMMAND_USAGE: Record<string, string> = { report: REPORT_USAGE, compare: COMPARE_USAGE, index: INDEX_USAGE, gate: GATE_USAGE };
 
 function isArgError(err: unknown): err is Error {
   // node:util parseArgs throws TypeErrors with ERR_PARSE_ARGS_* codes for unknown or malformed options.
@@ -216,6 +254,101 @@ async function compare(argv: string[]): Promise<number> {
   }
 }
 
+function envPairs(option: string, values: readonly string[] | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const v of values ?? []) {
+    const eq = v.indexOf('=');
+    if (eq <= 0) throw new UsageError(`--${option} takes KEY=VALUE, got '${v}'`);
+    out[v.slice(0, eq)] = v.slice(eq + 1);
+  }
+  return out;
+}
+
+function count(name: string, text: string | undefined, fallback: number, min: number, max: number): number {
+  if (text === undefined) return fallback;
+  const v = Number(text);
+  if (!Number.isInteger(v) || v < min || v > max) throw new UsageError(`--${name} must be an integer from ${min} to ${max}, got '${text}'`);
+  return v;
+}
+
+async function gate(argv: string[]): Promise<number> {
+  const { parseArgs } = await import('node:util');
+  type Values = { base?: string; 'base-dir'?: string; scenario?: string[]; rounds?: string; 'trial-ms'?: string; 'rewarm-ms'?: string; 'candidate-env'?: string[]; 'base-env'?: string[]; 'reports-dir'?: string; help?: boolean };
+  let values: Values;
+  let options;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        base: { type: 'string' },
+        'base-dir': { type: 'string' },
+        scenario: { type: 'string', multiple: true },
+        rounds: { type: 'string' },
+        'trial-ms': { type: 'string' },
+        'rewarm-ms': { type: 'string' },
+        'candidate-env': { type: 'string', multiple: true },
+        'base-env': { type: 'string', multiple: true },
+        'reports-dir': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }) as { values: Values });
+    if (values.help) {
+      process.stdout.write(`${GATE_USAGE}\n`);
+      return 0;
+    }
+    if (values.base !== undefined && values['base-dir'] !== undefined) throw new UsageError('give --base or --base-dir, not both');
+    const { createProgress } = await import('./run/progress.ts');
+    const { DEFAULT_GATE_SCENARIOS } = await import('./gate/index.ts');
+    options = {
+      baseRef: values['base-dir'] ?? values.base ?? 'HEAD',
+      baseDir: values['base-dir'],
+      scenarios: values.scenario?.length ? values.scenario : DEFAULT_GATE_SCENARIOS,
+      rounds: count('rounds', values.rounds, 8, 3, 100),
+      trialMs: values['trial-ms'] === undefined ? undefined : count('trial-ms', values['trial-ms'], 0, 100, 600_000),
+      rewarmMs: count('rewarm-ms', values['rewarm-ms'], 500, 0, 60_000),
+      candidateEnv: envPairs('candidate-env', values['candidate-env']),
+      baseEnv: envPairs('base-env', values['base-env']),
+      reportsDir: values['reports-dir'],
+      progress: createProgress(),
+    };
+  } catch (err) {
+    if (!isArgError(err)) throw err;
+    process.stderr.write(`muxbench gate: ${err.message}\n${GATE_USAGE}\n`);
+    return 2;
+  }
+  const { runGate, GateError } = await import('./gate/index.ts');
+  const { ScenarioError } = await import('./scenario/index.ts');
+  const { killAllSupervised } = await import('./run/supervise.ts');
+  const controller = new AbortController();
+  const interrupt = (sig: NodeJS.Signals): void => {
+    if (controller.signal.aborted) process.exit(130);
+    process.stderr.write(`\n${sig}: stopping the gate\n`);
+    controller.abort();
+    killAllSupervised();
+  };
+  process.on('SIGINT', interrupt);
+  process.on('SIGTERM', interrupt);
+  try {
+    const { decision, outputs } = await runGate({ ...options, signal: controller.signal });
+    process.stdout.write(`\n${outputs.markdown}\nreport: ${outputs.files.html}\n`);
+    const summaryFile = process.env.GITHUB_STEP_SUMMARY;
+    if (summaryFile) {
+      const { appendFileSync } = await import('node:fs');
+      appendFileSync(summaryFile, outputs.markdown);
+    }
+    return decision.exitCode;
+  } catch (err) {
+    if (err instanceof GateError || err instanceof ScenarioError) {
+      process.stderr.write(`muxbench gate: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  } finally {
+    process.off('SIGINT', interrupt);
+    process.off('SIGTERM', interrupt);
+  }
+}
+
 async function index(argv: string[]): Promise<number> {
   const { parseArgs } = await import('node:util');
   let values: { 'reports-dir'?: string; help?: boolean };
@@ -265,6 +398,8 @@ export async function main(argv: string[]): Promise<number> {
       return compare(rest);
     case 'index':
       return index(rest);
+    case 'gate':
+      return gate(rest);
     case 'load-worker': {
       // internal: the load engine's process, started by the runner
       const { loadWorkerMain } = await import('./load/worker-main.ts');

@@ -204,8 +204,8 @@ function measureChange(def: MetricDef, base: PointResult, cur: PointResult): Met
   return out;
 }
 
-/** The verdict, once the corrected p is known. */
-function decide(m: MetricChange, cur: PointResult, o: CompareOptions): void {
+/** The verdict, once the corrected p is known; `status` is the current run's status at the point. */
+function decide(m: MetricChange, status: PointStatus, o: CompareOptions): void {
   const excludesZero = m.ci.low > 0 || m.ci.high < 0;
   const significant = m.pAdjusted <= o.alpha && excludesZero && Math.abs(m.change) >= o.minEffect;
   if (!significant) {
@@ -215,7 +215,7 @@ function decide(m: MetricChange, cur: PointResult, o: CompareOptions): void {
   const improved = m.better === 'higher' ? m.change > 0 : m.change < 0;
   m.verdict = improved ? 'faster' : 'slower';
   if (improved) return;
-  if (m.metric === 'requestsPerSec' && cur.status === 'generator-bound') {
+  if (m.metric === 'requestsPerSec' && status === 'generator-bound') {
     // the load engine set the current figure: a lower one says the generator had less room, not the system
     m.note = "generator-bound now: the figure is the load engine's limit, so not counted as a regression";
   } else if (!isGated(m.metric, o)) {
@@ -251,7 +251,40 @@ function comparabilityWarnings(base: ResultsFile, current: ResultsFile): string[
  * (definitions, quick vs full, machines) are listed in `warnings`.
  */
 export function compareResults(base: ResultsFile, current: ResultsFile, options: Partial<CompareOptions> = {}): Comparison {
+  return compareRunPairs([[base, current]], options)[0]!;
+}
+
+/**
+ * Several comparisons judged as one family: the correction counts every comparison of every pair, so
+ * that a gate over many scenarios holds its false-alarm rate over all of them.
+ */
+export function compareRunPairs(pairs: readonly (readonly [ResultsFile, ResultsFile])[], options: Partial<CompareOptions> = {}): Comparison[] {
   const o: CompareOptions = { ...DEFAULT_COMPARE_OPTIONS, ...options };
+  const cs = pairs.map(([b, c]) => pairUp(b, c, o));
+  const testable = cs.flatMap((c) => c.points.flatMap((p) => p.metrics.filter((m) => m.note === undefined).map((m) => ({ m, p }))));
+  const adjusted = adjustPValues(
+    testable.map((t) => t.m.p),
+    o.correction,
+  );
+  testable.forEach((t, i) => {
+    t.m.pAdjusted = adjusted[i]!;
+    decide(t.m, t.p.status, o);
+  });
+  for (const c of cs) {
+    c.tests = testable.length;
+    for (const p of c.points) {
+      if (p.newlyFailed) c.regressions.push({ point: p, metric: null, why: `now fails${p.reason ? `: ${p.reason.split('\n')[0]}` : ''}` });
+      for (const m of p.metrics) {
+        c.counts[m.verdict]++;
+        if (m.regression) c.regressions.push({ point: p, metric: m, why: `${m.label} ${signedPercent(m.change)} (95 % CI ${signedPercent(m.ci.low)} … ${signedPercent(m.ci.high)}, p = ${pValue(m.p)}${o.correction === 'none' ? '' : `, corrected ${pValue(m.pAdjusted)}`})` });
+      }
+    }
+  }
+  return cs;
+}
+
+/** The points of two runs matched up and measured, verdicts not yet given. */
+function pairUp(base: ResultsFile, current: ResultsFile, o: CompareOptions): Comparison {
   if (base.scenario.name !== current.scenario.name) {
     throw new ReportInputError(
       'MUX_ERR_RESULTS_MISMATCH',
@@ -261,7 +294,6 @@ export function compareResults(base: ResultsFile, current: ResultsFile, options:
   const baseByKey = new Map(base.points.map((p) => [pointKey(p), p]));
   const curKeys = new Set(current.points.map(pointKey));
   const points: PointChange[] = [];
-  const curOf: PointResult[] = [];
   const added: PointRef[] = [];
   for (const cur of current.points) {
     const b = baseByKey.get(pointKey(cur));
@@ -279,28 +311,8 @@ export function compareResults(base: ResultsFile, current: ResultsFile, options:
     };
     if (cur.reason !== undefined) change.reason = cur.reason;
     points.push(change);
-    curOf.push(cur);
   }
   const removed = base.points.filter((p) => !curKeys.has(pointKey(p))).map(ref);
-  // Correct over every comparison that has data, then decide each.
-  const testable = points.flatMap((p, i) => p.metrics.filter((m) => m.note === undefined).map((m) => ({ m, cur: curOf[i]! })));
-  const adjusted = adjustPValues(
-    testable.map((t) => t.m.p),
-    o.correction,
-  );
-  testable.forEach((t, i) => {
-    t.m.pAdjusted = adjusted[i]!;
-    decide(t.m, t.cur, o);
-  });
-  const counts: Record<Verdict, number> = { faster: 0, slower: 0, 'no significant change': 0, 'insufficient data': 0 };
-  const regressions: Regression[] = [];
-  for (const p of points) {
-    if (p.newlyFailed) regressions.push({ point: p, metric: null, why: `now fails${p.reason ? `: ${p.reason.split('\n')[0]}` : ''}` });
-    for (const m of p.metrics) {
-      counts[m.verdict]++;
-      if (m.regression) regressions.push({ point: p, metric: m, why: `${m.label} ${signedPercent(m.change)} (95 % CI ${signedPercent(m.ci.low)} … ${signedPercent(m.ci.high)}, p = ${pValue(m.p)}${o.correction === 'none' ? '' : `, corrected ${pValue(m.pAdjusted)}`})` });
-    }
-  }
   const axes = [...base.axes];
   for (const a of current.axes) if (!axes.includes(a)) axes.push(a);
   return {
@@ -312,10 +324,10 @@ export function compareResults(base: ResultsFile, current: ResultsFile, options:
     points,
     added,
     removed,
-    counts,
-    regressions,
+    counts: { faster: 0, slower: 0, 'no significant change': 0, 'insufficient data': 0 },
+    regressions: [],
     warnings: comparabilityWarnings(base, current),
-    tests: testable.length,
+    tests: 0,
   };
 }
 

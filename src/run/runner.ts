@@ -12,7 +12,7 @@ import { writeJsonAtomic } from './persist.ts';
 import { MeasureError, measurePoint, pointStatus, summarize, TargetDiedError } from './point.ts';
 import { createProgress, type Progress } from './progress.ts';
 import { killAllSupervised, SystemStartError } from './supervise.ts';
-import { engineSpecFor, startKey, startTarget, type Target, workloadOf } from './targets.ts';
+import { loadPlanOf, startKey, startTarget, type Target } from './targets.ts';
 
 export const REPORTS_DIR = fileURLToPath(new URL('../../reports/', import.meta.url));
 
@@ -44,24 +44,19 @@ function paramText(p: Point): string {
   return parts.length ? ` (${parts.join(', ')})` : '';
 }
 
-export async function runScenario(options: RunOptions): Promise<RunOutcome> {
-  const { scenario, file } = await loadScenario(options.scenario);
-  const quick = options.quick ?? false;
-  const eff = effective(scenario, quick);
-  const points = expandPoints(scenario, quick);
-  const place = placement();
-  const progress = options.progress ?? createProgress();
-  const id = runId();
-  const resultsPath = join(options.reportsDir ?? REPORTS_DIR, scenario.name, id, 'results.json');
-  const results: ResultsFile = {
+/** A results file with no point yet, for a run of `scenario` with the settings `eff`. */
+export function newResults(scenario: Scenario, file: string, quick: boolean, id: string, eff: ReturnType<typeof effective>, axes: string[], commit?: string | null): ResultsFile {
+  const env = environment();
+  if (commit !== undefined) env.commit = commit;
+  return {
     schema: RESULTS_SCHEMA,
     runId: id,
     scenario: { name: scenario.name, description: scenario.description, file, definition: scenario },
     quick,
-    environment: environment(),
+    environment: env,
     status: 'running',
     startedAt: new Date().toISOString(),
-    axes: sweptAxes(points),
+    axes,
     settings: {
       warmupMs: eff.warmupMs,
       durationMs: eff.durationMs,
@@ -71,6 +66,18 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
     },
     points: [],
   };
+}
+
+export async function runScenario(options: RunOptions): Promise<RunOutcome> {
+  const { scenario, file } = await loadScenario(options.scenario);
+  const quick = options.quick ?? false;
+  const eff = effective(scenario, quick);
+  const points = expandPoints(scenario, quick);
+  const place = placement();
+  const progress = options.progress ?? createProgress();
+  const id = runId();
+  const resultsPath = join(options.reportsDir ?? REPORTS_DIR, scenario.name, id, 'results.json');
+  const results = newResults(scenario, file, quick, id, eff, sweptAxes(points));
   writeJsonAtomic(resultsPath, results);
   progress.start(points.length * eff.trials);
   progress.note(
@@ -140,13 +147,7 @@ async function runPoint(
       slot.set({ key, target: await startTarget(point.system, point.params, place.systemCpu) });
     }
     const target = slot.get()!.target;
-    const w = workloadOf(scenario, point.params);
-    const model =
-      scenario.load.model === 'closed'
-        ? { kind: 'closed' as const, concurrency: point.params.concurrency ?? scenario.load.concurrency }
-        : { kind: 'open' as const, ratePerSec: point.params.ratePerSec ?? scenario.load.ratePerSec, maxInflight: scenario.load.maxInflight };
-    const concurrency = model.kind === 'closed' ? model.concurrency : model.maxInflight;
-    const spec = engineSpecFor(point.system, target, w, point.params, concurrency);
+    const { spec, model } = loadPlanOf(scenario, point, target);
     const plan = { spec, model, policy: eff.steady, trials: eff.trials, durationMs: eff.durationMs, maxRequests: scenario.maxRequests, loadCpu: place.loadCpu };
     const measured = await measurePoint(target, plan, signal, (trial) => {
       const errs = Object.values(trial.errors).reduce((a, b) => a + b, 0);

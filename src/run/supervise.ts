@@ -62,6 +62,8 @@ export interface StartOptions {
   readyWhenListening?: { host: string; port: number; system: string; urls: Record<string, string> };
   /** The child is `muxbench serve`: ask it for periodic stats lines (MUXBENCH_STATS_MS). */
   answersStats?: boolean;
+  /** Which muxbench to serve from (another tree's bin/muxbench.js, as `muxbench gate` does); default this one. */
+  bin?: string;
 }
 
 const STDERR_TAIL_BYTES = 4096;
@@ -223,5 +225,5 @@ export function superviseCommand(argv: string[], options: StartOptions = {}): Pr
 
 /** `muxbench serve <system> ...args` under supervision. */
 export function startSystem(system: string, args: string[], options: StartOptions = {}): Promise<Supervised> {
-  return superviseCommand([process.execPath, ...(options.nodeArgs ?? []), MUXBENCH_BIN, 'serve', system, ...args], { ...options, answersStats: true });
+  return superviseCommand([process.execPath, ...(options.nodeArgs ?? []), options.bin ?? MUXBENCH_BIN, 'serve', system, ...args], { ...options, answersStats: true });
 }

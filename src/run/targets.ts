@@ -5,11 +5,12 @@
 import type { Params, Point, Scenario, SystemSpec } from '../scenario/index.ts';
 import { clientOf } from '../scenario/load.ts';
 import type { BodyCheck, EngineSpec } from '../load/engine.ts';
+import type { LoadModel } from '../load/types.ts';
 import { CRATE_MAX_CALLS_PER_REQUEST } from '../systems/http-grpc/config.ts';
 import { FUNC } from '../systems/http-grpc/functions.ts';
 import { encodeVarint } from '../wire/index.ts';
 import { startTunnelStack } from './stacks.ts';
-import { startSystem, superviseCommand, type Supervised } from './supervise.ts';
+import { type StartOptions, startSystem, superviseCommand, type Supervised } from './supervise.ts';
 
 export interface Target {
   /** by role, for resource accounting */
@@ -27,6 +28,20 @@ export interface Workload {
 /** The point's workload: the scenario's, with swept values applied. */
 export function workloadOf(s: Scenario, params: Params): Workload {
   return { call: s.workload.call, payloadBytes: params.payloadBytes ?? s.workload.payloadBytes, delayMs: params.delayMs ?? s.workload.delayMs };
+}
+
+/** The point's load model: the scenario's, with a swept concurrency or rate applied. */
+export function loadModelOf(s: Scenario, params: Params): LoadModel {
+  return s.load.model === 'closed'
+    ? { kind: 'closed', concurrency: params.concurrency ?? s.load.concurrency }
+    : { kind: 'open', ratePerSec: params.ratePerSec ?? s.load.ratePerSec, maxInflight: s.load.maxInflight };
+}
+
+/** What the load engine sends at this point and how: the target's URL, the workload, the load model. */
+export function loadPlanOf(s: Scenario, point: Point, target: Target): { spec: EngineSpec; model: LoadModel } {
+  const model = loadModelOf(s, point.params);
+  const concurrency = model.kind === 'closed' ? model.concurrency : model.maxInflight;
+  return { spec: engineSpecFor(point.system, target, workloadOf(s, point.params), point.params, concurrency), model };
 }
 
 /** Command-line options a system starts with at this point; equal keys mean a running system can be reused. */
@@ -71,15 +86,19 @@ export function startKey(system: SystemSpec, params: Params): string {
   return `${system.id}:${JSON.stringify(startArgs(system, params))}`;
 }
 
-export async function startTarget(system: SystemSpec, params: Params, cpu: number | undefined): Promise<Target> {
+/**
+ * Starts the point's system. `start` may name another tree's muxbench (`bin`) and extra environment for the
+ * system's processes (`env`): `muxbench gate` runs a base and a candidate tree side by side this way.
+ */
+export async function startTarget(system: SystemSpec, params: Params, cpu: number | undefined, start: Pick<StartOptions, 'bin' | 'env'> = {}): Promise<Target> {
   const args = startArgs(system, params);
   switch (system.kind) {
     case 'http-grpc': {
-      const server = await startSystem('http-grpc', ['--port', '0', ...args.server!], { cpu });
+      const server = await startSystem('http-grpc', ['--port', '0', ...args.server!], { ...start, cpu });
       return { processes: { server }, urls: server.ready.urls, stop: async () => void (await server.stop()) };
     }
     case 'origin': {
-      const origin = await startSystem('origin', ['--port', '0'], { cpu });
+      const origin = await startSystem('origin', ['--port', '0'], { ...start, cpu });
       return { processes: { origin }, urls: origin.ready.urls, stop: async () => void (await origin.stop()) };
     }
     case 'h2-tunnel':
@@ -88,12 +107,13 @@ export async function startTarget(system: SystemSpec, params: Params, cpu: numbe
         design: system.kind === 'h2-tunnel' ? 'h2' : 'grpc',
         connectorArgs: args.connector,
         cpus: { origin: cpu, edge: cpu, connector: cpu },
+        start,
       });
       return { processes: stack.processes, urls: stack.urls, stop: stack.stop };
     }
     case 'external': {
       if (system.url) return { processes: {}, urls: { [system.urlKey]: system.url }, stop: async () => {} };
-      const proc = await superviseCommand(system.command!, { cpu });
+      const proc = await superviseCommand(system.command!, { env: start.env, cpu });
       return { processes: { external: proc }, urls: proc.ready.urls, stop: async () => void (await proc.stop()) };
     }
   }

@@ -5,6 +5,7 @@
 import type { Server as HttpServer } from 'node:http';
 import type { Http2Server, Http2Session } from 'node:http2';
 import type { Server as NetServer, Socket } from 'node:net';
+import { configureInjectedCpu } from './inject-cpu.ts';
 
 export const DEFAULT_HOST = '127.0.0.1';
 
@@ -81,6 +82,7 @@ export function readyLine(system: string, urls: Record<string, string>, extra: R
  * A second signal, or a close that takes longer than `graceMs`, exits at once.
  */
 export async function serveUntilSignalled(system: string, start: () => Promise<Running>, graceMs = 5000): Promise<number> {
+  configureInjectedCpu();
   const running = await start();
   process.stdout.write(`${readyLine(system, running.urls)}\n`);
   // Under a supervisor (MUXBENCH_STATS_MS set), report event-loop counters as JSON lines on stdout. Timer

@@ -18,6 +18,7 @@ import {
   WireError,
 } from '../../wire/index.ts';
 import type { HttpGrpcServerOptions } from './config.ts';
+import { injectCpu } from '../inject-cpu.ts';
 import { BUILTINS, type CallContext, type Handler, type Reply } from './functions.ts';
 
 type Req = IncomingMessage | Http2ServerRequest;
@@ -163,6 +164,7 @@ class Exchange implements CallContext {
   }
 
   private run(frame: RequestFrame): void {
+    injectCpu();
     const handler = this.table.functions[frame.funcId];
     if (handler === undefined) {
       this.writer.noReplyFrame(frame.replyCallId);

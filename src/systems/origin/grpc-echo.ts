@@ -7,6 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
+import { injectCpu } from '../inject-cpu.ts';
 import { type Running, urlFor } from '../serve.ts';
 
 /** Largest message either side accepts or sends (grpc-js receives at most 4 MiB by default): as /bytes/N. */
@@ -81,6 +82,7 @@ function grpcTarget(target: string): string {
 // --- server ----------------------------------------------------------------------------------------
 
 function unary(call: grpc.ServerUnaryCall<Received<EchoRequest>, EchoReply>, callback: grpc.sendUnaryData<EchoReply>): void {
+  injectCpu();
   callback(null, { payload: call.request.payload, index: 0 });
 }
 

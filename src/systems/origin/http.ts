@@ -10,6 +10,7 @@
 import { createServer as createHttp1Server, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createH2cServer, type Http2ServerRequest, type Http2ServerResponse } from 'node:http2';
 import { listenDual } from '../dual-listener.ts';
+import { injectCpu } from '../inject-cpu.ts';
 import { patternBytes } from '../payload.ts';
 import { type Running, urlFor } from '../serve.ts';
 
@@ -27,6 +28,7 @@ const H2_MAX_SESSION_MEMORY_MB = 64;
 
 export function originRequestHandler(): (req: Req, res: Res) => void {
   return (req, res) => {
+    injectCpu();
     // A client that goes away mid-request surfaces as errors here; there is nobody left to answer.
     req.on('error', ignore);
     res.on('error', ignore);

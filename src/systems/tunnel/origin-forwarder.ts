@@ -9,6 +9,7 @@ import { request as h1request } from 'node:http';
 import { connect as netConnect } from 'node:net';
 import { ErrorCode } from '../../h2/frames.ts';
 import { H2Session, type HeaderFields } from '../../h2/session.ts';
+import { injectCpu } from '../inject-cpu.ts';
 import { H1OriginPool } from './h1-origin.ts';
 import { endToEnd } from './headers.ts';
 import { decide, type IngressRule } from './ingress.ts';
@@ -42,6 +43,7 @@ export class OriginForwarder {
   constructor(private readonly options: ForwarderOptions) {}
 
   handle(ex: ConnectorExchange): void {
+    injectCpu();
     ex.stream.on('error', () => {});
     const decision = decide(this.options.ingress, ex.head);
     if ('status' in decision) return ex.fail(decision.status, decision.message);

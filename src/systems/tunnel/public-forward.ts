@@ -4,6 +4,7 @@
  * or with a status and a text saying why not. `PublicCall` is what each protocol supplies.
  */
 import type { Readable, Writable } from 'node:stream';
+import { injectCpu } from '../inject-cpu.ts';
 import { relay } from './splice.ts';
 import { type Headers, type TunnelBackend, type TunnelExchange, type TunnelRequestHead, TunnelUnavailableError } from './types.ts';
 
@@ -29,6 +30,7 @@ export function unavailable(err: unknown): [number, string] {
 }
 
 export async function forwardCall(call: PublicCall, backend: TunnelBackend): Promise<void> {
+  injectCpu();
   const { head } = call;
   let ex: TunnelExchange;
   try {

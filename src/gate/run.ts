@@ -1,0 +1,226 @@
+/**
+ * The gate's measurements: every point of the chosen scenarios run for a base tree and a candidate tree
+ * on this machine in one job, interleaved. Both sides' systems run at once (idle while the other side is
+ * measured) on the systems' core, each side with its own load worker on the load core; each side is
+ * warmed up until steady, then the rounds alternate A B, B A, … with a short re-warm before every trial,
+ * so that drift in the machine (another job, thermal, a noisy neighbour) falls on both sides alike.
+ *
+ * The output is one pair of ordinary results files per scenario (base, candidate), whose trials are the
+ * interleaved rounds: compare.ts judges them. A candidate point that fails where the base did not is run
+ * once more, from fresh processes, before the failure counts.
+ */
+import type { PointResult, ResultsFile, TrialResult } from '../measure/results.ts';
+import type { SteadyPolicy } from '../measure/steady.ts';
+import { placement } from '../run/environment.ts';
+import { writeJsonAtomic } from '../run/persist.ts';
+import { checkAlive, measureTrial, pointStatus, ProcessWatch, summarize, TargetDiedError, warmupRecord } from '../run/point.ts';
+import type { Progress } from '../run/progress.ts';
+import { newResults, runId } from '../run/runner.ts';
+import { type StartOptions, SystemStartError } from '../run/supervise.ts';
+import { loadPlanOf, startKey, startTarget, type Target } from '../run/targets.ts';
+import { LoadSession } from '../run/worker.ts';
+import { effective, expandPoints, loadScenario, type Point, type Scenario, sweptAxes } from '../scenario/index.ts';
+
+export type SideName = 'base' | 'candidate';
+export const SIDES: readonly SideName[] = ['base', 'candidate'];
+
+export interface GateSide {
+  name: SideName;
+  /** the tree's bin/muxbench.js and the environment its systems get */
+  start: Pick<StartOptions, 'bin' | 'env'>;
+  commit: string | null;
+}
+
+export interface GateRunOptions {
+  scenarios: readonly string[];
+  sides: Record<SideName, GateSide>;
+  /** A/B rounds per point (each round: one trial per side) */
+  rounds: number;
+  /** length of each trial; default: the scenario's durationMs */
+  trialMs?: number;
+  /** warm-up before every trial after the first warm-up (the side was paused while the other ran) */
+  rewarmMs: number;
+  outDir: string;
+  progress: Progress;
+  signal?: AbortSignal;
+}
+
+export interface GateScenarioRun {
+  scenario: string;
+  base: ResultsFile;
+  candidate: ResultsFile;
+  paths: Record<SideName, string>;
+}
+
+interface Running {
+  key: string;
+  target: Target;
+}
+
+/** What a side is doing at one point. */
+interface SideState {
+  side: GateSide;
+  result: PointResult;
+  target: Target | null;
+  session: LoadSession | null;
+  watch: ProcessWatch | null;
+}
+
+function freshPoint(point: Point): PointResult {
+  return { index: point.index, systemId: point.system.id, systemKind: point.system.kind, label: point.system.label ?? point.system.id, params: point.params as Record<string, number>, status: 'ok', trials: [] };
+}
+
+function failureText(err: unknown): string {
+  return err instanceof Error ? err.message.split('\n--- stderr')[0]! : String(err);
+}
+
+function fail(s: SideState, err: unknown, signal: AbortSignal | undefined): void {
+  if (s.result.status === 'failed') return;
+  s.result.status = 'failed';
+  if (signal?.aborted) {
+    s.result.interrupted = true;
+    s.result.reason = 'interrupted: the gate was stopped during this point';
+  } else s.result.reason = failureText(err);
+  if (err instanceof SystemStartError || err instanceof TargetDiedError) s.result.stderrTail = err.stderrTail;
+}
+
+export class GateRunner {
+  private readonly slots: Record<SideName, Running | null> = { base: null, candidate: null };
+  private readonly place = placement();
+
+  constructor(private readonly o: GateRunOptions) {}
+
+  async run(): Promise<GateScenarioRun[]> {
+    const out: GateScenarioRun[] = [];
+    try {
+      for (const name of this.o.scenarios) {
+        if (this.o.signal?.aborted) break;
+        out.push(await this.runScenario(name));
+      }
+    } finally {
+      await Promise.all(SIDES.map((s) => this.stopSlot(s)));
+    }
+    return out;
+  }
+
+  private async runScenario(name: string): Promise<GateScenarioRun> {
+    const { scenario, file } = await loadScenario(name);
+    const eff = effective(scenario, false);
+    const trialMs = this.o.trialMs ?? eff.durationMs;
+    const settings = { ...eff, durationMs: trialMs, trials: this.o.rounds };
+    const points = expandPoints(scenario, false);
+    const id = runId();
+    const files = {} as Record<SideName, ResultsFile>;
+    const paths = {} as Record<SideName, string>;
+    for (const side of SIDES) {
+      files[side] = newResults(scenario, file, false, id, settings, sweptAxes(points), this.o.sides[side].commit);
+      paths[side] = `${this.o.outDir}/${scenario.name}/${side}/results.json`;
+      writeJsonAtomic(paths[side], files[side]);
+    }
+    this.o.progress.note(`gate ${scenario.name}: ${points.length} points × ${this.o.rounds} rounds (base, candidate interleaved), ${trialMs} ms trials`);
+    for (const point of points) {
+      if (this.o.signal?.aborted) break;
+      let pair = await this.runPoint(scenario, point, eff.steady, trialMs);
+      if (pair.candidate.status === 'failed' && pair.base.status !== 'failed' && !pair.candidate.interrupted && !this.o.signal?.aborted) {
+        this.o.progress.note(`${pair.candidate.label}: the candidate failed (${pair.candidate.reason}); running the point once more from fresh processes`);
+        await Promise.all(SIDES.map((s) => this.stopSlot(s)));
+        pair = await this.runPoint(scenario, point, eff.steady, trialMs);
+        if (pair.candidate.status === 'failed') pair.candidate.reason = `${pair.candidate.reason} (failed twice)`;
+      }
+      for (const side of SIDES) {
+        files[side].points.push(pair[side]);
+        writeJsonAtomic(paths[side], files[side]);
+      }
+    }
+    for (const side of SIDES) {
+      files[side].status = this.o.signal?.aborted ? 'aborted' : 'complete';
+      files[side].finishedAt = new Date().toISOString();
+      writeJsonAtomic(paths[side], files[side]);
+    }
+    return { scenario: scenario.name, base: files.base, candidate: files.candidate, paths };
+  }
+
+  private async stopSlot(side: SideName): Promise<void> {
+    const s = this.slots[side];
+    this.slots[side] = null;
+    if (s) await s.target.stop().catch(() => {});
+  }
+
+  /** The side's target for this point: the running one when its start options are the same. */
+  private async targetFor(side: GateSide, point: Point): Promise<Target> {
+    const key = startKey(point.system, point.params);
+    if (this.slots[side.name]?.key !== key) {
+      await this.stopSlot(side.name);
+      const target = await startTarget(point.system, point.params, this.place.systemCpu, side.start);
+      this.slots[side.name] = { key, target };
+    }
+    return this.slots[side.name]!.target;
+  }
+
+  private async runPoint(scenario: Scenario, point: Point, policy: SteadyPolicy, trialMs: number): Promise<Record<SideName, PointResult>> {
+    const { signal, progress } = this.o;
+    const states: SideState[] = SIDES.map((name) => ({ side: this.o.sides[name], result: freshPoint(point), target: null, session: null, watch: null }));
+    const label = `${point.system.label ?? point.system.id}${Object.keys(point.params).length ? ` (${Object.entries(point.params).map(([k, v]) => `${k}=${v}`).join(', ')})` : ''}`;
+    try {
+      // Start and warm each side, then leave it paused while the other warms.
+      for (const s of states) {
+        try {
+          s.target = await this.targetFor(s.side, point);
+          const { spec, model } = loadPlanOf(scenario, point, s.target);
+          s.session = await LoadSession.open(spec, model, this.place.loadCpu, signal);
+          s.watch = new ProcessWatch(s.target);
+          s.result.warmup = warmupRecord(s.session.continuous ? await s.session.warmUp(policy) : null, policy.minMs);
+          checkAlive(s.target);
+          if (s.session.continuous) await s.session.pause();
+        } catch (err) {
+          fail(s, err, signal);
+          await this.stopSlot(s.side.name);
+        }
+      }
+      const rewarm: SteadyPolicy = { ...policy, minMs: this.o.rewarmMs, maxMs: this.o.rewarmMs };
+      for (let round = 0; round < this.o.rounds; round++) {
+        const order = round % 2 === 0 ? states : [...states].reverse();
+        for (const s of order) {
+          if (signal?.aborted) throw new Error('interrupted');
+          if (s.result.status === 'failed' || !s.session || !s.target || !s.watch) continue;
+          try {
+            if (s.session.continuous) await s.session.warmUp(rewarm);
+            const t: TrialResult = await measureTrial(s.session, s.watch, s.target, trialMs, { fixedWarmupMs: this.o.rewarmMs });
+            if (s.session.continuous) await s.session.pause();
+            s.result.trials.push(t);
+            progress.trial(`${label} [${s.side.name}]`, `${Math.round(t.requestsPerSec).toLocaleString('en-US')} req/s, p99 ${t.latency.p99Us} µs${cpuText(t)}`);
+          } catch (err) {
+            fail(s, err, signal);
+            await this.stopSlot(s.side.name);
+          }
+        }
+      }
+    } catch (err) {
+      for (const s of states) fail(s, err, signal);
+    } finally {
+      for (const s of states) {
+        s.watch?.stop();
+        await s.session?.close();
+      }
+    }
+    for (const s of states) {
+      const r = s.result;
+      if (r.trials.length) r.summary = summarize(r.trials);
+      if (r.status !== 'failed') {
+        const model = scenario.load.model;
+        const v = pointStatus(r, trialMs, model);
+        r.status = v.status;
+        if (v.reason !== undefined) r.reason = v.reason;
+      }
+      if (r.status === 'failed') progress.note(`${label} [${s.side.name}]: FAILED — ${r.reason}`);
+    }
+    return { base: states[0]!.result, candidate: states[1]!.result };
+  }
+}
+
+function cpuText(t: TrialResult): string {
+  const v = Object.values(t.processes).map((p) => p.cpuUsPerRequest);
+  if (v.length === 0 || !v.every((x): x is number => typeof x === 'number')) return '';
+  return `, CPU ${v.reduce((a, b) => a + b, 0).toFixed(1)} µs/req`;
+}
+
