@@ -8,9 +8,9 @@ import { decodeHistogram, type Histogram } from '../measure/histogram.ts';
 import type { PointResult, PointStatus, ResultsFile } from '../measure/results.ts';
 import { axisValue } from './format.ts';
 
-export type MetricId = 'requestsPerSec' | 'p50Us' | 'p99Us' | 'errorRate' | 'systemCpu' | 'systemPeakRssBytes' | 'rssPerInflightBytes' | 'latencyPercentiles';
+export type MetricId = 'requestsPerSec' | 'p50Us' | 'p99Us' | 'errorRate' | 'systemCpu' | 'systemPeakRssBytes' | 'rssPerInflightBytes' | 'latencyPercentiles' | 'seriesRequestsPerSec' | 'seriesP99Us';
 /** How the browser formats a value: the same units as format.ts. */
-export type ValueFormat = 'rate' | 'us' | 'percent' | 'bytes' | 'number' | 'percentile';
+export type ValueFormat = 'rate' | 'us' | 'percent' | 'bytes' | 'number' | 'percentile' | 'seconds';
 
 export interface MetricInfo {
   title: string;
@@ -28,6 +28,8 @@ export const METRICS: Record<MetricId, MetricInfo> = {
   systemPeakRssBytes: { title: 'Peak RSS', yLabel: 'peak RSS, all system processes', format: 'bytes', yLog: false },
   rssPerInflightBytes: { title: 'Memory per in-flight request', yLabel: 'peak RSS / concurrency', format: 'bytes', yLog: false },
   latencyPercentiles: { title: 'Latency by percentile', yLabel: 'latency (log)', format: 'us', yLog: true },
+  seriesRequestsPerSec: { title: 'Throughput per 100 ms', yLabel: 'requests / s', format: 'rate', yLog: false },
+  seriesP99Us: { title: 'p99 per 100 ms', yLabel: 'p99 latency (log)', format: 'us', yLog: true },
 };
 
 /** The charts of a run report, per swept axis. */
@@ -182,6 +184,8 @@ function metricValue(metric: MetricId, p: PointResult, x: number, axis: string):
     case 'rssPerInflightBytes':
       return axis === 'concurrency' && x > 0 ? { y: s.systemPeakRssBytes / x, low: null, high: null } : none;
     case 'latencyPercentiles':
+    case 'seriesRequestsPerSec':
+    case 'seriesP99Us':
       return none;
   }
 }

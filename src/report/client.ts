@@ -37,7 +37,8 @@ export const CLIENT_SCRIPT = String.raw`(function () {
       return sig3(v) + ' B';
     },
     number: compact,
-    percentile: function (v) { return +(100 * (1 - 1 / v)).toPrecision(6) + ' %'; }
+    percentile: function (v) { return +(100 * (1 - 1 / v)).toPrecision(6) + ' %'; },
+    seconds: function (v) { return sig3(v) + ' s'; }
   };
   var FAILED = '#d62728';
 
@@ -170,22 +171,23 @@ export const CLIENT_SCRIPT = String.raw`(function () {
         }),
         pointStyle: function (c) {
           var st = c.raw && c.raw.status;
-          return st === 'failed' ? 'crossRot' : st === 'generator-bound' ? 'triangle' : 'circle';
+          return st === 'failed' ? 'crossRot' : st === 'generator-bound' ? 'triangle' : st === 'not-steady' ? 'rectRot' : 'circle';
         },
         pointRadius: function (c) {
+          if (spec.xFormat === 'seconds') return 0;
           var st = c.raw && c.raw.status;
-          return st === 'failed' ? 8 : st === 'generator-bound' ? 6 : 3.5;
+          return st === 'failed' ? 8 : st === 'generator-bound' || st === 'not-steady' ? 6 : 3.5;
         },
         pointBorderWidth: function (c) {
           var st = c.raw && c.raw.status;
-          return st === 'failed' ? 3 : st === 'generator-bound' ? 2 : 1;
+          return st === 'failed' ? 3 : st === 'generator-bound' || st === 'not-steady' ? 2 : 1;
         },
         pointBorderColor: function (c) {
           return c.raw && c.raw.status === 'failed' ? FAILED : s.color;
         },
         pointBackgroundColor: function (c) {
           var st = c.raw && c.raw.status;
-          return st === 'failed' ? FAILED : st === 'generator-bound' ? '#ffffff' : s.color;
+          return st === 'failed' ? FAILED : st === 'generator-bound' || st === 'not-steady' ? '#ffffff' : s.color;
         }
       };
     });
@@ -197,6 +199,9 @@ export const CLIENT_SCRIPT = String.raw`(function () {
     if (spec.xScale === 'category') {
       xScale.labels = spec.xLabels;
       xScale.offset = true;
+    } else if (spec.xFormat === 'seconds') {
+      // a time axis: chart.js picks the ticks
+      xScale.ticks = { maxRotation: 0, callback: FORMAT.seconds };
     } else {
       var ticks = xTicks(spec);
       var lo = spec.xValues[0];
@@ -263,7 +268,9 @@ export const CLIENT_SCRIPT = String.raw`(function () {
               title: function (items) {
                 var d = items[0] && items[0].raw;
                 if (!d) return '';
-                return spec.xFormat === 'percentile' ? FORMAT.percentile(d.x) : spec.xTitle + ' = ' + (spec.xScale === 'category' ? d.x : spec.xLabels[spec.xValues.indexOf(d.x)]);
+                if (spec.xFormat === 'percentile') return FORMAT.percentile(d.x);
+                if (spec.xFormat === 'seconds') return FORMAT.seconds(d.x);
+                return spec.xTitle + ' = ' + (spec.xScale === 'category' ? d.x : spec.xLabels[spec.xValues.indexOf(d.x)]);
               },
               label: function (item) {
                 var d = item.raw;

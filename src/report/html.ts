@@ -49,11 +49,11 @@ th { background: var(--soft); font-weight: 600; }
 td.num { text-align: right; white-space: nowrap; }
 td.ci, td .ci { color: var(--muted); white-space: nowrap; font-size: 12px; }
 tr.failed td { background: #fdecea; }
-tr.generator-bound td { background: #fff6e0; }
+tr.generator-bound td, tr.not-steady td { background: #fff6e0; }
 .badge { display: inline-block; padding: 1px 7px; border-radius: 9px; font-size: 12px; font-weight: 600; white-space: nowrap; }
 .badge.ok, .badge.complete, .badge.faster { background: #e3f3e4; color: var(--good); }
 .badge.failed, .badge.aborted, .badge.slower, .badge.unreadable { background: #fdecea; color: var(--bad); }
-.badge.generator-bound, .badge.running, .badge.insufficient { background: #fff1d6; color: var(--warn); }
+.badge.generator-bound, .badge.not-steady, .badge.running, .badge.insufficient { background: #fff1d6; color: var(--warn); }
 .badge.same { background: var(--soft); color: var(--muted); }
 dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: 2px 16px; margin: 8px 0; }
 dl.facts dt { color: var(--muted); }
@@ -114,7 +114,7 @@ export function facts(rows: readonly [string, string][]): string {
   return `<dl class="facts">${rows.map(([k, v]) => `<dt>${esc(k)}</dt><dd>${v}</dd>`).join('')}</dl>`;
 }
 
-export const MARKER_LEGEND = `<p class="legend-note">Points: ● measured · <span class="marker-gb">△ hollow triangle</span> generator-bound (the load engine was saturated: the figure is its limit, not the system's) · <span class="marker-failed">✕ red cross</span> failed (at the bottom of the chart when there is no value). Bars: 95 % bootstrap confidence interval of the median over trials. Dashed vertical lines: stream limits.</p>`;
+export const MARKER_LEGEND = `<p class="legend-note">Points: ● measured · <span class="marker-gb">△ hollow triangle</span> generator-bound (the load engine was saturated: the figure is its limit, not the system's) · <span class="marker-gb">◇ hollow diamond</span> not steady (throughput had not settled when the warm-up cap came) · <span class="marker-failed">✕ red cross</span> failed (at the bottom of the chart when there is no value). Bars: 95 % bootstrap confidence interval of the median over trials. Dashed vertical lines: stream limits.</p>`;
 
 export function chartFigure(spec: ChartSpec): string {
   const verdict = spec.verdict.length ? `<ul class="verdict">${spec.verdict.map((v) => `<li>${esc(v)}</li>`).join('')}</ul>` : '';

@@ -7,7 +7,9 @@ import { dirname, join } from 'node:path';
 import type { Estimate, PointResult, ResultsFile } from '../measure/results.ts';
 import { chartJsSource } from './assets.ts';
 import { buildChartGroups, buildPercentileChart, type ChartSpec } from './charts.ts';
-import { axisValue, bytes, micros, paramsText, percent, rate } from './format.ts';
+import { axisValue, bytes, micros, paramsText, percent, rate, sig3 } from './format.ts';
+import { littlesLaw } from './littles-law.ts';
+import { buildTimeSeries, timeSeriesTitle } from './timeseries.ts';
 import { badge, chartFigure, chartGroupSection, esc, facts, MARKER_LEGEND, page } from './html.ts';
 import { readResults } from './read.ts';
 import { chartVerdict } from './verdicts.ts';
@@ -16,17 +18,21 @@ export interface PointCounts {
   ok: number;
   failed: number;
   generatorBound: number;
+  notSteady: number;
 }
 
 export function pointCounts(results: ResultsFile): PointCounts {
-  const c = { ok: 0, failed: 0, generatorBound: 0 };
+  const c = { ok: 0, failed: 0, generatorBound: 0, notSteady: 0 };
   for (const p of results.points) {
     if (p.status === 'ok') c.ok++;
     else if (p.status === 'failed') c.failed++;
+    else if (p.status === 'not-steady') c.notSteady++;
     else c.generatorBound++;
   }
   return c;
 }
+
+const STATUS_TEXT: Record<PointResult['status'], string> = { ok: 'ok', failed: '✕ failed', 'generator-bound': '△ generator-bound', 'not-steady': '◇ not steady' };
 
 /** The charts of a run with their verdicts filled in. */
 export function runCharts(results: ResultsFile): { groups: ReturnType<typeof buildChartGroups>; distribution: ChartSpec | null } {
@@ -57,12 +63,19 @@ function statusCell(p: PointResult): string {
   if (p.status === 'ok') return badge('ok');
   const first = (p.reason ?? '').split('\n')[0]!;
   const short = first.length > 90 ? `${first.slice(0, 87)}…` : first;
-  return `${badge(p.status, p.status === 'failed' ? '✕ failed' : '△ generator-bound')}${short ? `<br><small>${esc(short)}</small>` : ''}`;
+  return `${badge(p.status, STATUS_TEXT[p.status])}${short ? `<br><small>${esc(short)}</small>` : ''}`;
+}
+
+function warmupCell(p: PointResult): string {
+  const w = p.warmup;
+  if (!w) return '–';
+  const secs = `${sig3(w.elapsedMs / 1000)} s`;
+  return w.steady === true ? esc(secs) : w.steady === false ? `${esc(secs)}<br><small>not settled</small>` : `${esc(secs)}<br><small>fixed</small>`;
 }
 
 export function pointsTable(results: ResultsFile): string {
   const axes = results.axes;
-  const head = ['#', 'system', ...axes, 'req/s (95 % CI)', 'p50 (95 % CI)', 'p99 (95 % CI)', 'errors', 'trials', 'system CPU', 'peak RSS', 'status'];
+  const head = ['#', 'system', ...axes, 'req/s (95 % CI)', 'p50 (95 % CI)', 'p99 (95 % CI)', 'errors', 'trials', 'warm-up', 'system CPU', 'CPU / request', 'peak RSS', 'status'];
   const rows = results.points.map((p) => {
     const s = p.summary;
     const cells = [
@@ -74,7 +87,9 @@ export function pointsTable(results: ResultsFile): string {
       estimateCell(s?.p99Us, micros),
       `<td class="num">${errorsCell(p)}</td>`,
       `<td class="num">${p.trials.length}</td>`,
+      `<td class="num">${warmupCell(p)}</td>`,
       `<td class="num">${s ? esc(percent(s.systemCpu)) : '–'}</td>`,
+      `<td class="num">${typeof s?.systemCpuUsPerRequest === 'number' ? esc(`${sig3(s.systemCpuUsPerRequest)} µs`) : '–'}</td>`,
       `<td class="num">${s ? esc(bytes(s.systemPeakRssBytes)) : '–'}</td>`,
       `<td>${statusCell(p)}</td>`,
     ];
@@ -85,14 +100,14 @@ ${rows.join('\n')}
 </tbody></table></div>`;
 }
 
-/** Reason and stderr tail of every failed or generator-bound point. */
+/** Reason and stderr tail of every failed, generator-bound or not-steady point. */
 export function problemDetails(results: ResultsFile): string {
   const problems = results.points.filter((p) => p.status !== 'ok');
-  if (problems.length === 0) return '<p>Every point completed and none was generator-bound.</p>';
+  if (problems.length === 0) return '<p>Every point completed, settled before it was measured, and none was generator-bound.</p>';
   return problems
     .map((p) => {
       const where = paramsText(p.params, results.axes);
-      const marker = p.status === 'failed' ? '<span class="marker-failed">✕ failed</span>' : '<span class="marker-gb">△ generator-bound</span>';
+      const marker = p.status === 'failed' ? '<span class="marker-failed">✕ failed</span>' : `<span class="marker-gb">${esc(STATUS_TEXT[p.status])}</span>`;
       const stderr = p.stderrTail ? `<details><summary>stderr (last lines)</summary><pre>${esc(p.stderrTail)}</pre></details>` : '';
       return `<details class="problem ${esc(p.status)}" open><summary>${marker} ${esc(p.label)}${where ? ` — ${esc(where)}` : ''}</summary>
 <p>${esc(p.reason ?? 'no reason recorded')}</p>${stderr}</details>`;
@@ -123,16 +138,47 @@ export function runStatusBadge(results: ResultsFile): string {
   return results.status === 'complete' ? badge('complete') : results.status === 'aborted' ? badge('aborted') : badge('running', 'incomplete (running or crashed)');
 }
 
+/** Little's law, point by point: consistency of each measurement, and the ceiling where the design has one. */
+export function littleSection(results: ResultsFile): string {
+  const checks = littlesLaw(results);
+  if (checks.length === 0) return '';
+  return `<section id="littles-law">
+<h2>Little's law</h2>
+<p class="lead">In a closed loop the requests in flight are fixed, so throughput × mean latency must equal them; where calls hold a slot for a known time (the sleep workload) and a design bounds the slots (a stream limit), min(in flight, limit) / delay is the most it can carry.</p>
+<ul class="little">${checks.map((c) => `<li class="${c.consistent ? 'consistent' : 'inconsistent'}">${esc(c.sentence)}</li>`).join('\n')}</ul>
+</section>`;
+}
+
+/** Each point's throughput and p99 over time, warm-up included; points that did not settle are open. */
+export function timeSeriesSection(results: ResultsFile, series: ReturnType<typeof buildTimeSeries>): string {
+  if (series.length === 0) return '';
+  return `<section id="time-series">
+<h2>Over time</h2>
+<p class="lead">Every point's throughput and p99 per 100 ms window: the warm-up (grey) until throughput settled, then each trial. Requests count in the window that sent them.</p>
+${series
+  .map(
+    (t) => `<details class="series" id="series-${t.point.index}"${t.point.status === 'not-steady' ? ' open' : ''}><summary>${esc(timeSeriesTitle(t, results.axes))} ${t.point.status === 'ok' ? '' : badge(t.point.status, STATUS_TEXT[t.point.status])}</summary>
+<ul class="verdict">${t.verdict.map((v) => `<li>${esc(v)}</li>`).join('')}</ul>
+<div class="charts">${t.charts.map(chartFigure).join('')}</div></details>`,
+  )
+  .join('\n')}
+</section>`;
+}
+
 export function renderRunReport(results: ResultsFile): string {
   const { groups, distribution } = runCharts(results);
   const counts = pointCounts(results);
-  const charts = [...groups.flatMap((g) => g.charts), ...(distribution ? [distribution] : [])];
+  const series = buildTimeSeries(results);
+  const charts = [...groups.flatMap((g) => g.charts), ...(distribution ? [distribution] : []), ...series.flatMap((t) => t.charts)];
+  const inconsistent = littlesLaw(results).filter((c) => !c.consistent);
   const warn: string[] = [];
   if (results.status === 'aborted') warn.push('The run was interrupted: only the points measured before that are shown.');
   if (results.status === 'running') warn.push('The run had not finished when this results file was written.');
   if (results.quick) warn.push('Quick run (shortened settings): for a smoke check, not for conclusions.');
   if (!results.environment.pinned) warn.push('Systems and load engine were not pinned to separate cores: figures are noisier.');
   if (results.settings.trials < 2) warn.push('One trial per point: no confidence intervals.');
+  if (counts.notSteady) warn.push(`${counts.notSteady} point${counts.notSteady === 1 ? '' : 's'} had not settled when the warm-up cap came: their figures are marked not steady.`);
+  if (inconsistent.length) warn.push(`${inconsistent.length} point${inconsistent.length === 1 ? '' : 's'} break${inconsistent.length === 1 ? 's' : ''} Little's law (throughput × latency ≠ requests in flight): see below before using them.`);
 
   const body = `
 <header>
@@ -143,7 +189,7 @@ ${facts([
   ['started', `${esc(results.startedAt)}${results.finishedAt ? ` → ${esc(results.finishedAt)}${duration(results)}` : ''}`],
   [
     'points',
-    `${results.points.length}: ${badge('ok', `${counts.ok} ok`)} ${counts.failed ? badge('failed', `${counts.failed} failed`) : ''} ${counts.generatorBound ? badge('generator-bound', `${counts.generatorBound} generator-bound`) : ''}`,
+    `${results.points.length}: ${badge('ok', `${counts.ok} ok`)} ${counts.failed ? badge('failed', `${counts.failed} failed`) : ''} ${counts.generatorBound ? badge('generator-bound', `${counts.generatorBound} generator-bound`) : ''} ${counts.notSteady ? badge('not-steady', `${counts.notSteady} not steady`) : ''}`,
   ],
   ['swept', results.axes.length ? esc(results.axes.join(', ')) : 'nothing (a single point per system)'],
   ['commit', results.environment.commit ? `<code>${esc(results.environment.commit)}</code>` : 'unknown'],
@@ -163,8 +209,10 @@ ${
 <h2>All points</h2>
 ${pointsTable(results)}
 </section>
+${littleSection(results)}
+${timeSeriesSection(results, series)}
 <section id="problems">
-<h2>Failed and generator-bound points</h2>
+<h2>Failed, generator-bound and not-steady points</h2>
 ${problemDetails(results)}
 </section>
 <section id="environment">
@@ -174,7 +222,12 @@ ${environmentFacts(results)}
 <section id="settings">
 <h2>Settings</h2>
 ${facts([
-  ['warm-up', `${results.settings.warmupMs.toLocaleString('en-US')} ms`],
+  [
+    'warm-up',
+    results.settings.steady
+      ? `until throughput settles: three ${results.settings.steady.blockWindows * results.settings.steady.windowMs} ms blocks within ${percent(results.settings.steady.tolerance)}, at least ${results.settings.steady.minMs.toLocaleString('en-US')} ms, at most ${results.settings.steady.maxMs.toLocaleString('en-US')} ms`
+      : `${results.settings.warmupMs.toLocaleString('en-US')} ms (fixed)`,
+  ],
   ['duration', `${results.settings.durationMs.toLocaleString('en-US')} ms per trial`],
   ['trials', String(results.settings.trials)],
   ['load model', esc(results.settings.loadModel)],

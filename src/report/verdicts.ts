@@ -111,16 +111,19 @@ function scalingSentence(spec: ChartSpec, noun: string): string | null {
 function failureNotes(spec: ChartSpec): string[] {
   const failed: string[] = [];
   const bound: string[] = [];
+  const unsettled: string[] = [];
   for (const s of spec.series) {
     for (const p of s.points) {
       const where = `${s.label} at ${describeAxisValue(spec.axis, p.x)}`;
       if (p.status === 'failed') failed.push(where);
       else if (p.status === 'generator-bound') bound.push(where);
+      else if (p.status === 'not-steady') unsettled.push(where);
     }
   }
   const notes: string[] = [];
   if (failed.length) notes.push(`Failed (no usable measurement, see the failed points below): ${list(failed)}.`);
   if (bound.length) notes.push(`Generator-bound — the load engine was saturated, so these figures are its limit, not the system's: ${list(bound)}.`);
+  if (unsettled.length) notes.push(`Not steady — throughput was still changing when the warm-up cap came, so these figures may move with a longer run: ${list(unsettled)}.`);
   return notes;
 }
 
@@ -364,5 +367,9 @@ export function chartVerdict(spec: ChartSpec): string[] {
       return perInflightVerdict(spec);
     case 'latencyPercentiles':
       return percentileVerdict(spec);
+    case 'seriesRequestsPerSec':
+    case 'seriesP99Us':
+      // time series carry their point's verdict (timeseries.ts), not one per chart
+      return [];
   }
 }

@@ -109,7 +109,7 @@ describe('run report: a 2-system × 3-concurrency run with a failed and a genera
     expect(html).toContain('<dt>commit</dt><dd><code>abc1234</code></dd>');
     expect(html).toContain('yes: systems on core 0, load on core 1');
     expect(html).toContain('<dt>h2load</dt><dd>available</dd>');
-    expect(html).toContain('<dt>warm-up</dt><dd>500 ms</dd>');
+    expect(html).toContain('<dt>warm-up</dt><dd>500 ms (fixed)</dd>');
     expect(html).toContain('<dt>trials</dt><dd>3</dd>');
     expect(html).toContain('<dt>load model</dt><dd>closed</dd>');
     expect(html).toContain(esc(JSON.stringify(concurrency.scenario.definition, null, 2)));
