@@ -79,6 +79,8 @@ options:
                         MUXBENCH_INJECT_CPU_US=5 makes every reference system burn 5 µs per request,
                         the way to check that the gate catches a known slowdown
   --base-env K=V        environment for the base's systems only (repeatable)
+  --min-effect X        smallest relative change that counts (default 0.05 = 5 %)
+  --alpha P             family-wise false-alarm rate the Holm correction holds (default 0.05)
   --reports-dir DIR     where gate/<run-id>/ goes (default reports/)
 
 writes reports/gate/<run-id>/: summary.md (also appended to $GITHUB_STEP_SUMMARY when set), gate.json
@@ -273,7 +275,20 @@ function count(name: string, text: string | undefined, fallback: number, min: nu
 
 async function gate(argv: string[]): Promise<number> {
   const { parseArgs } = await import('node:util');
-  type Values = { base?: string; 'base-dir'?: string; scenario?: string[]; rounds?: string; 'trial-ms'?: string; 'rewarm-ms'?: string; 'candidate-env'?: string[]; 'base-env'?: string[]; 'reports-dir'?: string; help?: boolean };
+  type Values = {
+    base?: string;
+    'base-dir'?: string;
+    scenario?: string[];
+    rounds?: string;
+    'trial-ms'?: string;
+    'rewarm-ms'?: string;
+    'candidate-env'?: string[];
+    'base-env'?: string[];
+    'min-effect'?: string;
+    alpha?: string;
+    'reports-dir'?: string;
+    help?: boolean;
+  };
   let values: Values;
   let options;
   try {
@@ -288,6 +303,8 @@ async function gate(argv: string[]): Promise<number> {
         'rewarm-ms': { type: 'string' },
         'candidate-env': { type: 'string', multiple: true },
         'base-env': { type: 'string', multiple: true },
+        'min-effect': { type: 'string' },
+        alpha: { type: 'string' },
         'reports-dir': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -298,7 +315,7 @@ async function gate(argv: string[]): Promise<number> {
     }
     if (values.base !== undefined && values['base-dir'] !== undefined) throw new UsageError('give --base or --base-dir, not both');
     const { createProgress } = await import('./run/progress.ts');
-    const { DEFAULT_GATE_SCENARIOS } = await import('./gate/index.ts');
+    const { DEFAULT_GATE_SCENARIOS, GATE_COMPARE_OPTIONS } = await import('./gate/index.ts');
     options = {
       baseRef: values['base-dir'] ?? values.base ?? 'HEAD',
       baseDir: values['base-dir'],
@@ -308,6 +325,11 @@ async function gate(argv: string[]): Promise<number> {
       rewarmMs: count('rewarm-ms', values['rewarm-ms'], 500, 0, 60_000),
       candidateEnv: envPairs('candidate-env', values['candidate-env']),
       baseEnv: envPairs('base-env', values['base-env']),
+      compare: {
+        ...GATE_COMPARE_OPTIONS,
+        minEffect: fraction('min-effect', values['min-effect'], GATE_COMPARE_OPTIONS.minEffect, 10),
+        alpha: fraction('alpha', values.alpha, GATE_COMPARE_OPTIONS.alpha, 1),
+      },
       reportsDir: values['reports-dir'],
       progress: createProgress(),
     };
@@ -331,6 +353,9 @@ async function gate(argv: string[]): Promise<number> {
   try {
     const { decision, outputs } = await runGate({ ...options, signal: controller.signal });
     process.stdout.write(`\n${outputs.markdown}\nreport: ${outputs.files.html}\n`);
+    const { writeIndex } = await import('./report/index.ts');
+    const { dirname } = await import('node:path');
+    process.stdout.write(`index:  ${writeIndex(dirname(dirname(outputs.dir)))}\n`);
     const summaryFile = process.env.GITHUB_STEP_SUMMARY;
     if (summaryFile) {
       const { appendFileSync } = await import('node:fs');

@@ -7,7 +7,7 @@
 import { cpus, hostname } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { compareRunPairs } from '../report/compare.ts';
+import { type CompareOptions, compareRunPairs } from '../report/compare.ts';
 import { gitCommit } from '../run/environment.ts';
 import type { Progress } from '../run/progress.ts';
 import { REPORTS_DIR, runId } from '../run/runner.ts';
@@ -18,6 +18,7 @@ import { GateRunner, type GateScenarioRun } from './run.ts';
 import { decideGate, GATE_COMPARE_OPTIONS, type GateDecision, type GateOutputs, writeGateOutputs } from './verdict.ts';
 
 export { GateError } from './errors.ts';
+export { GATE_COMPARE_OPTIONS } from './verdict.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -35,6 +36,8 @@ export interface GateOptions {
   rewarmMs: number;
   candidateEnv: Record<string, string>;
   baseEnv: Record<string, string>;
+  /** how changes are judged (default GATE_COMPARE_OPTIONS) */
+  compare?: CompareOptions;
   /** where gate/<run-id>/ goes (default reports/) */
   reportsDir?: string;
   progress: Progress;
@@ -74,7 +77,7 @@ export async function runGate(o: GateOptions): Promise<GateResult> {
     const runs = await runner.run();
     const comparisons = compareRunPairs(
       runs.map((r) => [r.base, r.candidate] as const),
-      GATE_COMPARE_OPTIONS,
+      o.compare ?? GATE_COMPARE_OPTIONS,
     );
     const decision = decideGate(comparisons, runs);
     const outputs = writeGateOutputs(dir, runs, comparisons, decision, {

@@ -45,7 +45,8 @@ export class CoarseHistogram {
     let seen = 0;
     for (let b = 0; b < COARSE_BUCKETS; b++) {
       seen += this.counts[b]!;
-      if (seen >= rank) return Math.min(upperOf(b), Math.round(this.max));
+      // the last bucket also holds everything beyond 2^32 − 1: its edge would understate
+      if (seen >= rank) return b === COARSE_BUCKETS - 1 ? Math.round(this.max) : Math.min(upperOf(b), Math.round(this.max));
     }
     return Math.round(this.max);
   }

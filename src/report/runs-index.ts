@@ -13,8 +13,8 @@ import { badge, esc, page } from './html.ts';
 import { readResults } from './read.ts';
 import { type PointCounts, pointCounts, writeRunReport } from './run-report.ts';
 
-/** Directories of reports/ that do not hold runs: microbenchmarks, committed baselines. */
-const NOT_RUNS = new Set(['bench', 'baselines']);
+/** Directories of reports/ that do not hold scenario runs: microbenchmarks, committed baselines, gate runs. */
+const NOT_RUNS = new Set(['bench', 'baselines', 'gate']);
 
 export interface RunEntry {
   /** reports/<dir>/<runDir>/ as found on disk */
@@ -146,6 +146,34 @@ export function scanBench(reportsDir: string): BenchEntry[] {
   });
 }
 
+export interface GateEntry {
+  runDir: string;
+  headline: string;
+  exitCode: number | null;
+  baseRef: string | null;
+  error?: string;
+}
+
+/** reports/gate/<run-id>/gate.json: each gate run's decision, newest first. */
+export function scanGates(reportsDir: string): GateEntry[] {
+  return subdirs(join(reportsDir, 'gate'))
+    .reverse()
+    .filter((runDir) => existsSync(join(reportsDir, 'gate', runDir, 'gate.json')))
+    .map((runDir) => {
+      try {
+        const g = JSON.parse(readFileSync(join(reportsDir, 'gate', runDir, 'gate.json'), 'utf8')) as { decision?: { headline?: unknown; exitCode?: unknown }; meta?: { baseRef?: unknown } };
+        return {
+          runDir,
+          headline: typeof g.decision?.headline === 'string' ? g.decision.headline : 'unknown',
+          exitCode: typeof g.decision?.exitCode === 'number' ? g.decision.exitCode : null,
+          baseRef: typeof g.meta?.baseRef === 'string' ? g.meta.baseRef : null,
+        };
+      } catch (err) {
+        return { runDir, headline: 'unreadable', exitCode: null, baseRef: null, error: (err as Error).message };
+      }
+    });
+}
+
 function stale(target: string, source: string): boolean {
   try {
     return statSync(target).mtimeMs < statSync(source).mtimeMs;
@@ -169,7 +197,7 @@ function scalarCell(v: Scalar): string {
   return `<td>${v === null ? '–' : esc(String(v))}</td>`;
 }
 
-export function renderIndex(runs: readonly RunEntry[], comparisons: readonly ScenarioComparison[], bench: readonly BenchEntry[]): string {
+export function renderIndex(runs: readonly RunEntry[], comparisons: readonly ScenarioComparison[], bench: readonly BenchEntry[], gates: readonly GateEntry[] = []): string {
   const runRows = runs.map((r) => {
     const res = r.results;
     if (!res) {
@@ -218,6 +246,16 @@ ${runRows.join('\n')}
     : '<p>No runs yet: <code>npm run scenario -- smoke</code> makes one.</p>'
 }
 </section>
+${
+  gates.length
+    ? `<section id="gates"><h2>Gate runs (muxbench gate)</h2><table><thead><tr><th>run</th><th>base</th><th>decision</th></tr></thead><tbody>${gates
+        .map(
+          (g) =>
+            `<tr><td><a href="${href('gate', g.runDir, 'index.html')}">${esc(g.runDir)}</a></td><td>${g.baseRef ? `<code>${esc(g.baseRef)}</code>` : '–'}</td><td>${badge(g.exitCode === 0 ? 'faster' : g.exitCode === 1 ? 'slower' : 'insufficient', g.headline)}${g.error ? ` ${esc(g.error)}` : ''}</td></tr>`,
+        )
+        .join('')}</tbody></table></section>`
+    : ''
+}
 ${bench.length ? `<section id="bench"><h2>Microbenchmarks (reports/bench)</h2>${benchSections.join('\n')}</section>` : ''}`;
   return page({ title: 'muxbench reports', body });
 }
@@ -247,9 +285,13 @@ export function writeIndex(reportsDir: string): string {
     byScenario.set(r.results.scenario.name, list);
   }
   const comparisons: ScenarioComparison[] = [];
-  for (const [scenario, list] of byScenario) {
-    if (list.length < 2) continue;
-    const [latest, previous] = list as [RunEntry, RunEntry];
+  for (const [scenario, all] of byScenario) {
+    // Only finished runs are compared (an interrupted run says nothing about the points it did not reach),
+    // and quick runs only with quick runs.
+    const done = all.filter((r) => r.results!.status === 'complete');
+    const latest = done[0];
+    const previous = latest && done.slice(1).find((r) => r.results!.quick === latest.results!.quick);
+    if (!latest || !previous) continue;
     const entry: ScenarioComparison = { scenario, latest, previous };
     try {
       const c = compareResults(previous.results!, latest.results!);
@@ -264,6 +306,6 @@ export function writeIndex(reportsDir: string): string {
     comparisons.push(entry);
   }
   const out = join(reportsDir, 'index.html');
-  writeFileSync(out, renderIndex(runs, comparisons, scanBench(reportsDir)));
+  writeFileSync(out, renderIndex(runs, comparisons, scanBench(reportsDir), scanGates(reportsDir)));
   return out;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { LatencyRecorder, summarize } from '../../src/measure/histogram.ts';
-import { bootstrapChangeCI, bootstrapMedianCI, mannWhitneyU, median } from '../../src/measure/stats.ts';
+import { adjustPValues, bootstrapChangeCI, bootstrapMedianCI, mannWhitneyU, median } from '../../src/measure/stats.ts';
 
 describe('median and bootstrap intervals', () => {
   it('takes medians of odd and even samples', () => {
@@ -61,5 +61,34 @@ describe('LatencyRecorder', () => {
     expect(s.p99Us).toBeLessThanOrEqual(992);
     expect(s.maxUs).toBeGreaterThanOrEqual(499_000);
     expect(s.maxUs).toBeLessThanOrEqual(501_000);
+  });
+});
+
+describe('correction for many comparisons', () => {
+  // R's p.adjust(c(0.01, 0.04, 0.03, 0.005), "holm") = 0.03 0.06 0.06 0.02; "BH" = 0.02 0.04 0.04 0.02
+  it('matches Holm step-down values, in input order', () => {
+    const adj = adjustPValues([0.01, 0.04, 0.03, 0.005], 'holm');
+    expect(adj.map((p) => Number(p.toFixed(6)))).toEqual([0.03, 0.06, 0.06, 0.02]);
+  });
+
+  it('matches Benjamini–Hochberg step-up values, in input order', () => {
+    const adj = adjustPValues([0.01, 0.04, 0.03, 0.005], 'bh');
+    expect(adj.map((p) => Number(p.toFixed(6)))).toEqual([0.02, 0.04, 0.04, 0.02]);
+  });
+
+  it('leaves NaN out of the count and caps at 1', () => {
+    expect(adjustPValues([0.5, Number.NaN, 0.6], 'holm')).toEqual([1, Number.NaN, 1]);
+    expect(adjustPValues([0.2, Number.NaN], 'holm')).toEqual([0.2, Number.NaN]);
+    expect(adjustPValues([0.2, 0.3], 'none')).toEqual([0.2, 0.3]);
+  });
+
+  it('lets 8 vs 8 fully separated trials pass Holm over 40 comparisons at 0.05, and one overlap too, but not four', () => {
+    const a = [10, 11, 12, 13, 14, 15, 16, 17];
+    const sep = mannWhitneyU(a, a.map((x) => x + 10)).p;
+    const oneOverlap = mannWhitneyU(a, [16.5, 18, 19, 20, 21, 22, 23, 24]).p;
+    const fourInversions = mannWhitneyU(a, [13.5, 14.5, 15.5, 16.5, 18, 19, 20, 21]).p;
+    expect(sep * 40).toBeLessThan(0.05);
+    expect(oneOverlap * 40).toBeLessThan(0.05);
+    expect(fourInversions * 40).toBeGreaterThan(0.05);
   });
 });
