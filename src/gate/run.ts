@@ -13,7 +13,7 @@ import type { PointResult, ResultsFile, TrialResult } from '../measure/results.t
 import type { SteadyPolicy } from '../measure/steady.ts';
 import { placement } from '../run/environment.ts';
 import { writeJsonAtomic } from '../run/persist.ts';
-import { checkAlive, measureTrial, pointStatus, ProcessWatch, summarize, TargetDiedError, warmupRecord } from '../run/point.ts';
+import { checkAlive, diedOr, measureTrial, onTargetExit, pointStatus, ProcessWatch, summarize, TargetDiedError, warmupRecord } from '../run/point.ts';
 import type { Progress } from '../run/progress.ts';
 import { newResults, runId } from '../run/runner.ts';
 import { type StartOptions, SystemStartError } from '../run/supervise.ts';
@@ -64,6 +64,7 @@ interface SideState {
   target: Target | null;
   session: LoadSession | null;
   watch: ProcessWatch | null;
+  unwatch: () => void;
 }
 
 function freshPoint(point: Point): PointResult {
@@ -159,7 +160,7 @@ export class GateRunner {
 
   private async runPoint(scenario: Scenario, point: Point, policy: SteadyPolicy, trialMs: number): Promise<Record<SideName, PointResult>> {
     const { signal, progress } = this.o;
-    const states: SideState[] = SIDES.map((name) => ({ side: this.o.sides[name], result: freshPoint(point), target: null, session: null, watch: null }));
+    const states: SideState[] = SIDES.map((name) => ({ side: this.o.sides[name], result: freshPoint(point), target: null, session: null, watch: null, unwatch: () => {} }));
     const label = `${point.system.label ?? point.system.id}${Object.keys(point.params).length ? ` (${Object.entries(point.params).map(([k, v]) => `${k}=${v}`).join(', ')})` : ''}`;
     try {
       // Start and warm each side, then leave it paused while the other warms.
@@ -168,12 +169,14 @@ export class GateRunner {
           s.target = await this.targetFor(s.side, point);
           const { spec, model } = loadPlanOf(scenario, point, s.target);
           s.session = await LoadSession.open(spec, model, this.place.loadCpu, signal);
+          const session = s.session;
+          s.unwatch = onTargetExit(s.target, () => session.kill());
           s.watch = new ProcessWatch(s.target);
           s.result.warmup = warmupRecord(s.session.continuous ? await s.session.warmUp(policy) : null, policy.minMs);
           checkAlive(s.target);
           if (s.session.continuous) await s.session.pause();
         } catch (err) {
-          fail(s, err, signal);
+          fail(s, s.target ? diedOr(s.target, err) : err, signal);
           await this.stopSlot(s.side.name);
         }
       }
@@ -190,7 +193,7 @@ export class GateRunner {
             s.result.trials.push(t);
             progress.trial(`${label} [${s.side.name}]`, `${Math.round(t.requestsPerSec).toLocaleString('en-US')} req/s, p99 ${t.latency.p99Us} µs${cpuText(t)}`);
           } catch (err) {
-            fail(s, err, signal);
+            fail(s, diedOr(s.target, err), signal);
             await this.stopSlot(s.side.name);
           }
         }
@@ -199,6 +202,7 @@ export class GateRunner {
       for (const s of states) fail(s, err, signal);
     } finally {
       for (const s of states) {
+        s.unwatch();
         s.watch?.stop();
         await s.session?.close();
       }

@@ -36,6 +36,16 @@ export class TargetDiedError extends Error {
   }
 }
 
+/** The target's death when one of its processes has exited (the real cause of whatever failed), else `err`. */
+export function diedOr(target: Target, err: unknown): unknown {
+  try {
+    checkAlive(target);
+    return err;
+  } catch (died) {
+    return died;
+  }
+}
+
 export function checkAlive(target: Target): void {
   for (const [role, p] of Object.entries(target.processes)) {
     if (p.child.exitCode !== null || p.child.signalCode !== null) throw new TargetDiedError(role, p.stderrTail(), p.child.exitCode, p.child.signalCode);
@@ -174,6 +184,8 @@ export async function measurePoint(target: Target, plan: PointPlan, signal: Abor
   const watch = new ProcessWatch(target);
   const trials: TrialResult[] = [];
   let warmup: WarmupRecord = warmupRecord(null, plan.policy.minMs);
+  // A system that dies ends the point at once, instead of a warm-up against nothing until its cap.
+  const stopWatching = onTargetExit(target, () => session.kill());
   try {
     warmup = warmupRecord(session.continuous ? await session.warmUp(plan.policy) : null, plan.policy.minMs);
     checkAlive(target);
@@ -185,11 +197,28 @@ export async function measurePoint(target: Target, plan: PointPlan, signal: Abor
     }
     return { warmup, trials };
   } catch (err) {
-    throw new MeasureError(err, { warmup, trials });
+    throw new MeasureError(diedOr(target, err), { warmup, trials });
   } finally {
+    stopWatching();
     watch.stop();
     await session.close();
   }
+}
+
+/** Calls `fn` once when any of the target's processes exits; returns the unsubscribe. */
+export function onTargetExit(target: Target, fn: () => void): () => void {
+  let done = false;
+  const handler = (): void => {
+    if (done) return;
+    done = true;
+    fn();
+  };
+  const children = Object.values(target.processes).map((p) => p.child);
+  for (const c of children) c.once('exit', handler);
+  return () => {
+    done = true;
+    for (const c of children) c.off('exit', handler);
+  };
 }
 
 /** A point that failed part-way, with what it measured before. */

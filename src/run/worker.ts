@@ -101,6 +101,11 @@ export class LoadSession {
     return Number(e.abandoned ?? 0);
   }
 
+  /** Kills the worker now: whatever it was doing fails (used when the target died under it). */
+  kill(): void {
+    if (!this.exited) this.child.kill('SIGKILL');
+  }
+
   /** Ends the worker (politely, then by force). Never throws. */
   async close(): Promise<void> {
     this.signal?.removeEventListener('abort', this.onAbort);

@@ -4,6 +4,7 @@
  * was measured; no process outlives a run.
  */
 import { spawn } from 'node:child_process';
+import { createServer } from 'node:http';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { ResultsFile } from '../../src/measure/results.ts';
 import { MUXBENCH_BIN } from '../../src/run/supervise.ts';
 import { runScenario } from '../../src/run/runner.ts';
+import { closeServer, listen, trackConnections } from '../../src/systems/serve.ts';
 import { stopAll } from '../helpers/cli.ts';
 import { alive, descendants } from '../helpers/procs.ts';
 
@@ -64,6 +66,12 @@ describe('runner', () => {
     expect(good!.status, good!.reason).toBe('ok');
     expect(good!.summary!.requestsPerSec.median).toBeGreaterThan(0);
     expect(good!.summary!.errorRate).toBe(0);
+    // warmed until steady, then measured with its series and the server's CPU time per request
+    expect(good!.warmup!.steady).toBe(true);
+    expect(good!.warmup!.series.length).toBeGreaterThanOrEqual(15);
+    expect(good!.trials[0]!.series!.length).toBeGreaterThanOrEqual(15);
+    expect(good!.trials[0]!.processes.server!.cpuUsPerRequest).toBeGreaterThan(0);
+    expect(good!.summary!.systemCpuUsPerRequest).toBeGreaterThan(0);
     // what is on disk is what was returned
     const onDisk = JSON.parse(readFileSync(resultsPath, 'utf8')) as ResultsFile;
     expect(onDisk.points.map((p) => p.status)).toEqual(['failed', 'failed', 'ok']);
@@ -101,8 +109,44 @@ describe('runner', () => {
       expect(p!.trials).toHaveLength(2);
       expect(p!.summary!.errorRate).toBe(0);
       expect(p!.trials[0]!.processes).toEqual({});
+      expect(p!.warmup!.steady).toBe(true);
     } finally {
       await origin.stop();
+    }
+  });
+
+  it('measures a point whose throughput never settles, but marks it not-steady with the reason', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'muxbench-run-'));
+    // replies alternate between fast and slow every 300 ms: throughput swings several-fold, never settles
+    const t0 = performance.now();
+    // (an empty reply: the echo of the empty body the load sends)
+    const server = trackConnections(
+      createServer((req, res) => {
+        req.resume();
+        setTimeout(() => res.end(), Math.floor((performance.now() - t0) / 300) % 2 === 0 ? 1 : 25);
+      }),
+    );
+    const port = await listen(server, '127.0.0.1', 0);
+    try {
+      const file = scenarioFile(dir, 'unsettled', {
+        description: 'a server that never settles',
+        systems: [{ id: 'swinging', kind: 'external', protocol: 'http1', url: `http://127.0.0.1:${port}`, paths: { echo: '/' } }],
+        workload: { call: 'echo', payloadBytes: 0 },
+        load: { model: 'closed', concurrency: 8 },
+        warmupMs: 300,
+        maxWarmupMs: 2000,
+        durationMs: 500,
+        trials: 1,
+      });
+      const { results } = await runScenario({ scenario: file, reportsDir: join(dir, 'reports'), progress: quiet });
+      const [p] = results.points;
+      expect(p!.status, p!.reason).toBe('not-steady');
+      expect(p!.reason).toMatch(/throughput had not settled after 2\.\d s of warm-up/);
+      expect(p!.warmup!.steady).toBe(false);
+      expect(p!.trials).toHaveLength(1);
+      expect(p!.trials[0]!.requests).toBeGreaterThan(0);
+    } finally {
+      await closeServer(server);
     }
   });
 
