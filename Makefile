@@ -1,5 +1,5 @@
 # Both targets install dependencies first when node_modules is missing or older than the lock file.
-.PHONY: bench test typecheck install clean
+.PHONY: bench bench-gate test typecheck install clean
 
 STAMP := node_modules/.muxbench-installed
 
@@ -15,6 +15,12 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	QUICK=$(QUICK) node bin/run-ts.js bench/all.ts
+
+# The regression gate: this working tree against BASE (a git ref), both measured here, interleaved.
+# Exit 0 no regression, 1 regression, 2 could not decide. See README, "The regression gate".
+BASE ?= HEAD
+bench-gate: $(STAMP)
+	node bin/muxbench.js gate --base $(BASE) $(GATE_ARGS)
 
 typecheck: $(STAMP)
 	node_modules/.bin/tsc --noEmit -p .

@@ -44,6 +44,11 @@ options:
   --min-effect X      smallest relative change that counts (default 0.1 = 10 %)
   --alpha P           largest p-value that counts (default 0.1: with 3 vs 3 trials the smallest possible
                       two-sided exact p is 0.1, so a lower alpha could never flag anything)
+  --correction C      correct p for the number of comparisons: holm, bh (Benjamini–Hochberg) or none
+                      (default none: with 3 vs 3 trials no corrected p can reach alpha; the gate corrects)
+
+Metrics: req/s, p50, p99, and CPU time per request (all system processes, and each) where both runs
+sampled it. Warns when the scenario definitions differ, one run is quick, or the machines differ.
 
 exit status: 0 no significant regression, 1 a significant regression (throughput lower or latency higher,
 or a point that now fails), 2 bad input (missing file, wrong schema, runs of different scenarios).`;
@@ -219,15 +224,16 @@ function fraction(name: string, text: string | undefined, fallback: number, max:
 
 async function compare(argv: string[]): Promise<number> {
   const { parseArgs } = await import('node:util');
-  let values: { html?: string; 'min-effect'?: string; alpha?: string; help?: boolean };
+  let values: { html?: string; 'min-effect'?: string; alpha?: string; correction?: string; help?: boolean };
   let positionals: string[];
   let minEffect: number;
   let alpha: number;
+  let correction: 'holm' | 'bh' | 'none';
   try {
     ({ values, positionals } = parseArgs({
       args: argv,
       allowPositionals: true,
-      options: { html: { type: 'string' }, 'min-effect': { type: 'string' }, alpha: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      options: { html: { type: 'string' }, 'min-effect': { type: 'string' }, alpha: { type: 'string' }, correction: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
     }));
     if (values.help) {
       process.stdout.write(`${COMPARE_USAGE}\n`);
@@ -236,6 +242,9 @@ async function compare(argv: string[]): Promise<number> {
     if (positionals.length !== 2) throw new UsageError(`name two results files (baseline, current), got ${positionals.length}`);
     minEffect = fraction('min-effect', values['min-effect'], 0.1, 10);
     alpha = fraction('alpha', values.alpha, 0.1, 1);
+    const c = values.correction ?? 'none';
+    if (c !== 'holm' && c !== 'bh' && c !== 'none') throw new UsageError(`--correction must be holm, bh or none, got '${c}'`);
+    correction = c;
   } catch (err) {
     if (!isArgError(err)) throw err;
     process.stderr.write(`muxbench compare: ${err.message}\n${COMPARE_USAGE}\n`);
@@ -245,7 +254,7 @@ async function compare(argv: string[]): Promise<number> {
   try {
     const base = report.readResults(positionals[0]!);
     const current = report.readResults(positionals[1]!);
-    const c = report.compareResults(base, current, { minEffect, alpha });
+    const c = report.compareResults(base, current, { minEffect, alpha, correction });
     process.stdout.write(`${report.formatComparison(c)}\n`);
     if (values.html) process.stdout.write(`html: ${report.writeComparisonReport(base, current, c, values.html)}\n`);
     return report.comparisonExitCode(c);

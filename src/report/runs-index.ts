@@ -287,23 +287,23 @@ export function writeIndex(reportsDir: string): string {
   const comparisons: ScenarioComparison[] = [];
   for (const [scenario, all] of byScenario) {
     // Only finished runs are compared (an interrupted run says nothing about the points it did not reach),
-    // and quick runs only with quick runs.
-    const done = all.filter((r) => r.results!.status === 'complete');
-    const latest = done[0];
-    const previous = latest && done.slice(1).find((r) => r.results!.quick === latest.results!.quick);
-    if (!latest || !previous) continue;
-    const entry: ScenarioComparison = { scenario, latest, previous };
-    try {
-      const c = compareResults(previous.results!, latest.results!);
-      const file = `compare-${previous.runDir}.html`;
-      writeComparisonReport(previous.results!, latest.results!, c, join(reportsDir, latest.dir, latest.runDir, file));
-      entry.href = href(latest.dir, latest.runDir, file);
-      entry.summary = comparisonSummary(c);
-      entry.regressions = c.regressions.length;
-    } catch (err) {
-      entry.error = (err as Error).message;
+    // and quick runs only with quick runs: one comparison per kind.
+    for (const quick of [false, true]) {
+      const [latest, previous] = all.filter((r) => r.results!.status === 'complete' && r.results!.quick === quick);
+      if (!latest || !previous) continue;
+      const entry: ScenarioComparison = { scenario: quick ? `${scenario} (quick)` : scenario, latest, previous };
+      try {
+        const c = compareResults(previous.results!, latest.results!);
+        const file = `compare-${previous.runDir}.html`;
+        writeComparisonReport(previous.results!, latest.results!, c, join(reportsDir, latest.dir, latest.runDir, file));
+        entry.href = href(latest.dir, latest.runDir, file);
+        entry.summary = comparisonSummary(c);
+        entry.regressions = c.regressions.length;
+      } catch (err) {
+        entry.error = (err as Error).message;
+      }
+      comparisons.push(entry);
     }
-    comparisons.push(entry);
   }
   const out = join(reportsDir, 'index.html');
   writeFileSync(out, renderIndex(runs, comparisons, scanBench(reportsDir), scanGates(reportsDir)));

@@ -196,3 +196,65 @@ describe('muxbench compare (the CLI)', () => {
     expect(r.stdout).toContain('with 3 vs 3 trials the smallest possible');
   });
 });
+
+describe('compareResults: honest comparisons', () => {
+  it('never counts a point cut short by Ctrl-C as a regression', () => {
+    const current = variant(base, { ...later, factor: 1 });
+    current.status = 'aborted';
+    const p = current.points[3]!;
+    p.status = 'failed';
+    p.interrupted = true;
+    p.reason = 'interrupted: the run was stopped during this point';
+    const c = compareResults(base, current);
+    expect(c.regressions).toEqual([]);
+    expect(c.points[3]!.newlyFailed).toBe(false);
+    expect(c.points[3]!.metrics.every((m) => m.note === 'the run was interrupted during this point')).toBe(true);
+    expect(c.warnings).toContain('the current run is aborted: points it did not finish are not compared as failures');
+  });
+
+  it('warns when the two runs were made from different definitions, quick and full, or on different machines', () => {
+    const current = variant(base, { ...later, factor: 1 });
+    current.scenario.definition = { ...(base.scenario.definition as object), durationMs: 99, trials: 7 };
+    current.quick = true;
+    current.environment = { ...current.environment, hostname: 'other-host' };
+    const c = compareResults(base, current);
+    expect(c.warnings).toEqual([
+      "the two runs' scenario definitions differ (durationMs, trials): points may not measure the same thing",
+      'one run is quick and the other is not: warm-up, duration and trials differ',
+      'the runs come from different machines (fixture / other-host): differences may be the machines\'; run `muxbench gate` to compare on one machine',
+    ]);
+    expect(formatComparison(c)).toContain("  WARNING: the two runs' scenario definitions differ (durationMs, trials)");
+  });
+
+  it('compares CPU time per request, in all and per process, where both runs sampled it', () => {
+    const withCpu = structuredClone(base);
+    for (const p of withCpu.points) for (const t of p.trials) for (const u of Object.values(t.processes)) u.cpuUsPerRequest = 10;
+    const slower = structuredClone(withCpu);
+    slower.runId = later.runId;
+    for (const p of slower.points) for (const t of p.trials) for (const u of Object.values(t.processes)) u.cpuUsPerRequest = 13;
+    const c = compareResults(withCpu, slower);
+    const tunnel = c.points.find((p) => p.systemId === 'h2-tunnel' && p.params.concurrency === 100)!;
+    const roles = Object.keys(base.points.find((p) => p.systemId === 'h2-tunnel')!.trials[0]!.processes).sort();
+    expect(tunnel.metrics.map((m) => m.metric)).toEqual(['requestsPerSec', 'p50Us', 'p99Us', 'cpuUsPerRequest', ...roles.map((r) => `cpuUsPerRequest.${r}`)]);
+    const total = tunnel.metrics.find((m) => m.metric === 'cpuUsPerRequest')!;
+    expect(total.change).toBeCloseTo(0.3, 10);
+    expect(total.verdict).toBe('slower');
+    expect(total.regression).toBe(true);
+    // files without CPU per request (muxbench.results/1) have no CPU metric at all
+    expect(compareResults(base, base).points[0]!.metrics.map((m) => m.metric)).toEqual(['requestsPerSec', 'p50Us', 'p99Us']);
+  });
+
+  it('corrects for the number of comparisons when asked: one lucky point among many is not a change', () => {
+    const current = structuredClone(base);
+    current.runId = later.runId;
+    // only one point moves by 30 %
+    const p = current.points.find((q) => q.systemId === 'h2-tunnel' && q.params.concurrency === 10)!;
+    for (const t of p.trials) t.requestsPerSec *= 0.7;
+    expect(metric(compareResults(base, current), 'h2-tunnel', 10, 'requestsPerSec').regression).toBe(true);
+    const corrected = compareResults(base, current, { correction: 'holm' });
+    const m = metric(corrected, 'h2-tunnel', 10, 'requestsPerSec');
+    expect(m.pAdjusted).toBeGreaterThan(m.p);
+    expect(m.regression).toBe(false);
+    expect(corrected.tests).toBe(15);
+  });
+});

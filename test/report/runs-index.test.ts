@@ -2,7 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { scanBench, scanRuns, writeIndex } from '../../src/report/runs-index.ts';
-import { makeReportsDir, tempDir } from './helpers.ts';
+import { loadFixture, makeReportsDir, tempDir, variant, writeJson } from './helpers.ts';
 
 describe('reports index', () => {
   const dir = makeReportsDir();
@@ -55,5 +55,31 @@ describe('reports index', () => {
   it('writes an index for an empty reports directory', () => {
     const empty = tempDir('empty');
     expect(readFileSync(writeIndex(empty), 'utf8')).toContain('No runs yet');
+  });
+});
+
+describe('reports index: which runs are compared', () => {
+  it('never compares an interrupted run, nor a quick run with a full one; lists gate runs', () => {
+    const dir = tempDir('index-latest');
+    const base = loadFixture('report-concurrency');
+    writeJson(join(dir, 'report-concurrency', base.runId, 'results.json'), base);
+    const later = variant(base, { runId: '2026-01-03_00-00-00', startedAt: '2026-01-03T00:00:00.000Z', factor: 0.98 });
+    writeJson(join(dir, 'report-concurrency', later.runId, 'results.json'), later);
+    // newest: stopped by Ctrl-C part-way, its last point failed as "interrupted"
+    const cut = variant(base, { runId: '2026-01-04_00-00-00', startedAt: '2026-01-04T00:00:00.000Z', factor: 0.5 });
+    cut.status = 'aborted';
+    cut.points[3]!.status = 'failed';
+    cut.points[3]!.interrupted = true;
+    writeJson(join(dir, 'report-concurrency', cut.runId, 'results.json'), cut);
+    // a quick run in between, not compared with full runs
+    const quick = { ...variant(base, { runId: '2026-01-03_12-00-00', startedAt: '2026-01-03T12:00:00.000Z', factor: 0.6 }), quick: true };
+    writeJson(join(dir, 'report-concurrency', quick.runId, 'results.json'), quick);
+    writeJson(join(dir, 'gate', '2026-01-05_00-00-00', 'gate.json'), { schema: 'muxbench.gate/1', decision: { exitCode: 1, headline: 'REGRESSION: 2 significant regressions' }, meta: { baseRef: 'origin/main' } });
+    const page = readFileSync(writeIndex(dir), 'utf8');
+    expect(page, page.slice(page.indexOf('id="comparisons"'), page.indexOf('id="runs"'))).toContain('2026-01-02_03-04-05 → 2026-01-03_00-00-00');
+    expect(page).not.toContain('→ 2026-01-04_00-00-00');
+    expect(page).not.toContain('→ 2026-01-03_12-00-00');
+    expect(page).toContain('no regression');
+    expect(page).toMatch(/<a href="gate\/2026-01-05_00-00-00\/index.html">2026-01-05_00-00-00<\/a><\/td><td><code>origin\/main<\/code><\/td><td><span class="badge slower">REGRESSION: 2 significant regressions<\/span>/);
   });
 });
