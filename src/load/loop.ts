@@ -17,29 +17,11 @@
  */
 import { CoarseHistogram } from '../measure/coarse-histogram.ts';
 import { encodeHistogram, LatencyRecorder, type LatencySummary, summarize } from '../measure/histogram.ts';
+import type { SendLag, SeriesWindow } from '../measure/results.ts';
 import { type Steadiness, steadiness, type SteadyPolicy } from '../measure/steady.ts';
 import type { LoadModel, Requester } from './types.ts';
 
-/** One short window of the series. */
-export interface SeriesWindow {
-  /** start, ms since the loop started */
-  atMs: number;
-  /** length of the window, ms */
-  ms: number;
-  /** requests sent (due) in the window that succeeded */
-  ok: number;
-  errors: number;
-  /** open loop: arrivals due in the window that were dropped */
-  dropped: number;
-  /** p99 latency of the window's successful requests in µs (within 6.25 %); null when none succeeded */
-  p99Us: number | null;
-}
-
-export interface SendLag {
-  p50Us: number;
-  p99Us: number;
-  maxUs: number;
-}
+export type { SendLag, SeriesWindow };
 
 /** One measured window. */
 export interface PacedResult {

@@ -26,6 +26,13 @@ export interface SeriesWindow {
   p99Us: number | null;
 }
 
+/** How late an open loop's sends left against their schedule, µs. */
+export interface SendLag {
+  p50Us: number;
+  p99Us: number;
+  maxUs: number;
+}
+
 /** How the point's warm-up ended. */
 export interface WarmupRecord {
   /** true: throughput settled; false: the cap came first; null: the engine runs its own loop (fixed warm-up, not judged) */
@@ -78,8 +85,8 @@ export interface TrialResult {
   processes: Record<string, ProcessUsage>;
   /** the trial's 100 ms windows */
   series?: SeriesWindow[];
-  /** open loop: how late sends left against their schedule, µs */
-  sendLag?: { p50Us: number; p99Us: number; maxUs: number };
+  /** open loop: how late sends left against their schedule */
+  sendLag?: SendLag;
 }
 
 export interface Estimate {
