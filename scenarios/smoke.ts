@@ -13,6 +13,7 @@ export default defineScenario({
   workload: { call: 'echo', payloadBytes: 64 },
   load: { model: 'closed', concurrency: 10 },
   warmupMs: 300,
+  maxWarmupMs: 5000,
   durationMs: 1500,
   trials: 1,
   sweep: { concurrency: [10, 200] },
