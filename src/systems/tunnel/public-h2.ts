@@ -8,12 +8,14 @@ import { ErrorCode } from '../../h2/frames.ts';
 import { H2Session, type H2Stream, type HeaderFields } from '../../h2/session.ts';
 import { endToEnd, withoutWebSocketHandshake } from './headers.ts';
 import { forwardCall, type PublicCall, unavailable } from './public-forward.ts';
+import { type PublicLimits, publicSessionLimits } from './public-limits.ts';
 import { splice } from './splice.ts';
 import type { Headers, TunnelBackend, TunnelExchange, TunnelRequestHead } from './types.ts';
 
-export function servePublicH2(socket: Socket, backend: TunnelBackend, log: (message: string) => void): H2Session {
+export function servePublicH2(socket: Socket, backend: TunnelBackend, log: (message: string) => void, limits: Partial<PublicLimits> = {}): H2Session {
   return new H2Session(socket, {
     role: 'server',
+    ...publicSessionLimits(limits),
     enableConnectProtocol: true,
     onStream: (stream, headers, endStream) => {
       stream.on('error', () => {});

@@ -13,6 +13,7 @@ import { closeServer, listen, trackConnections, urlFor } from '../serve.ts';
 import { endToEnd, withoutWebSocketHandshake } from './headers.ts';
 import { forwardCall, unavailable } from './public-forward.ts';
 import { servePublicH2 } from './public-h2.ts';
+import type { PublicLimits } from './public-limits.ts';
 import { splice } from './splice.ts';
 import type { Headers, TunnelBackend, TunnelExchange } from './types.ts';
 
@@ -25,6 +26,8 @@ export interface PublicSideOptions {
   tcpPort: number;
   backend: TunnelBackend;
   log: (message: string) => void;
+  /** bounds on each public h2c connection (src/systems/tunnel/public-limits.ts); defaults where absent */
+  limits?: Partial<PublicLimits>;
 }
 
 export interface PublicSide {
@@ -48,7 +51,7 @@ export async function startPublicSide(options: PublicSideOptions): Promise<Publi
     });
   });
   http1.on('clientError', (_err, socket: Duplex) => socket.destroy());
-  const dual = await listenDual(http1, (socket) => servePublicH2(socket, backend, options.log), options.host, options.port);
+  const dual = await listenDual(http1, (socket) => servePublicH2(socket, backend, options.log, options.limits), options.host, options.port);
 
   // allowHalfOpen: a client's FIN must travel through the tunnel, not close the socket under the reply.
   const tcp = trackConnections(
