@@ -4,6 +4,7 @@
  * malformed, if any. Malformed requests and responses are stream errors of type PROTOCOL_ERROR (§8.1.1),
  * never forwarded. One collector per session, reused for every block, serves both roles.
  */
+import { FieldSource } from './hpack.ts';
 
 /** A decoded header block: lower-case names, pseudo-headers included, repeated names as arrays. */
 export type HeaderFields = Record<string, string | string[]>;
@@ -14,8 +15,24 @@ export const enum BlockKind {
   Trailers,
 }
 
-/** §8.2.2: fields that make a message malformed in HTTP/2 (`te` is allowed with the value "trailers"). */
-const CONNECTION_SPECIFIC = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade']);
+/**
+ * §8.2.2: fields that make a message malformed in HTTP/2 (`te` is allowed with the value "trailers").
+ * Of these only transfer-encoding has a static-table name.
+ */
+function isConnectionSpecific(name: string): boolean {
+  switch (name.length) {
+    case 7:
+      return name === 'upgrade';
+    case 10:
+      return name === 'connection' || name === 'keep-alive';
+    case 16:
+      return name === 'proxy-connection';
+    case 17:
+      return name === 'transfer-encoding';
+    default:
+      return false;
+  }
+}
 const REQUEST_PSEUDO = new Set([':method', ':scheme', ':path', ':authority', ':protocol']);
 
 /**
@@ -56,7 +73,7 @@ export class FieldCollector {
   private kind = BlockKind.Request;
   private regularSeen = false;
   /** the HPACK decoder's sink, bound once */
-  readonly sink = (name: string, value: string): void => this.add(name, value);
+  readonly sink = (name: string, value: string, source: FieldSource): void => this.add(name, value, source);
 
   begin(kind: BlockKind): void {
     this.fields = {};
@@ -65,9 +82,9 @@ export class FieldCollector {
     this.regularSeen = false;
   }
 
-  private add(name: string, value: string): void {
+  private add(name: string, value: string, source: FieldSource): void {
     const fields = this.fields;
-    if (this.problem === null) this.check(name, value);
+    if (this.problem === null) this.check(name, value, source);
     const prev = fields[name];
     if (prev === undefined) fields[name] = value;
     else if (name === 'cookie') fields[name] = `${String(prev)}; ${value}`;
@@ -75,19 +92,19 @@ export class FieldCollector {
     else fields[name] = [prev, value];
   }
 
-  private check(name: string, value: string): void {
-    if (valueProblem(value)) return this.fail(`field ${JSON.stringify(name)} has a value with NUL, CR, LF or surrounding white space`);
+  /** Static-table names and values are well-formed: only what the peer spelled out is scanned. */
+  private check(name: string, value: string, source: FieldSource): void {
+    if (source !== FieldSource.StaticPair && valueProblem(value)) return this.fail(`field ${JSON.stringify(name)} has a value with NUL, CR, LF or surrounding white space`);
     if (name.charCodeAt(0) === 58 /* ':' */) {
       if (this.regularSeen) return this.fail(`pseudo-header ${name} after a regular field`);
       if (this.fields[name] !== undefined) return this.fail(`pseudo-header ${name} twice`);
       const known = this.kind === BlockKind.Request ? REQUEST_PSEUDO.has(name) : this.kind === BlockKind.Response ? name === ':status' : false;
       if (!known) return this.fail(`pseudo-header ${name} is not allowed in ${this.kind === BlockKind.Trailers ? 'trailers' : this.kind === BlockKind.Request ? 'a request' : 'a response'}`);
-      if (nameProblem(name, 1)) return this.fail(`malformed pseudo-header name ${JSON.stringify(name)}`);
       return;
     }
     this.regularSeen = true;
-    if (nameProblem(name, 0)) return this.fail(`malformed field name ${JSON.stringify(name)} (empty, upper case or not a token)`);
-    if (CONNECTION_SPECIFIC.has(name)) return this.fail(`connection-specific field ${name}`);
+    if (source === FieldSource.Peer && nameProblem(name, 0)) return this.fail(`malformed field name ${JSON.stringify(name)} (empty, upper case or not a token)`);
+    if (isConnectionSpecific(name)) return this.fail(`connection-specific field ${name}`);
     if (name === 'te' && value !== 'trailers') return this.fail('te other than "trailers"');
   }
 

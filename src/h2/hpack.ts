@@ -93,7 +93,20 @@ export class HpackError extends FrameError {
 }
 
 /** Receives each decoded field, in order (only when the caller asks for fields). */
-export type HeaderSink = (name: string, value: string) => void;
+export type HeaderSink = (name: string, value: string, source: FieldSource) => void;
+
+/**
+ * Where a field's name and value came from: entries of the static table are well-formed by definition, so
+ * a sink that validates fields can skip them. (Dynamic-table entries come from the peer: not trusted.)
+ */
+export const enum FieldSource {
+  /** name and value sent by the peer (literals, or its dynamic table) */
+  Peer = 0,
+  /** the name is a static-table entry's, the value the peer's */
+  StaticName = 1,
+  /** name and value are a static-table entry */
+  StaticPair = 2,
+}
 
 /**
  * One connection's response decoder. `decode` returns the block's `:status` as a number (-1 when there is
@@ -162,7 +175,9 @@ export class HpackDecoder {
         fieldsSeen = true;
         let name: string;
         let value: string;
+        let source = FieldSource.Peer;
         if (index <= STATIC_COUNT) {
+          source = FieldSource.StaticPair;
           // :status 200‥500 are static entries 8‥14: the common case, no strings involved
           if (index >= 8 && index <= 14) status = STATIC_STATUS[index - 8]!;
           name = STATIC_TABLE[index - 1]![0];
@@ -175,7 +190,7 @@ export class HpackDecoder {
         }
         listBytes += name.length + value.length + FIELD_OVERHEAD;
         if (listBytes > maxList) emit = this.overflow();
-        if (emit) emit(name, value);
+        if (emit) emit(name, value, source);
         continue;
       }
       if ((b & 0xe0) === 0x20) {
@@ -199,10 +214,12 @@ export class HpackDecoder {
       if (nameIndex === prefixMask) [nameIndex, p] = this.integer(block, p, end, prefixMask);
       fieldsSeen = true;
       let name: string;
+      let source = FieldSource.Peer;
       if (nameIndex === 0) {
         [name, p] = this.string(block, p, end);
       } else if (nameIndex <= STATIC_COUNT) {
         name = STATIC_TABLE[nameIndex - 1]![0];
+        source = FieldSource.StaticName;
       } else {
         name = this.names[this.slot(nameIndex)]!;
       }
@@ -213,7 +230,7 @@ export class HpackDecoder {
         if (indexing) this.insert(name, value);
         listBytes += name.length + value.length + FIELD_OVERHEAD;
         if (listBytes > maxList) emit = this.overflow();
-        if (emit) emit(name, value);
+        if (emit) emit(name, value, source);
       } else {
         const from = p;
         p = this.skipString(block, p, end);

@@ -40,7 +40,13 @@ export function cut(bytes: Uint8Array, points: readonly number[]): Buffer[] {
   return out;
 }
 
-const cuts = fc.array(fc.integer({ min: 1, max: 2000 }), { maxLength: 12 });
+/**
+ * fast-check keeps generated collections small by default (about ten elements); a fuzzer wants the whole
+ * range up to each maxLength, so byte strings and frame lists say so.
+ */
+const FULL = { size: 'max' } as const;
+
+const cuts = fc.array(fc.integer({ min: 1, max: 2000 }), { maxLength: 12, ...FULL });
 
 // ---- the frame reader -------------------------------------------------------------------------------
 
@@ -248,7 +254,7 @@ type Op =
   | { op: 'raw'; frame: WireFrame };
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
-  { weight: 4, arbitrary: fc.record({ op: fc.constant('open' as const), end: fc.boolean(), split: fc.integer({ min: 0, max: 12 }), extra: fc.oneof({ weight: 3, arbitrary: fc.constant<number[]>([]) }, { weight: 1, arbitrary: hpackPiece }) }) },
+  { weight: 4, arbitrary: fc.record({ op: fc.constant('open' as const), end: fc.boolean(), split: fc.integer({ min: 0, max: 12 }), extra: fc.oneof({ weight: 6, arbitrary: fc.constant<number[]>([]) }, { weight: 1, arbitrary: hpackPiece }) }) },
   { weight: 4, arbitrary: fc.record({ op: fc.constant('data' as const), which: fc.nat(8), bytes: fc.uint8Array({ maxLength: 60 }), end: fc.boolean(), pad: fc.integer({ min: -1, max: 5 }) }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('trailers' as const), which: fc.nat(8), extra: fc.oneof(fc.constant<number[]>([]), hpackPiece) }) },
   { weight: 2, arbitrary: fc.record({ op: fc.constant('rst' as const), which: fc.nat(8), code: fc.integer({ min: 0, max: 13 }) }) },
@@ -262,7 +268,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
     }),
   },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('priority' as const), which: fc.nat(8), dependsOn: fc.nat(8) }) },
-  { weight: 2, arbitrary: fc.record({ op: fc.constant('raw' as const), frame: frameArb }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant('raw' as const), frame: frameArb }) },
 );
 
 function u32(v: number): number[] {
@@ -390,7 +396,7 @@ function target<T>(t: FuzzTarget<T>): FuzzTarget<unknown> {
 export const fuzzTargets: FuzzTarget<unknown>[] = [
   target({
     name: 'frame reader: random bytes, random cuts',
-    arbitrary: fc.tuple(fc.uint8Array({ maxLength: 600 }), cuts),
+    arbitrary: fc.tuple(fc.uint8Array({ maxLength: 600, ...FULL }), cuts),
     run: ([bytes, points]: [Uint8Array, number[]]) => {
       const whole = readFrames([Buffer.from(bytes)], true);
       const pieces = readFrames(cut(bytes, points), true);
@@ -399,7 +405,7 @@ export const fuzzTargets: FuzzTarget<unknown>[] = [
   }),
   target({
     name: 'frame reader: well-formed headers, random payloads, random cuts',
-    arbitrary: fc.tuple(fc.array(frameArb, { maxLength: 12 }), cuts),
+    arbitrary: fc.tuple(fc.array(frameArb, { maxLength: 12, ...FULL }), cuts),
     run: ([frames, points]: [WireFrame[], number[]]) => {
       const bytes = Buffer.concat(frames.map(encodeFrame));
       const whole = readFrames([bytes]);
@@ -409,7 +415,7 @@ export const fuzzTargets: FuzzTarget<unknown>[] = [
   }),
   target({
     name: 'HPACK decoder: random blocks sharing one table',
-    arbitrary: fc.tuple(fc.array(fc.uint8Array({ maxLength: 300 }), { minLength: 1, maxLength: 5 }), fc.boolean()),
+    arbitrary: fc.tuple(fc.array(fc.uint8Array({ maxLength: 300, ...FULL }), { minLength: 1, maxLength: 5 }), fc.boolean()),
     run: ([blocks, withSink]: [Uint8Array[], boolean]) => {
       const d = new HpackDecoder(4096, 8192);
       for (const b of blocks) {
@@ -423,7 +429,7 @@ export const fuzzTargets: FuzzTarget<unknown>[] = [
   }),
   target({
     name: 'HPACK decoder: blocks of HPACK representations',
-    arbitrary: fc.array(fc.array(hpackPiece, { maxLength: 20 }), { minLength: 1, maxLength: 3 }),
+    arbitrary: fc.array(fc.array(hpackPiece, { maxLength: 20, ...FULL }), { minLength: 1, maxLength: 3 }),
     run: (blocks: number[][][]) => {
       const d = new HpackDecoder(4096, 4096);
       for (const pieces of blocks) {
@@ -438,7 +444,7 @@ export const fuzzTargets: FuzzTarget<unknown>[] = [
   }),
   target({
     name: 'Huffman decoder: random bytes',
-    arbitrary: fc.uint8Array({ maxLength: 200 }),
+    arbitrary: fc.uint8Array({ maxLength: 200, ...FULL }),
     run: (b: Uint8Array) => {
       try {
         huffmanDecode(b, 0, b.length);
@@ -449,7 +455,7 @@ export const fuzzTargets: FuzzTarget<unknown>[] = [
   }),
   target({
     name: 'session: frames after a valid preface, either role, random cuts',
-    arbitrary: fc.record({ server: fc.boolean(), ops: fc.array(opArb, { maxLength: 20 }), cuts }),
+    arbitrary: fc.record({ server: fc.boolean(), ops: fc.array(opArb, { maxLength: 24, ...FULL }), cuts }),
     run: runSession,
   }),
 ];
