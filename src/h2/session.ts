@@ -12,7 +12,6 @@
 import type { Socket } from 'node:net';
 import { connectionErrorOf, ErrorCode, FrameError, HeadTooLargeError, StreamError } from './errors.ts';
 import { BlockKind, contentLengthOf, FieldCollector, type HeaderFields, requestProblem, responseStatus } from './fields.ts';
-import { FrameWriter } from './frame-writer.ts';
 import {
   CLIENT_PREFACE,
   DEFAULT_MAX_FRAME_SIZE,
@@ -40,9 +39,9 @@ import {
   DEFAULT_PREFACE_TIMEOUT_MS,
   DEFAULT_SETTINGS_ACK_TIMEOUT_MS,
   DEFAULT_MAX_CONTINUATION_FRAMES,
-  PAUSE_READING_AT_QUEUED_REPLIES,
   type SessionLimits,
 } from './limits.ts';
+import { Outbound } from './outbound.ts';
 import { GlitchBudget } from './peer-budget.ts';
 import { H2Stream, type HeadOptions, type StreamOwner } from './stream.ts';
 import { StreamIds } from './stream-ids.ts';
@@ -96,7 +95,6 @@ export class H2Session implements FrameHandler, FrameTarget, StreamOwner, Sweepa
   private readonly localStreamWindow: number;
   private readonly localSessionWindow: number;
   private readonly maxHeldBytes: number;
-  private readonly maxQueuedControlFrames: number;
   private readonly glitches: GlitchBudget | null;
   private heldBytes = 0;
 
@@ -120,26 +118,10 @@ export class H2Session implements FrameHandler, FrameTarget, StreamOwner, Sweepa
   // timeouts, on the sweep's coarse clock
   private readonly startedAt: number;
   private idleSince: number;
-  private backedUpSince = 0;
   private readonly timeouts: { preface: number; settingsAck: number; idle: number; stall: number };
 
-  // writing: frames are gathered and written once per turn
-  private readonly out = new FrameWriter();
-  private reading = false;
-  private flushScheduled = false;
-  private needDrain = false;
-  /** replies the peer provoked, queued while the socket was backed up */
-  private queuedReplies = 0;
-  private readPaused = false;
-  private drainWaiters: (() => void)[] = [];
-  private readonly flushTick = (): void => {
-    this.flushScheduled = false;
-    try {
-      this.flush();
-    } catch (err) {
-      this.connectionError(connectionErrorOf(err));
-    }
-  };
+  /** writing: frames gathered and written once per turn, drain waits, the reply backlog */
+  private readonly out: Outbound;
 
   constructor(
     readonly socket: Socket,
@@ -160,7 +142,7 @@ export class H2Session implements FrameHandler, FrameTarget, StreamOwner, Sweepa
       options.maxContinuationFrames ?? DEFAULT_MAX_CONTINUATION_FRAMES,
     );
     this.maxHeldBytes = options.maxHeldBytes ?? Number.POSITIVE_INFINITY;
-    this.maxQueuedControlFrames = options.maxQueuedControlFrames ?? DEFAULT_MAX_QUEUED_CONTROL_FRAMES;
+    this.out = new Outbound(socket, options.maxQueuedControlFrames ?? DEFAULT_MAX_QUEUED_CONTROL_FRAMES, (err) => this.connectionError(connectionErrorOf(err)));
     const burst = options.glitchBurst ?? DEFAULT_GLITCH_BURST;
     this.glitches = Number.isFinite(burst) ? new GlitchBudget(burst, options.glitchRefillPerSec ?? DEFAULT_GLITCH_REFILL_PER_SEC) : null;
     this.reader = new FrameReader(this, DEFAULT_MAX_FRAME_SIZE, true);
@@ -173,7 +155,6 @@ export class H2Session implements FrameHandler, FrameTarget, StreamOwner, Sweepa
 
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onSocketData(chunk));
-    socket.on('drain', () => this.onDrain());
     socket.on('error', () => {}); // 'close' follows
     socket.on('close', () => this.die(new Error('the HTTP/2 connection closed')));
 
@@ -181,15 +162,15 @@ export class H2Session implements FrameHandler, FrameTarget, StreamOwner, Sweepa
     this.startedAt = clock.now;
     this.idleSince = clock.now;
 
-    if (!this.isServer) this.append(CLIENT_PREFACE);
+    if (!this.isServer) this.out.append(CLIENT_PREFACE);
     const settings: [number, number][] = [[Setting.ENABLE_PUSH, 0]];
     if (this.localMaxStreams !== NO_LIMIT) settings.push([Setting.MAX_CONCURRENT_STREAMS, this.localMaxStreams]);
     if (this.localStreamWindow !== DEFAULT_WINDOW_BYTES) settings.push([Setting.INITIAL_WINDOW_SIZE, this.localStreamWindow]);
     if (Number.isFinite(maxHeaderList)) settings.push([Setting.MAX_HEADER_LIST_SIZE, Math.min(maxHeaderList, NO_LIMIT)]);
     if (options.enableConnectProtocol) settings.push([Setting.ENABLE_CONNECT_PROTOCOL, 1]);
-    this.append(settingsFrame(settings));
-    if (this.localSessionWindow > DEFAULT_WINDOW_BYTES) this.append(windowUpdateFrame(0, this.localSessionWindow - DEFAULT_WINDOW_BYTES));
-    this.scheduleFlush();
+    this.out.append(settingsFrame(settings));
+    if (this.localSessionWindow > DEFAULT_WINDOW_BYTES) this.out.append(windowUpdateFrame(0, this.localSessionWindow - DEFAULT_WINDOW_BYTES));
+    this.out.schedule();
     socket.resume();
   }
 
@@ -228,7 +209,7 @@ export class H2Session implements FrameHandler, FrameTarget, StreamOwner, Sweepa
   shutdown(): void {
     if (this.state !== State.Open) return;
     this.state = State.Closing;
-    this.append(goawayFrame(this.ids.lastPeer, ErrorCode.NO_ERROR));
+    this.out.append(goawayFrame(this.ids.lastPeer, ErrorCode.NO_ERROR));
     this.closeIfIdle();
   }
 
@@ -236,8 +217,8 @@ export class H2Session implements FrameHandler, FrameTarget, StreamOwner, Sweepa
   destroy(reason?: Error): void {
     if (this.state === State.Closed) return;
     if (!this.socket.destroyed) {
-      this.append(goawayFrame(this.ids.lastPeer, reason ? ErrorCode.INTERNAL_ERROR : ErrorCode.NO_ERROR));
-      this.flush();
+      this.out.append(goawayFrame(this.ids.lastPeer, reason ? ErrorCode.INTERNAL_ERROR : ErrorCode.NO_ERROR));
+      this.out.flush();
     }
     this.die(reason ?? new Error('the HTTP/2 session was closed'));
     this.socket.destroySoon();
@@ -286,11 +267,11 @@ export class H2Session implements FrameHandler, FrameTarget, StreamOwner, Sweepa
         cb();
         return;
       }
-      this.out.headerBlock(s.id, block, true, this.peerMaxFrameSize);
+      this.out.frames.headerBlock(s.id, block, true, this.peerMaxFrameSize);
     } else {
-      this.out.frame(FrameType.DATA, Flag.END_STREAM, s.id, 0);
+      this.out.frames.frame(FrameType.DATA, Flag.END_STREAM, s.id, 0);
     }
-    this.scheduleFlush();
+    this.out.schedule();
     this.maybeClosed(s);
     cb();
   }
@@ -305,14 +286,14 @@ export class H2Session implements FrameHandler, FrameTarget, StreamOwner, Sweepa
     if (!s.open) return;
     s.rstCode = code;
     if (this.ids.isPeers(s.id)) this.ids.noteReset(s.id);
-    this.append(rstStreamFrame(s.id, code));
+    this.out.append(rstStreamFrame(s.id, code));
     this.remove(s);
   }
 
   // ---- reading -----------------------------------------------------------------------------------------
 
   private onSocketData(chunk: Buffer): void {
-    this.reading = true;
+    this.out.beginRead();
     try {
       if (this.prefaceLeft > 0) {
         const at = CLIENT_PREFACE.length - this.prefaceLeft;
@@ -326,11 +307,13 @@ export class H2Session implements FrameHandler, FrameTarget, StreamOwner, Sweepa
     } catch (err) {
       this.connectionError(connectionErrorOf(err));
     } finally {
-      this.reading = false;
+      this.out.endRead();
     }
     if (this.state === State.Closed) return;
-    this.flush();
-    if (this.needDrain) this.checkBacklog();
+    this.out.flush();
+    if (!this.out.checkBacklog()) {
+      this.connectionError(new FrameError(ErrorCode.ENHANCE_YOUR_CALM, 'too many control frames queued for a peer that does not read'));
+    }
   }
 
   onFrame(type: number, flags: number, streamId: number, buf: Buffer, start: number, end: number): void {
@@ -338,7 +321,7 @@ export class H2Session implements FrameHandler, FrameTarget, StreamOwner, Sweepa
   }
 
   reply(frame: Uint8Array): void {
-    this.replyControl(frame);
+    this.out.reply(frame);
   }
 
   private onHeaderBlock(streamId: number, endStream: boolean, buf: Buffer, start: number, end: number, badPriority: boolean): void {
@@ -445,7 +428,7 @@ export class H2Session implements FrameHandler, FrameTarget, StreamOwner, Sweepa
     if (this.connRecvWindow < 0) throw new FrameError(ErrorCode.FLOW_CONTROL_ERROR, 'DATA beyond the connection window');
     this.connRecvUnacked += frameBytes;
     if (this.connRecvUnacked >= this.localSessionWindow / 2) {
-      this.append(windowUpdateFrame(0, this.connRecvUnacked));
+      this.out.append(windowUpdateFrame(0, this.connRecvUnacked));
       this.connRecvWindow += this.connRecvUnacked;
       this.connRecvUnacked = 0;
     }
@@ -511,7 +494,7 @@ export class H2Session implements FrameHandler, FrameTarget, StreamOwner, Sweepa
     }
     if (change.maxFrameSize !== undefined) this.peerMaxFrameSize = change.maxFrameSize;
     if (change.maxHeaderListSize !== undefined) this.peerMaxHeaderList = change.maxHeaderListSize;
-    this.replyControl(SETTINGS_ACK);
+    this.out.reply(SETTINGS_ACK);
     this.remoteSettingsReceived = true;
     this.pumpBlocked();
     this.options.onRemoteSettings?.();
@@ -593,7 +576,7 @@ export class H2Session implements FrameHandler, FrameTarget, StreamOwner, Sweepa
 
   /** Resets the streams stalled on the peer for `stallMs`; ends a connection whose peer stopped reading. */
   private sweepStalls(now: number, stallMs: number): void {
-    if (this.needDrain && now - this.backedUpSince > stallMs) {
+    if (this.out.backedUp && now - this.out.backedUpSince > stallMs) {
       return this.connectionError(new FrameError(ErrorCode.ENHANCE_YOUR_CALM, `the peer read nothing for ${stallMs} ms`));
     }
     let stalled: H2Stream[] | null = null;
@@ -615,8 +598,8 @@ export class H2Session implements FrameHandler, FrameTarget, StreamOwner, Sweepa
 
   private writeHead(s: H2Stream, block: Buffer, endStream: boolean): void {
     s.headSent = true;
-    this.out.headerBlock(s.id, block, endStream, this.peerMaxFrameSize);
-    this.scheduleFlush();
+    this.out.frames.headerBlock(s.id, block, endStream, this.peerMaxFrameSize);
+    this.out.schedule();
     if (endStream) {
       s.localEnded = true;
       s.end();
@@ -632,7 +615,7 @@ export class H2Session implements FrameHandler, FrameTarget, StreamOwner, Sweepa
   }
 
   private giveBack(s: H2Stream): void {
-    this.append(windowUpdateFrame(s.id, s.recvUnacked));
+    this.out.append(windowUpdateFrame(s.id, s.recvUnacked));
     s.recvWindow += s.recvUnacked;
     this.heldBytes -= s.recvUnacked;
     s.recvUnacked = 0;
@@ -672,22 +655,22 @@ export class H2Session implements FrameHandler, FrameTarget, StreamOwner, Sweepa
   private streamError(s: H2Stream, code: number, message: string): void {
     this.glitch();
     this.reset(s, code);
-    this.noteReply();
+    this.out.noteReply();
     this.failStream(s, new StreamError(code, message));
   }
 
   /** Refuses a stream that was never opened here (RST_STREAM `code`), counting against the budget. */
   private refuse(streamId: number, code: number): void {
     if (this.ids.isPeers(streamId)) this.ids.noteReset(streamId);
-    this.replyControl(rstStreamFrame(streamId, code));
+    this.out.reply(rstStreamFrame(streamId, code));
     this.glitch();
   }
 
   /** §10.5.1 / RFC 6585: a request head past SETTINGS_MAX_HEADER_LIST_SIZE is answered 431, not decoded further. */
   private refuseHeadTooLarge(streamId: number, endStream: boolean): void {
-    this.out.headerBlock(streamId, encodeHeadTransient(STATUS_431, NO_FIELDS, CONNECTION_SPECIFIC), true, this.peerMaxFrameSize);
-    this.noteReply();
-    this.scheduleFlush();
+    this.out.frames.headerBlock(streamId, encodeHeadTransient(STATUS_431, NO_FIELDS, CONNECTION_SPECIFIC), true, this.peerMaxFrameSize);
+    this.out.noteReply();
+    this.out.schedule();
     // §8.1: the response is complete; whatever body the client still sends is not wanted
     if (!endStream) this.refuse(streamId, ErrorCode.NO_ERROR);
     else {
@@ -714,15 +697,15 @@ export class H2Session implements FrameHandler, FrameTarget, StreamOwner, Sweepa
           s.blockedSince = clock.now;
           this.blocked.push(s);
         }
-        this.scheduleFlush(); // what fitted goes out now
+        this.out.schedule(); // what fitted goes out now
         return;
       }
-      this.out.data(s.id, chunk.subarray(s.outOff, s.outOff + n), 0);
+      this.out.frames.data(s.id, chunk.subarray(s.outOff, s.outOff + n), 0);
       s.outOff += n;
       s.sendWindow -= n;
       this.connSendWindow -= n;
     }
-    this.scheduleFlush();
+    this.out.schedule();
     this.completeWrite(s);
   }
 
@@ -730,9 +713,7 @@ export class H2Session implements FrameHandler, FrameTarget, StreamOwner, Sweepa
     const cb = s.outCb;
     s.out = null;
     s.outCb = null;
-    if (cb === null) return;
-    if (this.needDrain) this.drainWaiters.push(cb);
-    else cb();
+    if (cb !== null) this.out.afterDrain(cb);
   }
 
   private pumpBlocked(): void {
@@ -750,7 +731,7 @@ export class H2Session implements FrameHandler, FrameTarget, StreamOwner, Sweepa
 
   private closeIfIdle(): void {
     if (this.state === State.Closing && this.streams.size === 0) {
-      this.flush();
+      this.out.flush();
       this.socket.destroySoon();
     }
   }
@@ -758,8 +739,8 @@ export class H2Session implements FrameHandler, FrameTarget, StreamOwner, Sweepa
   /** A connection error (§5.4.1): GOAWAY with its code, then the connection ends. */
   private connectionError(err: FrameError): void {
     if (this.state === State.Closed) return;
-    this.append(goawayFrame(this.ids.lastPeer, err.errorCode));
-    this.flush();
+    this.out.append(goawayFrame(this.ids.lastPeer, err.errorCode));
+    this.out.flush();
     this.die(err);
     this.socket.destroySoon();
   }
@@ -773,13 +754,11 @@ export class H2Session implements FrameHandler, FrameTarget, StreamOwner, Sweepa
     this.streams.clear();
     this.blocked = [];
     this.arrived.length = 0;
-    const waiters = this.drainWaiters;
-    this.drainWaiters = [];
     for (const s of left) {
       s.open = false;
       this.failStream(s, new StreamError(ErrorCode.CANCEL, reason.message));
     }
-    for (const w of waiters) w();
+    this.out.close();
     if (!this.socket.destroyed && this.socket.writableEnded === false) this.socket.destroySoon();
     try {
       this.options.onClose?.(reason instanceof FrameError ? reason : left.length > 0 ? reason : null);
@@ -787,67 +766,6 @@ export class H2Session implements FrameHandler, FrameTarget, StreamOwner, Sweepa
       // the connection is gone already; a failing owner must not take the process with it
       process.emitWarning(`an HTTP/2 session's onClose threw: ${String(err)}`);
     }
-  }
-
-  // ---- writing -----------------------------------------------------------------------------------------
-
-  private append(frame: Uint8Array): void {
-    this.out.append(frame);
-    this.scheduleFlush();
-  }
-
-  /** A frame the peer's own frame asked for (PING/SETTINGS ACK, RST_STREAM): counted while we are backed up. */
-  private replyControl(frame: Uint8Array): void {
-    this.append(frame);
-    this.noteReply();
-  }
-
-  private noteReply(): void {
-    if (this.needDrain) this.queuedReplies++;
-  }
-
-  /**
-   * The socket is backed up after a read: a peer that keeps provoking replies it does not read stops
-   * being read (TCP pushes back on it), and past the hard cap the connection ends (Go: 10,000 frames).
-   */
-  private checkBacklog(): void {
-    if (this.queuedReplies > this.maxQueuedControlFrames) {
-      return this.connectionError(new FrameError(ErrorCode.ENHANCE_YOUR_CALM, `more than ${this.maxQueuedControlFrames} control frames queued for a peer that does not read`));
-    }
-    if (this.queuedReplies >= PAUSE_READING_AT_QUEUED_REPLIES && !this.readPaused) {
-      this.readPaused = true;
-      this.socket.pause();
-    }
-  }
-
-  /**
-   * Frames written outside this session's own reads go out once the event loop has run every I/O callback
-   * of this turn (setImmediate, not nextTick): replies produced by a hundred origin sockets' reads then
-   * share one write instead of costing a syscall each.
-   */
-  private scheduleFlush(): void {
-    if (this.reading || this.flushScheduled) return;
-    this.flushScheduled = true;
-    setImmediate(this.flushTick);
-  }
-
-  private flush(): void {
-    if (!this.out.flushTo(this.socket) && !this.needDrain) {
-      this.needDrain = true;
-      this.backedUpSince = clock.now;
-    }
-  }
-
-  private onDrain(): void {
-    this.needDrain = false;
-    this.queuedReplies = 0;
-    if (this.readPaused && this.state !== State.Closed) {
-      this.readPaused = false;
-      this.socket.resume();
-    }
-    const waiters = this.drainWaiters;
-    this.drainWaiters = [];
-    for (const w of waiters) w();
   }
 }
 

@@ -94,18 +94,26 @@ async function connectWebSocket(stream: H2Stream, headers: HeaderFields, backend
   }
   let ex: TunnelExchange;
   try {
-    ex = await backend.open({
-      kind: 'websocket',
-      method: 'CONNECT',
-      path: String(headers[':path'] ?? '/'),
-      authority: authorityOf(headers),
-      headers: withoutWebSocketHandshake(endToEnd(headers)),
-      hasBody: true,
-    });
+    ex = await backend.open(
+      {
+        kind: 'websocket',
+        method: 'CONNECT',
+        path: String(headers[':path'] ?? '/'),
+        authority: authorityOf(headers),
+        headers: withoutWebSocketHandshake(endToEnd(headers)),
+        hasBody: true,
+      },
+      { get gone() { return stream.destroyed; } },
+    );
   } catch (err) {
     const [status, message] = unavailable(err);
     return replyText(stream, status, message);
   }
+  if (stream.destroyed) return ex.abort('the public client went away before its tunnel stream opened');
+  let spliced = false; // from then on splice() ties the two ends together
+  stream.once('close', () => {
+    if (!spliced) ex.abort('the public client went away');
+  });
   let response;
   try {
     response = await ex.response;
@@ -118,5 +126,6 @@ async function connectWebSocket(stream: H2Stream, headers: HeaderFields, backend
     return replyText(stream, response.status, `the origin refused the WebSocket with status ${response.status}`);
   }
   stream.respond(200, response.headers);
+  spliced = true;
   splice(stream, ex.stream);
 }

@@ -157,18 +157,26 @@ async function upgradeWebSocket(req: IncomingMessage, socket: Socket, head: Buff
   }
   let ex: TunnelExchange;
   try {
-    ex = await backend.open({
-      kind: 'websocket',
-      method: 'CONNECT',
-      path: req.url ?? '/',
-      authority: authorityOf(req),
-      headers: withoutWebSocketHandshake(endToEnd(req.headers)),
-      hasBody: true,
-    });
+    ex = await backend.open(
+      {
+        kind: 'websocket',
+        method: 'CONNECT',
+        path: req.url ?? '/',
+        authority: authorityOf(req),
+        headers: withoutWebSocketHandshake(endToEnd(req.headers)),
+        hasBody: true,
+      },
+      { get gone() { return socket.destroyed; } },
+    );
   } catch (err) {
     const [status, message] = unavailable(err);
     return rawReply(socket, status, message);
   }
+  if (socket.destroyed) return ex.abort('the public client went away before its tunnel stream opened');
+  let spliced = false; // from then on splice() ties the two ends together
+  socket.once('close', () => {
+    if (!spliced) ex.abort('the public client went away');
+  });
   let response;
   try {
     response = await ex.response;
@@ -184,12 +192,18 @@ async function upgradeWebSocket(req: IncomingMessage, socket: Socket, head: Buff
     `HTTP/1.1 101 Switching Protocols\r\nupgrade: websocket\r\nconnection: Upgrade\r\nsec-websocket-accept: ${wsAccept(key)}\r\n${responseExtras(response.headers)}\r\n`,
   );
   if (head.length > 0) ex.stream.write(head);
+  spliced = true;
   splice(socket, ex.stream);
 }
 
 async function forwardTcp(socket: Socket, backend: TunnelBackend): Promise<void> {
   socket.pause();
-  const ex = await backend.open({ kind: 'tcp', method: 'CONNECT', path: '', authority: 'tcp', headers: {}, hasBody: true });
+  const ex = await backend.open({ kind: 'tcp', method: 'CONNECT', path: '', authority: 'tcp', headers: {}, hasBody: true }, { get gone() { return socket.destroyed; } });
+  if (socket.destroyed) return ex.abort('the TCP client went away before its tunnel stream opened');
+  let spliced = false;
+  socket.once('close', () => {
+    if (!spliced) ex.abort('the TCP client went away');
+  });
   const response = await ex.response;
   if (response.status !== 200) {
     ex.abort('origin refused the TCP connection');
@@ -197,5 +211,6 @@ async function forwardTcp(socket: Socket, backend: TunnelBackend): Promise<void>
     return;
   }
   socket.resume();
+  spliced = true;
   splice(socket, ex.stream);
 }
