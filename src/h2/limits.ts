@@ -29,6 +29,14 @@ export const PAUSE_READING_AT_QUEUED_REPLIES = 100;
 export const DEFAULT_PREFACE_TIMEOUT_MS = 10_000;
 /** §6.5.3: our SETTINGS acknowledged within this time, else GOAWAY SETTINGS_TIMEOUT. */
 export const DEFAULT_SETTINGS_ACK_TIMEOUT_MS = 10_000;
+/**
+ * DATA payloads below this size are copied together while the stream's reader is behind, instead of each
+ * becoming its own buffered chunk (~100 bytes of heap per chunk: 1-byte frames would cost 100× the
+ * window). Go copies every DATA frame into a chunked pipe buffer for the same reason.
+ */
+export const COALESCE_DATA_BELOW_BYTES = 1024;
+/** The buffer small payloads are gathered in, pushed to the reader when full or when it asks. */
+export const COALESCE_BUFFER_BYTES = 16 * 1024;
 /** How often timeouts are checked: one process-wide timer for every session (src/h2/sweep.ts). */
 export const SWEEP_INTERVAL_MS = 1000;
 

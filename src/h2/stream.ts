@@ -41,6 +41,11 @@ export class H2Stream extends Duplex {
   recvUnacked = 0;
   /** the reader fell behind: WINDOW_UPDATEs wait for _read */
   withheld = false;
+  /** the reader asked for data (_read) and has not been given any since */
+  readWanted = false;
+  /** small DATA payloads gathered while the reader is behind, pushed as one chunk (see the session) */
+  small: Buffer | null = null;
+  smallLen = 0;
   /** the body chunk being written and how far, with its callback */
   out: Buffer | null = null;
   outOff = 0;

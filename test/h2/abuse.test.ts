@@ -187,6 +187,30 @@ describe('header blocks', () => {
   });
 });
 
+describe('body data a reader has not taken yet', () => {
+  it('1-byte DATA frames to a stream nobody reads are kept in few chunks, not one object per frame (~100 bytes each)', async () => {
+    const held: H2Stream[] = [];
+    const srv = await rawServer({ onStream: (s) => (s.on('error', () => {}), held.push(s)) });
+    const raw = await connect(srv.port);
+    raw.send(headers(1, [[':method', 'POST'], [':scheme', 'http'], [':path', '/hold'], [':authority', 'a']], { endStream: false }));
+    const one = Buffer.from([0x61]);
+    raw.send(Buffer.concat(Array.from({ length: 65_535 }, () => frame(T.DATA, 0, 1, one)))); // the whole stream window
+    await eventually(() => held[0] !== undefined && held[0].readableLength + pendingBytes(held[0]) === 65_535, 5000, 'all 65,535 bytes at the session');
+    // Node's readable buffer holds one entry per push: a chunk per frame would be 65,535 entries
+    const chunks = (held[0] as unknown as { _readableState: { buffer: { length: number } } })._readableState.buffer.length;
+    expect(chunks).toBeLessThan(64);
+    held[0]!.resume();
+    let got = 0;
+    held[0]!.on('data', (c: Buffer) => (got += c.length));
+    await eventually(() => got === 65_535, 3000, 'every byte read, in order of arrival');
+  });
+});
+
+/** Bytes the session keeps for a stream beyond its readable buffer (small frames gathered into one chunk). */
+function pendingBytes(s: H2Stream): number {
+  return (s as unknown as { smallLen?: number }).smallLen ?? 0;
+}
+
 /** Writes `frameBytes` copies of `unit` as fast as the peer takes them; stops when it stops taking them. */
 async function flood(raw: RawH2, unit: Buffer, count: number): Promise<'all-written' | 'peer-stopped-reading'> {
   const batch = Buffer.concat(Array.from({ length: 4096 }, () => unit));
