@@ -7,7 +7,7 @@
  *
  *   node bin/run-ts.js bench/fuzz-h2.ts [--inputs 1000000] [--seed N]
  *
- * Reproduce a failure with fast-check's `{ seed, path }` on the same target (fc.check(..., { seed, path })).
+ * Reproduce a failure with the reported `{ seed, path }` on the same target: fc.check(property, { seed, path }).
  */
 import { parseArgs } from 'node:util';
 import fc from 'fast-check';
@@ -42,29 +42,43 @@ interface TargetResult {
   failure?: { seed: number; path: string; error: string; counterexample: string };
 }
 
+/**
+ * Inputs run in batches with the event loop let through between them: sessions schedule their writes
+ * with setImmediate, and a loop that never yields would keep every session of the run alive.
+ */
+const BATCH = 1000;
+
 const started = performance.now();
 const results: TargetResult[] = [];
 let assigned = 0;
-fuzzTargets.forEach((target, i) => {
+for (const [i, target] of fuzzTargets.entries()) {
   const runs = i === fuzzTargets.length - 1 ? inputs - assigned : Math.round(inputs * (WEIGHTS[target.name] ?? 1 / fuzzTargets.length));
   assigned += runs;
   const t0 = performance.now();
-  const details = fc.check(
-    fc.property(target.arbitrary, (input) => target.run(input)),
-    { numRuns: runs, seed: seed + i, endOnFailure: false },
-  );
-  const result: TargetResult = { name: target.name, runs: details.numRuns, seconds: Math.round(performance.now() - t0) / 1000, failed: details.failed };
-  if (details.failed) {
-    result.failure = {
-      seed: details.seed,
-      path: details.counterexamplePath ?? '',
-      error: details.errorInstance instanceof Error ? `${details.errorInstance.name}: ${details.errorInstance.message}` : String(details.errorInstance),
-      counterexample: fc.stringify(details.counterexample).slice(0, 2000),
-    };
+  const result: TargetResult = { name: target.name, runs: 0, seconds: 0, failed: false };
+  for (let batch = 0; result.runs < runs; batch++) {
+    const batchSeed = seed + i * 1_000_003 + batch;
+    const details = fc.check(
+      fc.property(target.arbitrary, (input) => target.run(input)),
+      { numRuns: Math.min(BATCH, runs - result.runs), seed: batchSeed },
+    );
+    result.runs += details.numRuns;
+    if (details.failed) {
+      result.failed = true;
+      result.failure = {
+        seed: details.seed,
+        path: details.counterexamplePath ?? '',
+        error: details.errorInstance instanceof Error ? `${details.errorInstance.name}: ${details.errorInstance.message}` : String(details.errorInstance),
+        counterexample: fc.stringify(details.counterexample).slice(0, 2000),
+      };
+      break;
+    }
+    await new Promise((resolve) => setImmediate(resolve));
   }
+  result.seconds = Math.round(performance.now() - t0) / 1000;
   results.push(result);
-  process.stderr.write(`${target.name}: ${result.runs} inputs in ${result.seconds} s${details.failed ? ' — FAILED' : ''}\n`);
-});
+  process.stderr.write(`${target.name}: ${result.runs} inputs in ${result.seconds} s${result.failed ? ' — FAILED' : ''}\n`);
+}
 
 const summary = {
   inputs: results.reduce((n, r) => n + r.runs, 0),

@@ -4,8 +4,9 @@
  * read, an HPACK bomb, and peers that stall. Each test bounds what the session stores (queue lengths,
  * GOAWAY within N frames, handler calls) rather than measuring RSS.
  */
-import { type AddressInfo, createServer as createNetServer, type Server } from 'node:net';
+import { type AddressInfo, createServer as createNetServer, connect as netConnect, type Server } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { HeadTooLargeError } from '../../src/h2/errors.ts';
 import { H2Session, type H2Stream, type HeaderFields, type SessionOptions } from '../../src/h2/session.ts';
 import {
   E,
@@ -173,6 +174,23 @@ describe('header blocks', () => {
     const srv = await rawServer();
     const raw = await connect(srv.port);
     expect((await raw.peerSettings()).get(6)).toBe(65_536);
+  });
+
+  it('a client does not send a head larger than the server advertised (HeadTooLargeError; an edge answers 431)', async () => {
+    const srv = await rawServer({ maxHeaderListBytes: 2048 });
+    const client: H2Session = await new Promise((resolve, reject) => {
+      const c: H2Session = new H2Session(netConnect({ host: '127.0.0.1', port: srv.port }), { role: 'client', onRemoteSettings: () => resolve(c), onClose: (r) => reject(r) });
+    });
+    try {
+      const head = GET_FIELDS('/big-head');
+      expect(() => client.request(head, { 'x-big': 'v'.repeat(4000) }, { endStream: true })).toThrow(HeadTooLargeError);
+      const ok = client.request(head, { 'x-small': 'v' }, { endStream: true });
+      ok.resume();
+      await new Promise((resolve) => ok.once('end', resolve));
+      expect(srv.seen).toEqual(['/big-head']); // only the small one reached the server
+    } finally {
+      client.destroy();
+    }
   });
 
   it('an HPACK bomb (one 4 KB entry referenced 15,000 times: 60 MB decoded) is refused with 431 while decoding; the connection lives', async () => {
