@@ -286,8 +286,8 @@ describe('timeouts (one coarse sweep per second)', () => {
 
   it('a stream whose reader never opens its window is reset (CANCEL) after streamStallTimeoutMs', async () => {
     const srv = await rawServer({ streamStallTimeoutMs: 300 });
-    const raw = await connect(srv.port, { preface: false });
-    raw.send(Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n'), settings([[4, 0]]), headers(1, GET_FIELDS('/big')));
+    const raw = await connect(srv.port, { settings: [[4, 0]] });
+    raw.send(headers(1, GET_FIELDS('/big')));
     expect(await raw.rstCode(1, 4000)).toBe(E.CANCEL);
   });
 

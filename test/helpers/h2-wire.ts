@@ -126,8 +126,10 @@ export function headers(streamId: number, fields: [string, string][] | Buffer, o
 }
 
 export interface RawOptions {
-  /** send the client preface and an empty SETTINGS first (default true) */
+  /** send the client preface and SETTINGS first (default true) */
   preface?: boolean;
+  /** the entries of that first SETTINGS frame (default none) */
+  settings?: [number, number][];
   /** a line to write first and an `OK` line to wait for (the h2 tunnel's hello) */
   hello?: string;
   /** the peer will send the client preface first (we act as the server): skip it */
@@ -180,7 +182,7 @@ export class RawH2 {
       await raw.until(() => !raw.helloPending, 5000, 'the OK line');
     }
     if (raw.sendsPreface) {
-      raw.send(PREFACE, settings());
+      raw.send(PREFACE, settings(options.settings ?? []));
       // Once the peer's SETTINGS are in (and acknowledged), no ACK of ours can land inside a test's frames.
       if (!options.noRead) await raw.until(() => raw.frames.some((f) => f.type === T.SETTINGS && !(f.flags & F.ACK)), 5000, 'the peer SETTINGS');
     }
@@ -271,6 +273,8 @@ export class RawH2 {
       if (line !== 'OK') throw new Error(`hello refused: ${line}`);
       this.buf = this.buf.subarray(nl + 1);
       this.helloPending = false;
+      // as the server on a tunnel connection: our SETTINGS go first, before any ACK of the peer's (§3.4)
+      if (this.options.expectPreface) this.send(settings());
     }
     if (this.prefaceLeft > 0) {
       const n = Math.min(this.prefaceLeft, this.buf.length);

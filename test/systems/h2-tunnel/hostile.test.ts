@@ -52,7 +52,6 @@ describe('a served edge (child process) survives input that used to kill it', ()
   it('tunnel port (client role), with a valid token: the same HEADERS from the "connector" gets GOAWAY COMPRESSION_ERROR, the edge serves on', async () => {
     const hello = helloLine({ token: 'tok', connector: 'evil', index: 0, maxConcurrentStreams: 100, streamWindowBytes: 65_535, sessionWindowBytes: 65_535, maxSessionMemoryMb: 10 });
     const raw = await connect(portOf(edge.ready.urls.tunnel!), { hello, expectPreface: true });
-    raw.send(settings());
     await raw.until(() => raw.frames.some((f) => f.type === T.SETTINGS && !(f.flags & F.ACK)), 3000, "the edge's SETTINGS");
     raw.send(headers(1, NAN_BLOCK));
     expect((await raw.goaway(3000)).code).toBe(E.COMPRESSION_ERROR);
@@ -194,8 +193,8 @@ describe('the edge under abuse (in-process stack, counting origin)', () => {
 
   it('a client that never opens its receive window loses its streams after the stall timeout; others are served', async () => {
     t = await inProcessTunnel({ streams: 2, queueTimeoutMs: 8000, publicLimits: { streamStallTimeoutMs: 500 } });
-    const raw = await connect(t.publicPort, { preface: false });
-    raw.send(Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n'), settings([[4, 0]]), headers(1, GET_FIELDS('/bytes/300000')), headers(3, GET_FIELDS('/bytes/300000')));
+    const raw = await connect(t.publicPort, { settings: [[4, 0]] });
+    raw.send(headers(1, GET_FIELDS('/bytes/300000')), headers(3, GET_FIELDS('/bytes/300000')));
     await eventually(() => t!.origin.count() === 2, 3000, 'both held requests at the origin');
     const other = await curl(`${t.publicUrl}/bytes/10`);
     expect(other.status).toBe(200);
@@ -205,8 +204,8 @@ describe('the edge under abuse (in-process stack, counting origin)', () => {
 
   it('a client that closes its connection mid-response releases its tunnel streams at once', async () => {
     t = await inProcessTunnel({ streams: 2, queueTimeoutMs: 3000 });
-    const raw = await connect(t.publicPort, { preface: false });
-    raw.send(Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n'), settings([[4, 0]]), headers(1, GET_FIELDS('/bytes/300000')), headers(3, GET_FIELDS('/bytes/300000')));
+    const raw = await connect(t.publicPort, { settings: [[4, 0]] });
+    raw.send(headers(1, GET_FIELDS('/bytes/300000')), headers(3, GET_FIELDS('/bytes/300000')));
     await eventually(() => t!.origin.count() === 2, 3000, 'both held requests at the origin');
     raw.close();
     const other = await curl(`${t.publicUrl}/bytes/10`);
