@@ -4,6 +4,7 @@
  * reassembled), and every other frame whole, as a view into the received bytes — no payload copies except
  * where a frame straddles two socket reads.
  */
+import { ErrorCode, FrameError } from './errors.ts';
 
 /** §3.4: the client connection preface. */
 export const CLIENT_PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');
@@ -42,19 +43,7 @@ export const Setting = {
   ENABLE_CONNECT_PROTOCOL: 0x8,
 } as const;
 
-/** §7 error codes (the ones this engine sends or tells apart). */
-export const ErrorCode = {
-  NO_ERROR: 0x0,
-  PROTOCOL_ERROR: 0x1,
-  INTERNAL_ERROR: 0x2,
-  FLOW_CONTROL_ERROR: 0x3,
-  FRAME_SIZE_ERROR: 0x6,
-  REFUSED_STREAM: 0x7,
-  CANCEL: 0x8,
-  STREAM_CLOSED: 0x5,
-  COMPRESSION_ERROR: 0x9,
-  ENHANCE_YOUR_CALM: 0xb,
-} as const;
+export { ErrorCode, FrameError } from './errors.ts';
 
 /** §6.5.2: SETTINGS_MAX_FRAME_SIZE starts at 2^14 and may not be set below it. */
 export const DEFAULT_MAX_FRAME_SIZE = 16_384;
@@ -138,42 +127,55 @@ export interface FrameHandler {
   onDataEnd(endStream: boolean): void;
 }
 
-export class FrameError extends Error {
-  override readonly name = 'FrameError';
-  constructor(
-    readonly errorCode: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-/** Incremental reader: `push(chunk)` for every socket read. Throws FrameError on malformed framing. */
+/**
+ * Incremental reader: `push(chunk)` for every socket read. Throws FrameError on malformed framing. A frame
+ * that straddles reads is gathered into one buffer of its final size (never re-concatenated per read), and
+ * nothing larger than SETTINGS_MAX_FRAME_SIZE is ever buffered.
+ */
 export class FrameReader {
-  /** Unparsed bytes of an incomplete frame (header or non-DATA payload) from earlier reads. */
+  /** The first bytes of a frame header (or of a padded DATA frame's header) from earlier reads. */
   private stash: Buffer | null = null;
+  /** A non-DATA frame whose header is known, being filled by later reads. */
+  private frameBuf: Buffer | null = null;
+  private frameFill = 0;
   /** Inside a DATA frame: body bytes still to come, then padding bytes to skip. */
   private dataLeft = 0;
   private padLeft = 0;
   private inData = false;
   private dataEndStream = false;
   private halted = false;
+  /** §3.4: the first frame must be a SETTINGS frame (the connection preface); checked until it came */
+  private awaitingSettings: boolean;
 
   constructor(
     private readonly handler: FrameHandler,
     /** SETTINGS_MAX_FRAME_SIZE this side advertised: larger frames are a FRAME_SIZE_ERROR (§4.2). */
     private readonly maxFrameSize = DEFAULT_MAX_FRAME_SIZE,
-  ) {}
+    /** refuse (PROTOCOL_ERROR) a first frame that is not SETTINGS — the peer's preface (§3.4) */
+    settingsFirst = false,
+  ) {
+    this.awaitingSettings = settingsFirst;
+  }
 
   push(chunk: Buffer): void {
     let buf = chunk;
-    if (this.stash !== null) {
+    let p = 0;
+    const h = this.handler;
+    if (this.frameBuf !== null) {
+      const fb = this.frameBuf;
+      const n = Math.min(fb.length - this.frameFill, chunk.length);
+      chunk.copy(fb, this.frameFill, 0, n);
+      this.frameFill += n;
+      if (this.frameFill < fb.length) return;
+      this.frameBuf = null;
+      p = n;
+      const streamId = ((fb[5]! & 0x7f) << 24) | (fb[6]! << 16) | (fb[7]! << 8) | fb[8]!;
+      h.onFrame(fb[3]!, fb[4]!, streamId, fb, FRAME_HEADER_BYTES, fb.length);
+    } else if (this.stash !== null) {
       buf = Buffer.concat([this.stash, chunk]);
       this.stash = null;
     }
     const end = buf.length;
-    let p = 0;
-    const h = this.handler;
     while (p < end && !this.halted) {
       if (this.inData) {
         if (this.dataLeft > 0) {
@@ -199,18 +201,23 @@ export class FrameReader {
       const flags = buf[p + 4]!;
       const streamId = ((buf[p + 5]! & 0x7f) << 24) | (buf[p + 6]! << 16) | (buf[p + 7]! << 8) | buf[p + 8]!;
       if (length > this.maxFrameSize) {
-        throw new FrameError(0x6, `frame of ${length} octets exceeds SETTINGS_MAX_FRAME_SIZE ${this.maxFrameSize}`);
+        throw new FrameError(ErrorCode.FRAME_SIZE_ERROR, `frame of ${length} octets exceeds SETTINGS_MAX_FRAME_SIZE ${this.maxFrameSize}`);
+      }
+      if (this.awaitingSettings) {
+        if (type !== FrameType.SETTINGS || (flags & Flag.ACK) !== 0) throw new FrameError(ErrorCode.PROTOCOL_ERROR, `the connection preface is not a SETTINGS frame (frame type ${type})`);
+        this.awaitingSettings = false;
       }
       if (type === 0x0 /* DATA */) {
         let pad = 0;
         let head = FRAME_HEADER_BYTES;
         if (flags & Flag.PADDED) {
+          if (length < 1) throw new FrameError(ErrorCode.FRAME_SIZE_ERROR, 'padded DATA frame without a pad length');
           if (end - p < FRAME_HEADER_BYTES + 1) break;
           pad = buf[p + FRAME_HEADER_BYTES]!;
           head++;
-          if (pad >= length) throw new FrameError(0x1, `DATA padding of ${pad} octets in a ${length}-octet frame`);
+          if (pad >= length) throw new FrameError(ErrorCode.PROTOCOL_ERROR, `DATA padding of ${pad} octets in a ${length}-octet frame`);
         }
-        if (streamId === 0) throw new FrameError(0x1, 'DATA frame on stream 0');
+        if (streamId === 0) throw new FrameError(ErrorCode.PROTOCOL_ERROR, 'DATA frame on stream 0');
         this.dataEndStream = (flags & Flag.END_STREAM) !== 0;
         h.onDataStart(streamId, length, this.dataEndStream);
         p += head;
@@ -223,7 +230,15 @@ export class FrameReader {
         }
         continue;
       }
-      if (end - p < FRAME_HEADER_BYTES + length) break;
+      if (end - p < FRAME_HEADER_BYTES + length) {
+        // the rest of this frame comes in later reads: gather it once, at its final size
+        const fb = Buffer.allocUnsafe(FRAME_HEADER_BYTES + length);
+        buf.copy(fb, 0, p, end);
+        this.frameBuf = fb;
+        this.frameFill = end - p;
+        p = end;
+        break;
+      }
       h.onFrame(type, flags, streamId, buf, p + FRAME_HEADER_BYTES, p + FRAME_HEADER_BYTES + length);
       p += FRAME_HEADER_BYTES + length;
     }
@@ -234,5 +249,6 @@ export class FrameReader {
   halt(): void {
     this.halted = true;
     this.stash = null;
+    this.frameBuf = null;
   }
 }

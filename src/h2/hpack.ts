@@ -3,6 +3,7 @@
  * that never touches the peer's dynamic table — so one request block, encoded once, stays valid for every
  * stream on a connection, and per-message heads are cheap to encode.
  */
+import { ErrorCode, FrameError } from './errors.ts';
 import { HuffmanError, huffmanDecode } from './huffman.ts';
 
 /** RFC 7541 Appendix A. Index 1 is STATIC_TABLE[0]. */
@@ -77,14 +78,35 @@ const ENTRY_OVERHEAD = 32;
 export const DEFAULT_HEADER_TABLE_SIZE = 4096;
 /** Integers past this are malformed for every use HPACK makes of them (indexes, lengths, table sizes). */
 const MAX_INTEGER = 2 ** 31 - 1;
+/** §5.1: continuation octets carry 7 bits each; past 28 bits of shift any value exceeds MAX_INTEGER. */
+const MAX_INTEGER_SHIFT = 28;
+/** §4.1: what a field costs in a header list (RFC 9113 §6.5.2 counts the same way). */
+const FIELD_OVERHEAD = 32;
 
-export class HpackError extends Error {
+/** A malformed header block: a connection error of type COMPRESSION_ERROR (RFC 9113 §4.3). */
+export class HpackError extends FrameError {
   override readonly name = 'HpackError';
-  readonly code = 'MUX_ERR_HPACK';
+  override readonly code = 'MUX_ERR_HPACK';
+  constructor(message: string) {
+    super(ErrorCode.COMPRESSION_ERROR, message);
+  }
 }
 
 /** Receives each decoded field, in order (only when the caller asks for fields). */
-export type HeaderSink = (name: string, value: string) => void;
+export type HeaderSink = (name: string, value: string, source: FieldSource) => void;
+
+/**
+ * Where a field's name and value came from: entries of the static table are well-formed by definition, so
+ * a sink that validates fields can skip them. (Dynamic-table entries come from the peer: not trusted.)
+ */
+export const enum FieldSource {
+  /** name and value sent by the peer (literals, or its dynamic table) */
+  Peer = 0,
+  /** the name is a static-table entry's, the value the peer's */
+  StaticName = 1,
+  /** name and value are a static-table entry */
+  StaticPair = 2,
+}
 
 /**
  * One connection's response decoder. `decode` returns the block's `:status` as a number (-1 when there is
@@ -99,9 +121,18 @@ export class HpackDecoder {
   private count = 0;
   private size = 0;
   private maxSize: number;
+  /**
+   * The last block's header list passed `maxListBytes`: fields past the bound were decoded (the dynamic
+   * table must follow the encoder) but not materialised or handed to the sink.
+   */
+  overflowed = false;
 
-  /** `settingsMaxSize`: the SETTINGS_HEADER_TABLE_SIZE this side advertised — the ceiling for size updates. */
-  constructor(private readonly settingsMaxSize = DEFAULT_HEADER_TABLE_SIZE) {
+  constructor(
+    /** the SETTINGS_HEADER_TABLE_SIZE this side advertised — the ceiling for size updates */
+    private readonly settingsMaxSize = DEFAULT_HEADER_TABLE_SIZE,
+    /** SETTINGS_MAX_HEADER_LIST_SIZE this side advertised: past it, fields stop being emitted (HPACK bomb) */
+    private readonly maxListBytes = Number.POSITIVE_INFINITY,
+  ) {
     this.maxSize = settingsMaxSize;
     this.resizeRing(Math.floor(settingsMaxSize / ENTRY_OVERHEAD) + 1);
   }
@@ -129,6 +160,10 @@ export class HpackDecoder {
     let p = start;
     let status = -1;
     let fieldsSeen = false;
+    let listBytes = 0;
+    const maxList = this.maxListBytes;
+    let emit = sink;
+    this.overflowed = false;
     while (p < end) {
       const b = block[p]!;
       if (b & 0x80) {
@@ -138,16 +173,24 @@ export class HpackDecoder {
         if (index === 0x7f) [index, p] = this.integer(block, p, end, 0x7f);
         if (index === 0) throw new HpackError('indexed header field with index 0');
         fieldsSeen = true;
+        let name: string;
+        let value: string;
+        let source = FieldSource.Peer;
         if (index <= STATIC_COUNT) {
+          source = FieldSource.StaticPair;
           // :status 200‥500 are static entries 8‥14: the common case, no strings involved
           if (index >= 8 && index <= 14) status = STATIC_STATUS[index - 8]!;
-          if (sink) sink(STATIC_TABLE[index - 1]![0], STATIC_TABLE[index - 1]![1]);
+          name = STATIC_TABLE[index - 1]![0];
+          value = STATIC_TABLE[index - 1]![1];
         } else {
           const at = this.slot(index);
-          const name = this.names[at]!;
-          if (name === ':status') status = parseStatus(this.values[at]!);
-          if (sink) sink(name, this.values[at]!);
+          name = this.names[at]!;
+          value = this.values[at]!;
+          if (name === ':status') status = parseStatus(value);
         }
+        listBytes += name.length + value.length + FIELD_OVERHEAD;
+        if (listBytes > maxList) emit = this.overflow();
+        if (emit) emit(name, value, source);
         continue;
       }
       if ((b & 0xe0) === 0x20) {
@@ -171,24 +214,38 @@ export class HpackDecoder {
       if (nameIndex === prefixMask) [nameIndex, p] = this.integer(block, p, end, prefixMask);
       fieldsSeen = true;
       let name: string;
+      let source = FieldSource.Peer;
       if (nameIndex === 0) {
         [name, p] = this.string(block, p, end);
       } else if (nameIndex <= STATIC_COUNT) {
         name = STATIC_TABLE[nameIndex - 1]![0];
+        source = FieldSource.StaticName;
       } else {
         name = this.names[this.slot(nameIndex)]!;
       }
-      let value: string;
-      if (indexing || sink !== null || name === ':status') {
+      if (indexing || emit !== null || name === ':status') {
+        let value: string;
         [value, p] = this.string(block, p, end);
         if (name === ':status') status = parseStatus(value);
         if (indexing) this.insert(name, value);
-        if (sink) sink(name, value);
+        listBytes += name.length + value.length + FIELD_OVERHEAD;
+        if (listBytes > maxList) emit = this.overflow();
+        if (emit) emit(name, value, source);
       } else {
+        const from = p;
         p = this.skipString(block, p, end);
+        // the encoded length: a lower bound of the decoded one, enough to notice a list far past the bound
+        listBytes += name.length + (p - from) + FIELD_OVERHEAD;
+        if (listBytes > maxList) this.overflow();
       }
     }
     return status;
+  }
+
+  /** The header list passed its bound: nothing more is emitted for this block. */
+  private overflow(): null {
+    this.overflowed = true;
+    return null;
   }
 
   /** §5.1: an integer whose N-bit prefix was all ones; `p` points after the prefix octet. */
@@ -202,6 +259,9 @@ export class HpackDecoder {
       if (value > MAX_INTEGER) throw new HpackError('integer too large');
       if ((b & 0x80) === 0) return [value, p];
       shift += 7;
+      // more continuation octets can only make the value larger than MAX_INTEGER (or NaN once 2 ** shift
+      // is Infinity and the octet is 0x80)
+      if (shift > MAX_INTEGER_SHIFT) throw new HpackError('integer too large (too many continuation octets)');
     }
   }
 
@@ -328,14 +388,23 @@ export type FieldMap = Record<string, string | string[] | undefined>;
  */
 export function encodeHeadTransient(pseudo: readonly (readonly [string, string])[], headers: FieldMap, skip: ReadonlySet<string>): Buffer {
   let need = 0;
-  for (const [name, value] of pseudo) need += name.length + value.length + 12;
+  let count = pseudo.length;
+  for (const [name, value] of pseudo) need += name.length + value.length + FIELD_ENCODING_BYTES;
   for (const name in headers) {
     const v = headers[name];
     if (v === undefined) continue;
-    if (Array.isArray(v)) for (const x of v) need += name.length + String(x).length + 12;
-    else need += name.length + String(v).length + 12;
+    if (Array.isArray(v)) {
+      for (const x of v) need += name.length + String(x).length + FIELD_ENCODING_BYTES;
+      count += v.length;
+    } else {
+      need += name.length + String(v).length + FIELD_ENCODING_BYTES;
+      count++;
+    }
   }
-  if (scratch.length < need) scratch = Buffer.allocUnsafe(Math.max(need, scratch.length * 2));
+  // (skipped fields are counted too: the bound errs on the safe side)
+  headListBytes = need + count * (FIELD_OVERHEAD - FIELD_ENCODING_BYTES);
+  if (scratch.length < need) scratch = Buffer.allocUnsafe(Math.max(need, Math.min(scratch.length * 2, SCRATCH_KEEP_BYTES)));
+  else if (scratch.length > SCRATCH_KEEP_BYTES && need <= SCRATCH_KEEP_BYTES) scratch = Buffer.allocUnsafe(SCRATCH_KEEP_BYTES);
   let p = 0;
   for (const [name, value] of pseudo) p = putField(scratch, p, name, value);
   for (const rawName in headers) {
@@ -349,7 +418,23 @@ export function encodeHeadTransient(pseudo: readonly (readonly [string, string])
   return scratch.subarray(0, p);
 }
 
+/** Encoded bytes a field can take beyond its name and value: prefix octets and two string lengths. */
+const FIELD_ENCODING_BYTES = 12;
+/** The scratch buffer grows to the largest head but shrinks back to this once heads are small again. */
+const SCRATCH_KEEP_BYTES = 64 * 1024;
 let scratch = Buffer.allocUnsafe(4096);
+/** RFC 9113 §6.5.2 size (name + value + 32 per field) of the head `encodeHeadTransient` encoded last. */
+let headListBytes = 0;
+
+export function lastHeadListBytes(): number {
+  return headListBytes;
+}
+
+/** The encoder's scratch buffer size (for tests: it must not stay huge). */
+export function encoderScratchBytes(): number {
+  return scratch.length;
+}
+
 const NO_FIELDS: FieldMap = {};
 const NO_SKIP: ReadonlySet<string> = new Set();
 

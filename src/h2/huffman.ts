@@ -7,6 +7,7 @@
  * appendix's `len` column) determine every code. The test checks the lengths against the Kraft equality and
  * spot-checks codes against the appendix's hex column.
  */
+import { ErrorCode, FrameError } from './errors.ts';
 
 /** Code length in bits of symbols 0‥255 and EOS (256), RFC 7541 Appendix B. */
 // prettier-ignore
@@ -85,8 +86,12 @@ function buildTree(): Int32Array {
   return tree;
 }
 
-export class HuffmanError extends Error {
+/** A malformed Huffman string: COMPRESSION_ERROR, like every HPACK failure (RFC 9113 §4.3). */
+export class HuffmanError extends FrameError {
   override readonly name = 'HuffmanError';
+  constructor(message: string) {
+    super(ErrorCode.COMPRESSION_ERROR, message);
+  }
 }
 
 /**

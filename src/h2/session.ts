@@ -1,29 +1,26 @@
 /**
  * One HTTP/2 connection (RFC 9113) over a socket that is already open, in either role, speaking raw
  * frames. The tunnel's edge and connector use it where node:http2 cost them most of their CPU: per
- * stream there is one Duplex and nothing else — no nghttp2 round trips, no async resources, header
- * blocks decoded straight into plain objects and encoded through lookup tables, frames written once per
- * event-loop turn.
+ * stream there is one Duplex (src/h2/stream.ts) and nothing else — no nghttp2 round trips, no async
+ * resources, header blocks decoded straight into plain objects and encoded through lookup tables, frames
+ * written once per event-loop turn.
  *
- * Streams are node Duplexes: readable = the peer's body (backpressure holds back WINDOW_UPDATEs, so a
- * slow reader stalls only its own stream), writable = this side's body (written as the peer's windows
- * allow; `endWithTrailers` ends it with a trailing HEADERS). Heads and trailers arrive as events:
- * 'response' (client role), 'trailers' (both).
+ * It assumes a hostile peer: every resource the peer can make it spend is bounded (src/h2/limits.ts),
+ * violations get the error RFC 9113 names, and nothing the peer sends — nor a callback that throws — can
+ * throw out of the socket's handlers: an unexpected failure ends that connection with INTERNAL_ERROR.
  */
 import type { Socket } from 'node:net';
-import { Duplex } from 'node:stream';
+import { connectionErrorOf, ErrorCode, FrameError, HeadTooLargeError, StreamError } from './errors.ts';
+import { BlockKind, contentLengthOf, FieldCollector, type HeaderFields, requestProblem, responseStatus } from './fields.ts';
 import {
   CLIENT_PREFACE,
   DEFAULT_MAX_FRAME_SIZE,
   DEFAULT_WINDOW_BYTES,
-  ErrorCode,
   Flag,
-  FrameError,
   type FrameHandler,
   FrameReader,
   FrameType,
   goawayFrame,
-  MAX_STREAM_ID,
   MAX_WINDOW_BYTES,
   rstStreamFrame,
   Setting,
@@ -31,32 +28,40 @@ import {
   settingsFrame,
   windowUpdateFrame,
 } from './frames.ts';
-import { FrameWriter } from './frame-writer.ts';
-import { connectionErrorOf, dispatchFrame, HeaderBlockReader, readSettings } from './inbound.ts';
-import { encodeHeadTransient, HpackDecoder } from './hpack.ts';
+import { DEFAULT_HEADER_TABLE_SIZE, encodeHeadTransient, HpackDecoder, lastHeadListBytes } from './hpack.ts';
+import { dispatchFrame, type FrameTarget, HeaderBlockReader, type SettingsChange } from './inbound.ts';
+import {
+  DEFAULT_GLITCH_BURST,
+  DEFAULT_GLITCH_REFILL_PER_SEC,
+  DEFAULT_MAX_HEADER_BLOCK_BYTES,
+  DEFAULT_MAX_HEADER_LIST_BYTES,
+  DEFAULT_MAX_QUEUED_CONTROL_FRAMES,
+  DEFAULT_PREFACE_TIMEOUT_MS,
+  DEFAULT_SETTINGS_ACK_TIMEOUT_MS,
+  DEFAULT_MAX_CONTINUATION_FRAMES,
+  COALESCE_BUFFER_BYTES,
+  COALESCE_DATA_BELOW_BYTES,
+  type SessionLimits,
+} from './limits.ts';
+import { Outbound } from './outbound.ts';
+import { GlitchBudget } from './peer-budget.ts';
+import { H2Stream, type HeadOptions, type StreamOwner } from './stream.ts';
+import { StreamIds } from './stream-ids.ts';
+import { clock, type Sweepable, unwatch, watch } from './sweep.ts';
 
-/** A decoded header block: lower-case names, pseudo-headers included, repeated names as arrays. */
-export type HeaderFields = Record<string, string | string[]>;
+export { StreamError } from './errors.ts';
+export type { HeaderFields } from './fields.ts';
+export { H2Stream, type HeadOptions } from './stream.ts';
 
-export interface SessionOptions {
+export interface SessionOptions extends SessionLimits {
   role: 'client' | 'server';
-  /** SETTINGS_MAX_CONCURRENT_STREAMS this side advertises (streams the peer may open); default unlimited */
-  maxConcurrentStreams?: number;
   /** SETTINGS_INITIAL_WINDOW_SIZE: how much of each stream's body the peer may send ahead; default 65 535 */
   streamWindowBytes?: number;
   /** the connection-level receive window; default 65 535 */
   sessionWindowBytes?: number;
   /** RFC 8441 extended CONNECT (server role) */
   enableConnectProtocol?: boolean;
-  /**
-   * Body bytes received on open streams and not yet given back to the peer (unread, or read but below
-   * the WINDOW_UPDATE threshold) beyond which new streams are refused with ENHANCE_YOUR_CALM — the
-   * session's memory bound, like node:http2's maxSessionMemory. Default unlimited (the windows bound it).
-   */
-  maxHeldBytes?: number;
-  /** A header block larger than this ends the connection (ENHANCE_YOUR_CALM); default 64 KiB. */
-  maxHeaderBlockBytes?: number;
-  /** server role: the peer opened a stream */
+  /** server role: the peer opened a stream (handed over once the read that opened it is processed) */
   onStream?: (stream: H2Stream, headers: HeaderFields, endStream: boolean) => void;
   /** the peer's SETTINGS arrived (every time; the first one makes a client session usable) */
   onRemoteSettings?: () => void;
@@ -68,95 +73,7 @@ export interface SessionOptions {
   onClose?: (reason: Error | null) => void;
 }
 
-export interface HeadOptions {
-  /** nothing follows the head: END_STREAM on its HEADERS frame */
-  endStream?: boolean;
-}
-
-/** Why a stream ended early: the peer's RST_STREAM code, or a session-level cause. */
-export class StreamError extends Error {
-  override readonly name = 'StreamError';
-  constructor(
-    readonly code: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-const DEFAULT_MAX_HEADER_BLOCK_BYTES = 64 * 1024;
 const NO_LIMIT = 0xffffffff;
-
-export class H2Stream extends Duplex {
-  /** END_STREAM sent (or this side will send nothing more) */
-  localEnded = false;
-  /** END_STREAM received */
-  remoteEnded = false;
-  /** still in the session's map: counts against the concurrency limit */
-  open = true;
-  /** RST_STREAM code, when the stream was reset (by either side) */
-  rstCode: number | null = null;
-  /** server role: the response head went out; client role: the response head arrived */
-  headSent = false;
-  headReceived = false;
-  sendWindow: number;
-  recvWindow: number;
-  recvUnacked = 0;
-  /** the reader fell behind: WINDOW_UPDATEs wait for _read */
-  withheld = false;
-  /** the body chunk being written and how far, with its callback */
-  out: Buffer | null = null;
-  outOff = 0;
-  outCb: ((err?: Error | null) => void) | null = null;
-  blocked = false;
-  trailersOut: HeaderFields | null = null;
-  finalCb: ((err?: Error | null) => void) | null = null;
-
-  constructor(
-    readonly session: H2Session,
-    readonly id: number,
-    sendWindow: number,
-    recvWindow: number,
-  ) {
-    super();
-    this.sendWindow = sendWindow;
-    this.recvWindow = recvWindow;
-  }
-
-  /** Server role: sends the response head (`:status` plus fields). */
-  respond(status: number, headers: HeaderFields, options: HeadOptions = {}): void {
-    this.session.sendHead(this, [[':status', String(status)]], headers, options.endStream === true);
-  }
-
-  /** Ends the body with a trailing HEADERS frame (gRPC status lives there). */
-  endWithTrailers(trailers: HeaderFields): void {
-    this.trailersOut = trailers;
-    this.end();
-  }
-
-  /** Resets the stream (RST_STREAM with `code`) unless it is already closed. */
-  close(code: number = ErrorCode.CANCEL): void {
-    this.session.reset(this, code);
-    this.destroy();
-  }
-
-  override _read(): void {
-    this.session.readMore(this);
-  }
-
-  override _write(chunk: Buffer, _encoding: BufferEncoding, cb: (err?: Error | null) => void): void {
-    this.session.writeData(this, chunk, cb);
-  }
-
-  override _final(cb: (err?: Error | null) => void): void {
-    this.session.finish(this, cb);
-  }
-
-  override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
-    if (this.open) this.session.reset(this, err ? ErrorCode.INTERNAL_ERROR : ErrorCode.CANCEL);
-    cb(err);
-  }
-}
 
 const enum State {
   Open,
@@ -165,14 +82,14 @@ const enum State {
   Closed,
 }
 
-export class H2Session implements FrameHandler {
+export class H2Session implements FrameHandler, FrameTarget, StreamOwner, Sweepable {
   private readonly reader: FrameReader;
-  private readonly decoder = new HpackDecoder();
+  private readonly decoder: HpackDecoder;
+  private readonly fields = new FieldCollector();
   private readonly streams = new Map<number, H2Stream>();
+  private readonly ids: StreamIds;
   private state = State.Open;
   private readonly isServer: boolean;
-  private nextStreamId: number;
-  private lastPeerStreamId = 0;
   /** server role: the client preface still to be checked */
   private prefaceLeft: number;
 
@@ -180,6 +97,7 @@ export class H2Session implements FrameHandler {
   private readonly localStreamWindow: number;
   private readonly localSessionWindow: number;
   private readonly maxHeldBytes: number;
+  private readonly glitches: GlitchBudget | null;
   private heldBytes = 0;
 
   // the peer's settings (§6.5.2 defaults until its SETTINGS arrive)
@@ -187,53 +105,74 @@ export class H2Session implements FrameHandler {
   remoteMaxStreams = NO_LIMIT;
   private peerInitialWindow = DEFAULT_WINDOW_BYTES;
   private peerMaxFrameSize = DEFAULT_MAX_FRAME_SIZE;
+  private peerMaxHeaderList = Number.POSITIVE_INFINITY;
   private connSendWindow = DEFAULT_WINDOW_BYTES;
   private settingsAcked = false;
 
+  private connRecvWindow: number;
   private connRecvUnacked = 0;
   private blocked: H2Stream[] = [];
   private current: H2Stream | null = null;
   readonly blocks: HeaderBlockReader;
+  /** server role: streams opened by the read being processed, handed to onStream at its end */
+  private readonly arrived: H2Stream[] = [];
 
-  // writing: frames are gathered and written once per turn
-  private readonly out = new FrameWriter();
-  private reading = false;
-  private flushScheduled = false;
-  private needDrain = false;
-  private drainWaiters: (() => void)[] = [];
-  private readonly flushTick = (): void => {
-    this.flushScheduled = false;
-    this.flush();
-  };
+  // timeouts, on the sweep's coarse clock
+  private readonly startedAt: number;
+  private idleSince: number;
+  private readonly timeouts: { preface: number; settingsAck: number; idle: number; stall: number };
+
+  /** writing: frames gathered and written once per turn, drain waits, the reply backlog */
+  private readonly out: Outbound;
 
   constructor(
     readonly socket: Socket,
     private readonly options: SessionOptions,
   ) {
     this.isServer = options.role === 'server';
-    this.nextStreamId = this.isServer ? 2 : 1;
+    this.ids = new StreamIds(this.isServer);
     this.prefaceLeft = this.isServer ? CLIENT_PREFACE.length : 0;
     this.localMaxStreams = options.maxConcurrentStreams ?? NO_LIMIT;
     this.localStreamWindow = Math.min(options.streamWindowBytes ?? DEFAULT_WINDOW_BYTES, MAX_WINDOW_BYTES);
     this.localSessionWindow = Math.min(Math.max(options.sessionWindowBytes ?? DEFAULT_WINDOW_BYTES, DEFAULT_WINDOW_BYTES), MAX_WINDOW_BYTES);
-    this.blocks = new HeaderBlockReader((id, end, buf, start, stop) => this.onHeaderBlock(id, end, buf, start, stop), options.maxHeaderBlockBytes ?? DEFAULT_MAX_HEADER_BLOCK_BYTES);
+    this.connRecvWindow = this.localSessionWindow;
+    const maxHeaderList = options.maxHeaderListBytes ?? DEFAULT_MAX_HEADER_LIST_BYTES;
+    this.decoder = new HpackDecoder(DEFAULT_HEADER_TABLE_SIZE, maxHeaderList);
+    this.blocks = new HeaderBlockReader(
+      (id, end, buf, start, stop, badPriority) => this.onHeaderBlock(id, end, buf, start, stop, badPriority),
+      options.maxHeaderBlockBytes ?? DEFAULT_MAX_HEADER_BLOCK_BYTES,
+      options.maxContinuationFrames ?? DEFAULT_MAX_CONTINUATION_FRAMES,
+    );
     this.maxHeldBytes = options.maxHeldBytes ?? Number.POSITIVE_INFINITY;
-    this.reader = new FrameReader(this, DEFAULT_MAX_FRAME_SIZE);
+    this.out = new Outbound(socket, options.maxQueuedControlFrames ?? DEFAULT_MAX_QUEUED_CONTROL_FRAMES, (err) => this.connectionError(connectionErrorOf(err)));
+    const burst = options.glitchBurst ?? DEFAULT_GLITCH_BURST;
+    this.glitches = Number.isFinite(burst) ? new GlitchBudget(burst, options.glitchRefillPerSec ?? DEFAULT_GLITCH_REFILL_PER_SEC) : null;
+    this.reader = new FrameReader(this, DEFAULT_MAX_FRAME_SIZE, true);
+    this.timeouts = {
+      preface: options.prefaceTimeoutMs ?? DEFAULT_PREFACE_TIMEOUT_MS,
+      settingsAck: options.settingsAckTimeoutMs ?? DEFAULT_SETTINGS_ACK_TIMEOUT_MS,
+      idle: options.idleTimeoutMs ?? 0,
+      stall: options.streamStallTimeoutMs ?? 0,
+    };
 
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onSocketData(chunk));
-    socket.on('drain', () => this.onDrain());
     socket.on('error', () => {}); // 'close' follows
     socket.on('close', () => this.die(new Error('the HTTP/2 connection closed')));
 
-    if (!this.isServer) this.append(CLIENT_PREFACE);
+    watch(this);
+    this.startedAt = clock.now;
+    this.idleSince = clock.now;
+
+    if (!this.isServer) this.out.append(CLIENT_PREFACE);
     const settings: [number, number][] = [[Setting.ENABLE_PUSH, 0]];
     if (this.localMaxStreams !== NO_LIMIT) settings.push([Setting.MAX_CONCURRENT_STREAMS, this.localMaxStreams]);
     if (this.localStreamWindow !== DEFAULT_WINDOW_BYTES) settings.push([Setting.INITIAL_WINDOW_SIZE, this.localStreamWindow]);
+    if (Number.isFinite(maxHeaderList)) settings.push([Setting.MAX_HEADER_LIST_SIZE, Math.min(maxHeaderList, NO_LIMIT)]);
     if (options.enableConnectProtocol) settings.push([Setting.ENABLE_CONNECT_PROTOCOL, 1]);
-    this.append(settingsFrame(settings));
-    if (this.localSessionWindow > DEFAULT_WINDOW_BYTES) this.append(windowUpdateFrame(0, this.localSessionWindow - DEFAULT_WINDOW_BYTES));
-    this.scheduleFlush();
+    this.out.append(settingsFrame(settings));
+    if (this.localSessionWindow > DEFAULT_WINDOW_BYTES) this.out.append(windowUpdateFrame(0, this.localSessionWindow - DEFAULT_WINDOW_BYTES));
+    this.out.schedule();
     socket.resume();
   }
 
@@ -244,23 +183,27 @@ export class H2Session implements FrameHandler {
 
   /** A client session takes new streams: the peer's SETTINGS are known and nobody said GOAWAY. */
   get usable(): boolean {
-    return this.state === State.Open && this.remoteSettingsReceived && this.nextStreamId <= MAX_STREAM_ID;
+    return this.state === State.Open && this.remoteSettingsReceived && !this.ids.exhausted;
   }
 
   get closed(): boolean {
     return this.state === State.Closed;
   }
 
-  /** Client role: opens a stream with this head (pseudo-headers first, as given). */
+  /**
+   * Client role: opens a stream with this head (pseudo-headers first, as given). Throws HeadTooLargeError
+   * (nothing sent) for a head larger than the peer's SETTINGS_MAX_HEADER_LIST_SIZE.
+   */
   request(pseudo: readonly (readonly [string, string])[], headers: HeaderFields, options: HeadOptions = {}): H2Stream {
     if (this.isServer) throw new Error('only a client session opens streams');
     if (this.state !== State.Open) throw new Error('the HTTP/2 session is closing');
-    if (this.nextStreamId > MAX_STREAM_ID) throw new Error('the HTTP/2 session has used up its stream ids');
+    if (this.ids.exhausted) throw new Error('the HTTP/2 session has used up its stream ids');
     if (this.heldBytes > this.maxHeldBytes) throw new Error(`the HTTP/2 session holds ${this.heldBytes} unread bytes, over its memory limit`);
-    const s = new H2Stream(this, this.nextStreamId, this.peerInitialWindow, this.localStreamWindow);
-    this.nextStreamId += 2;
+    const block = encodeHeadTransient(pseudo, headers, CONNECTION_SPECIFIC);
+    if (lastHeadListBytes() > this.peerMaxHeaderList) throw new HeadTooLargeError(lastHeadListBytes(), this.peerMaxHeaderList);
+    const s = new H2Stream(this, this.ids.takeLocal(), this.peerInitialWindow, this.localStreamWindow);
     this.streams.set(s.id, s);
-    this.sendHead(s, pseudo, headers, options.endStream === true);
+    this.writeHead(s, block, options.endStream === true);
     return s;
   }
 
@@ -268,7 +211,7 @@ export class H2Session implements FrameHandler {
   shutdown(): void {
     if (this.state !== State.Open) return;
     this.state = State.Closing;
-    this.append(goawayFrame(this.lastPeerStreamId, ErrorCode.NO_ERROR));
+    this.out.append(goawayFrame(this.ids.lastPeer, ErrorCode.NO_ERROR));
     this.closeIfIdle();
   }
 
@@ -276,8 +219,8 @@ export class H2Session implements FrameHandler {
   destroy(reason?: Error): void {
     if (this.state === State.Closed) return;
     if (!this.socket.destroyed) {
-      this.append(goawayFrame(this.lastPeerStreamId, reason ? ErrorCode.INTERNAL_ERROR : ErrorCode.NO_ERROR));
-      this.flush();
+      this.out.append(goawayFrame(this.ids.lastPeer, reason ? ErrorCode.INTERNAL_ERROR : ErrorCode.NO_ERROR));
+      this.out.flush();
     }
     this.die(reason ?? new Error('the HTTP/2 session was closed'));
     this.socket.destroySoon();
@@ -287,14 +230,9 @@ export class H2Session implements FrameHandler {
 
   sendHead(s: H2Stream, pseudo: readonly (readonly [string, string])[], headers: HeaderFields, endStream: boolean): void {
     if (!s.open || s.localEnded || s.headSent) return;
-    s.headSent = true;
-    this.out.headerBlock(s.id, encodeHeadTransient(pseudo, headers, CONNECTION_SPECIFIC), endStream, this.peerMaxFrameSize);
-    this.scheduleFlush();
-    if (endStream) {
-      s.localEnded = true;
-      s.end();
-      this.maybeClosed(s);
-    }
+    const block = encodeHeadTransient(pseudo, headers, CONNECTION_SPECIFIC);
+    if (lastHeadListBytes() > this.peerMaxHeaderList) return this.failOwnHead(s);
+    this.writeHead(s, block, endStream);
   }
 
   writeData(s: H2Stream, chunk: Buffer, cb: (err?: Error | null) => void): void {
@@ -319,18 +257,30 @@ export class H2Session implements FrameHandler {
       return;
     }
     if (this.isServer && !s.headSent) s.respond(200, {});
+    if (!s.open) {
+      cb();
+      return;
+    }
     s.localEnded = true;
     if (s.trailersOut !== null && Object.keys(s.trailersOut).length > 0) {
-      this.out.headerBlock(s.id, encodeHeadTransient(NO_PSEUDO, s.trailersOut, CONNECTION_SPECIFIC), true, this.peerMaxFrameSize);
+      const block = encodeHeadTransient(NO_PSEUDO, s.trailersOut, CONNECTION_SPECIFIC);
+      if (lastHeadListBytes() > this.peerMaxHeaderList) {
+        this.failOwnHead(s);
+        cb();
+        return;
+      }
+      this.out.frames.headerBlock(s.id, block, true, this.peerMaxFrameSize);
     } else {
-      this.out.frame(FrameType.DATA, Flag.END_STREAM, s.id, 0);
+      this.out.frames.frame(FrameType.DATA, Flag.END_STREAM, s.id, 0);
     }
-    this.scheduleFlush();
+    this.out.schedule();
     this.maybeClosed(s);
     cb();
   }
 
   readMore(s: H2Stream): void {
+    if (s.smallLen > 0) this.pushSmall(s);
+    else s.readWanted = true;
     if (!s.withheld) return;
     s.withheld = false;
     if (s.recvUnacked > 0 && s.open && !s.remoteEnded) this.giveBack(s);
@@ -339,14 +289,15 @@ export class H2Session implements FrameHandler {
   reset(s: H2Stream, code: number): void {
     if (!s.open) return;
     s.rstCode = code;
-    this.append(rstStreamFrame(s.id, code));
+    if (this.ids.isPeers(s.id)) this.ids.noteReset(s.id);
+    this.out.append(rstStreamFrame(s.id, code));
     this.remove(s);
   }
 
   // ---- reading -----------------------------------------------------------------------------------------
 
   private onSocketData(chunk: Buffer): void {
-    this.reading = true;
+    this.out.beginRead();
     try {
       if (this.prefaceLeft > 0) {
         const at = CLIENT_PREFACE.length - this.prefaceLeft;
@@ -356,14 +307,17 @@ export class H2Session implements FrameHandler {
         chunk = chunk.subarray(n);
       }
       if (chunk.length > 0) this.reader.push(chunk);
+      if (this.arrived.length > 0) this.deliverArrived();
     } catch (err) {
-      const failure = connectionErrorOf(err);
-      if (failure === null) throw err;
-      this.connectionError(...failure);
+      this.connectionError(connectionErrorOf(err));
     } finally {
-      this.reading = false;
+      this.out.endRead();
     }
-    this.flush();
+    if (this.state === State.Closed) return;
+    this.out.flush();
+    if (!this.out.checkBacklog()) {
+      this.connectionError(new FrameError(ErrorCode.ENHANCE_YOUR_CALM, 'too many control frames queued for a peer that does not read'));
+    }
   }
 
   onFrame(type: number, flags: number, streamId: number, buf: Buffer, start: number, end: number): void {
@@ -371,129 +325,209 @@ export class H2Session implements FrameHandler {
   }
 
   reply(frame: Uint8Array): void {
-    this.append(frame);
+    this.out.reply(frame);
   }
 
-
-  private onHeaderBlock(streamId: number, endStream: boolean, buf: Buffer, start: number, end: number): void {
-    // Decoded even for streams already gone: the dynamic table must follow the peer's encoder.
-    const fields: HeaderFields = {};
-    this.decoder.decode(buf, start, end, (name, value) => addField(fields, name, value));
+  private onHeaderBlock(streamId: number, endStream: boolean, buf: Buffer, start: number, end: number, badPriority: boolean): void {
     const s = this.streams.get(streamId);
+    const collector = this.fields;
     if (s === undefined) {
-      if (this.isServer && (streamId & 1) === 1 && streamId > this.lastPeerStreamId) return this.openPeerStream(streamId, fields, endStream);
-      if (streamId > this.lastPeerStreamId && (streamId & 1) === (this.isServer ? 1 : 0)) {
-        throw new FrameError(ErrorCode.PROTOCOL_ERROR, `HEADERS opening stream ${streamId}, which this side may not accept`);
+      if (this.isServer && this.ids.isPeers(streamId) && streamId > this.ids.lastPeer) {
+        collector.begin(BlockKind.Request);
+        this.decoder.decode(buf, start, end, collector.sink);
+        return this.openPeerStream(streamId, endStream, badPriority);
       }
-      return; // a stream this side reset or finished: ignore
+      // Decoded even for streams already gone: the dynamic table must follow the peer's encoder.
+      this.decoder.decode(buf, start, end, null);
+      if (!this.ids.isPeers(streamId)) {
+        // §5.1.1, §8.4: a server never sees even ids from a client; a client only answers on its own streams
+        if (this.isServer || this.ids.isIdle(streamId)) throw new FrameError(ErrorCode.PROTOCOL_ERROR, `HEADERS on stream ${streamId}, which the peer may not open`);
+        return; // a response crossing this side's RST_STREAM
+      }
+      if (!this.isServer) throw new FrameError(ErrorCode.PROTOCOL_ERROR, `HEADERS on stream ${streamId}: push is disabled`);
+      // §5.1.1: a new stream must have a higher id than every earlier one; late frames on a stream this
+      // side reset are ignored (§5.4.2)
+      if (this.ids.wasResetRecently(streamId)) return;
+      throw new FrameError(ErrorCode.PROTOCOL_ERROR, `HEADERS on stream ${streamId}, not above the last stream ${this.ids.lastPeer}`);
     }
+    const kind = this.isServer || s.headReceived ? BlockKind.Trailers : BlockKind.Response;
+    collector.begin(kind);
+    this.decoder.decode(buf, start, end, collector.sink);
     if (s.remoteEnded) return this.streamError(s, ErrorCode.STREAM_CLOSED, 'HEADERS after END_STREAM');
-    if (!this.isServer && !s.headReceived) {
-      const status = Number(fields[':status']);
-      if (!(status >= 100 && status <= 999)) return this.streamError(s, ErrorCode.PROTOCOL_ERROR, 'response without a valid :status');
-      if (status < 200 && !endStream) return; // informational; the final head follows
+    if (this.decoder.overflowed) return this.streamError(s, ErrorCode.ENHANCE_YOUR_CALM, 'header list larger than SETTINGS_MAX_HEADER_LIST_SIZE');
+    if (badPriority) return this.streamError(s, ErrorCode.PROTOCOL_ERROR, 'stream depends on itself (§5.3.1)');
+    if (collector.problem !== null) return this.streamError(s, ErrorCode.PROTOCOL_ERROR, `malformed ${kind === BlockKind.Response ? 'response' : 'trailers'}: ${collector.problem}`);
+    const fields = collector.fields;
+    if (kind === BlockKind.Response) {
+      const status = responseStatus(fields);
+      if (status < 0) return this.streamError(s, ErrorCode.PROTOCOL_ERROR, 'response without a valid :status');
+      if (status < 200) {
+        if (endStream || status === 101) return this.streamError(s, ErrorCode.PROTOCOL_ERROR, `malformed informational response ${status}`);
+        return; // informational; the final head follows
+      }
       s.headReceived = true;
       s.emit('response', fields, endStream);
     } else {
       if (!endStream) return this.streamError(s, ErrorCode.PROTOCOL_ERROR, 'trailers without END_STREAM');
-      s.emit('trailers', fields);
+      if (s.bodyLeft > 0) return this.streamError(s, ErrorCode.PROTOCOL_ERROR, 'body shorter than its content-length');
+      if (s.delivered) s.emit('trailers', fields);
+      else s.pendingTrailers = fields;
     }
     if (endStream) this.remoteEnd(s);
   }
 
-  private openPeerStream(streamId: number, fields: HeaderFields, endStream: boolean): void {
-    this.lastPeerStreamId = streamId;
-    if (this.state !== State.Open) {
-      this.append(rstStreamFrame(streamId, ErrorCode.REFUSED_STREAM));
-      return;
-    }
-    if (this.streams.size >= this.localMaxStreams) {
-      // §5.1.2: beyond the advertised limit
-      this.append(rstStreamFrame(streamId, ErrorCode.REFUSED_STREAM));
-      return;
-    }
-    if (this.heldBytes > this.maxHeldBytes) {
-      this.append(rstStreamFrame(streamId, ErrorCode.ENHANCE_YOUR_CALM));
-      return;
-    }
-    const method = fields[':method'];
-    const valid =
-      typeof method === 'string' &&
-      (method === 'CONNECT'
-        ? typeof fields[':authority'] === 'string' && (fields[':protocol'] === undefined || (typeof fields[':path'] === 'string' && this.options.enableConnectProtocol === true))
-        : typeof fields[':path'] === 'string' && typeof fields[':scheme'] === 'string');
-    if (!valid) {
-      this.append(rstStreamFrame(streamId, ErrorCode.PROTOCOL_ERROR));
-      return;
-    }
+  /** Server role: a HEADERS frame opened stream `streamId`; its block is in the collector. */
+  private openPeerStream(streamId: number, endStream: boolean, badPriority: boolean): void {
+    this.ids.lastPeer = streamId;
+    if (this.decoder.overflowed) return this.refuseHeadTooLarge(streamId, endStream);
+    if (badPriority) return this.refuse(streamId, ErrorCode.PROTOCOL_ERROR);
+    // §5.1.2 beyond the advertised limit; beyond the memory bound; after GOAWAY
+    if (this.state !== State.Open || this.streams.size >= this.localMaxStreams) return this.refuse(streamId, ErrorCode.REFUSED_STREAM);
+    if (this.heldBytes > this.maxHeldBytes) return this.refuse(streamId, ErrorCode.ENHANCE_YOUR_CALM);
+    const fields = this.fields.fields;
+    // §8.1.1: a malformed request is a stream error of type PROTOCOL_ERROR, never handed on
+    const problem = this.fields.problem ?? requestProblem(fields, this.options.enableConnectProtocol === true);
+    const contentLength = contentLengthOf(fields);
+    if (problem !== null || Number.isNaN(contentLength) || (endStream && contentLength > 0)) return this.refuse(streamId, ErrorCode.PROTOCOL_ERROR);
     const s = new H2Stream(this, streamId, this.peerInitialWindow, this.localStreamWindow);
     this.streams.set(streamId, s);
+    s.delivered = false;
+    s.head = fields;
+    s.headEnded = endStream;
+    s.bodyLeft = contentLength;
+    s.lastRecvAt = clock.now;
     if (endStream) {
       s.remoteEnded = true;
       s.push(null);
     }
-    this.options.onStream?.(s, fields, endStream);
+    this.arrived.push(s);
   }
 
-  onDataStart(streamId: number, frameBytes: number, _endStream: boolean): void {
+  /**
+   * Hands the streams this read opened to the application — those the peer did not reset or break in
+   * the same read: a stream cancelled before it was handed on is never forwarded anywhere (rapid reset).
+   */
+  private deliverArrived(): void {
+    const arrived = this.arrived;
+    for (let i = 0; i < arrived.length && this.state !== State.Closed; i++) {
+      const s = arrived[i]!;
+      if (!s.open) continue;
+      const head = s.head!;
+      s.head = null;
+      s.delivered = true;
+      this.options.onStream?.(s, head, s.headEnded);
+      if (s.pendingTrailers !== null) {
+        s.emit('trailers', s.pendingTrailers);
+        s.pendingTrailers = null;
+      }
+    }
+    arrived.length = 0;
+  }
+
+  onDataStart(streamId: number, frameBytes: number, endStream: boolean): void {
     this.blocks.checkData();
+    this.current = null;
+    // §6.9.1: the connection window, whatever the stream
+    this.connRecvWindow -= frameBytes;
+    if (this.connRecvWindow < 0) throw new FrameError(ErrorCode.FLOW_CONTROL_ERROR, 'DATA beyond the connection window');
     this.connRecvUnacked += frameBytes;
     if (this.connRecvUnacked >= this.localSessionWindow / 2) {
-      this.append(windowUpdateFrame(0, this.connRecvUnacked));
+      this.out.append(windowUpdateFrame(0, this.connRecvUnacked));
+      this.connRecvWindow += this.connRecvUnacked;
       this.connRecvUnacked = 0;
     }
     const s = this.streams.get(streamId);
-    this.current = null;
-    if (s === undefined) return;
+    if (s === undefined) {
+      if (this.ids.isIdle(streamId)) throw new FrameError(ErrorCode.PROTOCOL_ERROR, `DATA on idle stream ${streamId}`);
+      return; // a closed stream (§5.4.2: it may have crossed our RST_STREAM)
+    }
+    if (frameBytes === 0 && !endStream) this.glitch(); // CVE-2019-9518: empty frames cost work and carry nothing
     if (s.remoteEnded) return this.streamError(s, ErrorCode.STREAM_CLOSED, 'DATA after END_STREAM');
-    if (this.isServer ? false : !s.headReceived) return this.streamError(s, ErrorCode.PROTOCOL_ERROR, 'DATA before the response head');
+    if (!this.isServer && !s.headReceived) return this.streamError(s, ErrorCode.PROTOCOL_ERROR, 'DATA before the response head');
     s.recvWindow -= frameBytes;
     if (s.recvWindow < 0) return this.streamError(s, ErrorCode.FLOW_CONTROL_ERROR, 'DATA beyond the stream window');
     s.recvUnacked += frameBytes;
     this.heldBytes += frameBytes;
+    s.lastRecvAt = clock.now;
     this.current = s;
   }
 
   onDataBytes(buf: Buffer, start: number, end: number): void {
     const s = this.current;
     if (s === null) return;
+    if (s.bodyLeft >= 0) {
+      s.bodyLeft -= end - start;
+      if (s.bodyLeft < 0) {
+        this.current = null;
+        return this.streamError(s, ErrorCode.PROTOCOL_ERROR, 'body longer than its content-length');
+      }
+    }
+    const n = end - start;
+    // A small payload for a reader that has data waiting already is gathered with others, not buffered
+    // as a chunk of its own (a 1-byte DATA frame would otherwise cost ~100 bytes of heap).
+    if (n < COALESCE_DATA_BELOW_BYTES && !s.readWanted && s.readableLength > 0) return this.holdSmall(s, buf, start, end);
+    if (s.smallLen > 0) this.pushSmall(s);
+    s.readWanted = false;
     if (!s.push(buf.subarray(start, end))) s.withheld = true;
+  }
+
+  private holdSmall(s: H2Stream, buf: Buffer, start: number, end: number): void {
+    const n = end - start;
+    if (s.small !== null && s.smallLen + n > s.small.length) this.pushSmall(s);
+    if (s.small === null) s.small = Buffer.allocUnsafe(COALESCE_BUFFER_BYTES);
+    buf.copy(s.small, s.smallLen, start, end);
+    s.smallLen += n;
+  }
+
+  /** Hands the gathered small payloads to the reader as one chunk. */
+  private pushSmall(s: H2Stream): void {
+    const chunk = s.small!.subarray(0, s.smallLen);
+    s.small = null; // the reader owns that memory now
+    s.smallLen = 0;
+    s.readWanted = false;
+    if (!s.push(chunk)) s.withheld = true;
   }
 
   onDataEnd(endStream: boolean): void {
     const s = this.current;
     this.current = null;
     if (s === null || !s.open) return;
-    if (endStream) return this.remoteEnd(s);
+    if (endStream) {
+      if (s.bodyLeft > 0) return this.streamError(s, ErrorCode.PROTOCOL_ERROR, 'body shorter than its content-length');
+      return this.remoteEnd(s);
+    }
     if (!s.withheld && s.recvUnacked >= this.localStreamWindow / 2) this.giveBack(s);
   }
 
-  onSettings(flags: number, streamId: number, buf: Buffer, start: number, end: number): void {
-    if (streamId !== 0) throw new FrameError(ErrorCode.PROTOCOL_ERROR, 'SETTINGS on a stream');
-    if (flags & Flag.ACK) {
+  onSettings(change: SettingsChange | null): void {
+    if (change === null) {
       if (!this.settingsAcked) {
         this.settingsAcked = true;
         this.options.onSettingsAcked?.();
       }
       return;
     }
-    const change = readSettings(buf, start, end);
+    if (change.enablePush === 1 && !this.isServer) throw new FrameError(ErrorCode.PROTOCOL_ERROR, 'a server may not set ENABLE_PUSH to 1');
     if (change.maxConcurrentStreams !== undefined) this.remoteMaxStreams = change.maxConcurrentStreams;
     if (change.initialWindowSize !== undefined) {
       const delta = change.initialWindowSize - this.peerInitialWindow; // §6.9.2: applies to every open stream
       this.peerInitialWindow = change.initialWindowSize;
-      if (delta !== 0) for (const s of this.streams.values()) s.sendWindow += delta;
+      if (delta !== 0) {
+        for (const s of this.streams.values()) {
+          s.sendWindow += delta;
+          if (s.sendWindow > MAX_WINDOW_BYTES) throw new FrameError(ErrorCode.FLOW_CONTROL_ERROR, `INITIAL_WINDOW_SIZE change pushes stream ${s.id}'s window past 2^31-1`);
+        }
+      }
     }
     if (change.maxFrameSize !== undefined) this.peerMaxFrameSize = change.maxFrameSize;
-    this.append(SETTINGS_ACK);
+    if (change.maxHeaderListSize !== undefined) this.peerMaxHeaderList = change.maxHeaderListSize;
+    this.out.reply(SETTINGS_ACK);
     this.remoteSettingsReceived = true;
     this.pumpBlocked();
     this.options.onRemoteSettings?.();
   }
 
-  onWindowUpdate(streamId: number, buf: Buffer, start: number, end: number): void {
-    if (end - start !== 4) throw new FrameError(ErrorCode.FRAME_SIZE_ERROR, 'WINDOW_UPDATE length not 4');
-    const increment = buf.readUInt32BE(start) & 0x7fffffff;
+  onWindowUpdate(streamId: number, increment: number): void {
     if (streamId === 0) {
       if (increment === 0) throw new FrameError(ErrorCode.PROTOCOL_ERROR, 'WINDOW_UPDATE of 0');
       this.connSendWindow += increment;
@@ -502,18 +536,23 @@ export class H2Session implements FrameHandler {
       return;
     }
     const s = this.streams.get(streamId);
-    if (s === undefined) return;
+    if (s === undefined) {
+      if (this.ids.isIdle(streamId)) throw new FrameError(ErrorCode.PROTOCOL_ERROR, `WINDOW_UPDATE on idle stream ${streamId}`);
+      return;
+    }
     if (increment === 0) return this.streamError(s, ErrorCode.PROTOCOL_ERROR, 'WINDOW_UPDATE of 0');
     s.sendWindow += increment;
     if (s.sendWindow > MAX_WINDOW_BYTES) return this.streamError(s, ErrorCode.FLOW_CONTROL_ERROR, 'stream window overflow');
     if (s.blocked) this.pumpBlocked();
   }
 
-  onRstStream(streamId: number, buf: Buffer, start: number, end: number): void {
-    if (end - start !== 4) throw new FrameError(ErrorCode.FRAME_SIZE_ERROR, 'RST_STREAM length not 4');
+  onRstStream(streamId: number, code: number): void {
     const s = this.streams.get(streamId);
-    if (s === undefined) return;
-    const code = buf.readUInt32BE(start);
+    if (s === undefined) {
+      if (this.ids.isIdle(streamId)) throw new FrameError(ErrorCode.PROTOCOL_ERROR, `RST_STREAM on idle stream ${streamId}`);
+      return;
+    }
+    this.glitch(); // CVE-2023-44487: every reset counts against the budget
     s.rstCode = code;
     this.remove(s);
     if (code === ErrorCode.NO_ERROR && s.remoteEnded) {
@@ -522,25 +561,88 @@ export class H2Session implements FrameHandler {
       this.completeWrite(s);
       return;
     }
-    s.destroy(new StreamError(code, `the peer reset the stream (code ${code})`));
+    this.failStream(s, new StreamError(code, `the peer reset the stream (code ${code})`));
   }
 
   onGoaway(lastStreamId: number, code: number): void {
     if (this.state === State.Open) this.state = State.Closing;
     // §6.8: streams this side opened above the last id were never processed
     const dropped: H2Stream[] = [];
-    for (const s of this.streams.values()) if ((s.id & 1) === (this.isServer ? 0 : 1) && s.id > lastStreamId) dropped.push(s);
+    for (const s of this.streams.values()) if (!this.ids.isPeers(s.id) && s.id > lastStreamId) dropped.push(s);
     for (const s of dropped) {
       this.remove(s);
-      s.destroy(new StreamError(ErrorCode.REFUSED_STREAM, `the peer is going away (GOAWAY code ${code}) and did not process this stream`));
+      this.failStream(s, new StreamError(ErrorCode.REFUSED_STREAM, `the peer is going away (GOAWAY code ${code}) and did not process this stream`));
     }
     this.closeIfIdle();
   }
 
+  onStreamError(streamId: number, code: number, message: string): void {
+    const s = this.streams.get(streamId);
+    if (s !== undefined) return this.streamError(s, code, message);
+    this.refuse(streamId, code);
+  }
+
+  // ---- timeouts (src/h2/sweep.ts calls this about once a second) --------------------------------------
+
+  sweep(now: number): void {
+    if (this.state === State.Closed) return;
+    try {
+      const t = this.timeouts;
+      if (!this.remoteSettingsReceived && t.preface > 0 && now - this.startedAt > t.preface) {
+        return this.connectionError(new FrameError(ErrorCode.NO_ERROR, `no connection preface within ${t.preface} ms`));
+      }
+      if (!this.settingsAcked && t.settingsAck > 0 && now - this.startedAt > t.settingsAck) {
+        return this.connectionError(new FrameError(ErrorCode.SETTINGS_TIMEOUT, `SETTINGS not acknowledged within ${t.settingsAck} ms`));
+      }
+      if (t.idle > 0 && this.streams.size === 0 && this.state === State.Open && now - this.idleSince > t.idle) return this.shutdown();
+      if (t.stall > 0) this.sweepStalls(now, t.stall);
+    } catch (err) {
+      this.connectionError(connectionErrorOf(err));
+    }
+  }
+
+  /** Resets the streams stalled on the peer for `stallMs`; ends a connection whose peer stopped reading. */
+  private sweepStalls(now: number, stallMs: number): void {
+    if (this.out.backedUp && now - this.out.backedUpSince > stallMs) {
+      return this.connectionError(new FrameError(ErrorCode.ENHANCE_YOUR_CALM, `the peer read nothing for ${stallMs} ms`));
+    }
+    let stalled: H2Stream[] | null = null;
+    for (const s of this.streams.values()) {
+      const waitingForWindow = s.blocked && now - s.blockedSince > stallMs;
+      // server role: a request body that stopped coming while nothing answers it yet (and we are not the
+      // ones holding back the window)
+      const waitingForBody = this.isServer && !s.remoteEnded && !s.headSent && !s.withheld && now - s.lastRecvAt > stallMs;
+      if (waitingForWindow || waitingForBody) (stalled ??= []).push(s);
+    }
+    if (stalled === null) return;
+    for (const s of stalled) {
+      this.reset(s, ErrorCode.CANCEL);
+      this.failStream(s, new StreamError(ErrorCode.CANCEL, `the stream stalled on the peer for ${stallMs} ms`));
+    }
+  }
+
   // ---- streams -----------------------------------------------------------------------------------------
 
+  private writeHead(s: H2Stream, block: Buffer, endStream: boolean): void {
+    s.headSent = true;
+    this.out.frames.headerBlock(s.id, block, endStream, this.peerMaxFrameSize);
+    this.out.schedule();
+    if (endStream) {
+      s.localEnded = true;
+      s.end();
+      this.maybeClosed(s);
+    }
+  }
+
+  /** A head of ours the peer said it would not take: the stream fails instead (§10.5.1). */
+  private failOwnHead(s: H2Stream): void {
+    const err = new HeadTooLargeError(lastHeadListBytes(), this.peerMaxHeaderList);
+    this.reset(s, ErrorCode.INTERNAL_ERROR);
+    this.failStream(s, err);
+  }
+
   private giveBack(s: H2Stream): void {
-    this.append(windowUpdateFrame(s.id, s.recvUnacked));
+    this.out.append(windowUpdateFrame(s.id, s.recvUnacked));
     s.recvWindow += s.recvUnacked;
     this.heldBytes -= s.recvUnacked;
     s.recvUnacked = 0;
@@ -548,6 +650,7 @@ export class H2Session implements FrameHandler {
 
   private remoteEnd(s: H2Stream): void {
     s.remoteEnded = true;
+    if (s.smallLen > 0) this.pushSmall(s);
     s.push(null);
     this.maybeClosed(s);
   }
@@ -562,13 +665,53 @@ export class H2Session implements FrameHandler {
     this.streams.delete(s.id);
     this.heldBytes -= s.recvUnacked;
     s.recvUnacked = 0;
+    if (this.streams.size === 0) this.idleSince = clock.now;
     this.options.onStreamClosed?.();
     if (this.state === State.Closing) this.closeIfIdle();
   }
 
+  /**
+   * Ends a stream with `err` — emitted only where someone listens: before delivery nobody does, and an
+   * 'error' nobody hears would take the process down.
+   */
+  private failStream(s: H2Stream, err: Error): void {
+    if (s.delivered && s.listenerCount('error') > 0) s.destroy(err);
+    else s.destroy();
+  }
+
+  /** A stream error (§5.4.2) the peer caused: RST_STREAM, and it counts against the glitch budget. */
   private streamError(s: H2Stream, code: number, message: string): void {
+    this.glitch();
     this.reset(s, code);
-    s.destroy(new StreamError(code, message));
+    this.out.noteReply();
+    this.failStream(s, new StreamError(code, message));
+  }
+
+  /** Refuses a stream that was never opened here (RST_STREAM `code`), counting against the budget. */
+  private refuse(streamId: number, code: number): void {
+    if (this.ids.isPeers(streamId)) this.ids.noteReset(streamId);
+    this.out.reply(rstStreamFrame(streamId, code));
+    this.glitch();
+  }
+
+  /** §10.5.1 / RFC 6585: a request head past SETTINGS_MAX_HEADER_LIST_SIZE is answered 431, not decoded further. */
+  private refuseHeadTooLarge(streamId: number, endStream: boolean): void {
+    this.out.frames.headerBlock(streamId, encodeHeadTransient(STATUS_431, NO_FIELDS, CONNECTION_SPECIFIC), true, this.peerMaxFrameSize);
+    this.out.noteReply();
+    this.out.schedule();
+    // §8.1: the response is complete; whatever body the client still sends is not wanted
+    if (!endStream) this.refuse(streamId, ErrorCode.NO_ERROR);
+    else {
+      this.ids.noteReset(streamId);
+      this.glitch();
+    }
+  }
+
+  /** One glitch (src/h2/peer-budget.ts); an exhausted budget ends the connection with ENHANCE_YOUR_CALM. */
+  private glitch(): void {
+    if (this.glitches !== null && !this.glitches.spend()) {
+      throw new FrameError(ErrorCode.ENHANCE_YOUR_CALM, 'too many resets, refused streams or empty frames (glitch budget exhausted)');
+    }
   }
 
   private sendOut(s: H2Stream): void {
@@ -579,17 +722,18 @@ export class H2Session implements FrameHandler {
       if (n <= 0) {
         if (!s.blocked) {
           s.blocked = true;
+          s.blockedSince = clock.now;
           this.blocked.push(s);
         }
-        this.scheduleFlush(); // what fitted goes out now
+        this.out.schedule(); // what fitted goes out now
         return;
       }
-      this.out.data(s.id, chunk.subarray(s.outOff, s.outOff + n), 0);
+      this.out.frames.data(s.id, chunk.subarray(s.outOff, s.outOff + n), 0);
       s.outOff += n;
       s.sendWindow -= n;
       this.connSendWindow -= n;
     }
-    this.scheduleFlush();
+    this.out.schedule();
     this.completeWrite(s);
   }
 
@@ -597,9 +741,7 @@ export class H2Session implements FrameHandler {
     const cb = s.outCb;
     s.out = null;
     s.outCb = null;
-    if (cb === null) return;
-    if (this.needDrain) this.drainWaiters.push(cb);
-    else cb();
+    if (cb !== null) this.out.afterDrain(cb);
   }
 
   private pumpBlocked(): void {
@@ -617,15 +759,17 @@ export class H2Session implements FrameHandler {
 
   private closeIfIdle(): void {
     if (this.state === State.Closing && this.streams.size === 0) {
-      this.flush();
-      this.socket.end();
+      this.out.flush();
+      this.socket.destroySoon();
     }
   }
 
-  private connectionError(code: number, message: string): void {
-    this.append(goawayFrame(this.lastPeerStreamId, code));
-    this.flush();
-    this.die(new FrameError(code, message));
+  /** A connection error (§5.4.1): GOAWAY with its code, then the connection ends. */
+  private connectionError(err: FrameError): void {
+    if (this.state === State.Closed) return;
+    this.out.append(goawayFrame(this.ids.lastPeer, err.errorCode));
+    this.out.flush();
+    this.die(err);
     this.socket.destroySoon();
   }
 
@@ -633,58 +777,28 @@ export class H2Session implements FrameHandler {
     if (this.state === State.Closed) return;
     this.state = State.Closed;
     this.reader.halt();
+    unwatch(this);
     const left = [...this.streams.values()];
     this.streams.clear();
     this.blocked = [];
-    const waiters = this.drainWaiters;
-    this.drainWaiters = [];
+    this.arrived.length = 0;
     for (const s of left) {
       s.open = false;
-      s.destroy(new StreamError(ErrorCode.CANCEL, reason.message));
+      this.failStream(s, new StreamError(ErrorCode.CANCEL, reason.message));
     }
-    for (const w of waiters) w();
+    this.out.close();
     if (!this.socket.destroyed && this.socket.writableEnded === false) this.socket.destroySoon();
-    this.options.onClose?.(reason instanceof FrameError ? reason : left.length > 0 ? reason : null);
+    try {
+      this.options.onClose?.(reason instanceof FrameError ? reason : left.length > 0 ? reason : null);
+    } catch (err) {
+      // the connection is gone already; a failing owner must not take the process with it
+      process.emitWarning(`an HTTP/2 session's onClose threw: ${String(err)}`);
+    }
   }
-
-  // ---- writing -----------------------------------------------------------------------------------------
-
-  private append(frame: Uint8Array): void {
-    this.out.append(frame);
-    this.scheduleFlush();
-  }
-
-  /**
-   * Frames written outside this session's own reads go out once the event loop has run every I/O callback
-   * of this turn (setImmediate, not nextTick): replies produced by a hundred origin sockets' reads then
-   * share one write instead of costing a syscall each.
-   */
-  private scheduleFlush(): void {
-    if (this.reading || this.flushScheduled) return;
-    this.flushScheduled = true;
-    setImmediate(this.flushTick);
-  }
-
-  private flush(): void {
-    if (!this.out.flushTo(this.socket)) this.needDrain = true;
-  }
-
-  private onDrain(): void {
-    this.needDrain = false;
-    const waiters = this.drainWaiters;
-    this.drainWaiters = [];
-    for (const w of waiters) w();
-  }
-}
-
-function addField(fields: HeaderFields, name: string, value: string): void {
-  const prev = fields[name];
-  if (prev === undefined) fields[name] = value;
-  else if (name === 'cookie') fields[name] = `${String(prev)}; ${value}`; // §8.2.3
-  else if (Array.isArray(prev)) prev.push(value);
-  else fields[name] = [prev, value];
 }
 
 const NO_PSEUDO: readonly (readonly [string, string])[] = [];
+const NO_FIELDS: HeaderFields = {};
+const STATUS_431: readonly (readonly [string, string])[] = [[':status', '431']];
 /** §8.2.2: connection-specific fields never go into an HTTP/2 head. */
 const CONNECTION_SPECIFIC = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'host', 'http2-settings']);

@@ -361,3 +361,65 @@ describe('HPACK request encoder', () => {
 function encodeLiteralWithIndexing(name: string, value: string): Uint8Array {
   return Uint8Array.from([0x40, name.length, ...Buffer.from(name), value.length, ...Buffer.from(value)]);
 }
+
+describe('HPACK decoder against hostile blocks', () => {
+  it('an integer with ~150 continuation octets is an HpackError, not NaN (which used to throw a TypeError/RangeError)', () => {
+    const blocks = [
+      [0x00, 0xff, ...Array(150).fill(0x80), 0x00, 0x01, 0x61], // a string length
+      [0xff, ...Array(150).fill(0x80), 0x00], // an index
+      [0x3f, ...Array(150).fill(0x80), 0x00], // a table size update
+      [0x7f, ...Array(5).fill(0xff), 0x00], // 2^35 and more, in few octets
+    ];
+    for (const b of blocks) {
+      const bytes = Uint8Array.from(b);
+      for (const sink of [null, () => {}]) {
+        expect(() => new HpackDecoder().decode(bytes, 0, bytes.length, sink)).toThrow(HpackError);
+      }
+    }
+  });
+
+  it('stops materialising fields once the header list passes its bound, while still decoding (HPACK bomb)', () => {
+    const d = new HpackDecoder(4096, 16 * 1024);
+    // one 4 KB entry, then 15,000 references to it: 60 MB if every reference became a field
+    const entry = Uint8Array.from([0x40, 6, ...Buffer.from('x-bomb'), 0x7f, 0x80 | 33, 30, ...Buffer.alloc(4000, 0x61)]);
+    const block = new Uint8Array(entry.length + 15_000 + 1);
+    block.set(entry);
+    block.fill(0xbe, entry.length, entry.length + 15_000); // indexed 62
+    block[block.length - 1] = 0x82; // :method GET, after the bomb: still decoded, not emitted
+    let emitted = 0;
+    let fields = 0;
+    d.decode(block, 0, block.length, (n, v) => {
+      fields++;
+      emitted += n.length + v.length + 32;
+    });
+    expect(d.overflowed).toBe(true);
+    expect(emitted).toBeLessThanOrEqual(16 * 1024);
+    expect(fields).toBeLessThan(10);
+    expect(d.dynamicEntries()).toHaveLength(1); // the table still follows the encoder
+    // the next block decodes normally
+    const ok = hex('82');
+    expect(decodeAll(d, ok).fields).toEqual([[':method', 'GET']]);
+    expect(d.overflowed).toBe(false);
+  });
+
+  it('counts the list by RFC 9113 §6.5.2 (name + value + 32 per field) even without a sink', () => {
+    const d = new HpackDecoder(4096, 100);
+    const b = Uint8Array.from([...literal('x-a', 'v'.repeat(40)), ...literal('x-b', 'v'.repeat(40))]);
+    d.decode(b, 0, b.length, null);
+    expect(d.overflowed).toBe(true);
+  });
+});
+
+describe('HPACK encoder scratch buffer', () => {
+  it('does not stay huge after one large head', async () => {
+    const { encodeHeadTransient, encoderScratchBytes } = await import('../../src/h2/hpack.ts');
+    encodeHeadTransient([[':status', '200']], { 'x-big': 'v'.repeat(4 << 20) }, new Set());
+    expect(encoderScratchBytes()).toBeGreaterThan(4 << 20);
+    encodeHeadTransient([[':status', '200']], { 'x-small': 'v' }, new Set());
+    expect(encoderScratchBytes()).toBeLessThanOrEqual(64 * 1024);
+  });
+});
+
+function literal(name: string, value: string): number[] {
+  return [0x00, name.length, ...Buffer.from(name), value.length, ...Buffer.from(value)];
+}

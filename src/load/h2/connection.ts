@@ -29,7 +29,7 @@ import {
   windowUpdateFrame,
 } from '../../h2/frames.ts';
 import { FrameWriter } from '../../h2/frame-writer.ts';
-import { connectionErrorOf, dispatchFrame, HeaderBlockReader, readSettings } from '../../h2/inbound.ts';
+import { connectionErrorOf, dispatchFrame, type FrameTarget, HeaderBlockReader, type SettingsChange } from '../../h2/inbound.ts';
 import { HpackDecoder } from '../../h2/hpack.ts';
 
 export type Done = (errorKind: string | null, bytesIn: number) => void;
@@ -92,7 +92,7 @@ class Stream {
   }
 }
 
-export class H2Connection implements FrameHandler {
+export class H2Connection implements FrameHandler, FrameTarget {
   private readonly socket: Socket;
   private readonly reader: FrameReader;
   private readonly decoder = new HpackDecoder();
@@ -135,7 +135,7 @@ export class H2Connection implements FrameHandler {
     private readonly tpl: RequestTemplate,
   ) {
     this.connRecvWindow = Math.max(DEFAULT_WINDOW_BYTES, tpl.windowBytes);
-    this.reader = new FrameReader(this, DEFAULT_MAX_FRAME_SIZE);
+    this.reader = new FrameReader(this, DEFAULT_MAX_FRAME_SIZE, true);
     this.socket = connect({ host: tpl.host, port: tpl.port, noDelay: true });
     this.closed = new Promise((resolve) => this.socket.once('close', () => resolve()));
     this.socket.on('data', (chunk: Buffer) => this.onSocketData(chunk));
@@ -216,9 +216,8 @@ export class H2Connection implements FrameHandler {
     try {
       this.reader.push(chunk);
     } catch (err) {
-      const failure = connectionErrorOf(err);
-      if (failure === null) throw err;
-      this.protocolError(failure[0]);
+      // a protocol error keeps its code; anything else (a bug) is INTERNAL_ERROR — never a throw out of here
+      this.protocolError(connectionErrorOf(err).errorCode);
     } finally {
       this.reading = false;
     }
@@ -277,10 +276,9 @@ export class H2Connection implements FrameHandler {
     if (s !== null && endStream) this.complete(s);
   }
 
-  onSettings(flags: number, streamId: number, buf: Buffer, start: number, end: number): void {
-    if (streamId !== 0) throw new FrameError(ErrorCode.PROTOCOL_ERROR, 'SETTINGS on a stream');
-    if (flags & Flag.ACK) return;
-    const change = readSettings(buf, start, end);
+  onSettings(change: SettingsChange | null): void {
+    if (change === null) return; // an acknowledgement
+    if (change.enablePush === 1) throw new FrameError(ErrorCode.PROTOCOL_ERROR, 'a server may not set ENABLE_PUSH to 1');
     let grew = false;
     if (change.maxConcurrentStreams !== undefined) {
       grew = change.maxConcurrentStreams > this.peerMaxStreams;
@@ -304,9 +302,7 @@ export class H2Connection implements FrameHandler {
     }
   }
 
-  onWindowUpdate(streamId: number, buf: Buffer, start: number, end: number): void {
-    if (end - start !== 4) throw new FrameError(ErrorCode.FRAME_SIZE_ERROR, 'WINDOW_UPDATE length not 4');
-    const increment = buf.readUInt32BE(start) & 0x7fffffff;
+  onWindowUpdate(streamId: number, increment: number): void {
     if (streamId === 0) {
       if (increment === 0) throw new FrameError(ErrorCode.PROTOCOL_ERROR, 'WINDOW_UPDATE of 0');
       this.connSendWindow += increment;
@@ -319,12 +315,19 @@ export class H2Connection implements FrameHandler {
     this.pumpBlocked();
   }
 
-  onRstStream(streamId: number, buf: Buffer, start: number, end: number): void {
-    if (end - start !== 4) throw new FrameError(ErrorCode.FRAME_SIZE_ERROR, 'RST_STREAM length not 4');
+  onRstStream(streamId: number, code: number): void {
     const s = this.streams.get(streamId);
     if (s === undefined) return;
     this.streams.delete(streamId);
-    this.settle(s, buf.readUInt32BE(start) === ErrorCode.REFUSED_STREAM ? 'refused' : 'reset');
+    this.settle(s, code === ErrorCode.REFUSED_STREAM ? 'refused' : 'reset');
+  }
+
+  onStreamError(streamId: number, code: number): void {
+    const s = this.streams.get(streamId);
+    this.appendRst(streamId, code);
+    if (s === undefined) return;
+    this.streams.delete(streamId);
+    this.settle(s, 'reset');
   }
 
   onGoaway(lastStreamId: number, _errorCode: number): void {

@@ -6,6 +6,7 @@
 import type { Http2Server, ServerHttp2Session } from 'node:http2';
 import * as grpc from '@grpc/grpc-js';
 import { type Running, urlFor } from '../serve.ts';
+import type { PublicLimits } from '../tunnel/public-limits.ts';
 import { startPublicSide } from '../tunnel/public-side.ts';
 import { tokenMatches } from '../tunnel/token.ts';
 import {
@@ -29,6 +30,8 @@ export interface GrpcEdgeOptions extends Partial<LinkKnobs>, Partial<ChannelWind
   tcpPort: number;
   token: string;
   batchBytes?: number;
+  /** bounds on each public h2c connection; defaults where absent */
+  publicLimits?: Partial<PublicLimits>;
   log?: (message: string) => void;
 }
 
@@ -288,7 +291,7 @@ export async function startGrpcEdge(options: GrpcEdgeOptions): Promise<Running &
   applyWindows(server, windows, log);
   let pub;
   try {
-    pub = await startPublicSide({ host: options.host, port: options.port, tcpPort: options.tcpPort, backend, log });
+    pub = await startPublicSide({ host: options.host, port: options.port, tcpPort: options.tcpPort, backend, log, limits: options.publicLimits });
   } catch (err) {
     server.forceShutdown();
     throw err;

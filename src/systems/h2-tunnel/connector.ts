@@ -15,7 +15,7 @@ import { OriginForwarder, type OriginProtocol } from '../tunnel/origin-forwarder
 import type { Origins } from '../tunnel/origins.ts';
 import { ConnectorAuthError, keepConnections, startConnector } from '../tunnel/redial.ts';
 import type { ConnectorExchange, Headers, StreamKind, TunnelRequestHead } from '../tunnel/types.ts';
-import { type ConnectionKnobs, UNLIMITED_STREAMS } from './config.ts';
+import { type ConnectionKnobs, TUNNEL_SESSION_LIMITS, UNLIMITED_STREAMS } from './config.ts';
 import { helloLine, readLine } from './handshake.ts';
 
 export interface H2ConnectorOptions extends ConnectionKnobs {
@@ -139,6 +139,7 @@ export class H2Connector {
             const { maxConcurrentStreams, streamWindowBytes, sessionWindowBytes, maxSessionMemoryMb } = this.options;
             new H2Session(socket, {
               role: 'server',
+              ...TUNNEL_SESSION_LIMITS,
               maxConcurrentStreams: maxConcurrentStreams === 0 ? UNLIMITED_STREAMS : maxConcurrentStreams,
               streamWindowBytes,
               sessionWindowBytes,

@@ -8,21 +8,23 @@
  * is meant to expose.
  */
 import { createServer as createNetServer, type Socket } from 'node:net';
-import { ErrorCode } from '../../h2/frames.ts';
+import { ErrorCode, HeadTooLargeError } from '../../h2/errors.ts';
 import { H2Session, type H2Stream, type HeaderFields } from '../../h2/session.ts';
 import { closeServer, listen, type Running, trackConnections, urlFor } from '../serve.ts';
 import { endToEnd } from '../tunnel/headers.ts';
 import { tokenMatches } from '../tunnel/token.ts';
+import type { PublicLimits } from '../tunnel/public-limits.ts';
 import { startPublicSide } from '../tunnel/public-side.ts';
 import {
   type Headers,
+  type OpenContext,
   type TunnelBackend,
   type TunnelExchange,
   type TunnelRequestHead,
   type TunnelResponseHead,
   TunnelUnavailableError,
 } from '../tunnel/types.ts';
-import { DEFAULT_QUEUE_LIMIT, DEFAULT_QUEUE_TIMEOUT_MS } from './config.ts';
+import { DEFAULT_QUEUE_LIMIT, DEFAULT_QUEUE_TIMEOUT_MS, TUNNEL_SESSION_LIMITS } from './config.ts';
 import { type Hello, parseHello, readLine } from './handshake.ts';
 
 export interface H2EdgeOptions {
@@ -33,6 +35,8 @@ export interface H2EdgeOptions {
   token: string;
   queueLimit?: number;
   queueTimeoutMs?: number;
+  /** bounds on each public h2c connection; defaults where absent */
+  publicLimits?: Partial<PublicLimits>;
   log?: (message: string) => void;
 }
 
@@ -45,6 +49,7 @@ interface Connection {
 
 interface Waiter {
   head: TunnelRequestHead;
+  context: OpenContext | undefined;
   resolve: (ex: TunnelExchange) => void;
   reject: (err: Error) => void;
   timer: NodeJS.Timeout;
@@ -73,18 +78,25 @@ export class H2TunnelBackend implements TunnelBackend {
     return this.queue.length - this.queueHead;
   }
 
-  open(head: TunnelRequestHead): Promise<TunnelExchange> {
+  open(head: TunnelRequestHead, context?: OpenContext): Promise<TunnelExchange> {
     if (this.connections.length === 0) {
       return Promise.reject(new TunnelUnavailableError(503, 'no connector is connected to this edge'));
     }
     const conn = this.queued === 0 ? this.pick() : undefined;
-    if (conn) return Promise.resolve(this.openOn(conn, head));
+    if (conn) {
+      try {
+        return Promise.resolve(this.openOn(conn, head));
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    }
     if (this.queued >= this.queueLimit) {
       return Promise.reject(new TunnelUnavailableError(503, `${this.queueLimit} requests are already waiting for a tunnel stream`));
     }
     return new Promise((resolve, reject) => {
       const waiter: Waiter = {
         head,
+        context,
         resolve,
         reject,
         timer: setTimeout(() => {
@@ -107,14 +119,25 @@ export class H2TunnelBackend implements TunnelBackend {
     return best;
   }
 
-  /** A stream ended somewhere: waiting requests may take its slot. */
+  /** A stream ended somewhere: waiting requests may take its slot (those whose client left never do). */
   pump(): void {
     while (this.queueHead < this.queue.length) {
+      const first = this.queue[this.queueHead]!;
+      if (first.context?.gone) {
+        this.queueHead++;
+        clearTimeout(first.timer);
+        first.reject(new TunnelUnavailableError(503, 'the public client went away while waiting for a tunnel stream'));
+        continue;
+      }
       const conn = this.pick();
       if (!conn) break;
       const w = this.queue[this.queueHead++]!;
       clearTimeout(w.timer);
-      w.resolve(this.openOn(conn, w.head));
+      try {
+        w.resolve(this.openOn(conn, w.head));
+      } catch (err) {
+        w.reject(err as Error);
+      }
     }
     if (this.queueHead > 1024 && this.queueHead * 2 > this.queue.length) {
       this.queue = this.queue.slice(this.queueHead);
@@ -127,6 +150,7 @@ export class H2TunnelBackend implements TunnelBackend {
     try {
       stream = conn.session.request(pseudoHeaders(head), head.headers, { endStream: !head.hasBody });
     } catch (err) {
+      if (err instanceof HeadTooLargeError) throw new TunnelUnavailableError(431, `the request head is too large for the tunnel: ${err.message}`);
       throw new TunnelUnavailableError(502, `could not open a tunnel stream: ${(err as Error).message}`);
     }
     return exchangeOf(stream);
@@ -226,6 +250,7 @@ function acceptConnector(socket: Socket, backend: H2TunnelBackend, token: string
       let conn: Connection | null = null;
       const session = new H2Session(socket, {
         role: 'client',
+        ...TUNNEL_SESSION_LIMITS,
         streamWindowBytes: hello.streamWindowBytes,
         sessionWindowBytes: hello.sessionWindowBytes,
         maxHeldBytes: hello.maxSessionMemoryMb * 1024 * 1024,
@@ -254,7 +279,7 @@ export async function startH2Edge(options: H2EdgeOptions): Promise<Running & { b
   const backend = new H2TunnelBackend(options, log);
   const tunnel = trackConnections(createNetServer((socket) => acceptConnector(socket, backend, options.token, log)));
   const tunnelPort = await listen(tunnel, options.host, options.tunnelPort);
-  const pub = await startPublicSide({ host: options.host, port: options.port, tcpPort: options.tcpPort, backend, log });
+  const pub = await startPublicSide({ host: options.host, port: options.port, tcpPort: options.tcpPort, backend, log, limits: options.publicLimits });
   return {
     backend,
     urls: { public: pub.urls.public, tunnel: urlFor('tcp', options.host, tunnelPort), tcp: pub.urls.tcp },

@@ -6,6 +6,7 @@ import { choiceOption, DEFAULT_HOST, intOption, UsageError } from '../serve.ts';
 import { DEFAULT_INGRESS, type IngressRule, parseIngressRule } from './ingress.ts';
 import { ORIGIN_PROTOCOLS, type OriginProtocol } from './origin-forwarder.ts';
 import { type Origins, parseOrigins } from './origins.ts';
+import { parsePublicLimits, PUBLIC_LIMIT_ARG_OPTIONS, PUBLIC_LIMITS_USAGE, type PublicLimits } from './public-limits.ts';
 
 export const EDGE_ARG_OPTIONS = {
   token: { type: 'string' },
@@ -13,6 +14,7 @@ export const EDGE_ARG_OPTIONS = {
   port: { type: 'string' },
   'tunnel-port': { type: 'string' },
   'tcp-port': { type: 'string' },
+  ...PUBLIC_LIMIT_ARG_OPTIONS,
 } as const;
 
 export function edgeUsage(system: string, tunnelPort: string): string {
@@ -21,7 +23,8 @@ export function edgeUsage(system: string, tunnelPort: string): string {
   --host H                  address for every listener (default ${DEFAULT_HOST})
   --port N                  public HTTP/1.1 + h2c + gRPC + WebSocket port, 0 = any (default 0)
   --tunnel-port N           ${tunnelPort} (default 0)
-  --tcp-port N              TCP port mapped through the tunnel (default 0)`;
+  --tcp-port N              TCP port mapped through the tunnel (default 0)
+${PUBLIC_LIMITS_USAGE}`;
 }
 
 export interface EdgeArgs {
@@ -30,6 +33,7 @@ export interface EdgeArgs {
   port: number;
   tunnelPort: number;
   tcpPort: number;
+  publicLimits: PublicLimits;
 }
 
 export function parseEdgeArgs(values: Partial<Record<keyof typeof EDGE_ARG_OPTIONS, string>>): EdgeArgs {
@@ -40,6 +44,7 @@ export function parseEdgeArgs(values: Partial<Record<keyof typeof EDGE_ARG_OPTIO
     port: intOption('port', values.port, 0, 0, 65535),
     tunnelPort: intOption('tunnel-port', values['tunnel-port'], 0, 0, 65535),
     tcpPort: intOption('tcp-port', values['tcp-port'], 0, 0, 65535),
+    publicLimits: parsePublicLimits(values),
   };
 }
 

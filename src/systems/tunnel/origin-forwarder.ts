@@ -97,6 +97,8 @@ export class OriginForwarder {
       const socket = netConnect({ host: origin.hostname, port: Number(origin.port) });
       const session = new H2Session(socket, {
         role: 'client',
+        // the operator's own origin: its resets (refusals under load) must not end the connection
+        glitchBurst: Number.POSITIVE_INFINITY,
         streamWindowBytes: ORIGIN_STREAM_WINDOW_BYTES,
         sessionWindowBytes: ORIGIN_SESSION_WINDOW_BYTES,
         onRemoteSettings: () => {

@@ -8,12 +8,14 @@ import { ErrorCode } from '../../h2/frames.ts';
 import { H2Session, type H2Stream, type HeaderFields } from '../../h2/session.ts';
 import { endToEnd, withoutWebSocketHandshake } from './headers.ts';
 import { forwardCall, type PublicCall, unavailable } from './public-forward.ts';
+import { type PublicLimits, publicSessionLimits } from './public-limits.ts';
 import { splice } from './splice.ts';
 import type { Headers, TunnelBackend, TunnelExchange, TunnelRequestHead } from './types.ts';
 
-export function servePublicH2(socket: Socket, backend: TunnelBackend, log: (message: string) => void): H2Session {
+export function servePublicH2(socket: Socket, backend: TunnelBackend, log: (message: string) => void, limits: Partial<PublicLimits> = {}): H2Session {
   return new H2Session(socket, {
     role: 'server',
+    ...publicSessionLimits(limits),
     enableConnectProtocol: true,
     onStream: (stream, headers, endStream) => {
       stream.on('error', () => {});
@@ -92,18 +94,26 @@ async function connectWebSocket(stream: H2Stream, headers: HeaderFields, backend
   }
   let ex: TunnelExchange;
   try {
-    ex = await backend.open({
-      kind: 'websocket',
-      method: 'CONNECT',
-      path: String(headers[':path'] ?? '/'),
-      authority: authorityOf(headers),
-      headers: withoutWebSocketHandshake(endToEnd(headers)),
-      hasBody: true,
-    });
+    ex = await backend.open(
+      {
+        kind: 'websocket',
+        method: 'CONNECT',
+        path: String(headers[':path'] ?? '/'),
+        authority: authorityOf(headers),
+        headers: withoutWebSocketHandshake(endToEnd(headers)),
+        hasBody: true,
+      },
+      { get gone() { return stream.destroyed; } },
+    );
   } catch (err) {
     const [status, message] = unavailable(err);
     return replyText(stream, status, message);
   }
+  if (stream.destroyed) return ex.abort('the public client went away before its tunnel stream opened');
+  let spliced = false; // from then on splice() ties the two ends together
+  stream.once('close', () => {
+    if (!spliced) ex.abort('the public client went away');
+  });
   let response;
   try {
     response = await ex.response;
@@ -116,5 +126,6 @@ async function connectWebSocket(stream: H2Stream, headers: HeaderFields, backend
     return replyText(stream, response.status, `the origin refused the WebSocket with status ${response.status}`);
   }
   stream.respond(200, response.headers);
+  spliced = true;
   splice(stream, ex.stream);
 }

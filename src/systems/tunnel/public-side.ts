@@ -13,6 +13,7 @@ import { closeServer, listen, trackConnections, urlFor } from '../serve.ts';
 import { endToEnd, withoutWebSocketHandshake } from './headers.ts';
 import { forwardCall, unavailable } from './public-forward.ts';
 import { servePublicH2 } from './public-h2.ts';
+import type { PublicLimits } from './public-limits.ts';
 import { splice } from './splice.ts';
 import type { Headers, TunnelBackend, TunnelExchange } from './types.ts';
 
@@ -25,6 +26,8 @@ export interface PublicSideOptions {
   tcpPort: number;
   backend: TunnelBackend;
   log: (message: string) => void;
+  /** bounds on each public h2c connection (src/systems/tunnel/public-limits.ts); defaults where absent */
+  limits?: Partial<PublicLimits>;
 }
 
 export interface PublicSide {
@@ -48,7 +51,7 @@ export async function startPublicSide(options: PublicSideOptions): Promise<Publi
     });
   });
   http1.on('clientError', (_err, socket: Duplex) => socket.destroy());
-  const dual = await listenDual(http1, (socket) => servePublicH2(socket, backend, options.log), options.host, options.port);
+  const dual = await listenDual(http1, (socket) => servePublicH2(socket, backend, options.log, options.limits), options.host, options.port);
 
   // allowHalfOpen: a client's FIN must travel through the tunnel, not close the socket under the reply.
   const tcp = trackConnections(
@@ -154,18 +157,26 @@ async function upgradeWebSocket(req: IncomingMessage, socket: Socket, head: Buff
   }
   let ex: TunnelExchange;
   try {
-    ex = await backend.open({
-      kind: 'websocket',
-      method: 'CONNECT',
-      path: req.url ?? '/',
-      authority: authorityOf(req),
-      headers: withoutWebSocketHandshake(endToEnd(req.headers)),
-      hasBody: true,
-    });
+    ex = await backend.open(
+      {
+        kind: 'websocket',
+        method: 'CONNECT',
+        path: req.url ?? '/',
+        authority: authorityOf(req),
+        headers: withoutWebSocketHandshake(endToEnd(req.headers)),
+        hasBody: true,
+      },
+      { get gone() { return socket.destroyed; } },
+    );
   } catch (err) {
     const [status, message] = unavailable(err);
     return rawReply(socket, status, message);
   }
+  if (socket.destroyed) return ex.abort('the public client went away before its tunnel stream opened');
+  let spliced = false; // from then on splice() ties the two ends together
+  socket.once('close', () => {
+    if (!spliced) ex.abort('the public client went away');
+  });
   let response;
   try {
     response = await ex.response;
@@ -181,12 +192,18 @@ async function upgradeWebSocket(req: IncomingMessage, socket: Socket, head: Buff
     `HTTP/1.1 101 Switching Protocols\r\nupgrade: websocket\r\nconnection: Upgrade\r\nsec-websocket-accept: ${wsAccept(key)}\r\n${responseExtras(response.headers)}\r\n`,
   );
   if (head.length > 0) ex.stream.write(head);
+  spliced = true;
   splice(socket, ex.stream);
 }
 
 async function forwardTcp(socket: Socket, backend: TunnelBackend): Promise<void> {
   socket.pause();
-  const ex = await backend.open({ kind: 'tcp', method: 'CONNECT', path: '', authority: 'tcp', headers: {}, hasBody: true });
+  const ex = await backend.open({ kind: 'tcp', method: 'CONNECT', path: '', authority: 'tcp', headers: {}, hasBody: true }, { get gone() { return socket.destroyed; } });
+  if (socket.destroyed) return ex.abort('the TCP client went away before its tunnel stream opened');
+  let spliced = false;
+  socket.once('close', () => {
+    if (!spliced) ex.abort('the TCP client went away');
+  });
   const response = await ex.response;
   if (response.status !== 200) {
     ex.abort('origin refused the TCP connection');
@@ -194,5 +211,6 @@ async function forwardTcp(socket: Socket, backend: TunnelBackend): Promise<void>
     return;
   }
   socket.resume();
+  spliced = true;
   splice(socket, ex.stream);
 }

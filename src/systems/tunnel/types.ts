@@ -45,17 +45,23 @@ export interface TunnelExchange {
 export class TunnelUnavailableError extends Error {
   override readonly name = 'TunnelUnavailableError';
   constructor(
-    readonly status: 502 | 503 | 504,
+    readonly status: 431 | 502 | 503 | 504,
     message: string,
   ) {
     super(message);
   }
 }
 
+/** What a backend may ask about the public request it opens an exchange for. */
+export interface OpenContext {
+  /** the public client went away: a request still waiting for a tunnel stream must not take one */
+  readonly gone: boolean;
+}
+
 /** The edge's view of a tunnel: somewhere to open exchanges. */
 export interface TunnelBackend {
   /** Resolves once a stream is available (queueing if needed); rejects with TunnelUnavailableError. */
-  open(head: TunnelRequestHead): Promise<TunnelExchange>;
+  open(head: TunnelRequestHead, context?: OpenContext): Promise<TunnelExchange>;
 }
 
 /** One exchange as the connector sees it (an HTTP/2 stream, or a request id on the gRPC stream). */

@@ -49,8 +49,9 @@ describe('grpc tunnel: no stream limit', () => {
   it('answers 10,000 concurrent requests through one tunnel connection, each with its own payload', async () => {
     // gRPC server streams (@grpc/grpc-js client): every call sends its own payload and gets two replies
     // 1.5 s apart, so all 10,000 are open at once on the one Connect stream — and on one public and one
-    // origin HTTP/2 connection, so no origin accept queue (listen backlog 511) is in the way.
-    const s = await startTunnelStack({ design: 'grpc' });
+    // origin HTTP/2 connection, so no origin accept queue (listen backlog 511) is in the way. The public
+    // side's own per-connection bound (100 streams by default, against hostile clients) is lifted here.
+    const s = await startTunnelStack({ design: 'grpc', edgeArgs: ['--public-max-streams', '10000'] });
     const client = createEchoClient(s.urls.public!);
     try {
       const outcomes = await Promise.all(
