@@ -364,5 +364,8 @@ export function chartVerdict(spec: ChartSpec): string[] {
       return perInflightVerdict(spec);
     case 'latencyPercentiles':
       return percentileVerdict(spec);
+    case 'goodputShare':
+    case 'servedPerSec':
+      return []; // attack reports write their own (src/attack/report.ts)
   }
 }
