@@ -213,6 +213,8 @@ export async function attackCommand(argv: string[]): Promise<number> {
     process.stdout.write(`\n${summaryText(results)}\n\nresults: ${resultsPath}\n`);
     try {
       process.stdout.write(`report:  ${writeAttackReport(resultsPath)}\n`);
+      const { writeIndex } = await import('../report/index.ts');
+      process.stdout.write(`index:   ${writeIndex(cmd.reportsDir ?? REPORTS_DIR)}\n`);
     } catch (err) {
       process.stderr.write(`muxbench attack: the results are saved, but the report could not be written: ${(err as Error).message}\n`);
     }

@@ -12,6 +12,9 @@ const STOP_RANK: Record<WriteStop | 'held', number> = { done: 0, held: 0, 'byte-
 const MAX_GOAWAYS = 8;
 /** Connections are opened this many at a time (a pattern with hundreds must not stall on connect storms). */
 const OPEN_BATCH = 64;
+const OBSERVE_POLL_MS = 10;
+/** Once the answer looks complete, frames still in flight get this long to arrive. */
+const AFTER_ANSWER_MS = 50;
 
 /** Every attacking connection not yet reset, so a pattern that fails half-way leaves none open behind it. */
 const livePeers = new Set<AttackPeer>();
@@ -86,11 +89,19 @@ export class Engagement {
     if (STOP_RANK.held >= STOP_RANK[this.stoppedBy]) this.stoppedBy = 'held';
   }
 
-  /** Ends the traffic, reads answers for the observation window, resets every connection, sums up. */
-  async finish(): Promise<Observation> {
+  /**
+   * Ends the traffic, reads answers for the observation window — or less, once the answer is complete:
+   * every connection closed or told GOAWAY, or `complete()` (e.g. every PING acknowledged) — then resets
+   * every connection and sums up.
+   */
+  async finish(complete: () => boolean = () => false): Promise<Observation> {
     this.trafficEndedAt ??= performance.now();
     for (const p of this.peers) p.resumeReading();
-    await sleep(this.ctx.observeMs);
+    const until = performance.now() + this.ctx.observeMs;
+    const over = (): boolean => complete() || this.peers.every((p) => p.socket.destroyed || p.goawayCount > 0);
+    while (performance.now() < until && !over()) await sleep(Math.min(OBSERVE_POLL_MS, until - performance.now()));
+    // frames sent right after a GOAWAY (resets, the last responses) still count
+    if (performance.now() < until) await sleep(Math.min(AFTER_ANSWER_MS, until - performance.now()));
     for (const p of this.peers) {
       p.destroy();
       livePeers.delete(p);

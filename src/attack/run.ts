@@ -264,6 +264,9 @@ async function attackOnce(live: Live, p: Pattern, params: Record<string, number>
   } finally {
     destroyAllPeers();
   }
+  // The attack phase lasts at least the observation window, even when the target ended the attack at
+  // once: goodput under attack needs a window long enough to count in.
+  await sleep(startedAt + s.observeMs - performance.now());
 
   load.phase('recovery');
   sampler.mark('recovery');

@@ -20,7 +20,7 @@ const ARTIFACTS = join(process.cwd(), 'test-artifacts');
 const RUN_TS = join(process.cwd(), 'bin', 'run-ts.js');
 const FRAGILE = join(process.cwd(), 'test', 'fixtures', 'fragile-h2.ts');
 /** Short phases: the figures are not the point here, the flow and the classification are. */
-const QUICK = ['--scale', '0.02', '--warmup-ms', '300', '--baseline-ms', '400', '--observe-ms', '250', '--recovery-ms', '3000'];
+const QUICK = ['--scale', '0.02', '--warmup-ms', '300', '--baseline-ms', '400', '--recovery-ms', '3000'];
 const RUN_TIMEOUT_MS = 50_000;
 
 let dir = '';
@@ -76,7 +76,8 @@ describe('a run against node:http2 and nghttpx, side by side', () => {
 
   beforeAll(async () => {
     run = await runCli(
-      ['attack', 'node-http2', 'nghttpx', '--patterns', 'settings-flood,hpack-long-integer,rapid-reset', '--set', 'rapid-reset.streams=3000', ...QUICK, '--reports-dir', dir],
+      // answers are read for a second after the traffic: on a loaded machine a flood takes a while to be answered
+      ['attack', 'node-http2', 'nghttpx', '--patterns', 'settings-flood,hpack-long-integer', ...QUICK, '--observe-ms', '1000', '--reports-dir', dir],
       RUN_TIMEOUT_MS,
     );
     ({ results, html } = resultsOf(run.stdout));
@@ -86,8 +87,7 @@ describe('a run against node:http2 and nghttpx, side by side', () => {
     expect(results.schema).toBe('muxbench.attack/1');
     expect(results.status).toBe('complete');
     expect(results.environment.node).toBe(process.version);
-    expect(results.patterns.map((p) => p.id)).toEqual(['settings-flood', 'hpack-long-integer', 'rapid-reset']);
-    expect(results.patterns.find((p) => p.id === 'rapid-reset')!.params).toEqual({ streams: 3000 });
+    expect(results.patterns.map((p) => p.id)).toEqual(['settings-flood', 'hpack-long-integer']);
     expect(results.patterns.find((p) => p.id === 'settings-flood')!.params).toEqual({ frames: 2000 });
     expect(results.targets.map((t) => [t.name, t.attackedRole])).toEqual([
       ['node-http2', 'server'],
@@ -104,7 +104,6 @@ describe('a run against node:http2 and nghttpx, side by side', () => {
     for (const t of ['node-http2', 'nghttpx']) {
       expect(outcome(t, 'hpack-long-integer').observation!.goawayCodes).toEqual({ COMPRESSION_ERROR: 1 });
       expect(outcome(t, 'hpack-long-integer').answer!.grade).toBe('expected');
-      expect(outcome(t, 'rapid-reset').observation!.goaways[0]!.lastStreamId).toBeLessThan(6000);
     }
   });
 
@@ -130,7 +129,15 @@ describe('a run against node:http2 and nghttpx, side by side', () => {
     expect(run.stdout).toMatch(/^hpack-long-integer +- +held ✓ +held ✓$/m);
     expect(run.stdout).toMatch(/^nghttpx — nghttpx/m);
     expect(run.stdout).toMatch(/^pattern +verdict +answer +CPU +RSS +goodput/m);
-    expect(run.stderr).toMatch(/^nghttpx +rapid-reset +held/m);
+    expect(run.stderr).toMatch(/^nghttpx +hpack-long-integer +held +GOAWAY COMPRESSION_ERROR/m);
+  });
+
+  it('lists the run in reports/index.html, linked to its page', () => {
+    const index = readFileSync(join(dir, 'index.html'), 'utf8');
+    expect(run.stdout).toContain(`index:   ${join(dir, 'index.html')}`);
+    expect(index).toContain('Attack runs (muxbench attack)');
+    expect(index).toContain(`href="attack/${results.runId}/index.html"`);
+    expect(index).toMatch(/nghttpx <span class="badge [a-z]+">\d\/2 held<\/span>/);
   });
 
   it('ended every process it started', () => {
@@ -165,9 +172,9 @@ describe('a run against node:http2 and nghttpx, side by side', () => {
       await page.screenshot({ path: join(ARTIFACTS, 'attack-report.png'), fullPage: true });
       expect(problems).toEqual([]);
       expect(seen.columns).toEqual(['pattern', 'expected answer', 'node-http2', 'nghttpx']);
-      expect(seen.rows).toBe(3);
+      expect(seen.rows).toBe(2);
       expect(seen.cells).toEqual(results.patterns.flatMap((p) => results.targets.map((t) => t.outcomes.find((o) => o.pattern === p.id)!.verdict)));
-      expect(seen.charts.map((c) => c.id)).toEqual(['goodput', 'timeline-settings-flood', 'timeline-hpack-long-integer', 'timeline-rapid-reset']);
+      expect(seen.charts.map((c) => c.id)).toEqual(['goodput', 'timeline-settings-flood', 'timeline-hpack-long-integer']);
       for (const c of seen.charts) expect(c.points, c.id).toBeGreaterThan(0);
       for (const n of seen.drawn) expect(n).toBeGreaterThan(2000);
     } finally {
@@ -180,8 +187,8 @@ describe('a target that crashes', () => {
   it('is reported as crashed, and the patterns after it as skipped (it was not started by muxbench)', async () => {
     const fragile = await superviseCommand([process.execPath, RUN_TS, FRAGILE]);
     const plan = join(dir, 'fragile-plan.json');
-    writeFileSync(plan, JSON.stringify({ targets: [`${fragile.ready.urls.http}/`], pid: fragile.pid, patterns: ['settings-flood', 'ping-flood'], scale: 0.01 }));
-    const r = await runCli(['attack', '--plan', plan, '--warmup-ms', '200', '--baseline-ms', '300', '--observe-ms', '200', '--recovery-ms', '2000', '--reports-dir', dir], RUN_TIMEOUT_MS);
+    writeFileSync(plan, JSON.stringify({ targets: [`${fragile.ready.urls.http}/`], pid: fragile.pid, patterns: ['settings-flood', 'ping-flood'], scale: 0.01, warmupMs: 200, baselineMs: 300 }));
+    const r = await runCli(['attack', '--plan', plan, '--observe-ms', '200', '--recovery-ms', '2000', '--reports-dir', dir], RUN_TIMEOUT_MS);
     expect(await fragile.exited).toBe(3); // the fixture's own exit code: it died of the flood, not of a kill
     expect(r.code).toBe(1);
     const { results } = resultsOf(r.stdout);

@@ -3,6 +3,7 @@
  * the patterns' `judge` functions are written with. Grading rules live in the patterns; this only
  * describes and asks.
  */
+import type { AttackPeer } from '../peer.ts';
 import type { Answer, AnswerGrade, Observation } from './types.ts';
 
 const n = (x: number): string => x.toLocaleString('en-US');
@@ -51,6 +52,14 @@ function stopText(o: Observation): string {
 
 function sorted(r: Record<string, number>): [string, number][] {
   return Object.entries(r).sort((a, b) => b[1] - a[1]);
+}
+
+/** Streams a connection has had a final word on: a reset, or a response head (informational ones aside). */
+export function answeredStreams(p: AttackPeer): number {
+  let n = 0;
+  for (const v of Object.values(p.rstCodes)) n += v;
+  for (const [s, v] of Object.entries(p.statuses)) if (Number(s) >= 200) n += v;
+  return n;
 }
 
 export function answer(grade: AnswerGrade, o: Observation, note: string): Answer {

@@ -4,7 +4,7 @@
  */
 import { Engagement } from '../engagement.ts';
 import { continuationFrame, FIRST_DYNAMIC_INDEX, headersFrame, indexedField, literalWithIndexing, requestBlock } from '../frames.ts';
-import { answer, closed, goaway, notDelivered, rst, status } from './answers.ts';
+import { answer, answeredStreams, closed, goaway, notDelivered, rst, status } from './answers.ts';
 import { definePattern } from './types.ts';
 
 const BOMB_NAME = 'x-bomb';
@@ -59,7 +59,9 @@ export default definePattern({
         }
         return out;
       };
-      e.sent(await peer.writeUnits(p.streams, (i) => frames(2 * i + 1), ctx.budget));
+      const sent = await peer.writeUnits(p.streams, (i) => frames(2 * i + 1), ctx.budget);
+      e.sent(sent);
+      return e.finish(() => answeredStreams(peer) >= sent.units);
     }
     return e.finish();
   },

@@ -17,11 +17,11 @@ export default definePattern({
   async run(ctx, p) {
     const e = new Engagement(ctx, 'PING frames', p.frames);
     const peer = await e.open({ handshake: true });
-    if (peer !== null) {
-      peer.pauseReading();
-      e.sent(await peer.writeUnits(p.frames, pingFrame, ctx.budget));
-    }
-    return e.finish();
+    if (peer === null) return e.finish();
+    peer.pauseReading();
+    const sent = await peer.writeUnits(p.frames, pingFrame, ctx.budget);
+    e.sent(sent);
+    return e.finish(() => peer.pingAcks >= sent.units);
   },
   judge(o) {
     const refused = notDelivered(o) ?? floodRefusal(o);

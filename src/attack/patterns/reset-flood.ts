@@ -4,7 +4,7 @@
  */
 import { Engagement } from '../engagement.ts';
 import { headersFrame, requestBlock } from '../frames.ts';
-import { answer, floodRefusal, goaway, notDelivered, rst, status } from './answers.ts';
+import { answer, answeredStreams, floodRefusal, goaway, notDelivered, rst, status } from './answers.ts';
 import { definePattern } from './types.ts';
 
 export default definePattern({
@@ -23,7 +23,9 @@ export default definePattern({
     if (peer !== null) {
       const block = requestBlock({ method: 'GET', authority: ctx.target.authority, path: ctx.paths.small, fields: [['X-Upper-Case', '1']] });
       peer.pauseReading();
-      e.sent(await peer.writeUnits(p.streams, (i) => headersFrame(2 * i + 1, block, { endStream: true, endHeaders: true }), ctx.budget));
+      const sent = await peer.writeUnits(p.streams, (i) => headersFrame(2 * i + 1, block, { endStream: true, endHeaders: true }), ctx.budget);
+      e.sent(sent);
+      return e.finish(() => answeredStreams(peer) >= sent.units);
     }
     return e.finish();
   },

@@ -20,11 +20,12 @@ export default definePattern({
   async run(ctx, p) {
     const e = new Engagement(ctx, 'SETTINGS frames', p.frames);
     const peer = await e.open({ handshake: true });
-    if (peer !== null) {
-      peer.pauseReading();
-      e.sent(await peer.writeUnits(p.frames, () => FLOOD_FRAME, ctx.budget));
-    }
-    return e.finish();
+    if (peer === null) return e.finish();
+    peer.pauseReading();
+    const sent = await peer.writeUnits(p.frames, () => FLOOD_FRAME, ctx.budget);
+    e.sent(sent);
+    // +1: the ACK of the handshake's own SETTINGS
+    return e.finish(() => peer.settingsAcks >= sent.units + 1);
   },
   judge(o) {
     const refused = notDelivered(o) ?? floodRefusal(o);

@@ -4,7 +4,7 @@
  */
 import { Engagement } from '../engagement.ts';
 import { emptyField, headersFrame, requestBlock } from '../frames.ts';
-import { answer, closed, goaway, notDelivered, rst, status } from './answers.ts';
+import { answer, answeredStreams, closed, goaway, notDelivered, rst, status } from './answers.ts';
 import { definePattern } from './types.ts';
 
 export default definePattern({
@@ -25,7 +25,9 @@ export default definePattern({
       const fields = Math.floor((peer.settings.maxFrameSize - head.length) / 3);
       const blocks = [false, true].map((huffman) => Buffer.concat([head, ...Array.from({ length: fields }, () => emptyField(huffman))]));
       e.notes.push(`${fields.toLocaleString('en-US')} empty fields per request`);
-      e.sent(await peer.writeUnits(p.streams, (i) => headersFrame(2 * i + 1, blocks[i % 2]!, { endStream: true, endHeaders: true }), ctx.budget));
+      const sent = await peer.writeUnits(p.streams, (i) => headersFrame(2 * i + 1, blocks[i % 2]!, { endStream: true, endHeaders: true }), ctx.budget);
+      e.sent(sent);
+      return e.finish(() => answeredStreams(peer) >= sent.units);
     }
     return e.finish();
   },
