@@ -46,6 +46,8 @@ export interface PatternOutcome {
   error: string | null;
   /** muxbench restarted the target after this pattern (it crashed or did not serve again) */
   restartedAfter: boolean;
+  /** skipped because the baseline found the target not serving (the previous pattern is marked for it) */
+  notServingBefore?: true;
   durationMs: number;
 }
 

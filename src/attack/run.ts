@@ -27,7 +27,7 @@ import { DEFAULT_LIMITS, judgeOutcome } from './verdict.ts';
 export type RunSettings = Omit<AttackSettings, 'pinned'>;
 
 export const DEFAULT_SETTINGS: RunSettings = {
-  warmupMs: 1000,
+  warmupMs: 2000,
   baselineMs: 1000,
   attackMs: 10_000,
   observeMs: 1000,
@@ -172,50 +172,59 @@ async function attackTarget(
       tr.attackedRole = t.attackedRole;
     };
     describe(live.target);
+    /** Stops and starts the target (and the load) again; false, with the rest skipped, when it cannot start. */
+    const restart = async (from: number, why: string): Promise<boolean> => {
+      await bringDown(live);
+      live = null;
+      try {
+        live = await bringUp(spec, s);
+      } catch (err) {
+        skipRest(from, `the target could not be started again ${why}: ${(err as Error).message.split('\n')[0]}`);
+        return false;
+      }
+      if (live.target.restartable) tr.restarts++;
+      describe(live.target);
+      return true;
+    };
     let fresh = true;
     for (let i = 0; i < patterns.length; i++) {
       const p = patterns[i]!;
       if (o.signal?.aborted) return;
-      if (s.restartEach && !fresh && live.target.restartable) {
-        await bringDown(live);
-        live = null;
-        try {
-          live = await bringUp(spec, s);
-        } catch (err) {
-          skipRest(i, `the target could not be started again: ${(err as Error).message.split('\n')[0]}`);
-          return;
+      if (s.restartEach && !fresh && live.target.restartable && !(await restart(i, `before ${p.id}`))) return;
+      fresh = false;
+      let outcome = await attackOnce(live, p, params.get(p.id)!, s);
+      if (outcome.notServingBefore) {
+        // Whatever the previous pattern did outlasted its recovery window: say so there.
+        const previous = tr.outcomes[tr.outcomes.length - 1];
+        if (previous !== undefined && previous.service !== null) {
+          if (previous.verdict === 'held') previous.verdict = 'failed';
+          previous.reasons.push('the target no longer served when the next pattern began: what this pattern did outlasted its recovery');
+          o.progress?.(progressLine(tr.name, previous));
+        }
+        // One more try on a fresh target, so this pattern meets a healthy one.
+        if (live.target.restartable) {
+          if (previous !== undefined) previous.restartedAfter = true;
+          if (!(await restart(i, `before ${p.id}`))) return;
+          outcome = await attackOnce(live!, p, params.get(p.id)!, s);
         }
       }
-      fresh = false;
-      const outcome = await attackOnce(live, p, params.get(p.id)!, s);
       tr.outcomes.push(outcome);
       o.progress?.(progressLine(tr.name, outcome));
       save();
-      const loadFailed = live.load.failure !== null;
-      const broken = loadFailed || live.target.gone() !== null || outcome.verdict === 'crashed' || (outcome.service !== null && outcome.service.servingAgainMs === null);
-      if (broken && i + 1 < patterns.length) {
-        if (!live.target.restartable && !loadFailed) {
-          if (live.target.gone() !== null) {
-            skipRest(i + 1, `the target is gone (after ${p.id}) and muxbench did not start it, so it cannot start it again`);
-            return;
-          }
-          continue; // not serving: the next baseline decides whether there is anything to measure
-        }
-        await bringDown(live);
-        live = null;
-        try {
-          live = await bringUp(spec, s);
-        } catch (err) {
-          skipRest(i + 1, `the target could not be started again after ${p.id}: ${(err as Error).message.split('\n')[0]}`);
+      const current: Live = live!;
+      const loadFailed = current.load.failure !== null;
+      const broken = loadFailed || current.target.gone() !== null || outcome.verdict === 'crashed' || (outcome.service !== null && outcome.service.servingAgainMs === null);
+      if (!broken || i + 1 >= patterns.length) continue;
+      if (!current.target.restartable && !loadFailed) {
+        if (current.target.gone() !== null) {
+          skipRest(i + 1, `the target is gone (after ${p.id}) and muxbench did not start it, so it cannot start it again`);
           return;
         }
-        fresh = true;
-        if (live.target.restartable) {
-          outcome.restartedAfter = true;
-          tr.restarts++;
-        }
-        describe(live.target);
+        continue; // not serving: the next baseline decides whether there is anything to measure
       }
+      if (!(await restart(i + 1, `after ${p.id}`))) return;
+      fresh = true;
+      if (current.target.restartable) outcome.restartedAfter = true;
     }
   } finally {
     await bringDown(live);
@@ -236,9 +245,9 @@ async function attackOnce(live: Live, p: Pattern, params: Record<string, number>
     sampler.stop();
     if (load.failure !== null) return skipped(p.id, params, load.failure);
     const rec = await load.end();
-    const errors = rec?.phases[0]?.errors ?? {};
-    const kinds = Object.entries(errors).map(([k, n]) => `${k} ×${n}`).join(', ');
-    return skipped(p.id, params, `the target did not serve the well-behaved load before the attack${kinds ? ` (${kinds})` : ''}`);
+    const first = rec?.phases[0];
+    const kinds = [...Object.entries(first?.errors ?? {}).map(([k, n]) => `${k} ×${n}`), ...(first?.pending ? [`${first.pending} requests still waiting`] : [])].join(', ');
+    return { ...skipped(p.id, params, `the target did not serve the well-behaved load before the attack (${kinds || `no request completed in ${s.baselineMs} ms`})`), notServingBefore: true };
   }
 
   load.phase('attack');

@@ -183,8 +183,8 @@ describe('a run against node:http2 and nghttpx, side by side', () => {
   }, 40_000);
 });
 
-describe('a target that crashes', () => {
-  it('is reported as crashed, and the patterns after it as skipped (it was not started by muxbench)', async () => {
+describe('a target that breaks', () => {
+  it('that crashes is reported as crashed, and the patterns after it as skipped (it was not started by muxbench)', async () => {
     const fragile = await superviseCommand([process.execPath, RUN_TS, FRAGILE]);
     const plan = join(dir, 'fragile-plan.json');
     writeFileSync(plan, JSON.stringify({ targets: [`${fragile.ready.urls.http}/`], pid: fragile.pid, patterns: ['settings-flood', 'ping-flood'], scale: 0.01, warmupMs: 200, baselineMs: 300 }));
@@ -198,5 +198,26 @@ describe('a target that crashes', () => {
     expect(ping!.verdict).toBe('skipped');
     expect(ping!.reasons[0]).toMatch(/the target is gone \(after settings-flood\)/);
     expect(r.stdout).toMatch(/^settings-flood +crashed/m);
+  }, RUN_TIMEOUT_MS + 5000);
+
+  it('that stays up but stops serving fails the pattern, and the next is skipped: the target was not serving before it', async () => {
+    const fragile = await superviseCommand([process.execPath, RUN_TS, FRAGILE, 'stall']);
+    try {
+      const r = await runCli(
+        ['attack', `${fragile.ready.urls.http}/`, '--pid', String(fragile.pid), '--patterns', 'settings-flood,ping-flood', '--scale', '0.01', '--warmup-ms', '200', '--baseline-ms', '300', '--observe-ms', '200', '--recovery-ms', '1000', '--request-timeout-ms', '500', '--reports-dir', dir],
+        RUN_TIMEOUT_MS,
+      );
+      expect(r.code).toBe(1);
+      const [flood, ping] = resultsOf(r.stdout).results.targets[0]!.outcomes;
+      expect(flood!.verdict).toBe('failed');
+      expect(flood!.reasons).toEqual(['not serving again within 1.00 s after the attack', 'the target no longer served when the next pattern began: what this pattern did outlasted its recovery']);
+      expect(flood!.service!.stoppedServing).toBe(true);
+      expect(ping!.verdict).toBe('skipped');
+      expect(ping!.notServingBefore).toBe(true);
+      expect(ping!.reasons[0]).toMatch(/^the target did not serve the well-behaved load before the attack \((timeout ×\d+|\d+ requests still waiting|no request completed in 300 ms)/);
+      expect(fragile.child.exitCode).toBeNull();
+    } finally {
+      await fragile.stop();
+    }
   }, RUN_TIMEOUT_MS + 5000);
 });
