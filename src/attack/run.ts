@@ -17,7 +17,7 @@ import { destroyAllPeers } from './engagement.ts';
 import { AttackInputError } from './errors.ts';
 import { LoadProcess } from './load-process.ts';
 import { type ParamOverrides, resolveParams } from './params.ts';
-import { type Pattern, patternById } from './patterns/index.ts';
+import { type Answer, type Observation, type Pattern, patternById } from './patterns/index.ts';
 import { ATTACK_SCHEMA, type AttackResults, type AttackSettings, type PatternOutcome, type TargetResult } from './results.ts';
 import { serviceOf } from './service.ts';
 import { checkTarget, type RunningTarget, startTarget, targetName, type TargetSpec } from './targets.ts';
@@ -253,8 +253,8 @@ async function attackOnce(live: Live, p: Pattern, params: Record<string, number>
   load.phase('attack');
   sampler.mark('attack');
   const startedAt = performance.now();
-  let observation = null;
-  let answer = null;
+  let observation: Observation | null = null;
+  let answer: Answer | null = null;
   let error: string | null = null;
   try {
     observation = await p.run(
