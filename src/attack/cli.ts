@@ -45,7 +45,8 @@ options:
   --warmup-ms N             load before the first pattern (default ${d.warmupMs})
   --baseline-ms N           load-only window before each attack (default ${d.baselineMs})
   --attack-ms N             longest attack traffic per pattern (default ${d.attackMs})
-  --observe-ms N            answers read, connections held, after the traffic (default ${d.observeMs})
+  --observe-ms N            answers read, connections held, after the traffic: at most this long, less once
+                            the answer is complete; the attack window lasts at least this long (default ${d.observeMs})
   --recovery-ms N           longest wait for the first success after the attack (default ${d.recoveryMs})
   --max-attack-bytes N      attack bytes per pattern (default ${d.maxAttackBytes})
   --concurrency N           well-behaved requests in flight (default ${d.load.concurrency})

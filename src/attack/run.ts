@@ -294,6 +294,8 @@ async function attackOnce(live: Live, p: Pattern, params: Record<string, number>
   const record = await load.end();
   if (record === null) error ??= load.failure ?? 'the well-behaved load gave no record';
   const crash = target.gone();
+  // A process that died closed its connections by dying: that close is no answer the RFC permits.
+  if (crash !== null && answer !== null) answer = { ...answer, grade: 'unexpected', note: `the target crashed (${crash.role} ${crash.detail.split('\n')[0]}) instead of answering` };
   const usage = Object.keys(target.roles).length > 0 ? sampler.usage() : null;
   const service = record === null ? null : serviceOf(record, s.limits.stallMs);
   const { verdict, reasons } = judgeOutcome(

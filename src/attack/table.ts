@@ -43,7 +43,8 @@ export interface OutcomeFigures {
 }
 
 export function outcomeFigures(t: TargetResult, o: PatternOutcome): OutcomeFigures {
-  const u = o.usage && t.attackedRole ? o.usage[t.attackedRole] : undefined;
+  // after a crash the process's figures stop half-way: they would read as "no growth"
+  const u = o.usage && t.attackedRole && o.crash === null ? o.usage[t.attackedRole] : undefined;
   const s = o.service;
   const ms = (n: number): string => (n >= 1000 ? `${(n / 1000).toFixed(2)} s` : `${n} ms`);
   return {

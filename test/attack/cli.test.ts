@@ -195,6 +195,8 @@ describe('a target that breaks', () => {
     const [flood, ping] = results.targets[0]!.outcomes;
     expect(flood!.verdict).toBe('crashed');
     expect(flood!.reasons[0]).toContain(`process ${fragile.pid} is gone`);
+    expect(flood!.answer!.grade).toBe('unexpected'); // dying is no answer, whatever the close looked like
+    expect(flood!.answer!.note).toMatch(/^the target crashed/);
     expect(ping!.verdict).toBe('skipped');
     expect(ping!.reasons[0]).toMatch(/the target is gone \(after settings-flood\)/);
     expect(r.stdout).toMatch(/^settings-flood +crashed/m);
@@ -204,13 +206,15 @@ describe('a target that breaks', () => {
     const fragile = await superviseCommand([process.execPath, RUN_TS, FRAGILE, 'stall']);
     try {
       const r = await runCli(
-        ['attack', `${fragile.ready.urls.http}/`, '--pid', String(fragile.pid), '--patterns', 'settings-flood,ping-flood', '--scale', '0.01', '--warmup-ms', '200', '--baseline-ms', '300', '--observe-ms', '200', '--recovery-ms', '1000', '--request-timeout-ms', '500', '--reports-dir', dir],
+        ['attack', `${fragile.ready.urls.http}/`, '--pid', String(fragile.pid), '--patterns', 'settings-flood,ping-flood', '--scale', '0.01', '--warmup-ms', '200', '--baseline-ms', '300', '--observe-ms', '2000', '--recovery-ms', '1000', '--request-timeout-ms', '500', '--reports-dir', dir],
         RUN_TIMEOUT_MS,
       );
       expect(r.code).toBe(1);
       const [flood, ping] = resultsOf(r.stdout).results.targets[0]!.outcomes;
       expect(flood!.verdict).toBe('failed');
-      expect(flood!.reasons).toEqual(['not serving again within 1.00 s after the attack', 'the target no longer served when the next pattern began: what this pattern did outlasted its recovery']);
+      // (the observation window ends as soon as node's GOAWAY or close arrives; 2 s is only its bound)
+      expect(flood!.reasons).toContain('not serving again within 1.00 s after the attack');
+      expect(flood!.reasons).toContain('the target no longer served when the next pattern began: what this pattern did outlasted its recovery');
       expect(flood!.service!.stoppedServing).toBe(true);
       expect(ping!.verdict).toBe('skipped');
       expect(ping!.notServingBefore).toBe(true);
