@@ -13,6 +13,9 @@ const MAX_GOAWAYS = 8;
 /** Connections are opened this many at a time (a pattern with hundreds must not stall on connect storms). */
 const OPEN_BATCH = 64;
 const OBSERVE_POLL_MS = 10;
+/** A connection gets this long to open (and hand over its SETTINGS), within what the deadline leaves. */
+const MAX_CONNECT_MS = 3000;
+const MIN_CONNECT_MS = 500;
 /** Once the answer looks complete, frames still in flight get this long to arrive. */
 const AFTER_ANSWER_MS = 50;
 
@@ -45,7 +48,7 @@ export class Engagement {
 
   /** Opens one connection; null when it could not be opened (recorded). */
   async open(options: PeerOptions = {}): Promise<AttackPeer | null> {
-    const peer = await AttackPeer.open(this.ctx.target, this.ctx.startedAt, { connectTimeoutMs: Math.min(3000, Math.max(500, this.ctx.budget.remainingMs)), ...options });
+    const peer = await AttackPeer.open(this.ctx.target, this.ctx.startedAt, { connectTimeoutMs: Math.min(MAX_CONNECT_MS, Math.max(MIN_CONNECT_MS, this.ctx.budget.remainingMs)), ...options });
     if (peer.connectError !== null) {
       this.connectFailures++;
       this.connectErrors.add(peer.connectError);

@@ -3,7 +3,7 @@
  * (src/h2): here only what no well-behaved endpoint needs — frames of any type on any stream, PINGs,
  * PRIORITY churn, bare CONTINUATIONs, and HPACK blocks that abuse the dynamic table or integer encoding.
  */
-import { ErrorCode, Flag, FRAME_HEADER_BYTES, FrameType, writeFrameHeader } from '../h2/frames.ts';
+import { Flag, FRAME_HEADER_BYTES, FrameType, writeFrameHeader } from '../h2/frames.ts';
 import { encodeHeaderBlock, pushInteger } from '../h2/hpack.ts';
 
 /** Any frame: header + payload. */
@@ -42,9 +42,6 @@ export function continuationFrame(streamId: number, fragment: Uint8Array, endHea
 export function dataFrame(streamId: number, payload: Uint8Array, endStream: boolean): Buffer {
   return frame(FrameType.DATA, endStream ? Flag.END_STREAM : 0, streamId, payload);
 }
-
-/** RST_STREAM(CANCEL): what a browser sends when the user navigates away — and what rapid reset abuses. */
-export const CANCEL = ErrorCode.CANCEL;
 
 export interface RequestHead {
   method: string;

