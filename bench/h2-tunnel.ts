@@ -8,9 +8,8 @@
  *   node bin/run-ts.js bench/h2-tunnel.ts [--duration-ms 5000] [--warmup-ms 1000] [--trials 3] [--path /bytes/64]
  */
 import { parseArgs } from 'node:util';
-import { freePort } from '../src/run/free-port.ts';
-import { startTunnelStack } from '../src/run/stacks.ts';
-import { startSystem, superviseCommand, type Supervised } from '../src/run/supervise.ts';
+import { startNghttpxStack, startTunnelStack } from '../src/run/stacks.ts';
+import { startSystem, type Supervised } from '../src/run/supervise.ts';
 import { environment, type H2loadPoint, h2loadPoint, writeBenchResult } from './lib.ts';
 
 const { values } = parseArgs({
@@ -55,32 +54,8 @@ async function tunnel(limit: number, origin: OriginProtocol): Promise<Target> {
 }
 
 async function nghttpx(protocol: OriginProtocol): Promise<Target> {
-  const origin = await startSystem('origin', ['--port', '0'], { cpu: systemCpu });
-  const backend = new URL(origin.ready.urls.http!);
-  const port = await freePort();
-  const proxy = await superviseCommand(
-    [
-      'nghttpx',
-      `--frontend=127.0.0.1,${port};no-tls`,
-      `--backend=${backend.hostname},${backend.port}${protocol === 'h2c' ? ';;proto=h2' : ''}`,
-      '--workers=1',
-      '--conf=/dev/null',
-      '--accesslog-file=/dev/null',
-      '--errorlog-file=/dev/stderr',
-      '--log-level=WARN',
-      '--no-ocsp',
-    ],
-    { cpu: systemCpu, readyWhenListening: { host: '127.0.0.1', port, system: 'nghttpx', urls: { http: `http://127.0.0.1:${port}` } } },
-  );
-  return {
-    name: `nghttpx, origin ${protocol}`,
-    url: proxy.ready.urls.http!,
-    processes: [origin, proxy],
-    stop: async () => {
-      await proxy.stop();
-      await origin.stop();
-    },
-  };
+  const s = await startNghttpxStack({ originProtocol: protocol, cpu: systemCpu });
+  return { name: `nghttpx, origin ${protocol}`, url: s.urls.http!, processes: [s.processes.origin!, s.processes.nghttpx!], stop: s.stop };
 }
 
 const ORIGIN_PROTOCOLS: OriginProtocol[] = ['http1', 'h2c'];

@@ -19,6 +19,10 @@ commands:
                              exit 0 no regression, 1 regression, 2 could not decide
   index [--reports-dir DIR]  write reports/index.html: every run, latest vs previous per scenario
   serve <system> [options]   start one system under test; prints a JSON ready line, stops on SIGTERM
+  attack <target>... [--patterns a,b] [--list] [--plan NAME]
+                             run the HTTP/2 abuse patterns (floods, rapid reset, CONTINUATION, HPACK bomb,
+                             slowloris, …) against h2c URLs or h2-edge / node-http2 / nghttpx / nghttpd
+                             while a well-behaved load runs; results in reports/attack/<run-id>/
   help [command]             this text, or a command's options
 
 systems:
@@ -434,6 +438,11 @@ export async function main(argv: string[]): Promise<number> {
       return index(rest);
     case 'gate':
       return gate(rest);
+    case 'attack':
+      return (await import('./attack/cli.ts')).attackCommand(rest);
+    case 'attack-load':
+      // internal: the well-behaved load of an attack run, in its own process
+      return (await import('./attack/load-process.ts')).attackLoadMain();
     case 'load-worker': {
       // internal: the load engine's process, started by the runner
       const { loadWorkerMain } = await import('./load/worker-main.ts');
@@ -443,7 +452,12 @@ export async function main(argv: string[]): Promise<number> {
     case 'help':
     case '--help':
     case '-h': {
-      const topic = rest[0] === undefined ? undefined : (COMMAND_USAGE[rest[0]] ?? (await systems())[rest[0]]?.usage);
+      const topic =
+        rest[0] === undefined
+          ? undefined
+          : rest[0] === 'attack'
+            ? (await import('./attack/cli.ts')).ATTACK_USAGE
+            : (COMMAND_USAGE[rest[0]] ?? (await systems())[rest[0]]?.usage);
       process.stdout.write(`${topic ?? (await usage())}\n`);
       return 0;
     }

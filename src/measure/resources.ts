@@ -4,7 +4,7 @@
  * schedstat (nanoseconds) where the kernel has it — /proc/PID/stat counts in 10 ms ticks, too coarse for
  * CPU time per request over a one-second trial — and from stat otherwise.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 
 const TICKS_PER_SECOND = 100; // USER_HZ: 100 on every Linux architecture Node runs on
 
@@ -50,4 +50,75 @@ function schedCpuMs(pid: number): number | null {
 export function cpuShare(before: ProcSample, after: ProcSample): number {
   const wall = after.atMs - before.atMs;
   return wall > 0 ? (after.cpuMs - before.cpuMs) / wall : 0;
+}
+
+/** The live descendants of `root` (children, grandchildren, …), zombies excluded: a forking server's workers. */
+export function descendantPids(root: number): number[] {
+  const children = new Map<number, number[]>();
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return [];
+  }
+  for (const d of entries) {
+    if (!/^\d+$/.test(d)) continue;
+    const ppid = parentPid(Number(d));
+    if (ppid === null) continue;
+    const list = children.get(ppid);
+    if (list === undefined) children.set(ppid, [Number(d)]);
+    else list.push(Number(d));
+  }
+  const out: number[] = [];
+  const stack = [root];
+  while (stack.length > 0) {
+    for (const c of children.get(stack.pop()!) ?? []) {
+      out.push(c);
+      stack.push(c);
+    }
+  }
+  return out;
+}
+
+/** Whether `pid` is a running process (a zombie — exited, not yet reaped — counts as gone). */
+export function processAlive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Resets the kernel's peak-RSS mark of `pid` (writing 5 to clear_refs; only for our own processes), so
+ * that peakRssBytes reads the peak since now — exact, however briefly the peak lasted.
+ */
+export function resetPeakRss(pid: number): boolean {
+  try {
+    writeFileSync(`/proc/${pid}/clear_refs`, '5');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Peak RSS (VmHWM) since the process started or since resetPeakRss, or null. */
+export function peakRssBytes(pid: number): number | null {
+  try {
+    const m = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) * 1024 : null;
+  } catch {
+    return null;
+  }
+}
+
+function parentPid(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return fields[0] === 'Z' ? null : Number(fields[1]);
+  } catch {
+    return null;
+  }
 }

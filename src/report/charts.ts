@@ -8,7 +8,22 @@ import { decodeHistogram, type Histogram } from '../measure/histogram.ts';
 import type { PointResult, PointStatus, ResultsFile } from '../measure/results.ts';
 import { axisValue } from './format.ts';
 
-export type MetricId = 'requestsPerSec' | 'p50Us' | 'p99Us' | 'errorRate' | 'systemCpu' | 'systemPeakRssBytes' | 'rssPerInflightBytes' | 'latencyPercentiles' | 'seriesRequestsPerSec' | 'seriesP99Us';
+export type MetricId =
+  | 'requestsPerSec'
+  | 'p50Us'
+  | 'p99Us'
+  | 'errorRate'
+  | 'systemCpu'
+  | 'systemPeakRssBytes'
+  | 'rssPerInflightBytes'
+  | 'latencyPercentiles'
+  /** muxbench attack: successes/s under attack as a share of the baseline's */
+  | 'goodputShare'
+  /** muxbench attack: successes/s over time around one pattern */
+  | 'servedPerSec'
+  /** a point over time (timeseries.ts) */
+  | 'seriesRequestsPerSec'
+  | 'seriesP99Us';
 /** How the browser formats a value: the same units as format.ts. */
 export type ValueFormat = 'rate' | 'us' | 'percent' | 'bytes' | 'number' | 'percentile' | 'seconds';
 
@@ -30,6 +45,8 @@ export const METRICS: Record<MetricId, MetricInfo> = {
   latencyPercentiles: { title: 'Latency by percentile', yLabel: 'latency (log)', format: 'us', yLog: true },
   seriesRequestsPerSec: { title: 'Throughput per 100 ms', yLabel: 'requests / s', format: 'rate', yLog: false },
   seriesP99Us: { title: 'p99 per 100 ms', yLabel: 'p99 latency (log)', format: 'us', yLog: true },
+  goodputShare: { title: 'Goodput under attack', yLabel: 'successes/s under attack, share of baseline', format: 'percent', yLog: false },
+  servedPerSec: { title: 'Well-behaved requests served', yLabel: 'successes / s', format: 'rate', yLog: false },
 };
 
 /** The charts of a run report, per swept axis. */
@@ -41,7 +58,7 @@ export const COMPARE_METRICS: readonly MetricId[] = ['requestsPerSec', 'p50Us', 
 export const MAX_SERIES_PER_CHART = 8;
 
 /** Tableau 10: distinct, readable on white, fine for most colour-blind readers. */
-const PALETTE = ['#4e79a7', '#f28e2b', '#59a14f', '#e15759', '#76b7b2', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#bab0ac'];
+export const PALETTE = ['#4e79a7', '#f28e2b', '#59a14f', '#e15759', '#76b7b2', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#bab0ac'];
 
 export type RunRole = 'single' | 'baseline' | 'current';
 
@@ -186,6 +203,8 @@ function metricValue(metric: MetricId, p: PointResult, x: number, axis: string):
     case 'latencyPercentiles':
     case 'seriesRequestsPerSec':
     case 'seriesP99Us':
+    case 'goodputShare':
+    case 'servedPerSec':
       return none;
   }
 }

@@ -115,7 +115,7 @@ export function problemDetails(results: ResultsFile): string {
     .join('\n');
 }
 
-export function environmentFacts(results: ResultsFile): string {
+export function environmentFacts(results: Pick<ResultsFile, 'environment'>): string {
   const e = results.environment;
   return facts([
     ['Node', esc(e.node)],

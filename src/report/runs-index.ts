@@ -6,6 +6,7 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import type { AttackResults } from '../attack/results.ts';
 import type { ResultsFile } from '../measure/results.ts';
 import { compareResults, comparisonSummary } from './compare.ts';
 import { writeComparisonReport } from './compare-report.ts';
@@ -13,8 +14,47 @@ import { badge, esc, page } from './html.ts';
 import { readResults } from './read.ts';
 import { type PointCounts, pointCounts, writeRunReport } from './run-report.ts';
 
-/** Directories of reports/ that do not hold scenario runs: microbenchmarks, committed baselines, gate runs. */
-const NOT_RUNS = new Set(['bench', 'baselines', 'gate']);
+/** Directories of reports/ that do not hold scenario runs: microbenchmarks, committed baselines, gate and attack runs (listed apart). */
+const NOT_RUNS = new Set(['bench', 'baselines', 'gate', 'attack']);
+
+/** One `muxbench attack` run, as the index lists it. */
+export interface AttackEntry {
+  runDir: string;
+  runId: string;
+  status: string;
+  /** its index.html exists (`muxbench attack` writes it when the run ends) */
+  hasPage: boolean;
+  startedAt: string | null;
+  commit: string | null;
+  /** per target: name and how many patterns held of how many */
+  targets: { name: string; held: number; patterns: number }[];
+  error?: string;
+}
+
+/** Every reports/attack/<run-id>/results.json, newest first. */
+export function scanAttackRuns(reportsDir: string): AttackEntry[] {
+  const out: AttackEntry[] = [];
+  for (const runDir of subdirs(join(reportsDir, 'attack'))) {
+    const path = join(reportsDir, 'attack', runDir, 'results.json');
+    if (!existsSync(path)) continue;
+    try {
+      const r = JSON.parse(readFileSync(path, 'utf8')) as Partial<AttackResults>;
+      if (r.schema !== 'muxbench.attack/1' || !Array.isArray(r.targets)) throw new Error('not a muxbench.attack/1 file');
+      out.push({
+        runDir,
+        runId: r.runId ?? runDir,
+        status: r.status ?? 'unknown',
+        hasPage: existsSync(join(reportsDir, 'attack', runDir, 'index.html')),
+        startedAt: r.startedAt ?? null,
+        commit: r.environment?.commit ?? null,
+        targets: r.targets.map((t) => ({ name: t.name, held: t.outcomes.filter((o) => o.verdict === 'held').length, patterns: t.outcomes.length })),
+      });
+    } catch (err) {
+      out.push({ runDir, runId: runDir, status: 'unreadable', hasPage: false, startedAt: null, commit: null, targets: [], error: (err as Error).message });
+    }
+  }
+  return out.sort((a, b) => (a.runDir < b.runDir ? 1 : -1));
+}
 
 export interface RunEntry {
   /** reports/<dir>/<runDir>/ as found on disk */
@@ -197,7 +237,20 @@ function scalarCell(v: Scalar): string {
   return `<td>${v === null ? '–' : esc(String(v))}</td>`;
 }
 
-export function renderIndex(runs: readonly RunEntry[], comparisons: readonly ScenarioComparison[], bench: readonly BenchEntry[], gates: readonly GateEntry[] = []): string {
+/** Runs of the other commands, listed apart from scenario runs. */
+export interface OtherRuns {
+  gates?: readonly GateEntry[];
+  attacks?: readonly AttackEntry[];
+}
+
+export function renderIndex(runs: readonly RunEntry[], comparisons: readonly ScenarioComparison[], bench: readonly BenchEntry[], other: OtherRuns = {}): string {
+  const gates = other.gates ?? [];
+  const attacks = other.attacks ?? [];
+  const attackRows = attacks.map((a) => {
+    const link = a.hasPage ? `<a href="${href('attack', a.runDir, 'index.html')}">${esc(a.runId)}</a>` : esc(a.runId);
+    const targets = a.error ? esc(a.error) : a.targets.map((t) => `${esc(t.name)} ${t.held === t.patterns ? badge('ok', `${t.held}/${t.patterns} held`) : badge('failed', `${t.held}/${t.patterns} held`)}`).join(' ');
+    return `<tr><td>${link}</td><td>${esc(a.status)}</td><td>${esc(when(a.startedAt))}</td><td>${a.commit ? `<code>${esc(a.commit)}</code>` : '–'}</td><td>${targets}</td></tr>`;
+  });
   const runRows = runs.map((r) => {
     const res = r.results;
     if (!res) {
@@ -256,6 +309,7 @@ ${
         .join('')}</tbody></table></section>`
     : ''
 }
+${attackRows.length ? `<section id="attacks"><h2>Attack runs (muxbench attack)</h2><table><thead><tr><th>run</th><th>status</th><th>started</th><th>commit</th><th>targets: patterns held</th></tr></thead><tbody>${attackRows.join('\n')}</tbody></table></section>` : ''}
 ${bench.length ? `<section id="bench"><h2>Microbenchmarks (reports/bench)</h2>${benchSections.join('\n')}</section>` : ''}`;
   return page({ title: 'muxbench reports', body });
 }
@@ -306,6 +360,6 @@ export function writeIndex(reportsDir: string): string {
     }
   }
   const out = join(reportsDir, 'index.html');
-  writeFileSync(out, renderIndex(runs, comparisons, scanBench(reportsDir), scanGates(reportsDir)));
+  writeFileSync(out, renderIndex(runs, comparisons, scanBench(reportsDir), { gates: scanGates(reportsDir), attacks: scanAttackRuns(reportsDir) }));
   return out;
 }

@@ -371,5 +371,8 @@ export function chartVerdict(spec: ChartSpec): string[] {
     case 'seriesP99Us':
       // time series carry their point's verdict (timeseries.ts), not one per chart
       return [];
+    case 'goodputShare':
+    case 'servedPerSec':
+      return []; // attack reports write their own (src/attack/report.ts)
   }
 }

@@ -2,7 +2,8 @@
  * Systems made of several processes, started in order and torn down together: a tunnel is an origin, an
  * edge and a connector. Each process is supervised (ready line, time limit, SIGTERM then SIGKILL).
  */
-import { startSystem, type StartOptions, type Supervised } from './supervise.ts';
+import { freePort } from './free-port.ts';
+import { startSystem, type StartOptions, superviseCommand, type Supervised } from './supervise.ts';
 
 export interface Stack {
   /** The processes, in start order. */
@@ -57,4 +58,42 @@ export async function startTunnelStack(options: TunnelStackOptions): Promise<Sta
 
 function prefixed(prefix: string, urls: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(urls).map(([k, v]) => [prefix + k, v]));
+}
+
+export interface NghttpxStackOptions {
+  /** how nghttpx talks to the origin: HTTP/1.1 (its default, and cloudflared's) or h2c */
+  originProtocol: 'http1' | 'h2c';
+  cpu?: number;
+}
+
+/**
+ * nghttpx (nghttp2's reverse proxy, Debian nghttp2-proxy) in front of our origin, h2c on its frontend:
+ * the C reference the h2 tunnel is compared with. nghttpx cannot report a port it picked, so it gets a
+ * free one (free-port.ts) and is ready once that port accepts connections.
+ */
+export async function startNghttpxStack(options: NghttpxStackOptions): Promise<Stack> {
+  const origin = await startSystem('origin', ['--port', '0'], { cpu: options.cpu });
+  try {
+    const backend = new URL(origin.ready.urls.http!);
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    const proxy = await superviseCommand(
+      [
+        'nghttpx',
+        `--frontend=127.0.0.1,${port};no-tls`,
+        `--backend=${backend.hostname},${backend.port}${options.originProtocol === 'h2c' ? ';;proto=h2' : ''}`,
+        '--workers=1',
+        '--conf=/dev/null',
+        '--accesslog-file=/dev/null',
+        '--errorlog-file=/dev/stderr',
+        '--log-level=WARN',
+        '--no-ocsp',
+      ],
+      { cpu: options.cpu, readyWhenListening: { host: '127.0.0.1', port, system: 'nghttpx', urls: { http: url } } },
+    );
+    return { processes: { nghttpx: proxy, origin }, urls: { http: url, ...prefixed('origin.', origin.ready.urls) }, stop: () => stopAll([origin, proxy]) };
+  } catch (err) {
+    await origin.stop();
+    throw err;
+  }
 }

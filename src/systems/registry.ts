@@ -5,6 +5,7 @@ import { ORIGIN_USAGE, parseOriginArgs, startOrigin } from './origin/system.ts';
 import { startH2Connector } from './h2-tunnel/connector.ts';
 import { startH2Edge } from './h2-tunnel/edge.ts';
 import { H2_CONNECTOR_USAGE, H2_EDGE_USAGE, parseH2ConnectorArgs, parseH2EdgeArgs } from './h2-tunnel/system.ts';
+import { NODE_HTTP2_USAGE, parseNodeHttp2Args, startNodeHttp2 } from './node-http2/system.ts';
 import { startGrpcConnector } from './grpc-tunnel/connector.ts';
 import { startGrpcEdge } from './grpc-tunnel/edge.ts';
 import { GRPC_CONNECTOR_USAGE, GRPC_EDGE_USAGE, parseGrpcConnectorArgs, parseGrpcEdgeArgs } from './grpc-tunnel/system.ts';
@@ -31,6 +32,14 @@ export const SYSTEMS: Record<string, ServableSystem> = {
     prepare(argv) {
       const options = parseOriginArgs(argv);
       return () => startOrigin(options);
+    },
+  },
+  'node-http2': {
+    summary: "a plain node:http2 h2c server with the origin's routes (the node:http2 reference for muxbench attack)",
+    usage: NODE_HTTP2_USAGE,
+    prepare(argv) {
+      const options = parseNodeHttp2Args(argv);
+      return () => startNodeHttp2(options);
     },
   },
   'h2-edge': {
