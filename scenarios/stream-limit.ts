@@ -16,6 +16,6 @@ export default defineScenario({
   maxWarmupMs: 15_000,
   durationMs: 1500,
   trials: 3,
-  sweep: { concurrency: [50, 200, 1000] },
-  quick: { warmupMs: 500, maxWarmupMs: 5000, durationMs: 600, trials: 1, sweep: { concurrency: [50, 500] } },
+  sweep: { concurrency: [50, 200, 500, 1000] },
+  quick: { warmupMs: 500, maxWarmupMs: 8000, durationMs: 600, trials: 1, sweep: { concurrency: [50, 500] } },
 });

@@ -13,12 +13,12 @@ import type { PointResult, ResultsFile, TrialResult } from '../measure/results.t
 import type { SteadyPolicy } from '../measure/steady.ts';
 import { placement } from '../run/environment.ts';
 import { writeJsonAtomic } from '../run/persist.ts';
-import { checkAlive, diedOr, measureTrial, onTargetExit, pointStatus, ProcessWatch, summarize, TargetDiedError, warmupRecord } from '../run/point.ts';
+import { checkAlive, diedOr, measureTrial, pointStatus, ProcessWatch, summarize, TargetDiedError, warmupRecord } from '../run/point.ts';
 import type { Progress } from '../run/progress.ts';
 import { newResults, runId } from '../run/runner.ts';
 import { type StartOptions, SystemStartError } from '../run/supervise.ts';
 import { loadPlanOf, startKey, startTarget, type Target } from '../run/targets.ts';
-import { LoadSession } from '../run/worker.ts';
+import { type EngineHandle, LoadSession } from '../run/worker.ts';
 import { effective, expandPoints, loadScenario, type Point, type Scenario, sweptAxes } from '../scenario/index.ts';
 
 export type SideName = 'base' | 'candidate';
@@ -62,9 +62,8 @@ interface SideState {
   side: GateSide;
   result: PointResult;
   target: Target | null;
-  session: LoadSession | null;
+  engine: EngineHandle | null;
   watch: ProcessWatch | null;
-  unwatch: () => void;
 }
 
 function freshPoint(point: Point): PointResult {
@@ -160,21 +159,21 @@ export class GateRunner {
 
   private async runPoint(scenario: Scenario, point: Point, policy: SteadyPolicy, trialMs: number): Promise<Record<SideName, PointResult>> {
     const { signal, progress } = this.o;
-    const states: SideState[] = SIDES.map((name) => ({ side: this.o.sides[name], result: freshPoint(point), target: null, session: null, watch: null, unwatch: () => {} }));
+    const states: SideState[] = SIDES.map((name) => ({ side: this.o.sides[name], result: freshPoint(point), target: null, engine: null, watch: null }));
     const label = `${point.system.label ?? point.system.id}${Object.keys(point.params).length ? ` (${Object.entries(point.params).map(([k, v]) => `${k}=${v}`).join(', ')})` : ''}`;
+    // One load worker drives both sides: the same instrument (process, JIT state, pinning) measures each.
+    const session = LoadSession.start(this.place.loadCpu, signal);
     try {
       // Start and warm each side, then leave it paused while the other warms.
       for (const s of states) {
         try {
           s.target = await this.targetFor(s.side, point);
           const { spec, model } = loadPlanOf(scenario, point, s.target);
-          s.session = await LoadSession.open(spec, model, this.place.loadCpu, signal);
-          const session = s.session;
-          s.unwatch = onTargetExit(s.target, () => session.kill());
+          s.engine = await session.open(s.side.name, spec, model);
           s.watch = new ProcessWatch(s.target);
-          s.result.warmup = warmupRecord(s.session.continuous ? await s.session.warmUp(policy) : null, policy.minMs);
+          s.result.warmup = warmupRecord(s.engine.continuous ? await s.engine.warmUp(policy) : null, policy.minMs);
           checkAlive(s.target);
-          if (s.session.continuous) await s.session.pause();
+          await s.engine.pause();
         } catch (err) {
           fail(s, s.target ? diedOr(s.target, err) : err, signal);
           await this.stopSlot(s.side.name);
@@ -185,15 +184,16 @@ export class GateRunner {
         const order = round % 2 === 0 ? states : [...states].reverse();
         for (const s of order) {
           if (signal?.aborted) throw new Error('interrupted');
-          if (s.result.status === 'failed' || !s.session || !s.target || !s.watch) continue;
+          if (s.result.status === 'failed' || !s.engine || !s.target || !s.watch) continue;
           try {
-            if (s.session.continuous) await s.session.warmUp(rewarm);
-            const t: TrialResult = await measureTrial(s.session, s.watch, s.target, trialMs, { fixedWarmupMs: this.o.rewarmMs });
-            if (s.session.continuous) await s.session.pause();
+            if (s.engine.continuous) await s.engine.warmUp(rewarm);
+            const t: TrialResult = await measureTrial(s.engine, s.watch, s.target, trialMs, { fixedWarmupMs: this.o.rewarmMs });
+            await s.engine.pause();
             s.result.trials.push(t);
             progress.trial(`${label} [${s.side.name}]`, `${Math.round(t.requestsPerSec).toLocaleString('en-US')} req/s, p99 ${t.latency.p99Us} µs${cpuText(t)}`);
           } catch (err) {
             fail(s, diedOr(s.target, err), signal);
+            await s.engine.pause().catch(() => {});
             await this.stopSlot(s.side.name);
           }
         }
@@ -201,11 +201,8 @@ export class GateRunner {
     } catch (err) {
       for (const s of states) fail(s, err, signal);
     } finally {
-      for (const s of states) {
-        s.unwatch();
-        s.watch?.stop();
-        await s.session?.close();
-      }
+      for (const s of states) s.watch?.stop();
+      await session.close();
     }
     for (const s of states) {
       const r = s.result;

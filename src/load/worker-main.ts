@@ -1,15 +1,18 @@
 /**
- * The load engine's own process (`muxbench load-worker`), one per point: it opens the engine once and then
- * takes commands, one JSON line each on stdin, answering with JSON lines on stdout. So the load (its JIT,
- * its connections) stays warm across the point's warm-up and trials, and the runner can sample the
- * systems' CPU exactly when a measured window opens and closes.
+ * The load engine's own process (`muxbench load-worker`), one per point: it opens its engines once and
+ * then takes commands, one JSON line each on stdin, answering with JSON lines on stdout. So the load (its
+ * JIT, its connections) stays warm across the point's warm-up and trials, and the runner can sample the
+ * systems' CPU exactly when a measured window opens and closes. A worker may hold several engines, each
+ * named in its commands and driven one at a time: `muxbench gate` drives the base and the candidate from
+ * one worker, so that both are measured by the very same instrument (same process, same JIT state).
  *
- *   {"cmd":"open","spec":…,"model":…}          → {"event":"opened","continuous":true|false}
- *   {"cmd":"warmup","policy":…}                → {"event":"warm","warmup":{…}|null}   (null: the engine cannot judge)
- *   {"cmd":"trial","durationMs":…,…}            → {"event":"trial-open"}, {"event":"trial-closed"}, {"event":"trial","result":…}
- *   {"cmd":"pause"}                            → {"event":"paused","abandoned":n}
- *   {"cmd":"close"}                            → {"event":"closed"}, then exit
- * Any failure → {"event":"error","message":…}; the process exits when stdin ends.
+ *   {"cmd":"open","engine":"a","spec":…,"model":…} → {"event":"opened","continuous":true|false}
+ *   {"cmd":"warmup","engine":"a","policy":…}       → {"event":"warm","warmup":{…}|null}   (null: the engine cannot judge)
+ *   {"cmd":"trial","engine":"a","durationMs":…,…}  → {"event":"trial-open"}, {"event":"trial-closed"}, {"event":"trial","result":…}
+ *   {"cmd":"pause","engine":"a"}                   → {"event":"paused","abandoned":n}
+ *   {"cmd":"close"}                                → {"event":"closed"}, then exit
+ * A failed command answers {"event":"error","message":…} and the worker takes the next; it exits when
+ * stdin ends.
  */
 import { createInterface } from 'node:readline';
 import type { SteadyPolicy } from '../measure/steady.ts';
@@ -17,32 +20,40 @@ import { type EngineSpec, type OpenedEngine, openEngine } from './engine.ts';
 import type { LoadModel } from './types.ts';
 
 export type WorkerCommand =
-  | { cmd: 'open'; spec: EngineSpec; model: LoadModel; drainMs?: number }
-  | { cmd: 'warmup'; policy: SteadyPolicy }
+  | { cmd: 'open'; engine: string; spec: EngineSpec; model: LoadModel; drainMs?: number }
+  | { cmd: 'warmup'; engine: string; policy: SteadyPolicy }
   /** warmupMs: the fixed warm-up of engines that run whole trials on their own (autocannon, h2load) */
-  | { cmd: 'trial'; durationMs: number; maxRequests?: number; warmupMs?: number }
-  | { cmd: 'pause' }
+  | { cmd: 'trial'; engine: string; durationMs: number; maxRequests?: number; warmupMs?: number }
+  | { cmd: 'pause'; engine: string }
   | { cmd: 'close' };
+
+type Engines = Map<string, OpenedEngine>;
 
 function say(event: Record<string, unknown>): void {
   process.stdout.write(`${JSON.stringify(event)}\n`);
 }
 
-async function handle(c: WorkerCommand, state: { engine: OpenedEngine | null }): Promise<boolean> {
-  if (c.cmd === 'open') {
-    if (state.engine) throw new Error('the engine is already open');
-    state.engine = await openEngine(c.spec, c.model, c.drainMs);
-    say({ event: 'opened', continuous: state.engine.kind === 'loop' });
-    return true;
-  }
+async function closeAll(engines: Engines): Promise<void> {
+  const all = [...engines.values()];
+  engines.clear();
+  await Promise.all(all.map((e) => e.close().catch(() => {})));
+}
+
+async function handle(c: WorkerCommand, engines: Engines): Promise<boolean> {
   if (c.cmd === 'close') {
-    await state.engine?.close();
-    state.engine = null;
+    await closeAll(engines);
     say({ event: 'closed' });
     return false;
   }
-  const engine = state.engine;
-  if (!engine) throw new Error(`'${c.cmd}' before 'open'`);
+  if (c.cmd === 'open') {
+    if (engines.has(c.engine)) throw new Error(`engine '${c.engine}' is already open`);
+    const opened = await openEngine(c.spec, c.model, c.drainMs);
+    engines.set(c.engine, opened);
+    say({ event: 'opened', continuous: opened.kind === 'loop' });
+    return true;
+  }
+  const engine = engines.get(c.engine);
+  if (!engine) throw new Error(`'${c.cmd}' for engine '${c.engine}', which is not open`);
   switch (c.cmd) {
     case 'warmup':
       say({ event: 'warm', warmup: engine.kind === 'loop' ? await engine.loop.warmUp(c.policy) : null });
@@ -67,7 +78,7 @@ async function handle(c: WorkerCommand, state: { engine: OpenedEngine | null }):
 }
 
 export async function loadWorkerMain(): Promise<number> {
-  const state: { engine: OpenedEngine | null } = { engine: null };
+  const engines: Engines = new Map();
   const lines = createInterface({ input: process.stdin, crlfDelay: Number.POSITIVE_INFINITY });
   try {
     for await (const line of lines) {
@@ -80,14 +91,14 @@ export async function loadWorkerMain(): Promise<number> {
         return 2;
       }
       try {
-        if (!(await handle(command, state))) return 0;
+        if (!(await handle(command, engines))) return 0;
       } catch (err) {
+        // one engine's failure is that engine's: the others (the other side of a gate) carry on
         say({ event: 'error', message: err instanceof Error ? err.message : String(err) });
-        return 1;
       }
     }
     return 0;
   } finally {
-    await state.engine?.close().catch(() => {});
+    await closeAll(engines);
   }
 }

@@ -13,7 +13,7 @@ import { bootstrapMedianCI, median } from '../measure/stats.ts';
 import type { SteadyPolicy } from '../measure/steady.ts';
 import type { ServedStats, Supervised } from './supervise.ts';
 import type { Target } from './targets.ts';
-import { LoadSession } from './worker.ts';
+import { type EngineHandle, LoadSession } from './worker.ts';
 
 /** A closed-loop engine using this much of a core was the limit, not the system. */
 export const GENERATOR_BOUND_CPU = 0.9;
@@ -144,14 +144,14 @@ export function trialResult(result: PacedResult, processes: Record<string, Proce
   return t;
 }
 
-/** Runs one measured window on an open session, with the target's usage sampled at its edges. */
-export async function measureTrial(session: LoadSession, watch: ProcessWatch, target: Target, durationMs: number, options: { maxRequests?: number; fixedWarmupMs?: number } = {}): Promise<TrialResult> {
+/** Runs one measured window on an open engine, with the target's usage sampled at its edges. */
+export async function measureTrial(engine: EngineHandle, watch: ProcessWatch, target: Target, durationMs: number, options: { maxRequests?: number; fixedWarmupMs?: number } = {}): Promise<TrialResult> {
   let opened = watch.mark();
   let closed = opened;
   watch.resetPeak();
-  const result = await session.trial(durationMs, {
+  const result = await engine.trial(durationMs, {
     maxRequests: options.maxRequests,
-    warmupMs: session.continuous ? 0 : options.fixedWarmupMs,
+    warmupMs: engine.continuous ? 0 : options.fixedWarmupMs,
     onOpen: () => void (opened = watch.mark()),
     onClose: () => void (closed = watch.mark()),
   });
@@ -180,18 +180,18 @@ export interface PointMeasurement {
  * trials that completed (`MeasureError.partial`).
  */
 export async function measurePoint(target: Target, plan: PointPlan, signal: AbortSignal | undefined, onTrial: (t: TrialResult) => void): Promise<PointMeasurement> {
-  const session = await LoadSession.open(plan.spec, plan.model, plan.loadCpu, signal);
+  const { session, engine } = await LoadSession.single(plan.spec, plan.model, plan.loadCpu, signal);
   const watch = new ProcessWatch(target);
   const trials: TrialResult[] = [];
   let warmup: WarmupRecord = warmupRecord(null, plan.policy.minMs);
   // A system that dies ends the point at once, instead of a warm-up against nothing until its cap.
   const stopWatching = onTargetExit(target, () => session.kill());
   try {
-    warmup = warmupRecord(session.continuous ? await session.warmUp(plan.policy) : null, plan.policy.minMs);
+    warmup = warmupRecord(engine.continuous ? await engine.warmUp(plan.policy) : null, plan.policy.minMs);
     checkAlive(target);
     for (let i = 0; i < plan.trials; i++) {
       if (signal?.aborted) throw new Error('the run was interrupted');
-      const t = await measureTrial(session, watch, target, plan.durationMs, { maxRequests: plan.maxRequests, fixedWarmupMs: plan.policy.minMs });
+      const t = await measureTrial(engine, watch, target, plan.durationMs, { maxRequests: plan.maxRequests, fixedWarmupMs: plan.policy.minMs });
       trials.push(t);
       onTrial(t);
     }

@@ -12,7 +12,7 @@ export function summaryTable(results: ResultsFile): string {
     p.summary ? fmt(p.summary.p50Us.median) : '-',
     p.summary ? fmt(p.summary.p99Us.median) : '-',
     p.summary ? (p.summary.errorRate > 0 ? `${fmt(p.summary.errorRate * 100, 2)} %` : '0') : '-',
-    p.status === 'ok' ? 'ok' : p.status === 'generator-bound' ? 'generator-bound' : `FAILED: ${(p.reason ?? '').split('\n')[0]}`,
+    p.status === 'ok' || p.status === 'generator-bound' ? p.status : p.status === 'not-steady' ? `not steady: ${(p.reason ?? '').split('\n')[0]}` : `FAILED: ${(p.reason ?? '').split('\n')[0]}`,
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]): string => cells.map((c, i) => (i === 0 || i === cells.length - 1 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');

@@ -30,6 +30,41 @@ export interface TrialHooks {
   onClose?: () => void;
 }
 
+/** One engine of a worker: what a point (or one side of a gate point) drives. */
+export class EngineHandle {
+  constructor(
+    private readonly session: LoadSession,
+    readonly id: string,
+    /** whether the engine runs a continuous loop (false: autocannon / h2load run whole trials on their own) */
+    readonly continuous: boolean,
+  ) {}
+
+  /** Warm-up until steady (null: the engine runs its own loop and cannot be judged). */
+  async warmUp(policy: SteadyPolicy): Promise<WarmupResult | null> {
+    const e = await this.session.command({ cmd: 'warmup', engine: this.id, policy }, 'warm', policy.maxMs);
+    return (e.warmup as WarmupResult | null) ?? null;
+  }
+
+  /** One measured window; the load goes on afterwards (until `pause`). */
+  async trial(durationMs: number, options: { maxRequests?: number; warmupMs?: number; drainMs?: number } & TrialHooks = {}): Promise<PacedResult> {
+    const limit = durationMs + (options.warmupMs ?? 0) + (options.drainMs ?? 5000) + SLACK_MS;
+    this.session.send({ cmd: 'trial', engine: this.id, durationMs, maxRequests: options.maxRequests, warmupMs: options.warmupMs });
+    await this.session.expect('trial-open', limit);
+    options.onOpen?.();
+    await this.session.expect('trial-closed', limit);
+    options.onClose?.();
+    const e = await this.session.expect('trial', limit);
+    return e.result as PacedResult;
+  }
+
+  /** Stops sending until the next warm-up or trial; resolves with the requests abandoned by the drain. */
+  async pause(drainMs = 5000): Promise<number> {
+    if (!this.continuous) return 0;
+    const e = await this.session.command({ cmd: 'pause', engine: this.id }, 'paused', drainMs);
+    return Number(e.abandoned ?? 0);
+  }
+}
+
 export class LoadSession {
   private readonly child: ChildProcess;
   private readonly queue: WorkerEvent[] = [];
@@ -37,9 +72,6 @@ export class LoadSession {
   private stderr = '';
   private exited = false;
   private readonly onAbort = (): void => void this.child.kill('SIGKILL');
-
-  /** whether the engine runs a continuous loop (false: autocannon / h2load run whole trials on their own) */
-  continuous = true;
 
   private constructor(
     cpu: number | undefined,
@@ -65,40 +97,26 @@ export class LoadSession {
     signal?.addEventListener('abort', this.onAbort, { once: true });
   }
 
-  static async open(spec: EngineSpec, model: LoadModel, cpu: number | undefined, signal?: AbortSignal, drainMs?: number): Promise<LoadSession> {
-    const s = new LoadSession(cpu, signal);
+  /** A worker process (pinned to `cpu` when given), with no engine yet. */
+  static start(cpu: number | undefined, signal?: AbortSignal): LoadSession {
+    return new LoadSession(cpu, signal);
+  }
+
+  /** A worker with one engine open: what a scenario point needs. */
+  static async single(spec: EngineSpec, model: LoadModel, cpu: number | undefined, signal?: AbortSignal): Promise<{ session: LoadSession; engine: EngineHandle }> {
+    const session = LoadSession.start(cpu, signal);
     try {
-      const e = await s.command({ cmd: 'open', spec, model, drainMs }, 'opened', 0);
-      s.continuous = e.continuous !== false;
-      return s;
+      return { session, engine: await session.open('main', spec, model) };
     } catch (err) {
-      await s.close();
+      await session.close();
       throw err;
     }
   }
 
-  /** Warm-up until steady (null: the engine runs its own loop and cannot be judged). */
-  async warmUp(policy: SteadyPolicy): Promise<WarmupResult | null> {
-    const e = await this.command({ cmd: 'warmup', policy }, 'warm', policy.maxMs);
-    return (e.warmup as WarmupResult | null) ?? null;
-  }
-
-  /** One measured window; the load goes on afterwards (until `pause`). */
-  async trial(durationMs: number, options: { maxRequests?: number; warmupMs?: number; drainMs?: number } & TrialHooks = {}): Promise<PacedResult> {
-    const limit = durationMs + (options.warmupMs ?? 0) + (options.drainMs ?? 5000) + SLACK_MS;
-    this.send({ cmd: 'trial', durationMs, maxRequests: options.maxRequests, warmupMs: options.warmupMs });
-    await this.expect('trial-open', limit);
-    options.onOpen?.();
-    await this.expect('trial-closed', limit);
-    options.onClose?.();
-    const e = await this.expect('trial', limit);
-    return e.result as PacedResult;
-  }
-
-  /** Stops sending until the next warm-up or trial; resolves with the requests abandoned by the drain. */
-  async pause(drainMs = 5000): Promise<number> {
-    const e = await this.command({ cmd: 'pause' }, 'paused', drainMs);
-    return Number(e.abandoned ?? 0);
+  /** Opens an engine in this worker (its connections are made, nothing sent yet). */
+  async open(id: string, spec: EngineSpec, model: LoadModel, drainMs?: number): Promise<EngineHandle> {
+    const e = await this.command({ cmd: 'open', engine: id, spec, model, drainMs }, 'opened', 0);
+    return new EngineHandle(this, id, e.continuous !== false);
   }
 
   /** Kills the worker now: whatever it was doing fails (used when the target died under it). */
@@ -120,12 +138,12 @@ export class LoadSession {
   }
 
   /** Sends a command and waits for its reply: `ms` of its own work plus the slack. */
-  private async command(c: WorkerCommand, reply: string, ms: number): Promise<WorkerEvent> {
+  async command(c: WorkerCommand, reply: string, ms: number): Promise<WorkerEvent> {
     this.send(c);
     return this.expect(reply, ms + SLACK_MS);
   }
 
-  private send(c: WorkerCommand): void {
+  send(c: WorkerCommand): void {
     if (this.exited) throw this.failure(`the load worker has exited`);
     this.child.stdin!.write(`${JSON.stringify(c)}\n`);
   }
@@ -145,7 +163,7 @@ export class LoadSession {
     return new Promise((r) => (this.waiter = r));
   }
 
-  private async expect(event: string, limitMs: number): Promise<WorkerEvent> {
+  async expect(event: string, limitMs: number): Promise<WorkerEvent> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), limitMs)));
     try {

@@ -47,14 +47,17 @@ function product(sweep: Partial<Record<Axis, number[]>>): Params[] {
 }
 
 /**
- * Points grouped by system, each system's points in sweep order, so a system's processes can stay up
- * across points whose start options are the same.
+ * Points grouped by system. Within a system its own sweep (stream limit, windows: how its processes are
+ * started) varies slowest and the scenario's sweep (concurrency, payload: what the load does) fastest, so
+ * the processes started for one configuration stay up, warm, across every load point that uses them.
  */
 export function expandPoints(s: Scenario, quick: boolean): Point[] {
   const base = effective(s, quick).sweep;
   const points: Point[] = [];
   for (const system of s.systems) {
-    for (const params of product({ ...base, ...(system.sweep ?? {}) })) points.push({ index: points.length, system, params });
+    const own = system.sweep ?? {};
+    const shared = Object.fromEntries(Object.entries(base).filter(([axis]) => !(axis in own)));
+    for (const params of product({ ...own, ...shared })) points.push({ index: points.length, system, params });
   }
   return points;
 }

@@ -3,6 +3,7 @@ import { mkdtempSync, existsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { startKey } from '../../src/run/targets.ts';
 import { expandPoints, loadScenario, parseScenario, ScenarioError } from '../../src/scenario/index.ts';
 import { runCli } from '../helpers/cli.ts';
 
@@ -32,16 +33,21 @@ describe('scenario validation', () => {
     const s = parseScenario(valid, 'x');
     expect(s.trials).toBe(3);
     expect(s.workload).toEqual({ call: 'echo', payloadBytes: 64, delayMs: 0 });
-    // 2 concurrency values for the http-grpc system, 2 × 2 for the tunnel (its own streamLimit sweep)
+    // 2 concurrency values for the http-grpc system, 2 × 2 for the tunnel (its own streamLimit sweep),
+    // the tunnel's own axis outermost: one tunnel per limit serves both concurrencies, warm
     const points = expandPoints(s, false);
     expect(points.map((p) => [p.system.id, p.params])).toEqual([
       ['a', { concurrency: 1 }],
       ['a', { concurrency: 5 }],
-      ['t', { concurrency: 1, streamLimit: 10 }],
-      ['t', { concurrency: 1, streamLimit: 0 }],
-      ['t', { concurrency: 5, streamLimit: 10 }],
-      ['t', { concurrency: 5, streamLimit: 0 }],
+      ['t', { streamLimit: 10, concurrency: 1 }],
+      ['t', { streamLimit: 10, concurrency: 5 }],
+      ['t', { streamLimit: 0, concurrency: 1 }],
+      ['t', { streamLimit: 0, concurrency: 5 }],
     ]);
+    const keys = points.map((p) => startKey(p.system, p.params));
+    expect(new Set(keys).size).toBe(3);
+    expect(keys[2]).toBe(keys[3]);
+    expect(keys[4]).toBe(keys[5]);
   });
 
   it('names the file, the field and the expectation for type errors and unknown fields', () => {
