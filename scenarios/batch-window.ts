@@ -9,10 +9,10 @@ export default defineScenario({
   ],
   workload: { call: 'echo', payloadBytes: 64 },
   load: { model: 'closed', concurrency: 1 },
-  warmupMs: 1000,
+  warmupMs: 2000,
   maxWarmupMs: 15_000,
   durationMs: 1500,
   trials: 3,
   sweep: { concurrency: [1, 256] },
-  quick: { warmupMs: 500, maxWarmupMs: 5000, durationMs: 600, trials: 1, sweep: { concurrency: [1, 256] } },
+  quick: { warmupMs: 1000, maxWarmupMs: 5000, durationMs: 600, trials: 1, sweep: { concurrency: [1, 256] } },
 });

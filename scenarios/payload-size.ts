@@ -13,10 +13,10 @@ export default defineScenario({
   workload: { call: 'echo', payloadBytes: 16 },
   load: { model: 'closed', concurrency: 10 },
   // a 4 MiB echo through a tunnel takes seconds at concurrency 10: the trial must outlast one request
-  warmupMs: 1000,
+  warmupMs: 2000,
   maxWarmupMs: 15_000,
   durationMs: 2500,
   trials: 3,
   sweep: { payloadBytes: [16, 4096, 262_144, 4_194_304] },
-  quick: { warmupMs: 500, maxWarmupMs: 5000, durationMs: 1000, trials: 1, sweep: { payloadBytes: [16, 1_048_576] } },
+  quick: { warmupMs: 1000, maxWarmupMs: 5000, durationMs: 1000, trials: 1, sweep: { payloadBytes: [16, 1_048_576] } },
 });

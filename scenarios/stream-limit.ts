@@ -12,10 +12,10 @@ export default defineScenario({
   ],
   workload: { call: 'sleep', payloadBytes: 64, delayMs: 20 },
   load: { model: 'closed', concurrency: 50 },
-  warmupMs: 1000,
+  warmupMs: 2000,
   maxWarmupMs: 15_000,
   durationMs: 1500,
   trials: 3,
   sweep: { concurrency: [50, 200, 500, 1000] },
-  quick: { warmupMs: 500, maxWarmupMs: 8000, durationMs: 600, trials: 1, sweep: { concurrency: [50, 500] } },
+  quick: { warmupMs: 1000, maxWarmupMs: 8000, durationMs: 600, trials: 1, sweep: { concurrency: [50, 500] } },
 });

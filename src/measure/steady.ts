@@ -2,8 +2,8 @@
  * When has a load settled? Node processes need seconds before the JIT has compiled the hot paths and
  * connection pools are full; a point measured before that measures the warm-up, not the design. The load
  * loop keeps a series of short windows; warm-up ends once the throughput of the last few blocks of windows
- * agrees within a tolerance (the spread of block rates, relative to their mean), and never before a
- * minimum. A cap bounds the wait; a point that hits it is measured anyway but marked not steady.
+ * agrees within a tolerance (the spread of block rates, relative to their mean) and no longer climbs, and
+ * never before a minimum. A cap bounds the wait; a point that hits it is measured anyway but marked not steady.
  */
 
 export interface SteadyPolicy {
@@ -51,10 +51,14 @@ export function steadiness(okPerWindow: readonly number[], policy: SteadyPolicy)
   const blockSeconds = (policy.blockWindows * policy.windowMs) / 1000;
   const blockRates = counts.map((n) => n / blockSeconds);
   const mean = counts.reduce((a, b) => a + b, 0) / counts.length;
-  // Counting noise: a block of n completions varies by about √n between blocks even when nothing changes
-  // (3σ allowance), which matters only when few requests complete per block (slow calls, low rates).
-  const tolerance = mean > 0 ? Math.max(policy.tolerance, 3 / Math.sqrt(mean)) : policy.tolerance;
+  // Counting noise: a block of n completions varies by up to about √n between blocks even when nothing
+  // changes (a closed loop varies less than a Poisson process; 2√n is generous), which matters only when few
+  // requests complete per block (slow calls, low rates).
+  const tolerance = mean > 0 ? Math.max(policy.tolerance, 2 / Math.sqrt(mean)) : policy.tolerance;
   if (mean === 0) return { steady: false, spread: Number.POSITIVE_INFINITY, tolerance, blockRates };
   const spread = (Math.max(...counts) - Math.min(...counts)) / mean;
-  return { steady: spread <= tolerance, spread, tolerance, blockRates };
+  // A warm-up climbs: blocks can agree within the tolerance and still rise block after block. The last
+  // block may not stand above the first by more than half the tolerance.
+  const rise = (counts[counts.length - 1]! - counts[0]!) / mean;
+  return { steady: spread <= tolerance && rise <= tolerance / 2, spread, tolerance, blockRates };
 }

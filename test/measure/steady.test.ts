@@ -29,9 +29,19 @@ describe('steadiness', () => {
     // 4 completions per window = 20 per block: √20 noise alone is ~22 %
     const slow = [...new Array(5).fill(4), ...new Array(5).fill(5), ...new Array(5).fill(4)];
     const r = steadiness(slow, policy)!;
-    expect(r.tolerance).toBeCloseTo(3 / Math.sqrt((20 + 25 + 20) / 3), 10);
+    expect(r.tolerance).toBeCloseTo(2 / Math.sqrt((20 + 25 + 20) / 3), 10);
     expect(r.steady).toBe(true);
     expect(steadiness(new Array(15).fill(0), policy)!.steady).toBe(false);
+  });
+
+  it('does not call a climb steady even when its blocks agree within the tolerance', () => {
+    // +4 % per block: spread 8 % ≤ 10 %, but the last block stands 8 % above the first
+    const climbing = [...new Array(5).fill(100), ...new Array(5).fill(104), ...new Array(5).fill(108)];
+    const r = steadiness(climbing, policy)!;
+    expect(r.spread).toBeLessThanOrEqual(r.tolerance);
+    expect(r.steady).toBe(false);
+    // the same blocks in another order (noise, not a trend) are steady
+    expect(steadiness([...new Array(5).fill(104), ...new Array(5).fill(108), ...new Array(5).fill(100)], policy)!.steady).toBe(true);
   });
 });
 
