@@ -56,7 +56,7 @@ export function decideGate(cs: readonly Comparison[], runs: readonly GateScenari
   }
   const regressions = cs.reduce((n, c) => n + c.regressions.length, 0);
   if (regressions > 0) return { exitCode: 1, headline: `REGRESSION: ${regressions} significant regression${regressions === 1 ? '' : 's'}`, undecided };
-  if (undecided.length > 0) return { exitCode: 2, headline: `could not decide: ${undecided.length} point${undecided.length === 1 ? '' : 's'} could not be judged`, undecided };
+  if (undecided.length > 0) return { exitCode: 2, headline: `could not decide: ${undecided[0]}${undecided.length > 1 ? ` (and ${undecided.length - 1} more)` : ''}`, undecided };
   return { exitCode: 0, headline: 'no significant regression', undecided };
 }
 
