@@ -6,9 +6,12 @@
  *
  *   node bin/run-ts.js bench/gate-calibration.ts --runs 20 --label unchanged
  *   node bin/run-ts.js bench/gate-calibration.ts --runs 10 --label inject-15us --candidate-env MUXBENCH_INJECT_CPU_US=15
+ *
+ * `--resume` continues an interrupted calibration of the same label up to `--runs` in all; every run records
+ * the commit it measured, so a resumed tally shows whether the code changed under it.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -22,6 +25,7 @@ const { values } = parseArgs({
     scenario: { type: 'string', multiple: true },
     'candidate-env': { type: 'string', multiple: true },
     extra: { type: 'string', multiple: true },
+    resume: { type: 'boolean', default: false },
   },
 });
 const runs = Number(values.runs);
@@ -36,10 +40,36 @@ interface GateJson {
   }[];
 }
 
-const perRun: { run: number; exitCode: number | null; headline: string; wallSeconds: number; flagged: string[] }[] = [];
-const perPoint: Record<string, { runs: number; flagged: number; metrics: Record<string, number>; changes: Record<string, number[]> }> = {};
+interface RunRecord {
+  run: number;
+  commit?: string;
+  exitCode: number | null;
+  headline: string;
+  wallSeconds: number;
+  flagged: string[];
+}
+interface PointTally {
+  runs: number;
+  flagged: number;
+  metrics: Record<string, number>;
+  changes: Record<string, number[]>;
+}
 
-for (let i = 1; i <= runs; i++) {
+const perRun: RunRecord[] = [];
+const perPoint: Record<string, PointTally> = {};
+const resultFile = join(ROOT, 'reports', 'bench', `gate-calibration-${label}.json`);
+if (values.resume && existsSync(resultFile)) {
+  const previous = JSON.parse(readFileSync(resultFile, 'utf8')) as {
+    runs: RunRecord[];
+    points: { point: string; runs: number; flagged: number; metrics: string; changes: Record<string, number[]> }[];
+  };
+  perRun.push(...previous.runs);
+  for (const p of previous.points) perPoint[p.point] = { runs: p.runs, flagged: p.flagged, metrics: JSON.parse(p.metrics) as Record<string, number>, changes: p.changes };
+  process.stderr.write(`[${label}] resuming after ${perRun.length} runs\n`);
+}
+const commit = environment().commit ?? undefined;
+
+for (let i = perRun.length + 1; i <= runs; i++) {
   const out = mkdtempSync(join(tmpdir(), 'muxbench-cal-'));
   const args = [
     join(ROOT, 'bin/muxbench.js'),
@@ -78,7 +108,7 @@ for (let i = 1; i <= runs; i++) {
       for (const m of p.metrics) (slot.changes[m.metric] ??= []).push(Math.round(m.change * 1000) / 1000);
     }
   }
-  perRun.push({ run: i, exitCode: r.status, headline: gate?.decision.headline ?? `no gate.json (${(r.stderr ?? '').trim().split('\n').slice(-3).join(' / ')})`, wallSeconds: Math.round(wall), flagged });
+  perRun.push({ run: i, commit, exitCode: r.status, headline: gate?.decision.headline ?? `no gate.json (${(r.stderr ?? '').trim().split('\n').slice(-3).join(' / ')})`, wallSeconds: Math.round(wall), flagged });
   process.stderr.write(`[${label} ${i}/${runs}] exit ${r.status} in ${Math.round(wall)} s: ${perRun.at(-1)!.headline}${flagged.length ? `\n  ${flagged.join('\n  ')}` : ''}\n`);
   const exits: Record<string, number> = {};
   for (const x of perRun) exits[String(x.exitCode)] = (exits[String(x.exitCode)] ?? 0) + 1;
