@@ -104,3 +104,24 @@ export class GrpcMessageDecoder {
     this.have = 0;
   }
 }
+
+/**
+ * grpc-message's value encoding: percent-encoded UTF-8 for every byte outside printable ASCII and for
+ * '%' itself, so any text survives as an HTTP/2 field value (no CR, LF or NUL).
+ */
+export function encodeGrpcStatusMessage(text: string): string {
+  let out = '';
+  for (const b of Buffer.from(text, 'utf8')) {
+    out += b >= 0x20 && b <= 0x7e && b !== 0x25 ? String.fromCharCode(b) : `%${b.toString(16).toUpperCase().padStart(2, '0')}`;
+  }
+  return out;
+}
+
+/** The text of a received grpc-message; a malformed encoding is shown as received rather than refused. */
+export function decodeGrpcStatusMessage(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
+}
