@@ -59,7 +59,8 @@ export class RawCall implements LinkCall {
   ) {
     this.decoder = new GrpcMessageDecoder(maxMessageBytes);
     this.other = side === 'server' ? 'the connector' : 'the edge';
-    stream.on('error', (err: Error) => this.ended(`the call failed: ${err.message}`));
+    // Once the status arrived it is the reason, whatever the connection does next.
+    stream.on('error', (err: Error) => this.ended(this.statusReason ?? `the call failed: ${err.message}`));
     stream.on('trailers', (t: HeaderFields) => {
       const status = first(t['grpc-status']) ?? '(none)';
       const message = first(t['grpc-message']);
@@ -113,7 +114,7 @@ export class RawCall implements LinkCall {
     } catch (err) {
       const tooLarge = err instanceof WireError && err.code === 'MUX_ERR_FRAME_TOO_LARGE';
       const why = err instanceof Error ? err.message : String(err);
-      return this.close(tooLarge ? GrpcStatus.RESOURCE_EXHAUSTED : GrpcStatus.INTERNAL, `${this.other} sent ${why}${tooLarge ? ' (--max-message-bytes)' : ''}`);
+      return this.close(tooLarge ? GrpcStatus.RESOURCE_EXHAUSTED : GrpcStatus.INTERNAL, `${this.other}'s message was refused: ${why}${tooLarge ? ' (--max-message-bytes)' : ''}`);
     }
     for (const m of messages) {
       if (this.done) return;
