@@ -62,8 +62,16 @@ class GrpcJsCall implements LinkCall {
       else this.call.emit('error', { code: status, details: reason });
     }
     this.dispose();
-    if (this.events !== null) this.events.closed(reason);
-    else this.endedEarly = reason;
+    if (this.events === null) {
+      this.endedEarly = reason;
+      return;
+    }
+    try {
+      this.events.closed(reason);
+    } catch (err) {
+      // 'close' arrives from a stream's nextTick, where a throw would end the process: the call is gone anyway
+      process.emitWarning(`a tunnel link failed while closing: ${String(err)}`);
+    }
   }
 }
 

@@ -97,8 +97,16 @@ export class RawCall implements LinkCall {
       s.close(ErrorCode.CANCEL);
       this.session.destroy();
     }
-    if (this.events !== null) this.events.closed(reason);
-    else this.endedEarly = reason;
+    if (this.events === null) {
+      this.endedEarly = reason;
+      return;
+    }
+    try {
+      this.events.closed(reason);
+    } catch (err) {
+      // 'close' arrives from a stream's nextTick, where a throw would end the process: the call is gone anyway
+      process.emitWarning(`a tunnel link failed while closing: ${String(err)}`);
+    }
   }
 
   /** The stream ended or failed by itself: the status a server still owes is OK (the peer is gone or done). */
