@@ -4,7 +4,7 @@
  * and the edge serves on. Hand-made connectors dial with the raw stack and write the stream's bytes
  * themselves; real sockets on 127.0.0.1, port 0.
  */
-import { connect as h2connect } from 'node:http2';
+import { createServer as createH2Server, connect as h2connect, type ServerHttp2Session } from 'node:http2';
 import { connect as netConnect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../../src/h2/errors.ts';
@@ -225,5 +225,46 @@ describe('raw link stack: the same call on the wire as grpc-js', () => {
     const r = await fetch(`${edge.urls.public}/interop`);
     expect(r.status).toBe(200);
     expect(await r.text()).toBe('reply to /interop');
+  });
+});
+
+describe('raw link stack: windows', () => {
+  const windows = { streamWindowBytes: 256 * 1024, sessionWindowBytes: 512 * 1024 };
+
+  it('the edge grants --stream-window and --session-window on each tunnel connection', async () => {
+    const edge = await startEdge(windows);
+    const session = h2connect(edge.urls.tunnel!);
+    session.on('error', () => {});
+    cleanups.push(() => session.destroy());
+    await new Promise((resolve) => session.once('remoteSettings', resolve));
+    await until('the session window update arrived', () => session.state.remoteWindowSize === windows.sessionWindowBytes);
+    expect(session.remoteSettings.initialWindowSize).toBe(windows.streamWindowBytes);
+    expect(session.remoteSettings.maxConcurrentStreams).toBe(1);
+  });
+
+  it('the connector grants them too (seen by a node:http2 server standing in for the edge)', async () => {
+    const server = createH2Server();
+    const seen = new Promise<{ stream: number | undefined; session: number | undefined }>((resolve) =>
+      server.on('session', (session: ServerHttp2Session) => {
+        session.once('remoteSettings', (settings) => {
+          // the session window grows by a WINDOW_UPDATE that follows the SETTINGS
+          setTimeout(() => resolve({ stream: settings.initialWindowSize, session: session.state.remoteWindowSize }), 100);
+        });
+      }),
+    );
+    server.on('stream', () => {}); // never answers: the dial times out
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => new Promise((resolve) => server.close(resolve)));
+    const { port } = server.address() as { port: number };
+    const dial = RAW_STACK.dial({
+      edge: new URL(`http://127.0.0.1:${port}`),
+      hello: helloFields({ token: 'tok', connector: 'w', index: 0, linkStack: 'raw', maxMessageBytes: 1 << 20, maxInflightBytes: 1 << 20 }),
+      windows,
+      maxMessageBytes: 1 << 20,
+      timeoutMs: 1000,
+      signal: new AbortController().signal,
+    });
+    expect(await seen).toEqual({ stream: windows.streamWindowBytes, session: windows.sessionWindowBytes });
+    await expect(dial).rejects.toThrow(/did not accept the call within 1000 ms/);
   });
 });
