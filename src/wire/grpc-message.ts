@@ -9,6 +9,12 @@ import { WireError } from './errors.ts';
 export const GRPC_PREFIX_BYTES = 5;
 /** The length field is a uint32; nothing larger can be framed. */
 const MAX_FRAMEABLE_BYTES = 0xffff_ffff;
+/**
+ * Pieces of a split message at least this long are kept as copies of their own; shorter ones are gathered
+ * into a slab, so a peer cutting a message into 1-byte DATA frames costs no buffer object per byte.
+ */
+const KEEP_ALONE_BYTES = 1024;
+const SLAB_BYTES = 16 * 1024;
 
 /**
  * One gRPC message whose payload is the concatenation of `parts` (`bytes` in all): the prefix and the
@@ -31,10 +37,11 @@ export function frameGrpcMessage(parts: readonly Uint8Array[], bytes: number): B
  * The incremental decoder (after grpc-js's stream-decoder). A declared length above `maxMessageBytes`
  * throws MUX_ERR_FRAME_TOO_LARGE before anything is kept for it; a set compressed flag throws
  * MUX_ERR_GRPC_COMPRESSED (no grpc-encoding is ever negotiated here). What it holds between writes is at
- * most the prefix plus the bytes received of one message, so never more than `maxMessageBytes` + 5: the
- * pieces of a split message are kept as received and joined once complete, so a peer that declares a
- * large message and sends little of it costs only what it sent. After a write throws, the stream is
- * malformed and the decoder must be discarded.
+ * most the prefix plus the bytes received of one message, so never more than `maxMessageBytes` + 5, plus
+ * one slab of up to 16 KiB and at most two buffer objects per KiB received: the pieces of a split message are kept
+ * as received (small ones gathered into slabs) and joined once complete, so a peer that declares a large
+ * message and sends little of it costs only what it sent. After a write throws, the stream is malformed and
+ * the decoder must be discarded.
  */
 export class GrpcMessageDecoder {
   private readonly prefix = Buffer.alloc(GRPC_PREFIX_BYTES);
@@ -43,6 +50,9 @@ export class GrpcMessageDecoder {
   private want = -1;
   private pieces: Buffer[] = [];
   private have = 0;
+  /** where small pieces are gathered; `slabUsed` bytes of it are taken */
+  private slab: Buffer | null = null;
+  private slabUsed = 0;
 
   constructor(readonly maxMessageBytes: number) {}
 
@@ -77,14 +87,38 @@ export class GrpcMessageDecoder {
       if (this.have === 0 && take === this.want) {
         this.complete(out, chunk.subarray(pos, pos + take));
       } else {
-        // The producer may reuse its chunk once we return: keep a copy of a piece we hold on to.
-        this.pieces.push(Buffer.from(chunk.subarray(pos, pos + take)));
-        this.have += take;
-        if (this.have === this.want) this.complete(out, Buffer.concat(this.pieces, this.have));
+        this.keep(chunk, pos, pos + take);
+        if (this.have === this.want) {
+          this.closeSlab();
+          this.complete(out, Buffer.concat(this.pieces, this.have));
+        }
       }
       pos += take;
     }
     return out;
+  }
+
+  /** Keeps a piece of the message being gathered, as a copy: the producer may reuse its chunk once we return. */
+  private keep(chunk: Buffer, start: number, end: number): void {
+    const n = end - start;
+    if (n >= KEEP_ALONE_BYTES) {
+      this.closeSlab();
+      this.pieces.push(Buffer.from(chunk.subarray(start, end)));
+    } else {
+      if (this.slab !== null && this.slabUsed + n > this.slab.length) this.closeSlab();
+      // never larger than what the message still lacks: a declared length alone allocates nothing beyond it
+      this.slab ??= Buffer.allocUnsafe(Math.min(SLAB_BYTES, this.want - this.have));
+      chunk.copy(this.slab, this.slabUsed, start, end);
+      this.slabUsed += n;
+    }
+    this.have += n;
+  }
+
+  private closeSlab(): void {
+    if (this.slab === null) return;
+    this.pieces.push(this.slab.subarray(0, this.slabUsed));
+    this.slab = null;
+    this.slabUsed = 0;
   }
 
   private begin(flag: number, length: number): void {
