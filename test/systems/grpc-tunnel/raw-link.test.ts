@@ -174,6 +174,18 @@ describe('raw link stack: a hostile peer', () => {
   });
 });
 
+describe('raw link stack: a connection that never calls Connect', () => {
+  it('is closed after the handshake time (5 s), however well it speaks HTTP/2', async () => {
+    const edge = await startEdge();
+    const session = h2connect(edge.urls.tunnel!);
+    session.on('error', () => {});
+    cleanups.push(() => session.destroy());
+    const t0 = Date.now();
+    await new Promise((resolve) => session.once('close', resolve));
+    expect(Date.now() - t0).toBeGreaterThan(4000);
+  }, 10_000);
+});
+
 describe('raw link stack: a Connect call reset mid-flight', () => {
   it("fails the connector's in-flight requests with a clear error, and the edge serves again after the redial", async () => {
     const origin = await startOrigin({ host: '127.0.0.1', port: 0, grpcPort: 0, wsPort: 0, tcpPort: 0 });
