@@ -9,7 +9,26 @@ import { urlFor } from '../serve.ts';
 import { type CallEvents, type CallFields, type ConnectServer, type Dialled, type DialOptions, type FieldLookup, GrpcStatus, type LinkCall, type LinkStack, type ServeOptions } from './call.ts';
 import type { ChannelWindows } from './config.ts';
 import { refusalError } from './handshake.ts';
-import { CONNECT_PATH, TUNNEL_SERVICE } from './protocol.ts';
+import { CONNECT_PATH } from './protocol.ts';
+
+const identity = (b: Buffer): Buffer => b;
+
+/**
+ * The service as grpc-js takes it. Identity (de)serializers: the link writes TunnelBatches it encoded
+ * itself (protocol.ts says why).
+ */
+const TUNNEL_SERVICE: grpc.ServiceDefinition = {
+  Connect: {
+    path: CONNECT_PATH,
+    requestStream: true,
+    responseStream: true,
+    requestSerialize: identity,
+    requestDeserialize: identity,
+    responseSerialize: identity,
+    responseDeserialize: identity,
+    originalName: 'connect',
+  },
+};
 
 type DuplexCall = grpc.ClientDuplexStream<Buffer, Buffer> | grpc.ServerDuplexStream<Buffer, Buffer>;
 
@@ -153,7 +172,7 @@ function dial(options: DialOptions): Promise<Dialled> {
     'grpc.use_local_subchannel_pool': 1,
     'grpc.enable_retries': 0,
   });
-  const call = client.makeBidiStreamRequest(CONNECT_PATH, (b: Buffer) => b, (b: Buffer) => b, toMetadata(options.hello));
+  const call = client.makeBidiStreamRequest(CONNECT_PATH, identity, identity, toMetadata(options.hello));
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => fail(new Error(`the edge did not accept the call within ${options.timeoutMs} ms`)), options.timeoutMs);
     const onAbort = (): void => fail(new Error('the connector is closing'));
