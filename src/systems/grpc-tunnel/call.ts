@@ -27,8 +27,6 @@ export interface CallEvents {
 }
 
 export interface LinkCall {
-  /** The peer's address, for logs. */
-  readonly peer: string;
   /** Starts delivering the peer's messages; called once, right after the call is set up. */
   listen(events: CallEvents): void;
   /**
@@ -38,8 +36,9 @@ export interface LinkCall {
   write(parts: readonly Buffer[], bytes: number, written: () => void): void;
   /**
    * Ends the call now and frees its connection. On the edge (the gRPC server) the peer gets `status` and
-   * `reason` as grpc-status / grpc-message trailers; the connector (the client) cancels. Idempotent;
-   * `closed` follows.
+   * `reason` as grpc-status / grpc-message trailers; the connector (the client) cancels (RST_STREAM). The
+   * link never half-closes a call, so ending and cancelling are this one step. Idempotent; `closed`
+   * follows.
    */
   close(status: number, reason: string): void;
 }

@@ -41,7 +41,6 @@ class GrpcJsCall implements LinkCall {
 
   constructor(
     private readonly call: DuplexCall,
-    readonly peer: string,
     private readonly side: 'client' | 'server',
     private readonly dispose: () => void = () => {},
   ) {
@@ -147,7 +146,7 @@ async function serve(options: ServeOptions): Promise<ConnectServer> {
       return;
     }
     call.sendMetadata(toMetadata(admission.answer));
-    admission.attach(new GrpcJsCall(call, peer, 'server'));
+    admission.attach(new GrpcJsCall(call, 'server'));
   };
   const server = new grpc.Server({
     'grpc.max_receive_message_length': options.maxMessageBytes,
@@ -194,7 +193,7 @@ function dial(options: DialOptions): Promise<Dialled> {
     call.once('error', onError);
     call.once('metadata', (md: grpc.Metadata) => {
       settle();
-      resolve({ call: new GrpcJsCall(call, `${edge.hostname}:${edge.port}`, 'client', () => client.close()), answer: lookup(md) });
+      resolve({ call: new GrpcJsCall(call, 'client', () => client.close()), answer: lookup(md) });
     });
   });
 }

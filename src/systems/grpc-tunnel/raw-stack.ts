@@ -55,7 +55,6 @@ export class RawCall implements LinkCall {
     readonly session: H2Session,
     private readonly side: 'client' | 'server',
     maxMessageBytes: number,
-    readonly peer: string,
   ) {
     this.decoder = new GrpcMessageDecoder(maxMessageBytes);
     this.other = side === 'server' ? 'the connector' : 'the edge';
@@ -178,7 +177,7 @@ async function serve(options: ServeOptions): Promise<ConnectServer> {
         }
         clearTimeout(timer);
         stream.respond(200, { 'content-type': GRPC_CONTENT_TYPE, ...admission.answer });
-        call = new RawCall(stream, session, 'server', options.maxMessageBytes, peer);
+        call = new RawCall(stream, session, 'server', options.maxMessageBytes);
         admission.attach(call);
       },
       onClose: () => {
@@ -258,7 +257,7 @@ function dial(options: DialOptions): Promise<Dialled> {
           return fail(refusalError(Number(grpcStatus ?? GrpcStatus.UNAVAILABLE), decodeGrpcStatusMessage(first(headers['grpc-message']) ?? 'no reason given')));
         }
         if (!settle()) return;
-        resolve({ call: new RawCall(stream, s, 'client', options.maxMessageBytes, authority), answer: (name) => first(headers[name]) });
+        resolve({ call: new RawCall(stream, s, 'client', options.maxMessageBytes), answer: (name) => first(headers[name]) });
       });
     });
   });
