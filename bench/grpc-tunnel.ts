@@ -4,7 +4,8 @@
  *
  *  - requests/s and p50/p99 at concurrency 100 and 1000 (h2load, 10 connections) for the h2 tunnel with
  *    its stream limit of 100 and unlimited, and the grpc tunnel batched (default) and unbatched
- *    (--batch-bytes 0: one TunnelMessage per gRPC message, the design as naively built on grpc-js);
+ *    (--batch-bytes 0: one TunnelMessage per gRPC message), both on its default raw link stack, and
+ *    batched on the grpc-js link stack (--link-stack grpc-js: what the HTTP/2 stack alone costs);
  *  - peak RSS per 1,000 requests in flight — the seed's memory claim — for the h2 tunnel (unlimited, so
  *    every request really is on the tunnel) and the grpc tunnel: N requests to /delay/5000 held open at
  *    once, edge + connector RSS sampled every 50 ms, the peak above the idle baseline of a fresh stack,
@@ -53,6 +54,7 @@ const H2_LIMIT_100: Design = { name: 'h2 tunnel, limit 100', stack: { design: 'h
 const H2_UNLIMITED: Design = { name: 'h2 tunnel, unlimited streams', stack: { design: 'h2', connectorArgs: ['--max-concurrent-streams', '0'] } };
 const GRPC: Design = { name: 'grpc tunnel', stack: { design: 'grpc' } };
 const GRPC_UNBATCHED: Design = { name: 'grpc tunnel, unbatched', stack: { design: 'grpc', connectorArgs: ['--batch-bytes', '0'], edgeArgs: ['--batch-bytes', '0'] } };
+const GRPC_JS: Design = { name: 'grpc tunnel, grpc-js link stack', stack: { design: 'grpc', connectorArgs: ['--link-stack', 'grpc-js'], edgeArgs: ['--link-stack', 'grpc-js'] } };
 
 function start(d: Design): Promise<Stack> {
   return startTunnelStack({ ...d.stack, cpus: { origin: systemCpu, edge: systemCpu, connector: systemCpu } });
@@ -80,7 +82,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 // --- throughput -------------------------------------------------------------------------------------------
 
 const throughput: ({ system: string } & H2loadPoint)[] = [];
-for (const design of [H2_LIMIT_100, H2_UNLIMITED, GRPC, GRPC_UNBATCHED]) {
+for (const design of [H2_LIMIT_100, H2_UNLIMITED, GRPC, GRPC_UNBATCHED, GRPC_JS]) {
   const s = await start(design);
   const procs = Object.values(s.processes);
   try {
@@ -181,6 +183,8 @@ writeBenchResult('grpc-tunnel', {
     grpcVsH2Limit100: round2(at(GRPC.name, c) / at(H2_LIMIT_100.name, c)),
     grpcVsH2Unlimited: round2(at(GRPC.name, c) / at(H2_UNLIMITED.name, c)),
     grpcBatchedVsUnbatched: round2(at(GRPC.name, c) / at(GRPC_UNBATCHED.name, c)),
+    /** the HTTP/2 stack's share of the gap: the same design on the raw stack and on grpc-js */
+    grpcRawVsGrpcJs: round2(at(GRPC.name, c) / at(GRPC_JS.name, c)),
   })),
 });
 

@@ -75,7 +75,10 @@ export function startArgs(system: SystemSpec, params: Params): Record<string, st
       if (ses !== undefined) args.push('--session-window', String(ses));
       if (system.chunkBytes !== undefined) args.push('--chunk-size', String(system.chunkBytes));
       if (system.originProtocol !== undefined) args.push('--origin-protocol', system.originProtocol);
-      return { connector: args };
+      // Both roles must run the same link stack. Passed only when the scenario names one: `muxbench gate`
+      // starts a base tree with these arguments too, and a tree older than the option would refuse it.
+      const stack = system.linkStack === undefined ? [] : ['--link-stack', system.linkStack];
+      return { connector: [...args, ...stack], edge: stack };
     }
     case 'external':
       return { external: system.command ?? [system.url!] };
@@ -106,6 +109,7 @@ export async function startTarget(system: SystemSpec, params: Params, cpu: numbe
       const stack = await startTunnelStack({
         design: system.kind === 'h2-tunnel' ? 'h2' : 'grpc',
         connectorArgs: args.connector,
+        edgeArgs: args.edge,
         cpus: { origin: cpu, edge: cpu, connector: cpu },
         start,
       });

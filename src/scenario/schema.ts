@@ -80,6 +80,8 @@ const grpcTunnel = z.strictObject({
   sessionWindowBytes: posInt.optional(),
   chunkBytes: posInt.optional(),
   originProtocol: originProtocol.optional(),
+  /** what carries the Connect call: raw (muxbench's HTTP/2 session, the processes' default) or grpc-js */
+  linkStack: z.enum(['raw', 'grpc-js']).optional(),
 });
 
 const external = z

@@ -4,3 +4,4 @@ export * from './frame-decoder.ts';
 export * from './request-frame.ts';
 export * from './response-frame.ts';
 export * from './frame-writer.ts';
+export * from './grpc-message.ts';

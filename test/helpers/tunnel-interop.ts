@@ -148,12 +148,21 @@ export function tunnelInteropSuite(name: string, current: () => Stack): void {
   });
 }
 
+/** Options every process of a design's stack takes on top of the usual ones (e.g. the grpc tunnel's link stack). */
+export interface DesignArgs {
+  edgeArgs?: string[];
+  connectorArgs?: string[];
+}
+
 /**
  * Ingress and faults, the same for every design: refused paths, a wrong token, a connector killed
  * mid-request (502, then 503 at once, then recovery), a connector that redials a restarted edge.
- * `lostBody` is what the design's 502 says when its connector goes away.
+ * `lostBody` is what the design's 502 says when its connector goes away; `extra` goes to every edge and
+ * connector the suite starts.
  */
-export function tunnelFaultSuite(name: string, design: 'h2' | 'grpc', current: () => Stack, lostBody: RegExp): void {
+export function tunnelFaultSuite(name: string, design: 'h2' | 'grpc', current: () => Stack, lostBody: RegExp, extra: DesignArgs = {}): void {
+  const edgeArgs = extra.edgeArgs ?? [];
+  const connectorArgs = extra.connectorArgs ?? [];
   let stack: Stack;
   beforeAll(() => {
     stack = current();
@@ -161,7 +170,7 @@ export function tunnelFaultSuite(name: string, design: 'h2' | 'grpc', current: (
 
   describe(`${name}: ingress and faults`, () => {
     it('refuses a request no ingress rule allows, and a kind the connector has no origin for', async () => {
-      const s = await startTunnelStack({ design, connectorArgs: ['--ingress', '/private=status:403', '--ingress', '/echo=http'] });
+      const s = await startTunnelStack({ design, edgeArgs, connectorArgs: [...connectorArgs, '--ingress', '/private=status:403', '--ingress', '/echo=http'] });
       try {
         const denied = await curl(`${s.urls.public}/private/x`);
         expect(denied.status).toBe(403);
@@ -186,6 +195,7 @@ export function tunnelFaultSuite(name: string, design: 'h2' | 'grpc', current: (
         'not-the-token',
         '--origin',
         stack.urls['origin.http']!,
+        ...connectorArgs,
       ]).then(
         () => ({ code: 0, stderr: '' }),
         (e: { code: number; stderr: string }) => e,
@@ -197,7 +207,7 @@ export function tunnelFaultSuite(name: string, design: 'h2' | 'grpc', current: (
     });
 
     it('answers 502 for requests in flight when the connector dies, 503 at once with none, and recovers', async () => {
-      const s = await startTunnelStack({ design });
+      const s = await startTunnelStack({ design, edgeArgs, connectorArgs });
       let replacement: Supervised | undefined;
       try {
         const inFlight = curl(`${s.urls.public}/delay/5000`);
@@ -214,7 +224,7 @@ export function tunnelFaultSuite(name: string, design: 'h2' | 'grpc', current: (
         expect(performance.now() - t0).toBeLessThan(5000); // answered, not hung until some timeout
 
         const origin = s.processes.origin!;
-        replacement = await startSystem(`${design}-connector`, ['--edge', s.urls.tunnel!, '--token', tokenOf(s), '--origin', JSON.stringify(origin.ready)]);
+        replacement = await startSystem(`${design}-connector`, ['--edge', s.urls.tunnel!, '--token', tokenOf(s), '--origin', JSON.stringify(origin.ready), ...connectorArgs]);
         const back = await curl(`${s.urls.public}/echo`, [], Buffer.from('back again'));
         expect(back.status).toBe(200);
         expect(back.body.toString()).toBe('back again');
@@ -225,12 +235,12 @@ export function tunnelFaultSuite(name: string, design: 'h2' | 'grpc', current: (
     });
 
     it('reconnects by itself when its connection drops (edge restarted on the same tunnel port)', async () => {
-      const s = await startTunnelStack({ design, token: 'tok-r' });
+      const s = await startTunnelStack({ design, token: 'tok-r', edgeArgs, connectorArgs });
       let edge2: Supervised | undefined;
       try {
         const tunnelPort = new URL(s.urls.tunnel!).port;
         await s.processes.edge!.stop();
-        edge2 = await startSystem(`${design}-edge`, ['--port', '0', '--tunnel-port', tunnelPort, '--token', 'tok-r']);
+        edge2 = await startSystem(`${design}-edge`, ['--port', '0', '--tunnel-port', tunnelPort, '--token', 'tok-r', ...edgeArgs]);
         // The connector redials with backoff; wait for it to register, then a request passes.
         let status = 0;
         for (let i = 0; i < 50 && status !== 200; i++) {

@@ -66,6 +66,18 @@ describe('scenario validation', () => {
     expect(msg).toMatch(/systems\[0\]\.originProtocol: .*http1.*h2c/);
   });
 
+  it('passes the link stack of a grpc tunnel to both its processes, and only when the scenario names one', async () => {
+    const { startArgs } = await import('../../src/run/targets.ts');
+    const named = parseScenario({ ...valid, systems: [{ id: 't', kind: 'grpc-tunnel', linkStack: 'grpc-js' }] }, 'x');
+    const args = startArgs(named.systems[0]!, { concurrency: 1 });
+    expect(args.connector).toEqual(expect.arrayContaining(['--link-stack', 'grpc-js']));
+    expect(args.edge).toEqual(['--link-stack', 'grpc-js']);
+    // unnamed: each process's default (raw), and no option a base tree of `muxbench gate` might not know
+    const unnamed = parseScenario({ ...valid, systems: [{ id: 't', kind: 'grpc-tunnel' }] }, 'x');
+    expect(JSON.stringify(startArgs(unnamed.systems[0]!, { concurrency: 1 }))).not.toMatch(/link-stack/);
+    expect(problems({ ...valid, systems: [{ id: 't', kind: 'grpc-tunnel', linkStack: 'nghttp2' }] })).toMatch(/systems\[0\]\.linkStack: .*raw.*grpc-js/);
+  });
+
   it('refuses an axis that does not apply to a system, and a sweep that does not fit the load model', () => {
     const msg = problems({
       ...valid,

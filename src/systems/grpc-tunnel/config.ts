@@ -19,6 +19,17 @@ export const DEFAULT_SESSION_WINDOW_BYTES = 1024 * 1024;
 export const MESSAGE_OVERHEAD_BYTES = 64;
 /** Smallest --max-inflight-bytes accepted: below this, window updates would outnumber the data. */
 export const MIN_INFLIGHT_BYTES = 1024;
+/**
+ * What carries the Connect call. Both speak the same gRPC call on the wire (tunnel.proto's path,
+ * length-prefixed TunnelBatches, grpc-status trailers), so they differ only in cost:
+ * - raw: muxbench's own HTTP/2 session (src/h2), the stack the h2 tunnel runs on — the default, so that
+ *   comparing the two tunnels compares their designs, not two HTTP/2 implementations;
+ * - grpc-js: @grpc/grpc-js over node:http2, kept to measure what the stack alone costs.
+ */
+export const LINK_STACKS = ['raw', 'grpc-js'] as const;
+export type LinkStackName = (typeof LINK_STACKS)[number];
+export const DEFAULT_LINK_STACK: LinkStackName = 'raw';
+
 /** What each side of a tunnel connection chooses for itself and tells the other in the Connect metadata. */
 export interface LinkLimits {
   /** Largest encoded TunnelMessage this side accepts (grpc.max_receive_message_length) and sends. */

@@ -1,23 +1,23 @@
 /**
  * The grpc-stream connector: dials the edge (cloudflared's direction) and calls Connect once per tunnel
- * connection, each on its own gRPC channel. Every request head the edge sends on a call becomes a
- * ConnectorExchange for the shared OriginForwarder. Lost calls are redialled with backoff; a refused
- * token is fatal.
+ * connection, each on a connection of its own, on its link stack (--link-stack, stacks.ts). Every request
+ * head the edge sends on a call becomes a ConnectorExchange for the shared OriginForwarder. Lost calls are
+ * redialled with backoff; a refused token or link stack is fatal.
  */
 import { randomUUID } from 'node:crypto';
-import * as grpc from '@grpc/grpc-js';
 import type { Running } from '../serve.ts';
 import { endToEnd } from '../tunnel/headers.ts';
 import type { IngressRule } from '../tunnel/ingress.ts';
 import { OriginForwarder, type OriginProtocol } from '../tunnel/origin-forwarder.ts';
 import type { Origins } from '../tunnel/origins.ts';
 import type { ConnectorExchange, Headers, TunnelRequestHead, TunnelResponseHead } from '../tunnel/types.ts';
-import type { ChannelWindows, LinkKnobs } from './config.ts';
-import { ConnectorAuthError } from './errors.ts';
 import { keepConnections, startConnector } from '../tunnel/redial.ts';
-import { helloMetadata, parseLimits } from './handshake.ts';
+import { GrpcStatus } from './call.ts';
+import { type ChannelWindows, DEFAULT_LINK_STACK, type LinkKnobs, type LinkStackName } from './config.ts';
+import { helloFields, parseLimits } from './handshake.ts';
 import { type LinkStats, linkStats, RequestChannel, TunnelLink } from './link.ts';
-import { CONNECT_PATH, headersFromWire, headersToWire, kindFromWire, type TunnelMessage } from './protocol.ts';
+import { headersFromWire, headersToWire, kindFromWire, type TunnelMessage } from './protocol.ts';
+import { LINK_STACK_IMPLEMENTATIONS } from './stacks.ts';
 
 export interface GrpcConnectorOptions extends LinkKnobs, ChannelWindows {
   /** The edge's tunnel URL (its ready line's urls.tunnel); only host and port are used. */
@@ -29,6 +29,8 @@ export interface GrpcConnectorOptions extends LinkKnobs, ChannelWindows {
   /** how HTTP requests reach the HTTP origin (default http1) */
   originProtocol?: OriginProtocol;
   batchBytes: number;
+  /** what carries the Connect calls; the edge must run the same (default raw) */
+  linkStack?: LinkStackName;
   log?: (message: string) => void;
 }
 
@@ -119,13 +121,16 @@ export class GrpcConnector {
   readonly id = randomUUID().slice(0, 8);
   private readonly forwarder: OriginForwarder;
   private readonly links = new Set<TunnelLink>();
-  private readonly clients = new Set<grpc.Client>();
+  private readonly linkStack: LinkStackName;
+  /** aborts dials still under way when the connector closes */
+  private readonly closing = new AbortController();
   private closed = false;
   private peakOfClosedLinks = 0;
   private readonly log: (message: string) => void;
 
   constructor(private readonly options: GrpcConnectorOptions) {
     this.log = options.log ?? ((m: string) => process.stderr.write(`grpc-connector: ${m}\n`));
+    this.linkStack = options.linkStack ?? DEFAULT_LINK_STACK;
     this.forwarder = new OriginForwarder({ origins: options.origins, ingress: options.ingress, originProtocol: options.originProtocol, log: this.log });
   }
 
@@ -154,83 +159,42 @@ export class GrpcConnector {
     });
   }
 
-  /** One Connect call on a fresh channel; resolves once the edge accepted it (its initial metadata). */
-  private dialOnce(index: number, onLost: () => void): Promise<TunnelLink> {
-    const { edge } = this.options;
-    // A channel of its own per connection (a local subchannel pool), or grpc-js would share one HTTP/2
-    // connection between all of them. No retries: grpc-js would buffer the stream's messages to replay them.
-    const client = new grpc.Client(`${edge.hostname}:${edge.port}`, grpc.credentials.createInsecure(), {
-      'grpc.max_receive_message_length': this.options.maxMessageBytes,
-      'grpc.max_send_message_length': this.options.maxMessageBytes,
-      // grpc-js 1.14 has one knob for both windows (SETTINGS_INITIAL_WINDOW_SIZE and the connection
-      // window); with one stream per channel the tighter of the two is the window that applies.
-      'grpc-node.flow_control_window': Math.min(this.options.streamWindowBytes, this.options.sessionWindowBytes),
-      'grpc.use_local_subchannel_pool': 1,
-      'grpc.enable_retries': 0,
+  /** One Connect call on a connection of its own; resolves once the edge accepted it (its initial metadata). */
+  private async dialOnce(index: number, onLost: () => void): Promise<TunnelLink> {
+    const o = this.options;
+    const { call, answer } = await LINK_STACK_IMPLEMENTATIONS[this.linkStack].dial({
+      edge: o.edge,
+      hello: helloFields({ token: o.token, connector: this.id, index, linkStack: this.linkStack, maxMessageBytes: o.maxMessageBytes, maxInflightBytes: o.maxInflightBytes }),
+      windows: { streamWindowBytes: o.streamWindowBytes, sessionWindowBytes: o.sessionWindowBytes },
+      maxMessageBytes: o.maxMessageBytes,
+      timeoutMs: HANDSHAKE_TIMEOUT_MS,
+      signal: this.closing.signal,
     });
-    this.clients.add(client);
-    const call = client.makeBidiStreamRequest(
-      CONNECT_PATH,
-      (b: Buffer) => b,
-      (b: Buffer) => b,
-      helloMetadata({
-        token: this.options.token,
-        connector: this.id,
-        index,
-        maxMessageBytes: this.options.maxMessageBytes,
-        maxInflightBytes: this.options.maxInflightBytes,
-      }),
-    );
-    const dispose = (): void => {
-      this.clients.delete(client);
-      client.close();
-    };
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => fail(new Error(`the edge did not accept the call within ${HANDSHAKE_TIMEOUT_MS} ms`)), HANDSHAKE_TIMEOUT_MS);
-      const fail = (err: Error): void => {
-        clearTimeout(timer);
-        call.off('error', onError);
-        call.on('error', () => {});
-        call.cancel();
-        dispose();
-        reject(err);
-      };
-      const onError = (err: grpc.ServiceError): void => {
-        if (err.code === grpc.status.UNAUTHENTICATED) fail(new ConnectorAuthError(`the edge refused this connector: ${err.details}`));
-        else fail(new Error(`the edge refused the connection: ${err.details || err.message}`));
-      };
-      call.once('error', onError);
-      call.once('metadata', (md: grpc.Metadata) => {
-        clearTimeout(timer);
-        call.off('error', onError);
-        let peer;
-        try {
-          peer = parseLimits(md);
-        } catch (err) {
-          fail(new Error(`the edge's limits are unreadable: ${(err as Error).message}`));
-          return;
-        }
-        const link = new TunnelLink(call, {
-          chunkSizeBytes: this.options.chunkSizeBytes,
-          maxMessageBytes: this.options.maxMessageBytes,
-          maxInflightBytes: this.options.maxInflightBytes,
-          peer,
-          batchBytes: this.options.batchBytes,
-          name: `connection ${index}`,
-          log: this.log,
-          onHead: (l, m) => this.onHead(l, m),
-          onClose: (l) => {
-            this.links.delete(l);
-            this.peakOfClosedLinks = Math.max(this.peakOfClosedLinks, l.peakRequestBufferBytes);
-            call.cancel();
-            dispose();
-            onLost();
-          },
-        });
-        this.links.add(link);
-        resolve(link);
-      });
+    let peer;
+    try {
+      peer = parseLimits(answer);
+    } catch (err) {
+      call.close(GrpcStatus.CANCELLED, 'unreadable limits');
+      throw new Error(`the edge's limits are unreadable: ${(err as Error).message}`);
+    }
+    const link = new TunnelLink(call, {
+      chunkSizeBytes: o.chunkSizeBytes,
+      maxMessageBytes: o.maxMessageBytes,
+      maxInflightBytes: o.maxInflightBytes,
+      peer,
+      batchBytes: o.batchBytes,
+      name: `connection ${index}`,
+      log: this.log,
+      onHead: (l, m) => this.onHead(l, m),
+      onClose: (l, reason) => {
+        this.links.delete(l);
+        this.peakOfClosedLinks = Math.max(this.peakOfClosedLinks, l.peakRequestBufferBytes);
+        if (!this.closed) this.log(`connection ${index} closed: ${reason}`);
+        onLost();
+      },
     });
+    this.links.add(link);
+    return link;
   }
 
   private onHead(link: TunnelLink, m: TunnelMessage & { payload: 'head' }): void {
@@ -252,8 +216,8 @@ export class GrpcConnector {
   async close(): Promise<void> {
     this.closed = true;
     this.log(`closing with ${this.inflight} request(s) in flight`);
-    for (const l of [...this.links]) l.close('the connector is shutting down');
-    for (const c of [...this.clients]) c.close();
+    this.closing.abort();
+    for (const l of [...this.links]) l.close('the connector is shutting down', GrpcStatus.CANCELLED);
     await this.forwarder.close();
   }
 }

@@ -1,10 +1,9 @@
 /**
- * The grpc-stream edge. It runs the gRPC server connectors call Connect on; each accepted call is a link
+ * The grpc-stream edge. It serves the Connect calls connectors make, on its link stack (--link-stack:
+ * raw or grpc-js, stacks.ts), and admits each by token and stack; each accepted call is a link
  * that carries any number of public requests as messages keyed by request_id (no stream limit — the
  * design's claim). Public requests go to the link with the fewest open requests.
  */
-import type { Http2Server, ServerHttp2Session } from 'node:http2';
-import * as grpc from '@grpc/grpc-js';
 import { type Running, urlFor } from '../serve.ts';
 import type { PublicLimits } from '../tunnel/public-limits.ts';
 import { startPublicSide } from '../tunnel/public-side.ts';
@@ -18,10 +17,12 @@ import {
   type TunnelResponseHead,
   TunnelUnavailableError,
 } from '../tunnel/types.ts';
-import { type ChannelWindows, defaultLinkKnobs, defaultWindows, type LinkKnobs } from './config.ts';
-import { type ConnectHello, limitsMetadata, parseHello } from './handshake.ts';
+import { type Admission, type FieldLookup, GrpcStatus } from './call.ts';
+import { type ChannelWindows, DEFAULT_LINK_STACK, defaultLinkKnobs, defaultWindows, type LinkKnobs, type LinkStackName } from './config.ts';
+import { type ConnectHello, limitsFields, linkStackMismatch, parseHello } from './handshake.ts';
 import { type LinkStats, linkStats, RequestChannel, TunnelLink } from './link.ts';
-import { headersFromWire, headersToWire, kindToWire, TUNNEL_SERVICE, type TunnelMessage } from './protocol.ts';
+import { headersFromWire, headersToWire, kindToWire, type TunnelMessage } from './protocol.ts';
+import { LINK_STACK_IMPLEMENTATIONS } from './stacks.ts';
 
 export interface GrpcEdgeOptions extends Partial<LinkKnobs>, Partial<ChannelWindows> {
   host: string;
@@ -30,6 +31,8 @@ export interface GrpcEdgeOptions extends Partial<LinkKnobs>, Partial<ChannelWind
   tcpPort: number;
   token: string;
   batchBytes?: number;
+  /** what carries Connect calls; connectors must run the same (default raw) */
+  linkStack?: LinkStackName;
   /** bounds on each public h2c connection; defaults where absent */
   publicLimits?: Partial<PublicLimits>;
   log?: (message: string) => void;
@@ -204,41 +207,8 @@ export class GrpcTunnelBackend implements TunnelBackend {
   }
 
   close(): void {
-    for (const l of [...this.links]) {
-      l.close('the edge is shutting down');
-      l.call.destroy();
-    }
+    for (const l of [...this.links]) l.close('the edge is shutting down');
   }
-}
-
-/**
- * grpc-js 1.14 lets a *client* set its HTTP/2 windows (grpc-node.flow_control_window) but not a server.
- * The edge reaches its servers (the private `http2Servers` map) and sets both windows on every session:
- * SETTINGS_INITIAL_WINDOW_SIZE for the stream window, a connection WINDOW_UPDATE for the session window.
- */
-function applyWindows(server: grpc.Server, windows: ChannelWindows, log: (m: string) => void): void {
-  const servers = (server as unknown as { http2Servers?: unknown }).http2Servers;
-  if (!(servers instanceof Map)) {
-    log('cannot set the tunnel HTTP/2 windows: this grpc-js has no http2Servers map; Node defaults (64 KiB) apply');
-    return;
-  }
-  for (const http2Server of servers.keys() as Iterable<Http2Server>) {
-    http2Server.on('session', (session: ServerHttp2Session) => {
-      session.settings({ initialWindowSize: windows.streamWindowBytes });
-      const grow = (): void => {
-        if (windows.sessionWindowBytes > 65_535 && !session.destroyed) session.setLocalWindowSize(windows.sessionWindowBytes);
-      };
-      if (session.socket?.readyState === 'open') grow();
-      else session.once('connect', grow);
-    });
-  }
-}
-
-function bind(server: grpc.Server, host: string, port: number): Promise<number> {
-  const address = urlFor('http', host, port).slice('http://'.length);
-  return new Promise((resolve, reject) =>
-    server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (err, bound) => (err ? reject(err) : resolve(bound))),
-  );
 }
 
 export async function startGrpcEdge(options: GrpcEdgeOptions): Promise<Running & { backend: GrpcTunnelBackend }> {
@@ -246,63 +216,65 @@ export async function startGrpcEdge(options: GrpcEdgeOptions): Promise<Running &
   const knobs: LinkKnobs = { ...defaultLinkKnobs(), ...definedOnly(options, ['chunkSizeBytes', 'maxMessageBytes', 'maxInflightBytes']) };
   const windows: ChannelWindows = { ...defaultWindows(), ...definedOnly(options, ['streamWindowBytes', 'sessionWindowBytes']) };
   const batchBytes = options.batchBytes ?? DEFAULT_BATCH_BYTES;
+  const linkStack = options.linkStack ?? DEFAULT_LINK_STACK;
   const backend = new GrpcTunnelBackend();
 
-  const accept = (call: grpc.ServerDuplexStream<Buffer, Buffer>): void => {
-    const peer = call.getPeer();
+  /** Token first, then the link stack: a connector on another stack is refused by name, never served mixed. */
+  const admit = (fields: FieldLookup, peer: string): Admission => {
     let hello: ConnectHello;
     try {
-      hello = parseHello(call.metadata);
+      hello = parseHello(fields);
     } catch (err) {
       log(`refused a tunnel connection from ${peer}: ${(err as Error).message}`);
-      call.emit('error', { code: grpc.status.INVALID_ARGUMENT, details: (err as Error).message });
-      return;
+      return { accepted: false, status: GrpcStatus.INVALID_ARGUMENT, message: (err as Error).message };
     }
     const name = `connector ${hello.connector}#${hello.index}`;
     if (!tokenMatches(options.token, hello.token)) {
       const why = hello.token === '' ? 'no token' : 'wrong token';
       log(`refused ${name} from ${peer}: ${why}`);
-      call.emit('error', { code: grpc.status.UNAUTHENTICATED, details: why });
-      return;
+      return { accepted: false, status: GrpcStatus.UNAUTHENTICATED, message: why };
     }
-    call.on('error', () => {});
-    call.sendMetadata(limitsMetadata(knobs));
-    const link = new TunnelLink(call, {
-      ...knobs,
-      peer: { maxMessageBytes: hello.maxMessageBytes, maxInflightBytes: hello.maxInflightBytes },
-      batchBytes,
-      name,
-      log,
-      onClose: (l, reason) => {
-        backend.remove(l);
-        log(`${name} disconnected: ${reason} (${backend.connectionCount} connection(s) left)`);
+    if (hello.linkStack !== linkStack) {
+      const why = linkStackMismatch(hello.linkStack, linkStack);
+      log(`refused ${name} from ${peer}: ${why}`);
+      return { accepted: false, status: GrpcStatus.FAILED_PRECONDITION, message: why };
+    }
+    return {
+      accepted: true,
+      answer: limitsFields(knobs),
+      attach: (call) => {
+        const link = new TunnelLink(call, {
+          ...knobs,
+          peer: { maxMessageBytes: hello.maxMessageBytes, maxInflightBytes: hello.maxInflightBytes },
+          batchBytes,
+          name,
+          log,
+          onClose: (l, reason) => {
+            backend.remove(l);
+            log(`${name} disconnected: ${reason} (${backend.connectionCount} connection(s) left)`);
+          },
+        });
+        backend.add(link);
+        log(`${name} registered from ${peer} (${linkStack} link stack)`);
       },
-    });
-    backend.add(link);
-    log(`${name} registered from ${peer}`);
+    };
   };
 
-  const server = new grpc.Server({
-    'grpc.max_receive_message_length': knobs.maxMessageBytes,
-    'grpc.max_send_message_length': knobs.maxMessageBytes,
-  });
-  server.addService(TUNNEL_SERVICE, { Connect: accept as grpc.UntypedHandleCall });
-  const tunnelPort = await bind(server, options.host, options.tunnelPort);
-  applyWindows(server, windows, log);
+  const tunnel = await LINK_STACK_IMPLEMENTATIONS[linkStack].serve({ host: options.host, port: options.tunnelPort, windows, maxMessageBytes: knobs.maxMessageBytes, log, admit });
   let pub;
   try {
     pub = await startPublicSide({ host: options.host, port: options.port, tcpPort: options.tcpPort, backend, log, limits: options.publicLimits });
   } catch (err) {
-    server.forceShutdown();
+    await tunnel.close();
     throw err;
   }
   return {
     backend,
-    urls: { public: pub.urls.public, tunnel: urlFor('http', options.host, tunnelPort), tcp: pub.urls.tcp },
+    urls: { public: pub.urls.public, tunnel: urlFor('http', options.host, tunnel.port), tcp: pub.urls.tcp },
     close: async () => {
       log(`closing with ${backend.inflight} request(s) in flight`);
       backend.close();
-      server.forceShutdown();
+      await tunnel.close();
       await pub.close();
     },
   };

@@ -1,6 +1,6 @@
 /** The grpc-stream tunnel's errors, each with a stable code. */
 
-export { ConnectorAuthError } from '../tunnel/redial.ts';
+export { ConnectorAuthError, ConnectorConfigError } from '../tunnel/redial.ts';
 
 /** The Connect call's metadata lacks a field or has one that is not what the handshake needs. */
 export class HandshakeError extends Error {

@@ -1,7 +1,8 @@
 /**
  * One tunnel connection of the grpc-stream design: ONE Connect call carrying every request on it, each
  * a RequestChannel keyed by request_id in a map. The link owns the map, the send queues and the batching;
- * the edge and the connector subclass RequestChannel for their half of a request.
+ * the edge and the connector subclass RequestChannel for their half of a request. The call is a LinkCall
+ * (call.ts), so the same link runs on either link stack.
  *
  * Flow control is per request and credit-based: a side may have at most the peer's --max-inflight-bytes of
  * one request's body sent and not yet consumed; the receiver returns credit (WindowUpdate) as its reader
@@ -9,7 +10,7 @@
  * others behind it on the shared stream — so per-request credit is what bounds memory.
  */
 import { Duplex } from 'node:stream';
-import type * as grpc from '@grpc/grpc-js';
+import { GrpcStatus, type LinkCall } from './call.ts';
 import { type LinkKnobs, type LinkLimits, MESSAGE_OVERHEAD_BYTES } from './config.ts';
 import { InflightExceededError, MessageTooLargeError } from './errors.ts';
 import { decodeBatch, encodeFramed, type TunnelMessage } from './protocol.ts';
@@ -30,9 +31,6 @@ export interface LinkOptions extends LinkKnobs {
   /** The call ended; every channel has been told already. */
   onClose?: (link: TunnelLink, reason: string) => void;
 }
-
-/** The Connect call: the connector's side of it or the edge's, encoded batches both ways. */
-export type LinkCall = grpc.ClientDuplexStream<Buffer, Buffer> | grpc.ServerDuplexStream<Buffer, Buffer>;
 
 /** What the links of one edge or connector add up to (tests and the benchmark read it). */
 export interface LinkStats {
@@ -125,10 +123,7 @@ export class TunnelLink {
     this.chunkSizeBytes = Math.max(1, Math.min(options.chunkSizeBytes, this.sendLimitBytes - MESSAGE_OVERHEAD_BYTES));
     this.grantThresholdBytes = Math.max(1, options.maxInflightBytes >> 1);
     this.batchLimitBytes = Math.min(options.batchBytes, this.sendLimitBytes);
-    call.on('data', (batch: Buffer) => this.onBatch(batch));
-    call.on('error', (err: Error) => this.close(err.message));
-    call.on('end', () => this.close('the peer ended the call'));
-    call.on('close', () => this.close('the call closed'));
+    call.listen({ message: (batch) => this.onBatch(batch), closed: (reason) => this.close(reason) });
   }
 
   get name(): string {
@@ -198,8 +193,9 @@ export class TunnelLink {
   }
 
   /**
-   * Writes one batch at a time: grpc-js finishes one message's HTTP/2 write before it starts the next,
-   * so while a batch is being written the next one fills up.
+   * Writes one batch at a time: grpc-js finishes one message's HTTP/2 write before it starts the next
+   * (the raw stack likewise, once the stream's window took it), so while a batch is being written the
+   * next one fills up.
    */
   private pump(): void {
     if (this.closed || this.writing) return;
@@ -207,13 +203,14 @@ export class TunnelLink {
     if (!batch) return;
     this.writing = true;
     this.batchesSent++;
-    this.call.write(batch, () => {
+    this.call.write(batch.parts, batch.bytes, () => {
       this.writing = false;
       this.pump();
     });
   }
 
-  private takeBatch(): Buffer | null {
+  /** The framed messages of the next batch, not yet joined: the stack joins them with its own framing. */
+  private takeBatch(): { parts: Buffer[]; bytes: number } | null {
     const parts: Buffer[] = [];
     let size = 0;
     const fits = (n: number): boolean => parts.length === 0 || (size < this.batchLimitBytes && size + n <= this.sendLimitBytes);
@@ -239,7 +236,7 @@ export class TunnelLink {
     }
     if (parts.length === 0) return null;
     this.messagesSent += parts.length;
-    return parts.length === 1 ? parts[0]! : Buffer.concat(parts, size);
+    return { parts, bytes: size };
   }
 
   private onBatch(batch: Buffer): void {
@@ -248,8 +245,7 @@ export class TunnelLink {
       messages = decodeBatch(batch);
     } catch (err) {
       this.options.log(`${this.name}: undecodable batch of ${batch.length} bytes (${(err as Error).message}); closing the connection`);
-      this.call.destroy();
-      this.close('the peer sent an undecodable batch');
+      this.close('the peer sent an undecodable batch', GrpcStatus.INTERNAL);
       return;
     }
     for (const m of messages) {
@@ -267,12 +263,16 @@ export class TunnelLink {
     if (bytes > this.peakRequestBufferBytes) this.peakRequestBufferBytes = bytes;
   }
 
-  /** Ends the link: every open request learns that the connection is gone. Idempotent. */
-  close(reason: string): void {
+  /**
+   * Ends the link and its call (the edge tells the connector `status` and `reason` in the call's trailers):
+   * every open request learns that the connection is gone. Idempotent.
+   */
+  close(reason: string, status: number = GrpcStatus.UNAVAILABLE): void {
     if (this.closed) return;
     this.closed = true;
     this.control.clear();
     this.data.clear();
+    this.call.close(status, reason);
     const err = new Error(`the tunnel connection ${this.name} was lost (${reason})`);
     const open = [...this.channels.values()];
     this.channels.clear();

@@ -1,12 +1,11 @@
 /**
- * tunnel.proto in TypeScript: the Connect method for grpc-js, the TunnelMessage type and its codec.
+ * tunnel.proto in TypeScript: the Connect method's path, the TunnelMessage type and its codec.
  *
- * grpc-js is given identity (de)serializers: batches are built and encoded here, before they are written,
- * so a message too large for the peer is caught per request (one failed request) instead of by grpc-js
- * (which would end the whole stream, and every request on it, with RESOURCE_EXHAUSTED).
+ * Batches are built and encoded here, before they are written, whatever the link stack: a message too
+ * large for the peer is caught per request (one failed request) instead of by the stack (which would end
+ * the whole stream, and every request on it, with RESOURCE_EXHAUSTED).
  */
 import { fileURLToPath } from 'node:url';
-import type * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import type { Headers, StreamKind } from '../tunnel/types.ts';
 
@@ -36,21 +35,7 @@ export function decodeBatch(bytes: Buffer): TunnelMessage[] {
   return deserializeBatch(bytes).messages ?? [];
 }
 
-const identity = (b: Buffer): Buffer => b;
-
-/** The service as grpc-js takes it, carrying already-encoded TunnelBatches. */
-export const TUNNEL_SERVICE: grpc.ServiceDefinition = {
-  Connect: {
-    path: connectMethod.path,
-    requestStream: true,
-    responseStream: true,
-    requestSerialize: identity,
-    requestDeserialize: identity,
-    responseSerialize: identity,
-    responseDeserialize: identity,
-    originalName: 'connect',
-  },
-};
+/** `/muxbench.tunnel.Tunnel/Connect`: the HTTP/2 :path of the one call, whatever stack carries it. */
 export const CONNECT_PATH = connectMethod.path;
 
 export interface WireHeader {

@@ -1,5 +1,4 @@
 /** The knobs of the h2-stream tunnel and why their defaults are what they are. */
-import type { SessionLimits } from '../../h2/limits.ts';
 
 /** The limit the seed analysis argues about; cloudflared itself advertises 2^32-1. */
 export const DEFAULT_MAX_CONCURRENT_STREAMS = 100;
@@ -15,23 +14,9 @@ export const DEFAULT_QUEUE_LIMIT = 100_000;
 /** How long a request may wait for a free stream before it is answered 503. */
 export const DEFAULT_QUEUE_TIMEOUT_MS = 30_000;
 
-/**
- * Header bytes (decoded list and encoded block) each end of a tunnel connection takes: Go's default
- * MaxHeaderBytes, well above anything the public side admits (64 KiB by default) so a public request never
- * ends a tunnel connection; a head the connector will not take is answered 431 at the edge instead.
- */
-export const TUNNEL_MAX_HEADER_BYTES = 1024 * 1024;
-
-/**
- * Session limits on the tunnel link. The peer is authenticated and its resets mirror what public clients
- * do (each public client has its own budget), so the link has no glitch budget of its own: a rapid-reset
- * attack on the public side must not take down the tunnel for everyone.
- */
-export const TUNNEL_SESSION_LIMITS: SessionLimits = Object.freeze({
-  maxHeaderListBytes: TUNNEL_MAX_HEADER_BYTES,
-  maxHeaderBlockBytes: TUNNEL_MAX_HEADER_BYTES,
-  glitchBurst: Number.POSITIVE_INFINITY,
-});
+// The tunnel leg's session limits live with what both tunnel designs share (the grpc tunnel's raw link
+// stack runs on the same session).
+export { TUNNEL_MAX_HEADER_BYTES, TUNNEL_SESSION_LIMITS } from '../tunnel/session-limits.ts';
 
 /** What the connector chooses and tells the edge in its hello, so both ends of a connection agree. */
 export interface ConnectionKnobs {

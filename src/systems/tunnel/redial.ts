@@ -1,13 +1,22 @@
 /**
  * How a connector keeps its tunnel connections up, whatever the design: each connection is dialled,
  * redialled when lost, and retried with jittered exponential backoff when a dial fails — except when the
- * edge refused the token, which no retry can fix.
+ * edge refused the token or the configuration, which no retry can fix.
  */
 
 /** The edge refused this connector's token: fatal, never retried. */
 export class ConnectorAuthError extends Error {
   override readonly name = 'ConnectorAuthError';
   readonly code = 'MUX_ERR_TUNNEL_AUTH';
+}
+
+/**
+ * The edge refused this connector's configuration (the grpc tunnel: another link stack): fatal too, since
+ * redialling with the same configuration gets the same answer.
+ */
+export class ConnectorConfigError extends Error {
+  override readonly name = 'ConnectorConfigError';
+  readonly code = 'MUX_ERR_TUNNEL_CONFIG';
 }
 
 const BACKOFF_FIRST_MS = 100;
@@ -25,7 +34,7 @@ export interface RedialOptions {
   log(message: string): void;
 }
 
-/** Keeps every connection dialled; resolves once all registered once, rejects with ConnectorAuthError. */
+/** Keeps every connection dialled; resolves once all registered once, rejects with a fatal refusal. */
 export function keepConnections(options: RedialOptions): Promise<void> {
   return new Promise((resolve, reject) => {
     let registered = 0;
@@ -47,7 +56,7 @@ export function keepConnections(options: RedialOptions): Promise<void> {
             if (++registered === options.connections) resolve();
           },
           (err: Error) => {
-            if (err instanceof ConnectorAuthError) {
+            if (err instanceof ConnectorAuthError || err instanceof ConnectorConfigError) {
               options.log(err.message);
               return reject(err);
             }
