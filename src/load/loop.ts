@@ -171,23 +171,32 @@ export class LoadLoop {
    * Runs until the series has settled by `policy` (judging only windows after this call), or until the
    * cap, and says which.
    */
-  warmUp(policy: SteadyPolicy): Promise<WarmupResult> {
-    this.start();
-    const from = this.series.length;
+  async warmUp(policy: SteadyPolicy): Promise<WarmupResult> {
+    return (await LoadLoop.warmUpTogether([this], policy))[0]!;
+  }
+
+  /**
+   * Runs several loops at once (load groups of one point) until every one has settled by `policy` at the
+   * same moment, or until the cap. Judged together because the groups share the target: one group that is
+   * still climbing moves the others, so a group that settled early is not taken as settled on its own.
+   */
+  static warmUpTogether(loops: readonly LoadLoop[], policy: SteadyPolicy): Promise<WarmupResult[]> {
+    for (const l of loops) l.start();
+    const from = loops.map((l) => l.series.length);
     const began = performance.now();
     return new Promise((resolve) => {
       const check = (): void => {
         const elapsed = performance.now() - began;
-        this.finalizeBuckets(performance.now(), false);
-        const windows = this.series.slice(from);
-        const last = steadiness(
-          windows.map((w) => w.ok),
-          policy,
-        );
-        const steady = last !== null && last.steady && elapsed >= policy.minMs;
-        if (steady || elapsed >= policy.maxMs || !this.running) {
+        const now = performance.now();
+        const judged = loops.map((l, i) => {
+          l.finalizeBuckets(now, false);
+          const windows = l.series.slice(from[i]);
+          return { windows, last: steadiness(windows.map((w) => w.ok), policy) };
+        });
+        const steady = elapsed >= policy.minMs && judged.every((j) => j.last !== null && j.last.steady);
+        if (steady || elapsed >= policy.maxMs || loops.some((l) => !l.running)) {
           clearInterval(timer);
-          resolve({ steady, elapsedMs: Math.round(elapsed), series: windows, last });
+          resolve(judged.map((j) => ({ steady, elapsedMs: Math.round(elapsed), series: j.windows, last: j.last })));
         }
       };
       const timer = setInterval(check, policy.windowMs);
