@@ -30,12 +30,17 @@ export interface LoadPlan extends PointLoad {
   model: LoadModel;
 }
 
-/** What the load engine sends at this point and how, per load (primary first): the target's URL, the workload, the load model. */
+/**
+ * What the load engine sends at this point and how, per load (primary first): the target's URL, the
+ * workload, the load model. Load groups of an http_grpc client share its POSTs (one client); other
+ * protocols' groups open their own connections, and share what lies behind them (a tunnel's connections).
+ */
 export function loadPlansOf(s: Scenario, point: Point, target: Target): LoadPlan[] {
   return loadsAt(s, point.params).map((l) => {
     const model = loadModelOf(l.load);
     const concurrency = model.kind === 'closed' ? model.concurrency : model.maxInflight;
-    return { ...l, spec: engineSpecFor(point.system, target, l.workload, point.params, concurrency), model };
+    const spec = engineSpecFor(point.system, target, l.workload, point.params, concurrency);
+    return { ...l, spec: spec.protocol === 'http-grpc' && s.groups !== undefined ? { ...spec, shareClient: true } : spec, model };
   });
 }
 
