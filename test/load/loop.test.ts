@@ -81,6 +81,21 @@ describe('LoadLoop', () => {
     expect(warm.last!.spread).toBeGreaterThan(warm.last!.tolerance);
   });
 
+  it('warms load groups up together: one that settles waits for one that does not', async () => {
+    const steadyServer = await server(() => 2);
+    const t0 = performance.now();
+    const climbing = await server(() => 50 / (1 + (2 * (performance.now() - t0)) / 1000));
+    const a = loopFor(steadyServer.url, { kind: 'closed', concurrency: 4 });
+    const b = loopFor(climbing.url, { kind: 'closed', concurrency: 8 });
+    const [wa, wb] = await LoadLoop.warmUpTogether([a, b], { ...DEFAULT_STEADY_POLICY, minMs: 300, maxMs: 2000 });
+    // the first loop alone settles in well under the cap (see the first test); together, neither counts as steady
+    expect([wa!.steady, wb!.steady]).toEqual([false, false]);
+    expect(wa!.elapsedMs).toBe(wb!.elapsedMs);
+    expect(wa!.elapsedMs).toBeGreaterThanOrEqual(2000);
+    expect(wa!.series.length).toBeGreaterThanOrEqual(15);
+    expect(wb!.series.length).toBeGreaterThanOrEqual(15);
+  });
+
   it('sends nothing while paused, answers everything it sent, and measures again after a resume', async () => {
     const { url, hits } = await server(() => 5);
     const loop = loopFor(url, { kind: 'closed', concurrency: 4 });
