@@ -30,11 +30,11 @@ export async function measureGroupsTrial(set: EngineSet, watch: ProcessWatch, ta
 }
 
 /**
- * Warm-up of every group together until all have settled, then `plan.trials` windows. `onTrial` sees the
- * primary group's trial as each ends. A failure carries what was measured before it (MeasureError.partial,
+ * Warm-up of every group together until all have settled, then `plan.trials` windows. `onTrial` sees each
+ * trial's groups (in the plans' order) as it ends. A failure carries what was measured before it (MeasureError.partial,
  * with the groups).
  */
-export async function measureGroups(target: Target, loads: readonly LoadPlan[], plan: Omit<PointPlan, 'spec' | 'model'>, signal: AbortSignal | undefined, onTrial: (primary: TrialResult) => void): Promise<GroupsMeasurement> {
+export async function measureGroups(target: Target, loads: readonly LoadPlan[], plan: Omit<PointPlan, 'spec' | 'model'>, signal: AbortSignal | undefined, onTrial: (groups: TrialResult[]) => void): Promise<GroupsMeasurement> {
   const session = LoadSession.start(plan.loadCpu, signal);
   const watch = new ProcessWatch(target);
   const groups = loads.map(() => ({ warmup: warmupRecord(null, plan.policy.minMs), trials: [] as TrialResult[] }));
@@ -48,7 +48,7 @@ export async function measureGroups(target: Target, loads: readonly LoadPlan[], 
       if (signal?.aborted) throw new Error('the run was interrupted');
       const trials = await measureGroupsTrial(set, watch, target, plan.durationMs);
       trials.forEach((t, g) => groups[g]!.trials.push(t));
-      onTrial(trials[0]!);
+      onTrial(trials);
     }
     return { groups };
   } catch (err) {
@@ -73,7 +73,7 @@ export function groupResults(loads: readonly LoadPlan[], measured: GroupsMeasure
       const v = pointStatus(g, trialMs, l.model.kind);
       g.status = v.status;
       if (v.reason !== undefined) g.reason = v.reason;
-    } else g.status = 'failed';
+    } else Object.assign(g, { status: 'failed', reason: 'no trial was measured' });
     return g;
   });
 }

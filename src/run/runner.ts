@@ -8,11 +8,11 @@ import { fileURLToPath } from 'node:url';
 import { RESULTS_SCHEMA, type PointResult, type ResultsFile, type TrialResult } from '../measure/results.ts';
 import { describeLoad, effective, expandPoints, loadScenario, type Point, type Scenario, sweptAxes } from '../scenario/index.ts';
 import { environment, placement } from './environment.ts';
+import { applyGroups, groupResults, measureGroups } from './groups.ts';
 import { writeJsonAtomic } from './persist.ts';
 import { MeasureError, measurePoint, pointStatus, summarize, TargetDiedError } from './point.ts';
 import { createProgress, type Progress } from './progress.ts';
 import { killAllSupervised, SystemStartError } from './supervise.ts';
-import { applyGroups, groupResults, measureGroups } from './groups.ts';
 import { type LoadPlan, loadPlansOf, startKey, startTarget, type Target } from './targets.ts';
 
 export const REPORTS_DIR = fileURLToPath(new URL('../../reports/', import.meta.url));
@@ -157,12 +157,15 @@ async function runPoint(
     const target = slot.get()!.target;
     loads = loadPlansOf(scenario, point, target);
     const settings = { policy: eff.steady, trials: eff.trials, durationMs: eff.durationMs, maxRequests: scenario.maxRequests, loadCpu: place.loadCpu };
-    const onTrial = (trial: TrialResult): void => {
+    const trialText = (trial: TrialResult): string => {
       const errs = Object.values(trial.errors).reduce((a, b) => a + b, 0);
-      progress.trial(label, `${Math.round(trial.requestsPerSec).toLocaleString('en-US')} req/s, p99 ${trial.latency.p99Us} µs${errs ? `, ${errs} errors` : ''}`);
+      return `${Math.round(trial.requestsPerSec).toLocaleString('en-US')} req/s, p99 ${trial.latency.p99Us} µs${errs ? `, ${errs} errors` : ''}`;
     };
+    const onTrial = (trial: TrialResult): void => progress.trial(label, trialText(trial));
     if (scenario.groups !== undefined) {
-      const measured = await measureGroups(target, loads, settings, signal, onTrial);
+      const measured = await measureGroups(target, loads, settings, signal, (groups) =>
+        progress.trial(label, groups.map((t, i) => `${loads[i]!.id}: ${trialText(t)}`).join('; ')),
+      );
       applyGroups(base, groupResults(loads, measured.groups, trialMs));
     } else {
       const [{ spec, model }] = loads as [LoadPlan];

@@ -222,7 +222,7 @@ export const scenarioSchema = z
   .superRefine((s, ctx) => {
     if (s.groups !== undefined) {
       for (const k of ['workload', 'load'] as const) {
-        if (s[k] !== undefined) ctx.addIssue({ code: 'custom', path: [k], message: `give either ${k} (with its sibling) or groups, not both: with groups each group has its own workload and load` });
+        if (s[k] !== undefined) ctx.addIssue({ code: 'custom', path: [k], message: `not with groups: give either workload and load, or groups (each with its own workload and load)` });
       }
     } else if (s.load === undefined) ctx.addIssue({ code: 'custom', path: ['load'], message: 'required (a load model), unless the scenario gives groups' });
   })

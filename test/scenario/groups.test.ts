@@ -66,8 +66,8 @@ describe('load groups in a scenario', () => {
 
   it('refuses groups next to workload or load, and a scenario with neither', () => {
     const both = problems({ ...mixed, load: { model: 'closed', concurrency: 1 }, workload: { call: 'echo' } });
-    expect(both).toMatch(/load: give either load .* or groups, not both/);
-    expect(both).toMatch(/workload: give either workload .* or groups, not both/);
+    expect(both).toMatch(/- load: not with groups: give either workload and load, or groups/);
+    expect(both).toMatch(/- workload: not with groups/);
     expect(problems({ ...mixed, groups: undefined })).toMatch(/load: required .* unless the scenario gives groups/);
     expect(problems({ ...mixed, groups: [] })).toMatch(/groups: give at least one group/);
   });
