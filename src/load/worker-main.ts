@@ -6,7 +6,7 @@
  * named in its commands: driven one at a time, `muxbench gate` drives the base and the candidate from one
  * worker, so that both are measured by the very same instrument (same process, same JIT state); driven
  * together (the `-together` commands, continuous engines only), they are the load groups of one point,
- * warmed up until all have settled and measured over the very same windows.
+ * warmed up until the first has settled and measured over the very same windows.
  *
  *   {"cmd":"open","engine":"a","spec":…,"model":…} → {"event":"opened","continuous":true|false}
  *   {"cmd":"warmup","engine":"a","policy":…}       → {"event":"warm","warmup":{…}|null}   (null: the engine cannot judge)
@@ -98,11 +98,9 @@ async function together(c: Extract<WorkerCommand, { cmd: 'warmup-together' | 'tr
     say({ event: 'warm', warmups: await LoadLoop.warmUpTogether(loops, c.policy) });
     return true;
   }
-  // Every window opens in this one synchronous pass, so the groups are measured over the same interval.
-  let open = loops.length;
-  const pending = loops.map((l) => l.measure(c.durationMs, { onClose: () => void (--open === 0 && say({ event: 'trial-closed' })) }));
+  const pending = LoadLoop.measureTogether(loops, c.durationMs, { onClose: () => say({ event: 'trial-closed' }) });
   say({ event: 'trial-open' });
-  say({ event: 'trial', results: await Promise.all(pending) });
+  say({ event: 'trial', results: await pending });
   return true;
 }
 

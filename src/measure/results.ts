@@ -127,7 +127,7 @@ export interface GroupResult {
   load: { model: 'closed'; concurrency: number } | { model: 'open'; ratePerSec: number; maxInflight: number };
   status: PointStatus;
   reason?: string;
-  /** the warm-up judged every group together: `steady` is the point's */
+  /** `steady` is the point's (judged on the primary group); `spread` and `series` are this group's own */
   warmup?: WarmupRecord;
   /**
    * The group's own requests, latency, errors and series per trial. `processes` is the systems' usage over

@@ -1,7 +1,7 @@
 /**
  * A point of load groups (the scenario's `groups`): several loads against the same target at once, each
- * its own engine in the point's one load worker, warmed up until every one has settled, measured over
- * the very same windows, and reported apart. The primary group (the first) gives the point its figures,
+ * its own engine in the point's one load worker, warmed up together until the primary has settled (see
+ * LoadLoop.warmUpTogether), measured over the very same windows, and reported apart. The primary group (the first) gives the point its figures,
  * so reports, `compare` and the gate read a grouped point as they read any other.
  */
 import type { GroupResult, PointResult, PointStatus, TrialResult, WarmupRecord } from '../measure/results.ts';
@@ -30,7 +30,7 @@ export async function measureGroupsTrial(set: EngineSet, watch: ProcessWatch, ta
 }
 
 /**
- * Warm-up of every group together until all have settled, then `plan.trials` windows. `onTrial` sees each
+ * Warm-up of every group together until the primary has settled, then `plan.trials` windows. `onTrial` sees each
  * trial's groups (in the plans' order) as it ends. A failure carries what was measured before it (MeasureError.partial,
  * with the groups).
  */
@@ -73,6 +73,8 @@ export function groupResults(loads: readonly LoadPlan[], measured: GroupsMeasure
       const v = pointStatus(g, trialMs, l.model.kind);
       g.status = v.status;
       if (v.reason !== undefined) g.reason = v.reason;
+      // the warm-up waited for the primary only: the others share its verdict, not its reason
+      if (i > 0 && v.status === 'not-steady') g.reason = `the warm-up, judged on the primary group '${loads[0]!.id}', had not settled`;
     } else Object.assign(g, { status: 'failed', reason: 'no trial was measured' });
     return g;
   });

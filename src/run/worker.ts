@@ -67,7 +67,8 @@ export class EngineHandle {
 
 /**
  * Several continuous engines of one worker driven together: the load groups of a point. They warm up
- * until all have settled and are measured over the same windows; results come in the engines' order.
+ * until the first (the primary) has settled and are measured over the same windows; results come in the
+ * engines' order.
  */
 export class EngineSet {
   constructor(
