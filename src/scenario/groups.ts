@@ -48,10 +48,18 @@ export function loadsAt(s: Scenario, params: Params): PointLoad[] {
     .filter((l) => isActive(l.load));
 }
 
+/** 4194304 → "4 MiB", 1000 → "1000 B": exact, for a label. */
+function sizeText(n: number): string {
+  if (n >= 1024 * 1024 && n % (1024 * 1024) === 0) return `${n / (1024 * 1024)} MiB`;
+  if (n >= 1024 && n % 1024 === 0) return `${n / 1024} KiB`;
+  return `${n} B`;
+}
+
 /** One line for a load: "closed loop, 200 in flight, echo 64 B". */
 export function describeLoad(l: Pick<PointLoad, 'workload' | 'load'>): string {
   const w = l.workload;
-  const what = w.call === 'echo' ? `echo ${w.payloadBytes} B` : w.call === 'sized' ? `${w.payloadBytes} B replies` : `sleep ${w.delayMs} ms, ${w.payloadBytes} B`;
+  const size = sizeText(w.payloadBytes);
+  const what = w.call === 'echo' ? `echo ${size}` : w.call === 'sized' ? `${size} replies` : `sleep ${w.delayMs} ms, ${size}`;
   const how = l.load.model === 'closed' ? `closed loop, ${l.load.concurrency} in flight` : `open loop, ${l.load.ratePerSec}/s (at most ${l.load.maxInflight} in flight)`;
   return `${how}, ${what}`;
 }

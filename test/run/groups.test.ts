@@ -7,6 +7,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { littlesLaw } from '../../src/report/littles-law.ts';
 import { readResults } from '../../src/report/read.ts';
 import { renderRunReport } from '../../src/report/run-report.ts';
 import { runScenario } from '../../src/run/runner.ts';
@@ -42,7 +43,7 @@ describe('a point of load groups', () => {
     });
     const { results, resultsPath } = await runScenario({ scenario: file, reportsDir: join(dir, 'reports'), progress: quiet });
     expect(results.points).toHaveLength(2);
-    expect(results.settings.loadModel).toBe('load groups: small calls (closed loop, 8 in flight, echo 64 B); bulk (closed loop, 2 in flight, 65536 B replies)');
+    expect(results.settings.loadModel).toBe('load groups: small calls (closed loop, 8 in flight, echo 64 B); bulk (closed loop, 2 in flight, 64 KiB replies)');
     for (const p of results.points) {
       expect(p.status, p.reason).not.toBe('failed');
       const [small, bulk] = p.groups!;
@@ -83,11 +84,16 @@ describe('a point of load groups', () => {
     // read back from disk, and rendered with a row per group and the groups' p99 side by side
     const back = readResults(resultsPath);
     expect(back.points[0]!.groups!.map((g) => g.id)).toEqual(['small', 'bulk']);
+    // Little's law checks the primary group, with the concurrency it ran
+    expect(littlesLaw(back).map((c) => [c.index, c.inflight, c.ceiling])).toEqual([
+      [0, 8, null],
+      [1, 8, null],
+    ]);
     const html = renderRunReport(back);
     expect(html).toContain('<section id="load-groups">');
     expect(html).toContain('small calls: p99 · req/s');
     expect(html.match(/<tr [^>]*data-group="/g)).toHaveLength(4);
-    expect(html).toMatch(/data-group="bulk">.*closed loop, 2 in flight, 65536 B replies/);
+    expect(html).toMatch(/data-group="bulk">.*closed loop, 2 in flight, 64 KiB replies/);
   });
 
   it('leaves a group switched off by its sweep out of the point', async () => {

@@ -61,7 +61,7 @@ describe('load groups in a scenario', () => {
       ['small', 'small', { model: 'closed', concurrency: 200 }],
       ['bulk', 'big bodies', { model: 'closed', concurrency: 4 }],
     ]);
-    expect(describeLoad(both[1]!)).toBe('closed loop, 4 in flight, 1048576 B replies');
+    expect(describeLoad(both[1]!)).toBe('closed loop, 4 in flight, 1 MiB replies');
   });
 
   it('refuses groups next to workload or load, and a scenario with neither', () => {
