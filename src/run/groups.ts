@@ -1,8 +1,9 @@
 /**
  * A point of load groups (the scenario's `groups`): several loads against the same target at once, each
  * its own engine in the point's one load worker, warmed up together until the primary has settled (see
- * LoadLoop.warmUpTogether), measured over the very same windows, and reported apart. The primary group (the first) gives the point its figures,
- * so reports, `compare` and the gate read a grouped point as they read any other.
+ * LoadLoop.warmUpTogether), measured over the very same windows, and reported apart. The primary group
+ * (the first) gives the point its figures, so reports, `compare` and the gate read a grouped point as
+ * they read any other.
  */
 import type { GroupResult, PointResult, PointStatus, TrialResult, WarmupRecord } from '../measure/results.ts';
 import { describeLoad } from '../scenario/index.ts';
@@ -30,9 +31,9 @@ export async function measureGroupsTrial(set: EngineSet, watch: ProcessWatch, ta
 }
 
 /**
- * Warm-up of every group together until the primary has settled, then `plan.trials` windows. `onTrial` sees each
- * trial's groups (in the plans' order) as it ends. A failure carries what was measured before it (MeasureError.partial,
- * with the groups).
+ * Warm-up of every group together until the primary has settled, then `plan.trials` windows. `onTrial`
+ * sees each trial's groups (in the plans' order) as it ends. A failure carries what was measured before
+ * it (MeasureError.partial, with the groups).
  */
 export async function measureGroups(target: Target, loads: readonly LoadPlan[], plan: Omit<PointPlan, 'spec' | 'model'>, signal: AbortSignal | undefined, onTrial: (groups: TrialResult[]) => void): Promise<GroupsMeasurement> {
   const session = LoadSession.start(plan.loadCpu, signal);
@@ -82,7 +83,7 @@ export function groupResults(loads: readonly LoadPlan[], measured: GroupsMeasure
 
 /**
  * Fills a point from its groups: the primary's trials, summary and warm-up, and the worst status of any
- * group — a bulk group that failed means the small calls ran alone, which the point must not hide.
+ * group — a bulk group that failed may mean the small calls ran alone, which the point must not hide.
  */
 export function applyGroups(point: PointResult, groups: GroupResult[]): void {
   point.groups = groups;
