@@ -68,7 +68,7 @@ export function groupsSection(results: ResultsFile): string {
   if (points.length === 0) return '';
   return `<section id="load-groups">
 <h2>Load groups</h2>
-<p class="lead">Each point ran these loads together against the same target, warmed up until all had settled and measured over the same windows. The charts and the table above show the primary group (the first); a point's status is the worst of its groups'. System CPU per request counts every group's requests.</p>
+<p class="lead">Each point ran these loads together against the same target, warmed up together until the primary group had settled, and measured over the same windows. The charts and the table above show the primary group (the first); a point's status is the worst of its groups'. System CPU per request counts every group's requests.</p>
 <h3>p99 side by side</h3>
 ${sideBySide(points, results.axes)}
 <h3>Every group</h3>

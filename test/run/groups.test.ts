@@ -11,6 +11,7 @@ import { littlesLaw } from '../../src/report/littles-law.ts';
 import { readResults } from '../../src/report/read.ts';
 import { renderRunReport } from '../../src/report/run-report.ts';
 import { runScenario } from '../../src/run/runner.ts';
+import { summaryTable } from '../../src/run/table.ts';
 import { stopAll } from '../helpers/cli.ts';
 
 afterAll(stopAll);
@@ -80,6 +81,9 @@ describe('a point of load groups', () => {
       // the bulk group moved its bytes
       expect(bulk!.trials[0]!.bytesInPerSec).toBeGreaterThan(bulk!.trials[0]!.requestsPerSec * 65_536 * 0.99);
     }
+
+    // the terminal's table: the point with its primary, then a row for the other group
+    expect(summaryTable(results)).toMatch(/^origin \[small\] .*\n  \+ bulk /m);
 
     // read back from disk, and rendered with a row per group and the groups' p99 side by side
     const back = readResults(resultsPath);
