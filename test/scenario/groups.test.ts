@@ -3,6 +3,8 @@
  * how groups' own sweeps become points, and what a preset expands to.
  */
 import { describe, expect, it } from 'vitest';
+import type { PointResult, ResultsFile } from '../../src/measure/results.ts';
+import { streamLimitOf } from '../../src/report/charts.ts';
 import { startArgs, startKey } from '../../src/run/targets.ts';
 import { describeLoad, expandPoints, loadScenario, loadsAt, parseScenario, ScenarioError, sweptAxes } from '../../src/scenario/index.ts';
 
@@ -134,6 +136,29 @@ describe('h2-tunnel presets', () => {
     const s = withSystem({ id: 'cf', kind: 'h2-tunnel', preset: 'cloudflared', tunnelConnections: 1 }).systems[0]!;
     expect(s).toMatchObject({ tunnelConnections: 1, maxConcurrentStreams: 0 });
     expect(startArgs(s, { streamLimit: 10 }).connector!.slice(0, 4)).toEqual(['--max-concurrent-streams', '10', '--connections', '1']);
+  });
+
+  it("counts a preset's streams over all its tunnel connections where reports hold them against calls in flight", () => {
+    const s = parseScenario(
+      {
+        name: 'p',
+        description: 'presets',
+        systems: [
+          { id: 'l', kind: 'h2-tunnel', preset: 'limit-100' },
+          { id: 'cf', kind: 'h2-tunnel', preset: 'cloudflared' },
+          { id: 'one', kind: 'h2-tunnel' },
+        ],
+        load: { model: 'closed', concurrency: 1 },
+      },
+      'x',
+    );
+    const results = { scenario: { definition: s } } as unknown as ResultsFile;
+    const point = (systemId: string, params: Record<string, number> = {}) => ({ systemId, systemKind: 'h2-tunnel', params }) as PointResult;
+    expect(streamLimitOf(point('l'), results)).toBe(400);
+    expect(streamLimitOf(point('l', { streamLimit: 10 }), results)).toBe(40);
+    expect(streamLimitOf(point('cf'), results)).toBe(0);
+    expect(streamLimitOf(point('one'), results)).toBe(100);
+    expect(streamLimitOf(point('one', { tunnelConnections: 2 }), results)).toBe(200);
   });
 
   it('keeps the defaults without a preset, and refuses an unknown one', () => {
