@@ -9,7 +9,7 @@
  * interleaved rounds: compare.ts judges them. A candidate point that fails where the base did not is run
  * once more, from fresh processes, before the failure counts.
  */
-import type { PointResult, ResultsFile, TrialResult } from '../measure/results.ts';
+import type { PointResult, ResultsFile, TrialResult, WarmupRecord } from '../measure/results.ts';
 import type { SteadyPolicy } from '../measure/steady.ts';
 import { placement } from '../run/environment.ts';
 import { writeJsonAtomic } from '../run/persist.ts';
@@ -17,8 +17,9 @@ import { checkAlive, diedOr, measureTrial, pointStatus, ProcessWatch, summarize,
 import type { Progress } from '../run/progress.ts';
 import { newResults, runId } from '../run/runner.ts';
 import { type StartOptions, SystemStartError } from '../run/supervise.ts';
-import { loadPlanOf, startKey, startTarget, type Target } from '../run/targets.ts';
-import { type EngineHandle, LoadSession } from '../run/worker.ts';
+import { applyGroups, groupResults, measureGroupsTrial } from '../run/groups.ts';
+import { type LoadPlan, loadPlansOf, startKey, startTarget, type Target } from '../run/targets.ts';
+import { type EngineHandle, type EngineSet, LoadSession } from '../run/worker.ts';
 import { effective, expandPoints, loadScenario, type Point, type Scenario, sweptAxes } from '../scenario/index.ts';
 
 export type SideName = 'base' | 'candidate';
@@ -62,7 +63,12 @@ interface SideState {
   side: GateSide;
   result: PointResult;
   target: Target | null;
+  loads: LoadPlan[];
+  /** a scenario without groups: its one engine */
   engine: EngineHandle | null;
+  /** a scenario of load groups: the groups' engines, driven together */
+  set: EngineSet | null;
+  groups: { warmup: WarmupRecord; trials: TrialResult[] }[];
   watch: ProcessWatch | null;
 }
 
@@ -159,7 +165,7 @@ export class GateRunner {
 
   private async runPoint(scenario: Scenario, point: Point, policy: SteadyPolicy, trialMs: number): Promise<Record<SideName, PointResult>> {
     const { signal, progress } = this.o;
-    const states: SideState[] = SIDES.map((name) => ({ side: this.o.sides[name], result: freshPoint(point), target: null, engine: null, watch: null }));
+    const states: SideState[] = SIDES.map((name) => ({ side: this.o.sides[name], result: freshPoint(point), target: null, loads: [], engine: null, set: null, groups: [], watch: null }));
     const label = `${point.system.label ?? point.system.id}${Object.keys(point.params).length ? ` (${Object.entries(point.params).map(([k, v]) => `${k}=${v}`).join(', ')})` : ''}`;
     // One load worker drives both sides: the same instrument (process, JIT state, pinning) measures each.
     const session = LoadSession.start(this.place.loadCpu, signal);
@@ -168,12 +174,20 @@ export class GateRunner {
       for (const s of states) {
         try {
           s.target = await this.targetFor(s.side, point);
-          const { spec, model } = loadPlanOf(scenario, point, s.target);
-          s.engine = await session.open(s.side.name, spec, model);
+          s.loads = loadPlansOf(scenario, point, s.target);
           s.watch = new ProcessWatch(s.target);
-          s.result.warmup = warmupRecord(s.engine.continuous ? await s.engine.warmUp(policy) : null, policy.minMs);
-          checkAlive(s.target);
-          await s.engine.pause();
+          if (scenario.groups !== undefined) {
+            s.set = await session.openSet(s.loads.map((l) => ({ ...l, id: `${s.side.name}:${l.id}` })));
+            s.groups = (await s.set.warmUp(policy)).map((w) => ({ warmup: warmupRecord(w, policy.minMs), trials: [] }));
+            checkAlive(s.target);
+            await s.set.pause();
+          } else {
+            const [{ spec, model }] = s.loads as [LoadPlan];
+            s.engine = await session.open(s.side.name, spec, model);
+            s.result.warmup = warmupRecord(s.engine.continuous ? await s.engine.warmUp(policy) : null, policy.minMs);
+            checkAlive(s.target);
+            await s.engine.pause();
+          }
         } catch (err) {
           fail(s, s.target ? diedOr(s.target, err) : err, signal);
           await this.stopSlot(s.side.name);
@@ -184,16 +198,27 @@ export class GateRunner {
         const order = round % 2 === 0 ? states : [...states].reverse();
         for (const s of order) {
           if (signal?.aborted) throw new Error('interrupted');
-          if (s.result.status === 'failed' || !s.engine || !s.target || !s.watch) continue;
+          const driver = s.engine ?? s.set;
+          if (s.result.status === 'failed' || !driver || !s.target || !s.watch) continue;
           try {
-            if (s.engine.continuous) await s.engine.warmUp(rewarm);
-            const t: TrialResult = await measureTrial(s.engine, s.watch, s.target, trialMs, { fixedWarmupMs: this.o.rewarmMs });
-            await s.engine.pause();
+            let t: TrialResult;
+            if (s.set) {
+              await s.set.warmUp(rewarm);
+              const each = await measureGroupsTrial(s.set, s.watch, s.target, trialMs);
+              await s.set.pause();
+              each.forEach((g, i) => s.groups[i]!.trials.push(g));
+              t = each[0]!;
+            } else {
+              const engine = s.engine!;
+              if (engine.continuous) await engine.warmUp(rewarm);
+              t = await measureTrial(engine, s.watch, s.target, trialMs, { fixedWarmupMs: this.o.rewarmMs });
+              await engine.pause();
+            }
             s.result.trials.push(t);
             progress.trial(`${label} [${s.side.name}]`, `${Math.round(t.requestsPerSec).toLocaleString('en-US')} req/s, p99 ${t.latency.p99Us} µs${cpuText(t)}`);
           } catch (err) {
             fail(s, diedOr(s.target, err), signal);
-            await s.engine.pause().catch(() => {});
+            await driver.pause().catch(() => {});
             await this.stopSlot(s.side.name);
           }
         }
@@ -207,8 +232,14 @@ export class GateRunner {
     for (const s of states) {
       const r = s.result;
       if (r.trials.length) r.summary = summarize(r.trials);
-      if (r.status !== 'failed') {
-        const model = scenario.load.model;
+      if (s.set) {
+        const groups = groupResults(s.loads, s.groups, trialMs);
+        if (r.status === 'failed') {
+          r.groups = groups;
+          for (const g of groups) if (g.status !== 'failed') Object.assign(g, { status: 'failed', reason: r.reason });
+        } else applyGroups(r, groups);
+      } else if (r.status !== 'failed') {
+        const model = s.loads[0]?.model.kind ?? 'closed';
         const v = pointStatus(r, trialMs, model);
         r.status = v.status;
         if (v.reason !== undefined) r.reason = v.reason;

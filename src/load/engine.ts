@@ -39,6 +39,8 @@ export type EngineSpec =
       argPrefix: number[];
       payloadBytes: number;
       expectBody: BodyCheck;
+      /** engines of one worker with equal client options share one client (the load groups of a point) */
+      shareClient?: boolean;
     }
   | { protocol: 'grpc' | 'ws' | 'tcp'; url: string; payloadBytes: number; connections: number };
 
@@ -90,6 +92,7 @@ export async function createRequester(spec: EngineSpec, concurrency: number): Pr
         funcId: spec.funcId,
         payload: args,
         expect: spec.expectBody.kind === 'echo' ? { exact: payload } : expectation(0, spec.expectBody, payload).body,
+        shareClient: spec.shareClient,
       });
     }
     case 'grpc': {

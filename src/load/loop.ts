@@ -171,23 +171,36 @@ export class LoadLoop {
    * Runs until the series has settled by `policy` (judging only windows after this call), or until the
    * cap, and says which.
    */
-  warmUp(policy: SteadyPolicy): Promise<WarmupResult> {
-    this.start();
-    const from = this.series.length;
+  async warmUp(policy: SteadyPolicy): Promise<WarmupResult> {
+    return (await LoadLoop.warmUpTogether([this], policy))[0]!;
+  }
+
+  /**
+   * Runs several loops at once (the load groups of one point) until the first — the primary, whose figures
+   * are the point's — has settled by `policy`, or until the cap. The others load the target all along and
+   * their series are kept, but their own settling is not waited for: a background load of a few large
+   * transfers completes too few requests per block to pass a throughput test that is meant for the
+   * calls being measured, and whatever it still changes shows in the primary's throughput. Every result
+   * carries that one `steady`; `last` is each loop's own judgement at the end.
+   */
+  static warmUpTogether(loops: readonly LoadLoop[], policy: SteadyPolicy): Promise<WarmupResult[]> {
+    for (const l of loops) l.start();
+    const from = loops.map((l) => l.series.length);
     const began = performance.now();
     return new Promise((resolve) => {
       const check = (): void => {
         const elapsed = performance.now() - began;
-        this.finalizeBuckets(performance.now(), false);
-        const windows = this.series.slice(from);
-        const last = steadiness(
-          windows.map((w) => w.ok),
-          policy,
-        );
-        const steady = last !== null && last.steady && elapsed >= policy.minMs;
-        if (steady || elapsed >= policy.maxMs || !this.running) {
+        const now = performance.now();
+        const judged = loops.map((l, i) => {
+          l.finalizeBuckets(now, false);
+          const windows = l.series.slice(from[i]);
+          return { windows, last: steadiness(windows.map((w) => w.ok), policy) };
+        });
+        const primary = judged[0]!.last;
+        const steady = primary !== null && primary.steady && elapsed >= policy.minMs;
+        if (steady || elapsed >= policy.maxMs || loops.some((l) => !l.running)) {
           clearInterval(timer);
-          resolve({ steady, elapsedMs: Math.round(elapsed), series: windows, last });
+          resolve(judged.map((j) => ({ steady, elapsedMs: Math.round(elapsed), series: j.windows, last: j.last })));
         }
       };
       const timer = setInterval(check, policy.windowMs);
@@ -200,40 +213,65 @@ export class LoadLoop {
    * on after it closes. `onClose` runs the moment the window closes (before the drain).
    */
   measure(durationMs: number, options: { maxRequests?: number; onClose?: () => void } = {}): Promise<PacedResult> {
-    this.start();
-    if (this.meter) throw new Error('a measured window is already open');
-    const now = performance.now();
-    const m = new Meter(now, options.maxRequests ?? 0, this.model.kind === 'open');
-    this.meter = m;
-    this.rotate(now);
-    return new Promise((resolve) => {
-      const closeTimer = setTimeout(() => this.closeMeter(m), durationMs);
-      let drainTimer: NodeJS.Timeout | undefined;
-      let done = false;
-      const finish = (): void => {
-        if (done) return;
-        done = true;
-        clearTimeout(closeTimer);
-        clearTimeout(drainTimer);
-        m.onIdle = null;
-        resolve(this.result(m));
-      };
-      m.onIdle = (): void => {
-        // called when the meter has closed; its outstanding requests may still answer
-        options.onClose?.();
-        options.onClose = undefined;
-        if (m.inflight === 0) return finish();
-        drainTimer ??= setTimeout(finish, this.drainMs);
-        m.onIdle = () => {
-          if (m.inflight === 0) finish();
-        };
-      };
-    });
+    return LoadLoop.measureTogether([this], durationMs, options).then((r) => r[0]!);
   }
 
-  private closeMeter(m: Meter): void {
-    if (m.to >= 0) return;
+  /**
+   * Measured windows on several loops (the load groups of one point) over the same interval: opened in
+   * one pass, closed in one pass by one timer, each then drained on its own. `onClose` runs once every
+   * window has closed; results come in the loops' order.
+   */
+  static measureTogether(loops: readonly LoadLoop[], durationMs: number, options: { maxRequests?: number; onClose?: () => void } = {}): Promise<PacedResult[]> {
+    for (const l of loops) {
+      l.start();
+      if (l.meter) throw new Error('a measured window is already open');
+    }
     const now = performance.now();
+    const meters = loops.map((l) => {
+      const m = new Meter(now, options.maxRequests ?? 0, l.model.kind === 'open');
+      l.meter = m;
+      l.rotate(now);
+      return m;
+    });
+    // one instant for every window's end: nothing is sent or answered during this synchronous pass
+    const closeTimer = setTimeout(() => {
+      const at = performance.now();
+      loops.forEach((l, i) => l.closeMeter(meters[i]!, at));
+    }, durationMs);
+    let open = loops.length;
+    return Promise.all(
+      loops.map(
+        (l, i) =>
+          new Promise<PacedResult>((resolve) => {
+            const m = meters[i]!;
+            let drainTimer: NodeJS.Timeout | undefined;
+            let done = false;
+            const finish = (): void => {
+              if (done) return;
+              done = true;
+              clearTimeout(drainTimer);
+              m.onIdle = null;
+              resolve(l.result(m));
+            };
+            m.onIdle = (): void => {
+              // called once, when the meter has closed; its outstanding requests may still answer
+              if (--open === 0) {
+                clearTimeout(closeTimer);
+                options.onClose?.();
+              }
+              if (m.inflight === 0) return finish();
+              drainTimer ??= setTimeout(finish, l.drainMs);
+              m.onIdle = () => {
+                if (m.inflight === 0) finish();
+              };
+            };
+          }),
+      ),
+    );
+  }
+
+  private closeMeter(m: Meter, now = performance.now()): void {
+    if (m.to >= 0) return;
     m.to = now;
     m.cpu = process.cpuUsage(m.cpuAtOpen);
     if (this.meter === m) this.meter = null;

@@ -3,13 +3,18 @@
  * then takes commands, one JSON line each on stdin, answering with JSON lines on stdout. So the load (its
  * JIT, its connections) stays warm across the point's warm-up and trials, and the runner can sample the
  * systems' CPU exactly when a measured window opens and closes. A worker may hold several engines, each
- * named in its commands and driven one at a time: `muxbench gate` drives the base and the candidate from
- * one worker, so that both are measured by the very same instrument (same process, same JIT state).
+ * named in its commands: driven one at a time, `muxbench gate` drives the base and the candidate from one
+ * worker, so that both are measured by the very same instrument (same process, same JIT state); driven
+ * together (the `-together` commands, continuous engines only), they are the load groups of one point,
+ * warmed up until the first has settled and measured over the very same windows.
  *
  *   {"cmd":"open","engine":"a","spec":…,"model":…} → {"event":"opened","continuous":true|false}
  *   {"cmd":"warmup","engine":"a","policy":…}       → {"event":"warm","warmup":{…}|null}   (null: the engine cannot judge)
  *   {"cmd":"trial","engine":"a","durationMs":…,…}  → {"event":"trial-open"}, {"event":"trial-closed"}, {"event":"trial","result":…}
  *   {"cmd":"pause","engine":"a"}                   → {"event":"paused","abandoned":n}
+ *   {"cmd":"warmup-together","engines":["a","b"],"policy":…}    → {"event":"warm","warmups":[…]}  (in the engines' order)
+ *   {"cmd":"trial-together","engines":["a","b"],"durationMs":…} → {"event":"trial-open"}, {"event":"trial-closed"} (once every window
+ *                                                                  closed), {"event":"trial","results":[…]}
  *   {"cmd":"close"}                                → {"event":"closed"}, then exit
  * A failed command answers {"event":"error","message":…} and the worker takes the next; it exits when
  * stdin ends.
@@ -17,6 +22,7 @@
 import { createInterface } from 'node:readline';
 import type { SteadyPolicy } from '../measure/steady.ts';
 import { type EngineSpec, type OpenedEngine, openEngine } from './engine.ts';
+import { LoadLoop } from './loop.ts';
 import type { LoadModel } from './types.ts';
 
 export type WorkerCommand =
@@ -25,6 +31,8 @@ export type WorkerCommand =
   /** warmupMs: the fixed warm-up of engines that run whole trials on their own (autocannon, h2load) */
   | { cmd: 'trial'; engine: string; durationMs: number; maxRequests?: number; warmupMs?: number }
   | { cmd: 'pause'; engine: string }
+  | { cmd: 'warmup-together'; engines: string[]; policy: SteadyPolicy }
+  | { cmd: 'trial-together'; engines: string[]; durationMs: number }
   | { cmd: 'close' };
 
 type Engines = Map<string, OpenedEngine>;
@@ -52,6 +60,7 @@ async function handle(c: WorkerCommand, engines: Engines): Promise<boolean> {
     say({ event: 'opened', continuous: opened.kind === 'loop' });
     return true;
   }
+  if (c.cmd === 'warmup-together' || c.cmd === 'trial-together') return together(c, engines);
   const engine = engines.get(c.engine);
   if (!engine) throw new Error(`'${c.cmd}' for engine '${c.engine}', which is not open`);
   switch (c.cmd) {
@@ -75,6 +84,24 @@ async function handle(c: WorkerCommand, engines: Engines): Promise<boolean> {
       say({ event: 'paused', abandoned: engine.kind === 'loop' ? await engine.loop.pause() : 0 });
       return true;
   }
+}
+
+/** Several continuous engines driven as one: the load groups of a point. */
+async function together(c: Extract<WorkerCommand, { cmd: 'warmup-together' | 'trial-together' }>, engines: Engines): Promise<boolean> {
+  const loops = c.engines.map((id) => {
+    const e = engines.get(id);
+    if (!e) throw new Error(`'${c.cmd}' for engine '${id}', which is not open`);
+    if (e.kind !== 'loop') throw new Error(`engine '${id}' runs whole trials on its own and cannot be driven together with others`);
+    return e.loop;
+  });
+  if (c.cmd === 'warmup-together') {
+    say({ event: 'warm', warmups: await LoadLoop.warmUpTogether(loops, c.policy) });
+    return true;
+  }
+  const pending = LoadLoop.measureTogether(loops, c.durationMs, { onClose: () => say({ event: 'trial-closed' }) });
+  say({ event: 'trial-open' });
+  say({ event: 'trial', results: await pending });
+  return true;
 }
 
 export async function loadWorkerMain(): Promise<number> {

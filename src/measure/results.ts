@@ -9,7 +9,9 @@ import type { SteadyPolicy } from './steady.ts';
 
 /**
  * /2 added the warm-up record, per-window series, send lag, CPU time per request and the 'not-steady'
- * status; every /2 field is optional in the types so that /1 files still read.
+ * status; every /2 field is optional in the types so that /1 files still read. Load groups (a point's
+ * `groups`) came later without a new version: the field is optional, and a point that has it keeps its
+ * primary group's figures in the plain fields, so a reader that does not know groups still reads it right.
  */
 export const RESULTS_SCHEMA = 'muxbench.results/2';
 export const READABLE_SCHEMAS: readonly string[] = ['muxbench.results/1', RESULTS_SCHEMA];
@@ -115,6 +117,26 @@ export interface PointSummary {
   systemElu: number | null;
 }
 
+/** One load group of a point (see the scenario's `groups`), measured over the same windows as the others. */
+export interface GroupResult {
+  id: string;
+  label: string;
+  /** what it ran at this point, sweep values applied ("closed loop, 200 in flight, 4 MiB replies") */
+  description: string;
+  workload: { call: string; payloadBytes: number; delayMs: number };
+  load: { model: 'closed'; concurrency: number } | { model: 'open'; ratePerSec: number; maxInflight: number };
+  status: PointStatus;
+  reason?: string;
+  /** `steady` is the point's (judged on the primary group); `spread` and `series` are this group's own */
+  warmup?: WarmupRecord;
+  /**
+   * The group's own requests, latency, errors and series per trial. `processes` is the systems' usage over
+   * the shared window, the same in every group; its CPU time per request counts every group's requests.
+   */
+  trials: TrialResult[];
+  summary?: PointSummary;
+}
+
 /** not-steady: measured, but throughput had not settled when the warm-up cap came — not a plain result */
 export type PointStatus = 'ok' | 'failed' | 'generator-bound' | 'not-steady';
 
@@ -133,6 +155,11 @@ export interface PointResult {
   trials: TrialResult[];
   summary?: PointSummary;
   warmup?: WarmupRecord;
+  /**
+   * A point of load groups: each group's results, primary first. The point's own trials, summary, warm-up
+   * are the primary group's; its status is the worst of the groups' (with the group named in the reason).
+   */
+  groups?: GroupResult[];
 }
 
 export interface ResultsFile {

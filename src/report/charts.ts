@@ -149,18 +149,21 @@ function valueKey(p: PointResult, axis: string): string {
   return v === undefined ? ABSENT : String(v);
 }
 
-/** The advertised stream limit of an h2-tunnel point: swept (params.streamLimit) or from its definition. */
+/**
+ * The most streams an h2-tunnel point could have open at once, to hold against the calls in flight: the
+ * limit advertised per tunnel connection (swept as params.streamLimit, or from its definition) times its
+ * tunnel connections (cloudflared's 4 carry 4 × the limit). 0 = unlimited; null = not an h2 tunnel.
+ */
 export function streamLimitOf(p: PointResult, results: ResultsFile): number | null {
-  if (p.params.streamLimit !== undefined) return p.params.streamLimit;
-  if (p.systemKind !== 'h2-tunnel') return null;
   const def = results.scenario.definition as { systems?: unknown } | null;
   const systems = def && Array.isArray(def.systems) ? (def.systems as unknown[]) : [];
-  for (const s of systems) {
-    if (typeof s !== 'object' || s === null) continue;
-    const sys = s as { id?: unknown; maxConcurrentStreams?: unknown };
-    if (sys.id === p.systemId) return typeof sys.maxConcurrentStreams === 'number' ? sys.maxConcurrentStreams : 100;
-  }
-  return null;
+  const sys = systems.find((s): s is { id?: unknown; maxConcurrentStreams?: unknown; tunnelConnections?: unknown } => typeof s === 'object' && s !== null && (s as { id?: unknown }).id === p.systemId);
+  let perConnection: number;
+  if (p.params.streamLimit !== undefined) perConnection = p.params.streamLimit;
+  else if (p.systemKind === 'h2-tunnel' && sys) perConnection = typeof sys.maxConcurrentStreams === 'number' ? sys.maxConcurrentStreams : 100;
+  else return null;
+  const connections = p.params.tunnelConnections ?? (typeof sys?.tunnelConnections === 'number' ? sys.tunnelConnections : 1);
+  return perConnection * connections;
 }
 
 /** Display order of an axis's values: ascending, but "unlimited" (streamLimit 0) goes last. */

@@ -43,21 +43,24 @@ function describe(p: PointResult, axes: readonly string[]): string {
   return `${p.label}${where ? ` (${where})` : ''}`;
 }
 
-/** One check per measured closed-loop point; none for open-loop runs (in flight is an outcome there, not a setting). */
+/** One check per measured closed-loop point; none for open-loop points (in flight is an outcome there, not a setting). */
 export function littlesLaw(results: ResultsFile): LittleCheck[] {
   const def = (results.scenario.definition ?? {}) as Definition;
-  if (def.load?.model !== 'closed') return [];
   const out: LittleCheck[] = [];
   for (const p of results.points) {
     if (p.status === 'failed' || p.trials.length === 0 || !p.summary) continue;
-    const inflight = p.params.concurrency ?? def.load.concurrency;
+    // A point of load groups checks its primary group (the point's figures), with what that group ran.
+    // No ceiling there: the other groups hold slots too.
+    const primary = p.groups?.[0];
+    if (primary ? primary.load.model !== 'closed' : def.load?.model !== 'closed') continue;
+    const inflight = primary ? (primary.load.model === 'closed' ? primary.load.concurrency : undefined) : (p.params.concurrency ?? def.load?.concurrency);
     if (inflight === undefined) continue;
     const x = median(p.trials.map((t) => t.requestsPerSec));
     const w = median(p.trials.map((t) => t.latency.meanUs));
     if (!(x > 0) || !(w > 0)) continue;
     const occupancy = median(p.trials.map((t) => (t.requestsPerSec * t.latency.meanUs) / 1e6));
     const consistent = Math.abs(occupancy / inflight - 1) <= LITTLE_TOLERANCE;
-    const delayMs = def.workload?.call === 'sleep' ? (p.params.delayMs ?? def.workload.delayMs ?? 0) : 0;
+    const delayMs = primary ? 0 : def.workload?.call === 'sleep' ? (p.params.delayMs ?? def.workload.delayMs ?? 0) : 0;
     const rawLimit = streamLimitOf(p, results);
     const limit = rawLimit === null || rawLimit === 0 ? null : rawLimit;
     let ceiling: LittleCheck['ceiling'] = null;

@@ -8,6 +8,7 @@ import type { Estimate, PointResult, ResultsFile } from '../measure/results.ts';
 import { chartJsSource } from './assets.ts';
 import { buildChartGroups, buildPercentileChart, type ChartSpec } from './charts.ts';
 import { axisValue, bytes, micros, paramsText, percent, rate, sig3 } from './format.ts';
+import { groupsSection } from './groups.ts';
 import { littlesLaw } from './littles-law.ts';
 import { buildTimeSeries, timeSeriesTitle } from './timeseries.ts';
 import { badge, chartFigure, chartGroupSection, esc, facts, MARKER_LEGEND, page } from './html.ts';
@@ -138,6 +139,33 @@ export function runStatusBadge(results: ResultsFile): string {
   return results.status === 'complete' ? badge('complete') : results.status === 'aborted' ? badge('aborted') : badge('running', 'incomplete (running or crashed)');
 }
 
+/** A knob of a system as run, in words where a bare number misleads. */
+function knobText(key: string, value: unknown): string {
+  if (typeof value === 'string') return `${key} ${value}`;
+  if (typeof value !== 'number') return `${key} ${JSON.stringify(value)}`;
+  if (key === 'maxConcurrentStreams' && value === 0) return `${key} unlimited (advertised as 2^32−1)`;
+  return `${key} ${axisValue(key, value)}`;
+}
+
+/**
+ * Each system as the run started it: its knobs after validation (a preset expanded to its values), so a
+ * reader sees what `preset: 'cloudflared'` meant.
+ */
+export function systemsFacts(results: ResultsFile): string {
+  const def = results.scenario.definition as { systems?: unknown } | null;
+  const systems = def && Array.isArray(def.systems) ? (def.systems as Record<string, unknown>[]) : [];
+  if (systems.length === 0) return '';
+  const skip = new Set(['id', 'label', 'kind', 'sweep', 'preset']);
+  return facts(
+    systems.map((sys) => {
+      const knobs = Object.entries(sys).filter(([k]) => !skip.has(k)).map(([k, v]) => knobText(k, v));
+      const preset = typeof sys.preset === 'string' ? `preset <code>${esc(sys.preset)}</code>: ` : '';
+      const sweep = sys.sweep && typeof sys.sweep === 'object' ? `; swept: ${esc(Object.keys(sys.sweep).join(', '))}` : '';
+      return [`${String(sys.label ?? sys.id)}`, `${esc(String(sys.kind))} — ${preset}${esc(knobs.join(', '))}${sweep}`] as [string, string];
+    }),
+  );
+}
+
 /** Little's law, point by point: consistency of each measurement, and the ceiling where the design has one. */
 export function littleSection(results: ResultsFile): string {
   const checks = littlesLaw(results);
@@ -209,6 +237,7 @@ ${
 <h2>All points</h2>
 ${pointsTable(results)}
 </section>
+${groupsSection(results)}
 ${littleSection(results)}
 ${timeSeriesSection(results, series)}
 <section id="problems">
@@ -234,6 +263,8 @@ ${facts([
   ['quick', results.quick ? 'yes' : 'no'],
   ['scenario file', `<code>${esc(results.scenario.file)}</code>`],
 ])}
+<h3>Systems as run</h3>
+${systemsFacts(results)}
 <details><summary>Scenario definition as run</summary>
 <pre id="scenario-definition">${esc(JSON.stringify(results.scenario.definition, null, 2))}</pre>
 </details>

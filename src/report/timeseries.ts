@@ -101,10 +101,44 @@ export interface PointTimeSeries {
   verdict: string[];
 }
 
+/**
+ * A point of load groups: every group's p99 per window through the trials, one line per group — where a
+ * bulk group's transfers hold up the small calls, their p99 rises in the same windows. Each group's loop
+ * counts time from its own start, but every trial opened all groups' windows at one instant, so each
+ * group's windows are placed on the primary's clock from the start of the trial.
+ */
+function groupsSpec(p: PointResult): ChartSpec {
+  const base = spec(p, 'p99', []);
+  const primary = p.groups?.[0]?.trials ?? [];
+  const series: Series[] = (p.groups ?? []).map((g, i) => ({
+    label: g.label,
+    systemId: p.systemId,
+    systemLabel: p.label,
+    run: 'single',
+    fixed: {},
+    streamLimit: null,
+    color: TRIAL_COLOURS[i % TRIAL_COLOURS.length]!,
+    dashed: false,
+    points: g.trials.flatMap((t, k) => {
+      const own = t.series ?? [];
+      const shift = (primary[k]?.series?.[0]?.atMs ?? 0) - (own[0]?.atMs ?? 0);
+      const windows = own
+        .filter((w) => w.ms > 0)
+        .map((w) => ({ x: Math.round(w.atMs + shift) / 1000, y: w.p99Us as number | null, low: null, high: null, status: 'ok' as const, params: p.params, trials: 1 }));
+      // a gap between trials (the load ran on, unmeasured, in between)
+      const last = windows.at(-1);
+      return last ? [...windows, { ...last, x: last.x + 0.05, y: null }] : windows;
+    }),
+  }));
+  return { ...base, id: `ts-${p.index}-groups-p99`, title: 'p99 per 100 ms, by load group (trials)', series };
+}
+
 export function buildTimeSeries(results: ResultsFile): PointTimeSeries[] {
   return results.points.filter(hasTimeSeries).map((p) => {
     const list = phases(p);
-    return { point: p, charts: [spec(p, 'rps', list), spec(p, 'p99', list)], verdict: timeSeriesVerdict(p) };
+    const charts = [spec(p, 'rps', list), spec(p, 'p99', list)];
+    if ((p.groups?.length ?? 0) > 1) charts.push(groupsSpec(p));
+    return { point: p, charts, verdict: timeSeriesVerdict(p) };
   });
 }
 

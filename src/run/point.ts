@@ -172,6 +172,8 @@ export interface PointPlan {
 export interface PointMeasurement {
   warmup: WarmupRecord;
   trials: TrialResult[];
+  /** a point of load groups: each group's (the plain fields are the primary's) */
+  groups?: { warmup: WarmupRecord; trials: TrialResult[] }[];
 }
 
 /**
@@ -285,7 +287,7 @@ export function summarize(trials: TrialResult[]): PointSummary {
  * What a measured point may be called: failed (nothing succeeded), generator-bound (the load engine, not
  * the system, set the figure), not-steady (the warm-up cap came before throughput settled), or ok.
  */
-export function pointStatus(p: PointResult, trialMs: number, model: 'closed' | 'open'): { status: PointResult['status']; reason?: string } {
+export function pointStatus(p: Pick<PointResult, 'summary' | 'trials' | 'warmup'>, trialMs: number, model: 'closed' | 'open'): { status: PointResult['status']; reason?: string } {
   const s = p.summary!;
   const succeeded = p.trials.reduce((n, t) => n + t.requests, 0);
   if (succeeded === 0) {

@@ -5,14 +5,15 @@
  */
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { RESULTS_SCHEMA, type PointResult, type ResultsFile } from '../measure/results.ts';
-import { effective, expandPoints, loadScenario, type Point, type Scenario, sweptAxes } from '../scenario/index.ts';
+import { RESULTS_SCHEMA, type PointResult, type ResultsFile, type TrialResult } from '../measure/results.ts';
+import { describeLoad, effective, expandPoints, loadScenario, type Point, type Scenario, sweptAxes } from '../scenario/index.ts';
 import { environment, placement } from './environment.ts';
+import { applyGroups, groupResults, measureGroups } from './groups.ts';
 import { writeJsonAtomic } from './persist.ts';
 import { MeasureError, measurePoint, pointStatus, summarize, TargetDiedError } from './point.ts';
 import { createProgress, type Progress } from './progress.ts';
 import { killAllSupervised, SystemStartError } from './supervise.ts';
-import { loadPlanOf, startKey, startTarget, type Target } from './targets.ts';
+import { type LoadPlan, loadPlansOf, startKey, startTarget, type Target } from './targets.ts';
 
 export const REPORTS_DIR = fileURLToPath(new URL('../../reports/', import.meta.url));
 
@@ -61,11 +62,16 @@ export function newResults(scenario: Scenario, file: string, quick: boolean, id:
       warmupMs: eff.warmupMs,
       durationMs: eff.durationMs,
       trials: eff.trials,
-      loadModel: scenario.load.model === 'closed' ? 'closed' : `open (${scenario.load.ratePerSec}/s)`,
+      loadModel: loadModelText(scenario),
       steady: eff.steady,
     },
     points: [],
   };
+}
+
+function loadModelText(s: Scenario): string {
+  if (s.groups !== undefined) return `load groups: ${s.groups.map((g) => `${g.label ?? g.id} (${describeLoad(g)})`).join('; ')}`;
+  return s.load.model === 'closed' ? 'closed' : `open (${s.load.ratePerSec}/s)`;
 }
 
 export async function runScenario(options: RunOptions): Promise<RunOutcome> {
@@ -141,24 +147,36 @@ async function runPoint(
   };
   const label = `${labelOf(point)}${paramText(point)}`;
   const key = startKey(point.system, point.params);
+  const trialMs = eff.warmupMs + eff.durationMs;
+  let loads: LoadPlan[] = [];
   try {
     if (slot.get()?.key !== key) {
       await slot.stop();
       slot.set({ key, target: await startTarget(point.system, point.params, place.systemCpu) });
     }
     const target = slot.get()!.target;
-    const { spec, model } = loadPlanOf(scenario, point, target);
-    const plan = { spec, model, policy: eff.steady, trials: eff.trials, durationMs: eff.durationMs, maxRequests: scenario.maxRequests, loadCpu: place.loadCpu };
-    const measured = await measurePoint(target, plan, signal, (trial) => {
+    loads = loadPlansOf(scenario, point, target);
+    const settings = { policy: eff.steady, trials: eff.trials, durationMs: eff.durationMs, maxRequests: scenario.maxRequests, loadCpu: place.loadCpu };
+    const trialText = (trial: TrialResult): string => {
       const errs = Object.values(trial.errors).reduce((a, b) => a + b, 0);
-      progress.trial(label, `${Math.round(trial.requestsPerSec).toLocaleString('en-US')} req/s, p99 ${trial.latency.p99Us} µs${errs ? `, ${errs} errors` : ''}`);
-    });
-    base.warmup = measured.warmup;
-    base.trials = measured.trials;
-    base.summary = summarize(base.trials);
-    const verdict = pointStatus(base, eff.warmupMs + eff.durationMs, model.kind);
-    base.status = verdict.status;
-    if (verdict.reason !== undefined) base.reason = verdict.reason;
+      return `${Math.round(trial.requestsPerSec).toLocaleString('en-US')} req/s, p99 ${trial.latency.p99Us} µs${errs ? `, ${errs} errors` : ''}`;
+    };
+    const onTrial = (trial: TrialResult): void => progress.trial(label, trialText(trial));
+    if (scenario.groups !== undefined) {
+      const measured = await measureGroups(target, loads, settings, signal, (groups) =>
+        progress.trial(label, groups.map((t, i) => `${loads[i]!.id}: ${trialText(t)}`).join('; ')),
+      );
+      applyGroups(base, groupResults(loads, measured.groups, trialMs));
+    } else {
+      const [{ spec, model }] = loads as [LoadPlan];
+      const measured = await measurePoint(target, { ...settings, spec, model }, signal, onTrial);
+      base.warmup = measured.warmup;
+      base.trials = measured.trials;
+      base.summary = summarize(base.trials);
+      const verdict = pointStatus(base, trialMs, model.kind);
+      base.status = verdict.status;
+      if (verdict.reason !== undefined) base.reason = verdict.reason;
+    }
     if (base.status === 'failed') progress.note(`${label}: FAILED — ${base.reason}`);
     else if (base.status === 'not-steady') progress.note(`${label}: not steady — ${base.reason}`);
     return base;
@@ -169,6 +187,7 @@ async function runPoint(
       err = caught.cause;
       base.warmup = caught.partial.warmup;
       base.trials = caught.partial.trials;
+      if (caught.partial.groups) base.groups = groupResults(loads, caught.partial.groups, trialMs);
     }
     base.status = 'failed';
     if (signal?.aborted) base.interrupted = true;
@@ -179,6 +198,8 @@ async function runPoint(
         : String(err);
     if (err instanceof SystemStartError || err instanceof TargetDiedError) base.stderrTail = err.stderrTail;
     if (base.trials.length > 0) base.summary = summarize(base.trials);
+    // the point failed as a whole, whatever each group managed before
+    for (const g of base.groups ?? []) if (g.status !== 'failed') Object.assign(g, { status: 'failed', reason: base.reason });
     progress.note(`${label}: FAILED — ${base.reason}`);
     return base;
   }

@@ -2,7 +2,7 @@
  * From a scenario point to running processes and an EngineSpec: how each system kind is started, which
  * URL its load goes to, and what each workload means for its protocol.
  */
-import type { Params, Point, Scenario, SystemSpec } from '../scenario/index.ts';
+import { loadsAt, type LoadSpec, type Params, type Point, type PointLoad, type Scenario, type SystemSpec, type Workload } from '../scenario/index.ts';
 import { clientOf } from '../scenario/load.ts';
 import type { BodyCheck, EngineSpec } from '../load/engine.ts';
 import type { LoadModel } from '../load/types.ts';
@@ -19,29 +19,29 @@ export interface Target {
   stop(): Promise<void>;
 }
 
-export interface Workload {
-  call: 'echo' | 'sized' | 'sleep';
-  payloadBytes: number;
-  delayMs: number;
+/** The load model the engines run for a scenario's load (its sweep values already applied). */
+export function loadModelOf(load: LoadSpec): LoadModel {
+  return load.model === 'closed' ? { kind: 'closed', concurrency: load.concurrency } : { kind: 'open', ratePerSec: load.ratePerSec, maxInflight: load.maxInflight };
 }
 
-/** The point's workload: the scenario's, with swept values applied. */
-export function workloadOf(s: Scenario, params: Params): Workload {
-  return { call: s.workload.call, payloadBytes: params.payloadBytes ?? s.workload.payloadBytes, delayMs: params.delayMs ?? s.workload.delayMs };
+/** One load of a point, ready for the load worker: what it is (id, workload, load) and what the engine sends. */
+export interface LoadPlan extends PointLoad {
+  spec: EngineSpec;
+  model: LoadModel;
 }
 
-/** The point's load model: the scenario's, with a swept concurrency or rate applied. */
-export function loadModelOf(s: Scenario, params: Params): LoadModel {
-  return s.load.model === 'closed'
-    ? { kind: 'closed', concurrency: params.concurrency ?? s.load.concurrency }
-    : { kind: 'open', ratePerSec: params.ratePerSec ?? s.load.ratePerSec, maxInflight: s.load.maxInflight };
-}
-
-/** What the load engine sends at this point and how: the target's URL, the workload, the load model. */
-export function loadPlanOf(s: Scenario, point: Point, target: Target): { spec: EngineSpec; model: LoadModel } {
-  const model = loadModelOf(s, point.params);
-  const concurrency = model.kind === 'closed' ? model.concurrency : model.maxInflight;
-  return { spec: engineSpecFor(point.system, target, workloadOf(s, point.params), point.params, concurrency), model };
+/**
+ * What the load engine sends at this point and how, per load (primary first): the target's URL, the
+ * workload, the load model. Load groups of an http_grpc client share its POSTs (one client); other
+ * protocols' groups open their own connections, and share what lies behind them (a tunnel's connections).
+ */
+export function loadPlansOf(s: Scenario, point: Point, target: Target): LoadPlan[] {
+  return loadsAt(s, point.params).map((l) => {
+    const model = loadModelOf(l.load);
+    const concurrency = model.kind === 'closed' ? model.concurrency : model.maxInflight;
+    const spec = engineSpecFor(point.system, target, l.workload, point.params, concurrency);
+    return { ...l, spec: spec.protocol === 'http-grpc' && s.groups !== undefined ? { ...spec, shareClient: true } : spec, model };
+  });
 }
 
 /** Command-line options a system starts with at this point; equal keys mean a running system can be reused. */

@@ -65,6 +65,41 @@ export class EngineHandle {
   }
 }
 
+/**
+ * Several continuous engines of one worker driven together: the load groups of a point. They warm up
+ * until the first (the primary) has settled and are measured over the same windows; results come in the
+ * engines' order.
+ */
+export class EngineSet {
+  constructor(
+    private readonly session: LoadSession,
+    readonly ids: readonly string[],
+  ) {}
+
+  async warmUp(policy: SteadyPolicy): Promise<WarmupResult[]> {
+    const e = await this.session.command({ cmd: 'warmup-together', engines: [...this.ids], policy }, 'warm', policy.maxMs);
+    return e.warmups as WarmupResult[];
+  }
+
+  async trial(durationMs: number, hooks: TrialHooks = {}, drainMs = 5000): Promise<PacedResult[]> {
+    const limit = durationMs + drainMs + SLACK_MS;
+    this.session.send({ cmd: 'trial-together', engines: [...this.ids], durationMs });
+    await this.session.expect('trial-open', limit);
+    hooks.onOpen?.();
+    await this.session.expect('trial-closed', limit);
+    hooks.onClose?.();
+    const e = await this.session.expect('trial', limit);
+    return e.results as PacedResult[];
+  }
+
+  /** Stops every engine's sending (one after another); resolves with the requests abandoned by the drains. */
+  async pause(): Promise<number> {
+    let abandoned = 0;
+    for (const id of this.ids) abandoned += Number((await this.session.command({ cmd: 'pause', engine: id }, 'paused', 5000)).abandoned ?? 0);
+    return abandoned;
+  }
+}
+
 export class LoadSession {
   private readonly child: ChildProcess;
   private readonly queue: WorkerEvent[] = [];
@@ -111,6 +146,15 @@ export class LoadSession {
       await session.close();
       throw err;
     }
+  }
+
+  /** Opens several engines to be driven together (the load groups of a point); each must run a continuous loop. */
+  async openSet(loads: readonly { id: string; spec: EngineSpec; model: LoadModel }[]): Promise<EngineSet> {
+    for (const l of loads) {
+      const e = await this.open(l.id, l.spec, l.model);
+      if (!e.continuous) throw new LoadWorkerError(`load '${l.id}': its engine runs whole trials on its own and cannot share a point with other loads`);
+    }
+    return new EngineSet(this, loads.map((l) => l.id));
   }
 
   /** Opens an engine in this worker (its connections are made, nothing sent yet). */

@@ -1,3 +1,17 @@
-export { type Axis, AXES, defineScenario, type Scenario, type ScenarioInput, type SystemKind, type SystemSpec } from './schema.ts';
+export {
+  type Axis,
+  AXES,
+  defineScenario,
+  type GroupsScenario,
+  type LoadGroupSpec,
+  type LoadSpec,
+  type Scenario,
+  type ScenarioInput,
+  type SingleLoadScenario,
+  type SystemKind,
+  type SystemSpec,
+  type Workload,
+} from './schema.ts';
+export { describeLoad, groupAxisKey, isActive, loadsAt, type PointLoad, SINGLE_LOAD_ID } from './groups.ts';
 export { listScenarioNames, loadScenario, parseScenario, ScenarioError } from './load.ts';
 export { effective, expandPoints, type Params, type Point, sweptAxes } from './sweep.ts';

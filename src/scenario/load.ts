@@ -7,7 +7,7 @@ import { basename, extname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { tsImport } from 'tsx/esm/api';
 import type { z } from 'zod';
-import { type Axis, type Scenario, scenarioSchema, type SystemKind, type SystemSpec } from './schema.ts';
+import { type Axis, GROUP_AXES, type GroupAxis, type LoadGroupSpec, type LoadSpec, type Scenario, scenarioSchema, type SystemKind, type SystemSpec, type Workload } from './schema.ts';
 
 export const SCENARIO_DIR = fileURLToPath(new URL('../../scenarios/', import.meta.url));
 
@@ -53,14 +53,48 @@ export function clientOf(system: SystemSpec): string {
   }
 }
 
+/** The scenario's loads with where each is written, for messages: its one workload, or each group. */
+function loadsOf(s: Scenario): { at: string; workload: Workload; load: LoadSpec }[] {
+  if (s.groups === undefined) return [{ at: '', workload: s.workload, load: s.load }];
+  return s.groups.map((g, i) => ({ at: `groups[${i}].`, workload: g.workload, load: g.load }));
+}
+
+function groupProblems(groups: LoadGroupSpec[]): string[] {
+  const problems: string[] = [];
+  const ids = new Set<string>();
+  groups.forEach((g, i) => {
+    const at = `groups[${i}]`;
+    if (ids.has(g.id)) problems.push(`${at}.id: '${g.id}' is used twice`);
+    ids.add(g.id);
+    for (const [axis, values] of Object.entries(g.sweep ?? {}) as [GroupAxis, number[]][]) {
+      const where = `${at}.sweep.${axis}`;
+      if (axis === 'concurrency' && g.load.model !== 'closed') problems.push(`${where}: sweeping concurrency needs ${at}.load.model 'closed'`);
+      if (axis === 'ratePerSec' && g.load.model !== 'open') problems.push(`${where}: sweeping ratePerSec needs ${at}.load.model 'open'`);
+      if (axis === 'delayMs' && g.workload.call !== 'sleep') problems.push(`${where}: sweeping delayMs needs ${at}.workload.call 'sleep'`);
+      if (axis === 'concurrency') for (const v of values) if (!Number.isInteger(v)) problems.push(`${where}: ${v} is not a whole number`);
+      if ((axis === 'concurrency' || axis === 'ratePerSec') && i === 0 && values.includes(0)) {
+        problems.push(`${where}: 0 would leave out the primary group (the first), whose figures are the point's; switch off a later group instead`);
+      }
+    }
+  });
+  return problems;
+}
+
 function semanticProblems(s: Scenario): string[] {
   const problems: string[] = [];
   const ids = new Set<string>();
+  const loads = loadsOf(s);
   const check = (where: string, sweep: Partial<Record<Axis, number[]>> | undefined, systems: { spec: SystemSpec; at: string }[]): void => {
     for (const axis of Object.keys(sweep ?? {}) as Axis[]) {
-      if (axis === 'concurrency' && s.load.model !== 'closed') problems.push(`${where}.concurrency: sweeping concurrency needs load.model 'closed'`);
-      if (axis === 'ratePerSec' && s.load.model !== 'open') problems.push(`${where}.ratePerSec: sweeping ratePerSec needs load.model 'open'`);
-      if (axis === 'delayMs' && s.workload.call !== 'sleep') problems.push(`${where}.delayMs: sweeping delayMs needs workload.call 'sleep'`);
+      if (s.groups !== undefined && (GROUP_AXES as readonly string[]).includes(axis)) {
+        problems.push(`${where}.${axis}: with groups, what the load does is swept by its group (groups[i].sweep.${axis})`);
+        continue;
+      }
+      if (s.groups === undefined) {
+        if (axis === 'concurrency' && s.load.model !== 'closed') problems.push(`${where}.concurrency: sweeping concurrency needs load.model 'closed'`);
+        if (axis === 'ratePerSec' && s.load.model !== 'open') problems.push(`${where}.ratePerSec: sweeping ratePerSec needs load.model 'open'`);
+        if (axis === 'delayMs' && s.workload.call !== 'sleep') problems.push(`${where}.delayMs: sweeping delayMs needs workload.call 'sleep'`);
+      }
       for (const { spec, at } of systems) {
         if (!AXIS_APPLIES[axis].includes(spec.kind)) {
           problems.push(`${where}.${axis}: does not apply to ${at} (kind ${spec.kind}); it applies to ${AXIS_APPLIES[axis].join(', ')}`);
@@ -71,22 +105,32 @@ function semanticProblems(s: Scenario): string[] {
       }
     }
   };
+  if (s.groups !== undefined) {
+    problems.push(...groupProblems(s.groups));
+    if (s.maxRequests > 0) problems.push('maxRequests: cannot be used with groups: every group is measured over the same window, which a request count would cut short');
+  }
   s.systems.forEach((spec, i) => {
     const at = `systems[${i}]`;
     if (ids.has(spec.id)) problems.push(`${at}.id: '${spec.id}' is used twice`);
     ids.add(spec.id);
     const proto = clientOf(spec);
-    if ((proto === 'ws' || proto === 'tcp' || proto === 'grpc') && s.workload.call !== 'echo') {
-      problems.push(`${at}: a ${proto} client only has an echo workload, but workload.call is '${s.workload.call}'`);
+    for (const l of loads) {
+      if ((proto === 'ws' || proto === 'tcp' || proto === 'grpc') && l.workload.call !== 'echo') {
+        problems.push(`${at}: a ${proto} client only has an echo workload, but ${l.at}workload.call is '${l.workload.call}'`);
+      }
+      if ((proto === 'tcp' || proto === 'ws') && l.workload.payloadBytes === 0) problems.push(`${at}: a ${proto} echo needs ${l.at}workload.payloadBytes ≥ 1`);
     }
-    if ((proto === 'tcp' || proto === 'ws') && s.workload.payloadBytes === 0) problems.push(`${at}: a ${proto} echo needs workload.payloadBytes ≥ 1`);
     if (spec.kind === 'http-grpc' && spec.streamRequests && spec.mode === 'compat') {
       problems.push(`${at}.streamRequests: compat mode reads the whole body before answering, so an open POST would never be answered`);
     }
+    const open = loads.some((l) => l.load.model === 'open');
     if (spec.engine === 'h2load' && proto !== 'http2' && proto !== 'http1') problems.push(`${at}.engine: h2load drives HTTP clients only, not ${proto}`);
-    if (spec.engine === 'h2load' && s.load.model === 'open') problems.push(`${at}.engine: h2load cannot run the corrected open loop; use the default engine`);
-    if (spec.engine === 'autocannon' && (proto !== 'http1' || s.load.model === 'open')) {
+    if (spec.engine === 'h2load' && open) problems.push(`${at}.engine: h2load cannot run the corrected open loop; use the default engine`);
+    if (spec.engine === 'autocannon' && (proto !== 'http1' || open)) {
       problems.push(`${at}.engine: autocannon is for HTTP/1.1 closed loops only`);
+    }
+    if (s.groups !== undefined && (spec.engine === 'autocannon' || spec.engine === 'h2load')) {
+      problems.push(`${at}.engine: ${spec.engine} runs whole trials on its own and cannot share a point with other load groups; use the default engine`);
     }
     check(`${at}.sweep`, spec.sweep, [{ spec, at }]);
   });

@@ -58,17 +58,53 @@ const originProtocol = z.enum(['http1', 'h2c']);
 
 const origin = z.strictObject({ kind: z.literal('origin'), ...common, client: client.default('http2') });
 
-const h2Tunnel = z.strictObject({
+const MIB = 1024 * 1024;
+
+/**
+ * Named sets of h2-tunnel knobs, expanded when the scenario is validated (so the stored definition, and
+ * the report, show the concrete values). A knob the entry gives itself wins over its preset's.
+ */
+export const H2_TUNNEL_PRESETS = {
+  /**
+   * cloudflared as shipped: 4 HA connections to the edge, no stream limit on the connector's side
+   * (0 = unlimited: it advertises 2^32-1), and Go's x/net/http2 windows of 1 MiB per stream and connection.
+   */
+  cloudflared: { maxConcurrentStreams: 0, tunnelConnections: 4, streamWindowBytes: MIB, sessionWindowBytes: MIB },
+  /** the same, with the 100 concurrent streams per connection that Cloudflare's origin side defaults to */
+  'limit-100': { maxConcurrentStreams: 100, tunnelConnections: 4, streamWindowBytes: MIB, sessionWindowBytes: MIB },
+} as const;
+export type H2TunnelPreset = keyof typeof H2_TUNNEL_PRESETS;
+
+const h2TunnelFields = {
   kind: z.literal('h2-tunnel'),
   ...common,
   client: client.default('http2'),
-  maxConcurrentStreams: nonNegInt.default(100),
+  /** a named set of the knobs below (see H2_TUNNEL_PRESETS) */
+  preset: z.enum(Object.keys(H2_TUNNEL_PRESETS) as [H2TunnelPreset, ...H2TunnelPreset[]]).optional(),
+  /** default 100 (the seed's number) */
+  maxConcurrentStreams: nonNegInt.optional(),
   streamWindowBytes: posInt.optional(),
   sessionWindowBytes: posInt.optional(),
   maxSessionMemoryMb: posInt.optional(),
-  tunnelConnections: posInt.default(1),
+  /** default 1 */
+  tunnelConnections: posInt.optional(),
   /** how the connector reaches the HTTP origin: http1 (cloudflared's default) or h2c (multiplexed) */
   originProtocol: originProtocol.optional(),
+};
+
+const h2Tunnel = z.strictObject(h2TunnelFields).transform((s) => {
+  const preset: Partial<(typeof H2_TUNNEL_PRESETS)[H2TunnelPreset]> = s.preset === undefined ? {} : H2_TUNNEL_PRESETS[s.preset];
+  const filled = {
+    ...s,
+    maxConcurrentStreams: s.maxConcurrentStreams ?? preset.maxConcurrentStreams ?? 100,
+    tunnelConnections: s.tunnelConnections ?? preset.tunnelConnections ?? 1,
+    streamWindowBytes: s.streamWindowBytes ?? preset.streamWindowBytes,
+    sessionWindowBytes: s.sessionWindowBytes ?? preset.sessionWindowBytes,
+  };
+  // In the fields' order, absent ones left out: a definition reads (and compares) as it did before presets.
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(h2TunnelFields)) if (filled[k as keyof typeof filled] !== undefined) out[k] = filled[k as keyof typeof filled];
+  return out as typeof filled;
 });
 
 const grpcTunnel = z.strictObject({
@@ -109,18 +145,46 @@ export type SystemKind = SystemSpec['kind'];
 const closed = z.strictObject({ model: z.literal('closed'), concurrency: posInt });
 const open = z.strictObject({ model: z.literal('open'), ratePerSec: z.number().positive(), maxInflight: posInt.default(10_000) });
 
-export const scenarioSchema = z.strictObject({
+const workload = z.strictObject({
+  call: z.enum(['echo', 'sized', 'sleep']).default('echo'),
+  payloadBytes: nonNegInt.default(64),
+  delayMs: nonNegInt.default(0),
+});
+const DEFAULT_WORKLOAD = { call: 'echo', payloadBytes: 64, delayMs: 0 } as const;
+const load = z.discriminatedUnion('model', [closed, open]);
+
+/** The axes a load group sweeps for itself: what its load does, not how the systems are started. */
+export const GROUP_AXES = ['concurrency', 'ratePerSec', 'payloadBytes', 'delayMs'] as const satisfies readonly Axis[];
+export type GroupAxis = (typeof GROUP_AXES)[number];
+
+/**
+ * One of several loads run together at a point against the same target (say 200 small calls while 4
+ * clients pull large bodies), each with its own workload and load model and measured apart. The first
+ * group is the point's primary: its figures are the point's. A group's own sweep values are recorded in
+ * the point's params as `<group id>.<axis>`; a concurrency or rate of 0 there leaves the group out of that
+ * point (small calls alone, then with the bulk transfers).
+ */
+const group = z.strictObject({
+  id: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'use lower-case letters, digits, dash or underscore (no dot: a group axis is named <id>.<axis>)'),
+  label: z.string().optional(),
+  workload: workload.default(DEFAULT_WORKLOAD),
+  load,
+  sweep: z
+    .partialRecord(z.enum(GROUP_AXES), z.array(z.number().nonnegative()).min(1, 'a sweep axis needs at least one value'))
+    .optional(),
+});
+export type LoadGroupSpec = z.output<typeof group>;
+
+const scenarioFields = {
   name: id,
   description: z.string().min(1),
   systems: z.array(systemSchema).min(1),
-  workload: z
-    .strictObject({
-      call: z.enum(['echo', 'sized', 'sleep']).default('echo'),
-      payloadBytes: nonNegInt.default(64),
-      delayMs: nonNegInt.default(0),
-    })
-    .default({ call: 'echo', payloadBytes: 64, delayMs: 0 }),
-  load: z.discriminatedUnion('model', [closed, open]),
+  /** without groups: what every call does (default echo, 64 bytes) */
+  workload: workload.optional(),
+  /** without groups: the load model (required then) */
+  load: load.optional(),
+  /** instead of workload and load: several loads run together at every point, measured apart */
+  groups: z.array(group).min(1, 'give at least one group, or use workload and load instead').optional(),
   /** the shortest warm-up: after it, warm-up goes on until throughput has settled (see steadyTolerance) */
   warmupMs: nonNegInt.default(1000),
   /** the longest warm-up: a point still unsettled here is measured but marked not-steady */
@@ -142,7 +206,33 @@ export const scenarioSchema = z.strictObject({
       sweep,
     })
     .optional(),
-});
+};
+
+type Fields = z.output<z.ZodObject<typeof scenarioFields>>;
+export type Workload = z.output<typeof workload>;
+export type LoadSpec = z.output<typeof load>;
+type Common = Omit<Fields, 'workload' | 'load' | 'groups'>;
+/** One load at every point (every scenario before groups). */
+export type SingleLoadScenario = Common & { workload: Workload; load: LoadSpec; groups?: undefined };
+/** Several load groups at every point. */
+export type GroupsScenario = Common & { groups: LoadGroupSpec[]; workload?: undefined; load?: undefined };
+
+export const scenarioSchema = z
+  .strictObject(scenarioFields)
+  .superRefine((s, ctx) => {
+    if (s.groups !== undefined) {
+      for (const k of ['workload', 'load'] as const) {
+        if (s[k] !== undefined) ctx.addIssue({ code: 'custom', path: [k], message: `not with groups: give either workload and load, or groups (each with its own workload and load)` });
+      }
+    } else if (s.load === undefined) ctx.addIssue({ code: 'custom', path: ['load'], message: 'required (a load model), unless the scenario gives groups' });
+  })
+  .transform((s): SingleLoadScenario | GroupsScenario => {
+    // A scenario without groups gets the default workload, in its place: its definition reads as before groups.
+    const filled: Record<string, unknown> = s.groups === undefined ? { ...s, workload: s.workload ?? DEFAULT_WORKLOAD } : s;
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(scenarioFields)) if (filled[k] !== undefined) out[k] = filled[k];
+    return out as SingleLoadScenario | GroupsScenario;
+  });
 
 export type ScenarioInput = z.input<typeof scenarioSchema>;
 export type Scenario = z.output<typeof scenarioSchema>;

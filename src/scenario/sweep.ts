@@ -1,8 +1,9 @@
 /** Turns a scenario into its points: every system × every combination of its sweep values. */
 import { DEFAULT_STEADY_POLICY, type SteadyPolicy } from '../measure/steady.ts';
-import type { Axis, Scenario, SystemSpec } from './schema.ts';
+import { groupAxisKey, type Params } from './groups.ts';
+import type { Axis, GroupAxis, Scenario, SystemSpec } from './schema.ts';
 
-export type Params = Partial<Record<Axis, number>>;
+export type { Params };
 
 export interface Point {
   index: number;
@@ -38,33 +39,42 @@ export function effective(s: Scenario, quick: boolean): Effective {
   };
 }
 
-function product(sweep: Partial<Record<Axis, number[]>>): Params[] {
+function product(sweep: Record<string, number[]>): Params[] {
   let combos: Params[] = [{}];
-  for (const [axis, values] of Object.entries(sweep) as [Axis, number[]][]) {
+  for (const [axis, values] of Object.entries(sweep)) {
     combos = combos.flatMap((c) => values.map((v) => ({ ...c, [axis]: v })));
   }
   return combos;
 }
 
+/** The load groups' own sweeps, keyed `<group id>.<axis>`. */
+function groupSweeps(s: Scenario): Record<string, number[]> {
+  const out: Record<string, number[]> = {};
+  for (const g of s.groups ?? []) for (const [axis, values] of Object.entries(g.sweep ?? {}) as [GroupAxis, number[]][]) out[groupAxisKey(g.id, axis)] = values;
+  return out;
+}
+
 /**
  * Points grouped by system. Within a system its own sweep (stream limit, windows: how its processes are
- * started) varies slowest and the scenario's sweep (concurrency, payload: what the load does) fastest, so
- * the processes started for one configuration stay up, warm, across every load point that uses them.
+ * started) varies slowest, then the scenario's sweep, then the load groups' own sweeps (what the load
+ * does) fastest, so the processes started for one configuration stay up, warm, across every load point
+ * that uses them.
  */
 export function expandPoints(s: Scenario, quick: boolean): Point[] {
   const base = effective(s, quick).sweep;
+  const groups = groupSweeps(s);
   const points: Point[] = [];
   for (const system of s.systems) {
     const own = system.sweep ?? {};
     const shared = Object.fromEntries(Object.entries(base).filter(([axis]) => !(axis in own)));
-    for (const params of product({ ...own, ...shared })) points.push({ index: points.length, system, params });
+    for (const params of product({ ...own, ...shared, ...groups } as Record<string, number[]>)) points.push({ index: points.length, system, params });
   }
   return points;
 }
 
-/** The axes that vary anywhere in the run (the x axes of its charts). */
-export function sweptAxes(points: readonly Point[]): Axis[] {
-  const axes = new Set<Axis>();
-  for (const p of points) for (const a of Object.keys(p.params) as Axis[]) axes.add(a);
+/** The axes that vary anywhere in the run (the x axes of its charts), group axes (`bulk.concurrency`) included. */
+export function sweptAxes(points: readonly Point[]): string[] {
+  const axes = new Set<string>();
+  for (const p of points) for (const a of Object.keys(p.params)) axes.add(a);
   return [...axes];
 }

@@ -81,6 +81,28 @@ describe('LoadLoop', () => {
     expect(warm.last!.spread).toBeGreaterThan(warm.last!.tolerance);
   });
 
+  it('warms load groups up together, until the primary (the first) has settled', async () => {
+    const t0 = performance.now();
+    const climbing = await server(() => 50 / (1 + (2 * (performance.now() - t0)) / 1000));
+    const settled = await server(() => 2);
+    // a primary that never settles holds every group in warm-up until the cap
+    const a = loopFor(climbing.url, { kind: 'closed', concurrency: 8 });
+    const b = loopFor(settled.url, { kind: 'closed', concurrency: 4 });
+    const [wa, wb] = await LoadLoop.warmUpTogether([a, b], { ...DEFAULT_STEADY_POLICY, minMs: 300, maxMs: 2000 });
+    expect([wa!.steady, wb!.steady]).toEqual([false, false]);
+    expect(wa!.elapsedMs).toBe(wb!.elapsedMs);
+    expect(wa!.elapsedMs).toBeGreaterThanOrEqual(2000);
+    // both series kept (windows whose requests are still out are not final yet: fewer than 20)
+    expect(wa!.series.length).toBeGreaterThanOrEqual(10);
+    expect(wb!.series.length).toBeGreaterThanOrEqual(10);
+    await Promise.all([a.pause(), b.pause()]);
+    // a background group that is still climbing does not hold a settled primary back
+    const [wb2, wa2] = await LoadLoop.warmUpTogether([b, a], { ...DEFAULT_STEADY_POLICY, minMs: 300, maxMs: 8000 });
+    expect([wb2!.steady, wa2!.steady]).toEqual([true, true]);
+    expect(wb2!.elapsedMs).toBeLessThan(8000);
+    expect(wa2!.elapsedMs).toBe(wb2!.elapsedMs);
+  });
+
   it('sends nothing while paused, answers everything it sent, and measures again after a resume', async () => {
     const { url, hits } = await server(() => 5);
     const loop = loopFor(url, { kind: 'closed', concurrency: 4 });

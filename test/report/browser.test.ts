@@ -9,8 +9,10 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChartSpec } from '../../src/report/charts.ts';
+import type { GroupResult, SeriesWindow, TrialResult } from '../../src/measure/results.ts';
+import { writeRunReport } from '../../src/report/run-report.ts';
 import { writeIndex } from '../../src/report/runs-index.ts';
-import { ARTIFACTS, makeReportsDir } from './helpers.ts';
+import { ARTIFACTS, loadFixture, makeReportsDir, writeJson } from './helpers.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const PAGES = join(ARTIFACTS, 'report-pages');
@@ -135,6 +137,39 @@ describe('pages in a real browser', () => {
     const v = await visit(join(PAGES, 'report-concurrency', '2026-01-03_00-00-00', 'compare-2026-01-02_03-04-05.html'), 'report-compare.png');
     expectChartsDrawn(v, 3);
     expect(v.specs[0]!.series.filter((s) => s.dashed)).toHaveLength(2);
+  });
+
+  it('draws a run of load groups: the groups side by side and their p99 over time', async () => {
+    // the concurrency fixture made into points of two groups, each with per-window series
+    const r = loadFixture('report-concurrency');
+    r.runId = '2026-01-05_00-00-00';
+    const withSeries = (t: TrialResult, p99Us: number, startMs: number): TrialResult => ({
+      ...t,
+      series: Array.from({ length: 10 }, (_, i): SeriesWindow => ({ atMs: startMs + i * 100, ms: 100, ok: 50 + i, errors: 0, dropped: 0, p99Us: p99Us * (1 + (i % 3)) })),
+    });
+    for (const p of r.points) {
+      const small = p.trials.map((t, k) => withSeries(t, 2000, 5000 + k * 1000));
+      // the bulk loop started earlier: its own clock is ahead; the chart puts it on the primary's
+      const bulk = p.trials.map((t, k) => withSeries({ ...t, requestsPerSec: 20 }, 90_000, 5300 + k * 1000));
+      const group = (id: string, trials: TrialResult[]): GroupResult => ({
+        id,
+        label: id,
+        description: id,
+        workload: { call: 'echo', payloadBytes: 64, delayMs: 0 },
+        load: { model: 'closed', concurrency: 4 },
+        status: 'ok',
+        trials,
+        summary: p.summary!,
+      });
+      p.groups = [group('small', small), group('bulk', bulk)];
+      p.trials = small;
+    }
+    const v = await visit(writeRunReport(writeJson(join(PAGES, 'groups', r.runId, 'results.json'), r)), 'report-groups.png');
+    const grouped = v.specs.filter((s) => s.id.endsWith('-groups-p99'));
+    expect(grouped).toHaveLength(r.points.filter((p) => p.trials.length > 0).length);
+    expect(grouped[0]!.series.map((s) => s.label)).toEqual(['small', 'bulk']);
+    expect(grouped[0]!.series[1]!.points[0]!.x).toBe(grouped[0]!.series[0]!.points[0]!.x);
+    expectChartsDrawn(v, v.specs.length);
   });
 
   it('opens the index; every link leads to a file that exists', async () => {
