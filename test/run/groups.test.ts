@@ -3,7 +3,7 @@
  * client) in one point, measured over the same windows and reported apart; the results read back and
  * render; a point runs with each h2-tunnel preset. Tiny, short loads: no speed is asserted.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -13,16 +13,9 @@ import { renderRunReport } from '../../src/report/run-report.ts';
 import { runScenario } from '../../src/run/runner.ts';
 import { summaryTable } from '../../src/run/table.ts';
 import { stopAll } from '../helpers/cli.ts';
+import { quiet, scenarioFile } from '../helpers/scenarios.ts';
 
 afterAll(stopAll);
-
-const quiet = { start() {}, trial() {}, note() {}, done() {} };
-
-function scenarioFile(dir: string, name: string, body: object): string {
-  const file = join(dir, `${name}.ts`);
-  writeFileSync(file, `export default ${JSON.stringify({ name, ...body }, null, 2)};\n`);
-  return file;
-}
 
 describe('a point of load groups', () => {
   it('runs two groups together, reports each, and keeps the primary as the point', async () => {

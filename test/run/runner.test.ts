@@ -5,7 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -15,16 +15,9 @@ import { runScenario } from '../../src/run/runner.ts';
 import { closeServer, listen, trackConnections } from '../../src/systems/serve.ts';
 import { stopAll } from '../helpers/cli.ts';
 import { alive, descendants } from '../helpers/procs.ts';
+import { quiet, scenarioFile } from '../helpers/scenarios.ts';
 
 afterAll(stopAll);
-
-const quiet = { start() {}, trial() {}, note() {}, done() {} };
-
-function scenarioFile(dir: string, name: string, body: object): string {
-  const file = join(dir, `${name}.ts`);
-  writeFileSync(file, `export default ${JSON.stringify({ name, ...body }, null, 2)};\n`);
-  return file;
-}
 
 describe('runner', () => {
   it('fails the point of a system that never becomes ready or dies, and runs the next point', async () => {

@@ -6,7 +6,8 @@ import { describe, expect, it } from 'vitest';
 import type { PointResult, ResultsFile } from '../../src/measure/results.ts';
 import { streamLimitOf } from '../../src/report/charts.ts';
 import { startArgs, startKey } from '../../src/run/targets.ts';
-import { describeLoad, expandPoints, loadScenario, loadsAt, parseScenario, ScenarioError, sweptAxes } from '../../src/scenario/index.ts';
+import { describeLoad, expandPoints, loadScenario, loadsAt, parseScenario, sweptAxes } from '../../src/scenario/index.ts';
+import { problems } from '../helpers/scenarios.ts';
 
 const mixed = {
   name: 'mixed',
@@ -20,16 +21,6 @@ const mixed = {
     { id: 'bulk', label: 'big bodies', workload: { call: 'sized', payloadBytes: 1 << 20 }, load: { model: 'closed', concurrency: 4 }, sweep: { concurrency: [0, 4] } },
   ],
 };
-
-function problems(value: unknown): string {
-  try {
-    parseScenario(value, 'scenarios/x.ts');
-  } catch (err) {
-    expect(err).toBeInstanceOf(ScenarioError);
-    return (err as Error).message;
-  }
-  throw new Error('expected the scenario to be refused');
-}
 
 describe('load groups in a scenario', () => {
   it('accepts groups with defaults applied, and leaves a scenario without groups as it was', () => {

@@ -4,8 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { startKey } from '../../src/run/targets.ts';
-import { expandPoints, loadScenario, parseScenario, ScenarioError } from '../../src/scenario/index.ts';
+import { expandPoints, loadScenario, parseScenario } from '../../src/scenario/index.ts';
 import { runCli } from '../helpers/cli.ts';
+import { problems } from '../helpers/scenarios.ts';
 
 const valid = {
   name: 'ok',
@@ -17,16 +18,6 @@ const valid = {
   load: { model: 'closed', concurrency: 1 },
   sweep: { concurrency: [1, 5] },
 };
-
-function problems(value: unknown): string {
-  try {
-    parseScenario(value, 'scenarios/x.ts');
-  } catch (err) {
-    expect(err).toBeInstanceOf(ScenarioError);
-    return (err as Error).message;
-  }
-  throw new Error('expected the scenario to be refused');
-}
 
 describe('scenario validation', () => {
   it('accepts a valid scenario and applies defaults', () => {

@@ -26,6 +26,18 @@ export interface CallEvents {
   closed(reason: string): void;
 }
 
+/**
+ * Tells the link its call is over. 'close' arrives from a stream's nextTick, where a throw would end the
+ * process; the call is gone anyway, so a link that fails here is only warned about.
+ */
+export function tellClosed(events: CallEvents, reason: string): void {
+  try {
+    events.closed(reason);
+  } catch (err) {
+    process.emitWarning(`a tunnel link failed while closing: ${String(err)}`);
+  }
+}
+
 export interface LinkCall {
   /** Starts delivering the peer's messages; called once, right after the call is set up. */
   listen(events: CallEvents): void;

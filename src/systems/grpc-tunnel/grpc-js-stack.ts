@@ -6,7 +6,7 @@
 import type { Http2Server, ServerHttp2Session } from 'node:http2';
 import * as grpc from '@grpc/grpc-js';
 import { urlFor } from '../serve.ts';
-import { type CallEvents, type CallFields, type ConnectServer, type Dialled, type DialOptions, type FieldLookup, GrpcStatus, type LinkCall, type LinkStack, type ServeOptions } from './call.ts';
+import { type CallEvents, type CallFields, type ConnectServer, type Dialled, type DialOptions, type FieldLookup, GrpcStatus, type LinkCall, type LinkStack, type ServeOptions, tellClosed } from './call.ts';
 import type { ChannelWindows } from './config.ts';
 import { refusalError } from './handshake.ts';
 import { CONNECT_PATH } from './protocol.ts';
@@ -84,12 +84,7 @@ class GrpcJsCall implements LinkCall {
       this.endedEarly = reason;
       return;
     }
-    try {
-      this.events.closed(reason);
-    } catch (err) {
-      // 'close' arrives from a stream's nextTick, where a throw would end the process: the call is gone anyway
-      process.emitWarning(`a tunnel link failed while closing: ${String(err)}`);
-    }
+    tellClosed(this.events, reason);
   }
 }
 

@@ -20,7 +20,7 @@ import { type H2Stream, type HeaderFields, H2Session } from '../../h2/session.ts
 import { decodeGrpcStatusMessage, encodeGrpcStatusMessage, GrpcMessageDecoder, frameGrpcMessage, WireError } from '../../wire/index.ts';
 import { closeServer, listen, trackConnections } from '../serve.ts';
 import { TUNNEL_SESSION_LIMITS } from '../tunnel/session-limits.ts';
-import { type CallEvents, type CallFields, type ConnectServer, type Dialled, type DialOptions, GrpcStatus, type LinkCall, type LinkStack, type ServeOptions } from './call.ts';
+import { type CallEvents, type CallFields, type ConnectServer, type Dialled, type DialOptions, GrpcStatus, type LinkCall, type LinkStack, type ServeOptions, tellClosed } from './call.ts';
 import { refusalError } from './handshake.ts';
 import { CONNECT_PATH } from './protocol.ts';
 
@@ -100,12 +100,7 @@ export class RawCall implements LinkCall {
       this.endedEarly = reason;
       return;
     }
-    try {
-      this.events.closed(reason);
-    } catch (err) {
-      // 'close' arrives from a stream's nextTick, where a throw would end the process: the call is gone anyway
-      process.emitWarning(`a tunnel link failed while closing: ${String(err)}`);
-    }
+    tellClosed(this.events, reason);
   }
 
   /** The stream ended or failed by itself: the status a server still owes is OK (the peer is gone or done). */
