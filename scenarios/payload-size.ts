@@ -18,5 +18,5 @@ export default defineScenario({
   durationMs: 2500,
   trials: 3,
   sweep: { payloadBytes: [16, 4096, 262_144, 4_194_304] },
-  quick: { warmupMs: 1000, maxWarmupMs: 5000, durationMs: 1000, trials: 1, sweep: { payloadBytes: [16, 1_048_576] } },
+  quick: { warmupMs: 1000, maxWarmupMs: 4000, durationMs: 600, trials: 1, sweep: { payloadBytes: [16, 1_048_576] } },
 });
