@@ -10,7 +10,7 @@ import { writeIndex } from '../src/report/index.ts';
 import { ROOT } from './lib.ts';
 
 const quick = process.env.QUICK === '1';
-const SCENARIOS = ['high-concurrency', 'payload-size', 'stream-limit', 'batch-window'];
+const SCENARIOS = ['high-concurrency', 'payload-size', 'stream-limit', 'batch-window', 'seed-claims'];
 const started = Date.now();
 let failed = 0;
 

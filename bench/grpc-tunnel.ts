@@ -2,7 +2,8 @@
  * The grpc-stream tunnel next to the h2-stream tunnel, in one run on the same cores (every process of the
  * system under test on core 0, h2load on core 1):
  *
- *  - requests/s and p50/p99 at concurrency 100 and 1000 (h2load, 10 connections) for the h2 tunnel with
+ *  - requests/s and p50/p99 at concurrency 100, 500 and 2000 (h2load, 10 connections or one per 100 streams,
+ *    the edge's public stream limit, whichever is more) for the h2 tunnel with
  *    its stream limit of 100 and unlimited, and the grpc tunnel batched (default) and unbatched
  *    (--batch-bytes 0: one TunnelMessage per gRPC message), both on its default raw link stack, and
  *    batched on the grpc-js link stack (--link-stack grpc-js: what the HTTP/2 stack alone costs);
@@ -12,14 +13,14 @@
  *    and the marginal cost between the smallest and the largest hold (fixed first-burst growth removed).
  *
  *   node bin/run-ts.js bench/grpc-tunnel.ts [--duration-ms 5000] [--warmup-ms 1000] [--trials 3] [--path /bytes/64]
- *                                            [--hold 1000,5000] [--hold-ms 5000]
+ *                                            [--concurrency 100,500,2000] [--hold 1000,5000] [--hold-ms 5000]
  */
 import { execFile } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { sampleProcess } from '../src/measure/resources.ts';
 import { pinnedCommand } from '../src/run/cpus.ts';
 import { type Stack, startTunnelStack, type TunnelStackOptions } from '../src/run/stacks.ts';
-import { environment, type H2loadPoint, h2loadPoint, median, writeBenchResult } from './lib.ts';
+import { environment, type H2loadPoint, h2loadClients, h2loadPoint, median, writeBenchResult } from './lib.ts';
 
 const { values } = parseArgs({
   options: {
@@ -27,6 +28,7 @@ const { values } = parseArgs({
     'warmup-ms': { type: 'string', default: '1000' },
     trials: { type: 'string', default: '3' },
     path: { type: 'string', default: '/bytes/64' },
+    concurrency: { type: 'string', default: '100,500,2000' },
     hold: { type: 'string', default: '1000,5000' },
     'hold-ms': { type: 'string', default: '5000' },
     'system-cpu': { type: 'string', default: '0' },
@@ -41,8 +43,8 @@ const loadCpu = Number(values['load-cpu']);
 const path = values.path!;
 const holds = values.hold!.split(',').map(Number);
 const holdMs = Number(values['hold-ms']);
-const CONCURRENCY = [100, 1000];
-const CLIENTS = 10; // h2load connections; concurrency = clients × streams per client
+const CONCURRENCY = values.concurrency!.split(',').map(Number);
+for (const n of [...CONCURRENCY, ...holds]) if (!(Number.isInteger(n) && n >= 1)) throw new Error(`--concurrency and --hold take whole numbers ≥ 1, got ${n}`);
 const MiB = 1024 * 1024;
 
 interface Design {
@@ -66,7 +68,8 @@ function tunnelPids(s: Stack): number[] {
 
 /** h2load -n N with N streams open at once (pinned to the load core); resolves its summary counts. */
 function h2loadOnce(url: string, n: number): Promise<{ succeeded: number; failed: number }> {
-  const [cmd, ...args] = pinnedCommand(['h2load', '-n', String(n), '-c', String(CLIENTS), '-m', String(Math.ceil(n / CLIENTS)), url], loadCpu);
+  const clients = h2loadClients(n);
+  const [cmd, ...args] = pinnedCommand(['h2load', '-n', String(n), '-c', String(clients), '-m', String(Math.ceil(n / clients)), url], loadCpu);
   return new Promise((resolve, reject) => {
     execFile(cmd!, args, { timeout: 120_000, maxBuffer: 16 * MiB }, (err, stdout) => {
       if (err) return reject(new Error(`h2load failed: ${err.message}`));

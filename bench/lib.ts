@@ -50,6 +50,15 @@ export interface H2loadPoint {
  * `trials` h2load runs (10 connections, concurrency spread over them) against `url`, with the CPU the
  * system's processes used in each; medians over trials.
  */
+/**
+ * h2load connections for `concurrency` streams in flight: 10, or one per 100 streams when that is more —
+ * the tunnels' public side advertises 100 concurrent streams per connection, and h2load opens no more
+ * than a server allows, so fewer connections would quietly cap what is in flight.
+ */
+export function h2loadClients(concurrency: number): number {
+  return Math.max(10, Math.ceil(concurrency / 100));
+}
+
 export async function h2loadPoint(
   label: string,
   url: string,
@@ -60,7 +69,7 @@ export async function h2loadPoint(
   const { runH2load } = await import('../src/load/h2load.ts');
   const { cpuShare, sampleProcess } = await import('../src/measure/resources.ts');
   const { median } = await import('../src/measure/stats.ts');
-  const clients = 10;
+  const clients = h2loadClients(concurrency);
   const trials: H2loadPoint['trials'] = [];
   for (let t = 0; t < o.trials; t++) {
     const before = pids.map((p) => sampleProcess(p));

@@ -54,7 +54,10 @@ tr.generator-bound td, tr.not-steady td { background: #fff6e0; }
 .badge.ok, .badge.complete, .badge.faster { background: #e3f3e4; color: var(--good); }
 .badge.failed, .badge.aborted, .badge.slower, .badge.unreadable { background: #fdecea; color: var(--bad); }
 .badge.generator-bound, .badge.not-steady, .badge.running, .badge.insufficient { background: #fff1d6; color: var(--warn); }
-.badge.same { background: var(--soft); color: var(--muted); }
+.badge.same, .badge.no-data { background: var(--soft); color: var(--muted); }
+.badge.holds { background: #e3f3e4; color: var(--good); }
+.badge.not-hold { background: #fdecea; color: var(--bad); }
+.badge.depends { background: #fff1d6; color: var(--warn); }
 dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: 2px 16px; margin: 8px 0; }
 dl.facts dt { color: var(--muted); }
 dl.facts dd { margin: 0; }

@@ -8,6 +8,7 @@ import type { Estimate, PointResult, ResultsFile } from '../measure/results.ts';
 import { chartJsSource } from './assets.ts';
 import { buildChartGroups, buildPercentileChart, type ChartSpec } from './charts.ts';
 import { axisValue, bytes, micros, paramsText, percent, rate, sig3 } from './format.ts';
+import { claimsSection } from './claims.ts';
 import { groupsSection } from './groups.ts';
 import { littlesLaw } from './littles-law.ts';
 import { buildTimeSeries, timeSeriesTitle } from './timeseries.ts';
@@ -224,6 +225,7 @@ ${facts([
 ])}
 ${warn.map((w) => `<p class="lead">⚠ ${esc(w)}</p>`).join('\n')}
 </header>
+${claimsSection(results, groups)}
 ${charts.length ? MARKER_LEGEND : ''}
 ${groups.map(chartGroupSection).join('\n')}
 ${

@@ -80,6 +80,35 @@ function groupProblems(groups: LoadGroupSpec[]): string[] {
   return problems;
 }
 
+/** Every system and group a claim names must be in the scenario. */
+function claimProblems(s: Scenario): string[] {
+  const problems: string[] = [];
+  const systems = new Set(s.systems.map((x) => x.id));
+  const ids = new Set<string>();
+  (s.claims ?? []).forEach((c, i) => {
+    const at = `claims[${i}]`;
+    if (ids.has(c.id)) problems.push(`${at}.id: '${c.id}' is used twice`);
+    ids.add(c.id);
+    const named: [string, string][] =
+      c.kind === 'stream-limit'
+        ? [['limited', c.limited], ...c.unlimited.map((u, j): [string, string] => [`unlimited[${j}]`, u])]
+        : c.kind === 'comparable'
+          ? c.systems.map((x, j): [string, string] => [`systems[${j}]`, x])
+          : c.kind === 'memory'
+            ? [['lower', c.lower], ['higher', c.higher]]
+            : c.kind === 'isolation'
+              ? c.systems.map((x, j): [string, string] => [`systems[${j}]`, x])
+              : [['batched', c.batched], ['unbatched', c.unbatched]];
+    for (const [field, sys] of named) if (!systems.has(sys)) problems.push(`${at}.${field}: no system has the id '${sys}' (${[...systems].join(', ')})`);
+    if (c.kind === 'isolation') {
+      const index = (s.groups ?? []).findIndex((g) => g.id === c.group);
+      if (index < 0) problems.push(`${at}.group: no load group has the id '${c.group}'`);
+      else if (index === 0) problems.push(`${at}.group: '${c.group}' is the primary group; name the group that runs beside it`);
+    }
+  });
+  return problems;
+}
+
 function semanticProblems(s: Scenario): string[] {
   const problems: string[] = [];
   const ids = new Set<string>();
@@ -107,6 +136,10 @@ function semanticProblems(s: Scenario): string[] {
   };
   if (s.groups !== undefined) {
     problems.push(...groupProblems(s.groups));
+    const quickGroups = s.quick?.groups ?? {};
+    for (const id of Object.keys(quickGroups)) if (!s.groups.some((g) => g.id === id)) problems.push(`quick.groups.${id}: no group has this id (${s.groups.map((g) => g.id).join(', ')})`);
+    const quickSwept = s.groups.map((g) => (quickGroups[g.id] ? { ...g, sweep: quickGroups[g.id] } : g));
+    for (const p of groupProblems(quickSwept)) if (!problems.includes(p)) problems.push(p.replace(/^groups\[(\d+)\]\.sweep/, (_, i: string) => `quick.groups.${s.groups![Number(i)]!.id}`));
     if (s.maxRequests > 0) problems.push('maxRequests: cannot be used with groups: every group is measured over the same window, which a request count would cut short');
   }
   s.systems.forEach((spec, i) => {
@@ -134,6 +167,8 @@ function semanticProblems(s: Scenario): string[] {
     }
     check(`${at}.sweep`, spec.sweep, [{ spec, at }]);
   });
+  if (s.quick?.groups !== undefined && s.groups === undefined) problems.push('quick.groups: the scenario has no groups');
+  problems.push(...claimProblems(s));
   check('sweep', s.sweep, s.systems.map((spec, i) => ({ spec, at: `systems[${i}]` })));
   check('quick.sweep', s.quick?.sweep, s.systems.map((spec, i) => ({ spec, at: `systems[${i}]` })));
   return problems;

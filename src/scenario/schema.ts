@@ -164,16 +164,53 @@ export type GroupAxis = (typeof GROUP_AXES)[number];
  * the point's params as `<group id>.<axis>`; a concurrency or rate of 0 there leaves the group out of that
  * point (small calls alone, then with the bulk transfers).
  */
+const groupSweep = z
+  .partialRecord(z.enum(GROUP_AXES), z.array(z.number().nonnegative()).min(1, 'a sweep axis needs at least one value'))
+  .optional();
+
 const group = z.strictObject({
   id: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'use lower-case letters, digits, dash or underscore (no dot: a group axis is named <id>.<axis>)'),
   label: z.string().optional(),
   workload: workload.default(DEFAULT_WORKLOAD),
   load,
-  sweep: z
-    .partialRecord(z.enum(GROUP_AXES), z.array(z.number().nonnegative()).min(1, 'a sweep axis needs at least one value'))
-    .optional(),
+  sweep: groupSweep,
 });
 export type LoadGroupSpec = z.output<typeof group>;
+
+const claimBase = {
+  /** anchor of the claim in the report */
+  id,
+  /** the claim, in the seed's words (translated where the seed is in Chinese) */
+  claim: z.string().min(1),
+  /** where the seed makes it */
+  source: z.string().min(1),
+};
+
+/**
+ * A claim of the seeds and how this scenario's points decide it; every kind names the systems (by id) it
+ * compares and reads the primary group's figures at the points without secondary groups, unless it says
+ * otherwise. The verdict is computed from the results when the report is drawn.
+ */
+export const claimSchema = z.discriminatedUnion('kind', [
+  /** `limited` carries at most `limit` calls at once; the others are said to have no such bound */
+  z.strictObject({ kind: z.literal('stream-limit'), ...claimBase, limited: id, limit: posInt, unlimited: z.array(id).min(1) }),
+  /** the two systems are comparable in latency (p50 above the workload's own hold, at the lowest concurrency) or peak throughput */
+  z.strictObject({
+    kind: z.literal('comparable'),
+    ...claimBase,
+    metric: z.enum(['latency', 'throughput']),
+    systems: z.tuple([id, id]),
+    /** the larger over the smaller within this factor counts as comparable */
+    within: z.number().min(1).default(1.25),
+  }),
+  /** `lower` needs less memory per request in flight than `higher` (RSS slope over concurrency, origin excluded) */
+  z.strictObject({ kind: z.literal('memory'), ...claimBase, lower: id, higher: id, within: z.number().min(1).default(1.25) }),
+  /** the primary group's p99 barely moves when `group` (say bulk transfers) runs beside it on the same systems */
+  z.strictObject({ kind: z.literal('isolation'), ...claimBase, systems: z.array(id).min(1), group: id, within: z.number().min(1).default(1.5) }),
+  /** many calls in one request cost less CPU per call than one call per request */
+  z.strictObject({ kind: z.literal('batching'), ...claimBase, batched: id, unbatched: id, within: z.number().min(1).default(1.25) }),
+]);
+export type ClaimSpec = z.output<typeof claimSchema>;
 
 const scenarioFields = {
   name: id,
@@ -204,8 +241,12 @@ const scenarioFields = {
       durationMs: posInt.optional(),
       trials: z.number().int().min(1).max(50).optional(),
       sweep,
+      /** load groups' own sweeps for QUICK runs, by group id (a group not named keeps its sweep) */
+      groups: z.record(z.string(), groupSweep.unwrap()).optional(),
     })
     .optional(),
+  /** claims of the seeds' comparison tables that this scenario's data decides (see src/report/claims.ts) */
+  claims: z.array(claimSchema).optional(),
 };
 
 type Fields = z.output<z.ZodObject<typeof scenarioFields>>;

@@ -47,27 +47,47 @@ function product(sweep: Record<string, number[]>): Params[] {
   return combos;
 }
 
-/** The load groups' own sweeps, keyed `<group id>.<axis>`. */
-function groupSweeps(s: Scenario): Record<string, number[]> {
+/** The load groups' own sweeps (their `quick.groups` entry in a QUICK run), keyed `<group id>.<axis>`, primary first. */
+function groupSweeps(s: Scenario, quick: boolean): Record<string, number[]> {
   const out: Record<string, number[]> = {};
-  for (const g of s.groups ?? []) for (const [axis, values] of Object.entries(g.sweep ?? {}) as [GroupAxis, number[]][]) out[groupAxisKey(g.id, axis)] = values;
+  for (const g of s.groups ?? []) {
+    const sweep = (quick ? s.quick?.groups?.[g.id] : undefined) ?? g.sweep ?? {};
+    for (const [axis, values] of Object.entries(sweep) as [GroupAxis, number[]][]) out[groupAxisKey(g.id, axis)] = values;
+  }
   return out;
+}
+
+/**
+ * The group axes in the order they vary, slowest first: the last group's first, so the secondary groups
+ * vary slower than the primary and every point with a secondary group switched off (its 0 listed first)
+ * is measured before the ones it runs in — bulk transfers leave heap and buffers behind that would
+ * otherwise count as the primary load's memory.
+ */
+function groupVaryOrder(s: Scenario, sweeps: Record<string, number[]>): string[] {
+  const ids = (s.groups ?? []).map((g) => g.id).reverse();
+  return ids.flatMap((id) => Object.keys(sweeps).filter((k) => k.startsWith(`${id}.`)));
 }
 
 /**
  * Points grouped by system. Within a system its own sweep (stream limit, windows: how its processes are
  * started) varies slowest, then the scenario's sweep, then the load groups' own sweeps (what the load
- * does) fastest, so the processes started for one configuration stay up, warm, across every load point
+ * does; the secondary groups' slower than the primary's) fastest, so the processes started for one configuration stay up, warm, across every load point
  * that uses them.
  */
 export function expandPoints(s: Scenario, quick: boolean): Point[] {
   const base = effective(s, quick).sweep;
-  const groups = groupSweeps(s);
+  const groups = groupSweeps(s, quick);
   const points: Point[] = [];
   for (const system of s.systems) {
     const own = system.sweep ?? {};
     const shared = Object.fromEntries(Object.entries(base).filter(([axis]) => !(axis in own)));
-    for (const params of product({ ...own, ...shared, ...groups } as Record<string, number[]>)) points.push({ index: points.length, system, params });
+    const vary = Object.fromEntries(groupVaryOrder(s, groups).map((k) => [k, groups[k]!]));
+    // Params name their axes in the scenario's order (groups primary first), whatever order they vary in.
+    const order = [...Object.keys(own), ...Object.keys(shared), ...Object.keys(groups)];
+    for (const combo of product({ ...own, ...shared, ...vary } as Record<string, number[]>)) {
+      const params = Object.fromEntries(order.filter((k) => k in combo).map((k) => [k, combo[k as keyof Params]])) as Params;
+      points.push({ index: points.length, system, params });
+    }
   }
   return points;
 }

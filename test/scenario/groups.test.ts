@@ -104,6 +104,38 @@ describe('load groups in a scenario', () => {
     expect(msg).toMatch(/systems\[0\]\.engine: autocannon runs whole trials on its own and cannot share a point with other load groups/);
   });
 
+  it('varies a secondary group slower than the primary, so every point without it comes first; QUICK runs take quick.groups', () => {
+    const swept = {
+      ...mixed,
+      systems: [{ id: 'o', kind: 'origin' }],
+      groups: [{ ...mixed.groups[0], sweep: { concurrency: [10, 100] } }, mixed.groups[1]],
+      quick: { groups: { small: { concurrency: [20] } } },
+    };
+    const s = parseScenario(swept, 'x');
+    expect(expandPoints(s, false).map((p) => p.params)).toEqual([
+      { 'small.concurrency': 10, 'bulk.concurrency': 0 },
+      { 'small.concurrency': 100, 'bulk.concurrency': 0 },
+      { 'small.concurrency': 10, 'bulk.concurrency': 4 },
+      { 'small.concurrency': 100, 'bulk.concurrency': 4 },
+    ]);
+    expect(sweptAxes(expandPoints(s, false))).toEqual(['small.concurrency', 'bulk.concurrency']);
+    expect(expandPoints(s, true).map((p) => p.params)).toEqual([
+      { 'small.concurrency': 20, 'bulk.concurrency': 0 },
+      { 'small.concurrency': 20, 'bulk.concurrency': 4 },
+    ]);
+    const msg = problems({ ...swept, quick: { groups: { nope: { concurrency: [1] }, small: { concurrency: [0] } } } });
+    expect(msg).toMatch(/quick\.groups\.nope: no group has this id \(small, bulk\)/);
+    expect(msg).toMatch(/quick\.groups\.small\.concurrency: 0 would leave out the primary group/);
+    expect(problems({ ...mixed, groups: undefined, load: { model: 'closed', concurrency: 1 }, quick: { groups: {} } })).toMatch(/quick\.groups: the scenario has no groups/);
+  });
+
+  it('loads scenarios/seed-claims.ts: its claims name its systems, and the quick variant is smaller', async () => {
+    const { scenario } = await loadScenario('seed-claims');
+    expect(scenario.claims!.map((c) => c.kind)).toEqual(expect.arrayContaining(['stream-limit', 'comparable', 'memory', 'isolation', 'batching']));
+    expect(expandPoints(scenario, false)).toHaveLength(scenario.systems.length * 3 * 2);
+    expect(expandPoints(scenario, true)).toHaveLength(scenario.systems.length * 2 * 2);
+  });
+
   it('loads scenarios/isolation.ts: both mixes for every system', async () => {
     const { scenario } = await loadScenario('isolation');
     const points = expandPoints(scenario, true);

@@ -1,0 +1,323 @@
+/**
+ * The seeds' claims, decided by a run's data. A scenario lists claims (`claims`, see ClaimSpec); each kind
+ * reads the figures it needs from the points and returns a verdict — holds, does not hold, depends (on
+ * the system or the setting, named), or no data (which point was missing) — with the figures that decided
+ * it. Pure: results in, plain data out; `claimsSection` renders it.
+ *
+ * What a kind reads: the primary load group's figures at the points where every other group is switched
+ * off ("base points"), except `isolation`, which compares those with the points where its group runs.
+ * Only points measured as ok count; a point that failed, did not settle or was generator-bound makes the
+ * claim "no data" for what needed it, named in the evidence.
+ */
+import type { PointResult, ResultsFile } from '../measure/results.ts';
+import { median } from '../measure/stats.ts';
+import type { ClaimSpec } from '../scenario/schema.ts';
+import type { ChartGroup, MetricId } from './charts.ts';
+import { bytes, micros, rate, ratio } from './format.ts';
+import { badge, esc } from './html.ts';
+
+export type ClaimVerdict = 'holds' | 'does not hold' | 'depends' | 'no data';
+
+export interface ClaimResult {
+  id: string;
+  claim: string;
+  source: string;
+  verdict: ClaimVerdict;
+  /** the figures behind the verdict, one sentence each */
+  evidence: string[];
+  /** the report section to look at (an anchor id on the run's page) */
+  anchor: string;
+  /** the chart that shows it, when there is one: `claimsSection` links its figure instead of the section */
+  metric?: MetricId;
+}
+
+interface Definition {
+  claims?: ClaimSpec[];
+  groups?: { id: string }[];
+  load?: { model?: string; concurrency?: number };
+  workload?: { call?: string; delayMs?: number };
+}
+
+/** How a claim's data is looked up in one run. */
+class RunData {
+  readonly def: Definition;
+  constructor(readonly results: ResultsFile) {
+    this.def = (results.scenario.definition ?? {}) as Definition;
+  }
+
+  /** Points of a system with only the primary group running (every point, for a scenario without groups). */
+  base(systemId: string): PointResult[] {
+    return this.results.points.filter((p) => p.systemId === systemId && (p.groups === undefined || p.groups.length <= 1));
+  }
+
+  /** Points of a system where the given secondary group ran. */
+  withGroup(systemId: string, groupId: string): PointResult[] {
+    return this.results.points.filter((p) => p.systemId === systemId && p.groups?.some((g) => g.id === groupId));
+  }
+
+  label(systemId: string): string {
+    return this.results.points.find((p) => p.systemId === systemId)?.label ?? systemId;
+  }
+
+  /** The primary load's requests in flight at a point (closed loop), or null (open loop). */
+  inflight(p: PointResult): number | null {
+    const primary = p.groups?.[0];
+    if (primary) return primary.load.model === 'closed' ? primary.load.concurrency : null;
+    if (this.def.load?.model !== 'closed') return null;
+    return p.params.concurrency ?? this.def.load.concurrency ?? null;
+  }
+
+  /** How long the primary workload holds each call at the origin, ms (0 unless it is the sleep call). */
+  holdMs(p: PointResult): number {
+    const w = p.groups?.[0]?.workload ?? this.def.workload;
+    return w?.call === 'sleep' ? (w.delayMs ?? 0) : 0;
+  }
+}
+
+const usable = (p: PointResult): boolean => p.status === 'ok' && p.summary !== undefined;
+
+/** Points sorted by in flight, the unusable ones named. */
+function byInflight(d: RunData, points: PointResult[]): { ok: { p: PointResult; n: number }[]; missing: string[] } {
+  const ok: { p: PointResult; n: number }[] = [];
+  const missing: string[] = [];
+  for (const p of points) {
+    const n = d.inflight(p);
+    if (n === null) continue;
+    if (usable(p)) ok.push({ p, n });
+    else missing.push(`${p.label} at ${n.toLocaleString('en-US')} in flight was ${p.status}`);
+  }
+  ok.sort((a, b) => a.n - b.n);
+  return { ok, missing };
+}
+
+const rps = (p: PointResult): number => p.summary!.requestsPerSec.median;
+
+/** Edge + connector (or server) RSS: the system's own processes, the origin left out (it is the same one behind every tunnel). */
+function systemRss(p: PointResult): number {
+  return median(p.trials.map((t) => Object.entries(t.processes).reduce((sum, [role, u]) => (role === 'origin' ? sum : sum + u.peakRssBytes), 0)));
+}
+
+/** Least-squares slope of y over x. */
+export function slope(xs: readonly number[], ys: readonly number[]): number {
+  const n = xs.length;
+  const mx = xs.reduce((a, b) => a + b, 0) / n;
+  const my = ys.reduce((a, b) => a + b, 0) / n;
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < n; i++) {
+    num += (xs[i]! - mx) * (ys[i]! - my);
+    den += (xs[i]! - mx) ** 2;
+  }
+  return den > 0 ? num / den : Number.NaN;
+}
+
+const noData = (c: ClaimSpec, anchor: string, evidence: string[]): ClaimResult => ({ id: c.id, claim: c.claim, source: c.source, verdict: 'no data', evidence, anchor });
+
+function streamLimitClaim(d: RunData, c: Extract<ClaimSpec, { kind: 'stream-limit' }>): ClaimResult {
+  const anchor = 'points';
+  const limited = byInflight(d, d.base(c.limited));
+  const top = limited.ok[limited.ok.length - 1];
+  if (!top || top.n <= c.limit) return noData(c, anchor, [`${d.label(c.limited)} needs a point past ${c.limit} in flight`, ...limited.missing]);
+  const hold = d.holdMs(top.p);
+  const evidence: string[] = [];
+  // The most a limit of L streams can carry when each call holds its stream `hold` ms (Little's law).
+  const ceiling = hold > 0 ? c.limit / (hold / 1000) : null;
+  const atLimit = limited.ok.filter((x) => x.n <= c.limit).pop();
+  evidence.push(
+    `${d.label(c.limited)}: ${rate(rps(top.p))} at ${top.n.toLocaleString('en-US')} in flight` +
+      (atLimit ? `, ${rate(rps(atLimit.p))} at ${atLimit.n.toLocaleString('en-US')}` : '') +
+      (ceiling !== null ? `; a limit of ${c.limit} streams with calls held ${hold} ms carries at most ${rate(ceiling)}` : ''),
+  );
+  let past = 0;
+  let others = 0;
+  for (const id of c.unlimited) {
+    const at = byInflight(d, d.base(id)).ok.find((x) => x.n === top.n);
+    if (!at) {
+      evidence.push(`${d.label(id)}: no usable point at ${top.n.toLocaleString('en-US')} in flight`);
+      continue;
+    }
+    others++;
+    const beyond = ceiling !== null ? rps(at.p) / ceiling : rps(at.p) / rps(top.p);
+    if (beyond > 1.25) past++;
+    evidence.push(`${d.label(id)}: ${rate(rps(at.p))} at ${top.n.toLocaleString('en-US')} in flight (${ratio(rps(at.p) / rps(top.p))} the limited tunnel's)`);
+  }
+  evidence.push(...limited.missing);
+  if (others === 0) return noData(c, anchor, evidence);
+  const metric: MetricId = 'requestsPerSec';
+  const capped = ceiling === null || rps(top.p) <= ceiling * 1.1;
+  // Holds: the limited design stays under its ceiling while the unlimited ones go past it.
+  const verdict: ClaimVerdict = capped && past === others ? 'holds' : capped && past > 0 ? 'depends' : 'does not hold';
+  if (verdict === 'depends') evidence.push('only some of the unlimited systems went past the limited one: the limit is not all that bounds them');
+  if (!capped) evidence.push(`the limited tunnel went past its ceiling: something other than ${c.limit} streams carried the calls`);
+  if (capped && past === 0) evidence.push('the unlimited systems did not go past the ceiling either: something else (CPU, most likely) bounds them first');
+  return { id: c.id, claim: c.claim, source: c.source, verdict, evidence, anchor, metric };
+}
+
+function comparableClaim(d: RunData, c: Extract<ClaimSpec, { kind: 'comparable' }>): ClaimResult {
+  const anchor = 'points';
+  const figures: { label: string; value: number; text: string }[] = [];
+  const missing: string[] = [];
+  for (const id of c.systems) {
+    const pts = byInflight(d, d.base(id));
+    missing.push(...pts.missing);
+    if (c.metric === 'latency') {
+      const low = pts.ok[0];
+      if (!low) continue;
+      const hold = d.holdMs(low.p);
+      const p50 = low.p.summary!.p50Us.median;
+      // The design's own latency: what the call spends above the origin's hold.
+      const over = Math.max(1, p50 - hold * 1000);
+      figures.push({ label: d.label(id), value: over, text: `${d.label(id)}: p50 ${micros(p50)}${hold ? ` (${micros(over)} above the ${hold} ms hold)` : ''}, p99 ${micros(low.p.summary!.p99Us.median)} at ${low.n.toLocaleString('en-US')} in flight` });
+    } else {
+      const best = pts.ok.reduce<{ p: PointResult; n: number } | null>((b, x) => (b === null || rps(x.p) > rps(b.p) ? x : b), null);
+      if (!best) continue;
+      figures.push({ label: d.label(id), value: rps(best.p), text: `${d.label(id)}: at most ${rate(rps(best.p))} (at ${best.n.toLocaleString('en-US')} in flight)` });
+    }
+  }
+  if (figures.length < 2) return noData(c, anchor, [...figures.map((f) => f.text), ...missing]);
+  const [a, b] = figures as [(typeof figures)[0], (typeof figures)[0]];
+  const r = Math.max(a.value, b.value) / Math.min(a.value, b.value);
+  const better = c.metric === 'latency' ? (a.value < b.value ? a : b) : a.value > b.value ? a : b;
+  const evidence = [a.text, b.text, r <= c.within ? `within ${ratio(r)} of each other (comparable: within ${ratio(c.within)})` : `${better.label} is ${ratio(r)} ${c.metric === 'latency' ? 'faster' : 'higher'} (comparable would be within ${ratio(c.within)})`, ...missing];
+  return { id: c.id, claim: c.claim, source: c.source, verdict: r <= c.within ? 'holds' : 'does not hold', evidence, anchor, metric: c.metric === 'latency' ? 'p50Us' : 'requestsPerSec' };
+}
+
+function memoryClaim(d: RunData, c: Extract<ClaimSpec, { kind: 'memory' }>): ClaimResult {
+  const anchor = 'points';
+  const slopes: { label: string; perRequest: number }[] = [];
+  const figures: string[] = [];
+  const evidence: string[] = [];
+  for (const id of [c.lower, c.higher]) {
+    const pts = byInflight(d, d.base(id));
+    evidence.push(...pts.missing);
+    const distinct = new Set(pts.ok.map((x) => x.n));
+    if (distinct.size < 2) continue;
+    const s = slope(
+      pts.ok.map((x) => x.n),
+      pts.ok.map((x) => systemRss(x.p)),
+    );
+    const lo = pts.ok[0]!;
+    const hi = pts.ok[pts.ok.length - 1]!;
+    slopes.push({ label: d.label(id), perRequest: s });
+    figures.push(`${d.label(id)}: ${bytes(s)} per request in flight (RSS ${bytes(systemRss(lo.p))} at ${lo.n.toLocaleString('en-US')} → ${bytes(systemRss(hi.p))} at ${hi.n.toLocaleString('en-US')}, origin excluded)`);
+  }
+  evidence.unshift(...figures);
+  if (slopes.length < 2) return noData(c, anchor, [`needs points at two or more concurrencies for ${d.label(c.lower)} and ${d.label(c.higher)}`, ...evidence]);
+  const [lower, higher] = slopes as [(typeof slopes)[0], (typeof slopes)[0]];
+  // A slope at or under zero is no measurable growth; compare with a floor of 1 byte per request.
+  const l = Math.max(1, lower.perRequest);
+  const h = Math.max(1, higher.perRequest);
+  let verdict: ClaimVerdict;
+  if (h / l > c.within) {
+    verdict = 'holds';
+    evidence.push(`${lower.label} needs ${ratio(h / l)} less per request in flight`);
+  } else if (l / h > c.within) {
+    verdict = 'does not hold';
+    evidence.push(`the other way round: ${higher.label} needs ${ratio(l / h)} less per request in flight`);
+  } else {
+    verdict = 'does not hold';
+    evidence.push(`comparable: within ${ratio(Math.max(h / l, l / h))} of each other (a difference needs more than ${ratio(c.within)})`);
+  }
+  return { id: c.id, claim: c.claim, source: c.source, verdict, evidence, anchor, metric: 'systemPeakRssBytes' };
+}
+
+function isolationClaim(d: RunData, c: Extract<ClaimSpec, { kind: 'isolation' }>): ClaimResult {
+  const anchor = 'load-groups';
+  const evidence: string[] = [];
+  let held = 0;
+  let judged = 0;
+  for (const id of c.systems) {
+    const alone = byInflight(d, d.base(id));
+    const beside = byInflight(d, d.withGroup(id, c.group));
+    evidence.push(...alone.missing, ...beside.missing);
+    // The lowest concurrency both have: the small calls' own queueing is least there.
+    const pair = alone.ok.map((a) => ({ a, b: beside.ok.find((b) => b.n === a.n) })).find((x) => x.b !== undefined);
+    if (!pair) {
+      evidence.push(`${d.label(id)}: no concurrency measured both alone and beside ${c.group}`);
+      continue;
+    }
+    judged++;
+    const p99a = pair.a.p.summary!.p99Us.median;
+    const p99b = pair.b!.p.summary!.p99Us.median;
+    const r = p99b / p99a;
+    const bulk = pair.b!.p.groups!.find((g) => g.id === c.group)!;
+    if (r <= c.within) held++;
+    evidence.push(
+      `${d.label(id)}: p99 ${micros(p99a)} alone, ${micros(p99b)} beside ${bulk.label} (${ratio(r)}; ${rate(bulk.summary?.requestsPerSec.median ?? Number.NaN)} of them) at ${pair.a.n.toLocaleString('en-US')} in flight — ${r <= c.within ? 'isolated' : 'blocked'}`,
+    );
+  }
+  if (judged === 0) return noData(c, anchor, evidence);
+  const verdict: ClaimVerdict = held === judged ? 'holds' : held === 0 ? 'does not hold' : 'depends';
+  evidence.push(`isolated means the p99 grew at most ${ratio(c.within)}${verdict === 'depends' ? '; it depends on the system, as above' : ''}`);
+  return { id: c.id, claim: c.claim, source: c.source, verdict, evidence, anchor };
+}
+
+function batchingClaim(d: RunData, c: Extract<ClaimSpec, { kind: 'batching' }>): ClaimResult {
+  const anchor = 'points';
+  const evidence: string[] = [];
+  const figure = (id: string): { cpu: number; p: PointResult; n: number } | null => {
+    const pts = byInflight(d, d.base(id));
+    evidence.push(...pts.missing);
+    const low = pts.ok.find((x) => typeof x.p.summary!.systemCpuUsPerRequest === 'number');
+    return low ? { cpu: low.p.summary!.systemCpuUsPerRequest!, p: low.p, n: low.n } : null;
+  };
+  const batched = figure(c.batched);
+  const single = figure(c.unbatched);
+  if (!batched || !single) return noData(c, anchor, [`needs CPU time per call for ${d.label(c.batched)} and ${d.label(c.unbatched)}`, ...evidence]);
+  const r = single.cpu / batched.cpu;
+  evidence.unshift(
+    `${d.label(c.batched)}: ${Math.round(batched.cpu)} µs of server CPU per call, ${rate(rps(batched.p))} at ${batched.n.toLocaleString('en-US')} in flight`,
+    `${d.label(c.unbatched)}: ${Math.round(single.cpu)} µs per call, ${rate(rps(single.p))} at ${single.n.toLocaleString('en-US')} in flight`,
+    r > c.within ? `one request carrying many calls costs ${ratio(r)} less CPU per call` : r * c.within < 1 ? `batching costs more: ${ratio(1 / r)} the CPU per call` : `within ${ratio(Math.max(r, 1 / r))}: no saving beyond ${ratio(c.within)}`,
+  );
+  return { id: c.id, claim: c.claim, source: c.source, verdict: r > c.within ? 'holds' : 'does not hold', evidence, anchor, metric: 'systemCpu' };
+}
+
+/** Every claim the run's scenario lists, decided; empty when it lists none. */
+export function evaluateClaims(results: ResultsFile): ClaimResult[] {
+  const d = new RunData(results);
+  return (d.def.claims ?? []).map((c) => {
+    switch (c.kind) {
+      case 'stream-limit':
+        return streamLimitClaim(d, c);
+      case 'comparable':
+        return comparableClaim(d, c);
+      case 'memory':
+        return memoryClaim(d, c);
+      case 'isolation':
+        return isolationClaim(d, c);
+      case 'batching':
+        return batchingClaim(d, c);
+    }
+  });
+}
+
+const VERDICT_BADGE: Record<ClaimVerdict, string> = { holds: 'holds', 'does not hold': 'not-hold', depends: 'depends', 'no data': 'no-data' };
+
+/**
+ * Where a claim's figures are drawn: the chart of its metric over the primary load's concurrency, in the
+ * facet where every other group is off (the base points) — or the section its anchor names.
+ */
+function linkTarget(r: ClaimResult, charts: readonly ChartGroup[]): string {
+  if (r.metric === undefined) return r.anchor;
+  const byConcurrency = charts.filter((g) => g.axis === 'concurrency' || g.axis.endsWith('.concurrency'));
+  const base = byConcurrency.find((g) => Object.entries(g.facet).every(([axis, v]) => !axis.includes('.') || v === 0)) ?? byConcurrency[0];
+  const chart = base?.charts.find((c) => c.metric === r.metric);
+  return chart ? `fig-${chart.id}` : r.anchor;
+}
+
+/** The claims table of a run's page: claim, where the seed makes it, the verdict, the figures, a link. Empty without claims. */
+export function claimsSection(results: ResultsFile, charts: readonly ChartGroup[]): string {
+  const claims = evaluateClaims(results);
+  if (claims.length === 0) return '';
+  const rows = claims.map(
+    (r) => `<tr id="claim-${esc(r.id)}" data-verdict="${esc(r.verdict)}"><td>${esc(r.claim)}<br><small>${esc(r.source)}</small></td><td>${badge(VERDICT_BADGE[r.verdict], r.verdict)}</td><td><ul class="verdict">${r.evidence.map((e) => `<li>${esc(e)}</li>`).join('')}</ul></td><td><a href="#${esc(linkTarget(r, charts))}">chart / table</a></td></tr>`,
+  );
+  return `<section id="claims">
+<h2>The seeds' claims, measured</h2>
+<p class="lead">Each claim of the seeds' comparison tables that this run's points decide, with the verdict computed from them (the rules are in <code>src/report/claims.ts</code>). ${results.quick ? 'This is a quick run: one short trial per point, so read the verdicts as a smoke check. ' : ''}A verdict is about these reference systems on this machine, at the points measured.</p>
+<div class="table-wrap"><table class="claims"><thead><tr><th>claim</th><th>verdict</th><th>measured</th><th></th></tr></thead><tbody>
+${rows.join('\n')}
+</tbody></table></div>
+</section>`;
+}
