@@ -2,8 +2,8 @@ import { defineScenario } from '../src/scenario/index.ts';
 
 // The claims of the seeds' comparison tables, measured: seed 000 (one HTTP/2 stream per request through
 // the tunnel, as cloudflared does, against one gRPC stream carrying request ids) and seed 002 (http_grpc:
-// many calls in one HTTP request). Every call is held 20 ms at the origin (or by the http_grpc server's
-// sleep function), so a stream limit of L carries at most L / 20 ms = 50 L calls per second — Little's law
+// many calls in one HTTP request). Every call is held 100 ms at the origin (or by the http_grpc server's
+// sleep function), so a stream limit of L carries at most L / 100 ms = 10 L calls per second — Little's law
 // gives the ceiling the limit claim is judged against. The calls run alone, then beside 4 clients pulling
 // 4 MiB bodies through the same tunnel connection(s) or POSTs (isolation). Memory per request in flight is
 // the slope of the systems' RSS (origin excluded) over 100 → 10,000 calls in flight; the points without the
@@ -14,20 +14,22 @@ const tunnelClaimsSource = 'seed 000, §2 性能对比 (performance comparison)'
 export default defineScenario({
   name: 'seed-claims',
   description:
-    "The seeds' claims measured: stream limit, latency, throughput and memory per request in flight of one HTTP/2 stream per request (h2 tunnel) against one gRPC stream with request ids (grpc tunnel), isolation of small calls beside bulk transfers, and http_grpc's many calls in one POST against one call per POST; calls held 20 ms, 100 → 10,000 in flight",
+    "The seeds' claims measured: stream limit, latency, throughput and memory per request in flight of one HTTP/2 stream per request (h2 tunnel) against one gRPC stream with request ids (grpc tunnel), isolation of small calls beside bulk transfers, and http_grpc's many calls in one POST against one call per POST; calls held 100 ms, 100 → 10,000 in flight",
   systems: [
     { id: 'h2-tunnel-100', label: 'h2 tunnel (1 connection, limit 100)', kind: 'h2-tunnel', maxConcurrentStreams: 100 },
     { id: 'h2-tunnel-cloudflared', label: 'h2 tunnel (cloudflared preset)', kind: 'h2-tunnel', preset: 'cloudflared' },
     { id: 'grpc-tunnel', label: 'grpc tunnel (1 stream, request ids)', kind: 'grpc-tunnel' },
     { id: 'http-grpc-batched', label: 'http_grpc compat (64 calls/POST)', kind: 'http-grpc', mode: 'compat' },
-    // One call per POST over 100 keep-alive connections: the same server and codec, without the batching.
+    // One call per POST over 100 keep-alive HTTP/1.1 connections: the same server and codec without the
+    // batching, so at most 100 calls at once (one request per connection at a time) — the cost the seed's
+    // "many calls in one request" avoids.
     { id: 'http-grpc-single', label: 'http_grpc compat (1 call/POST)', kind: 'http-grpc', mode: 'compat', maxCallsPerBatch: 1, clientConnections: 100 },
   ],
   groups: [
     {
       id: 'calls',
-      label: '64 B calls held 20 ms',
-      workload: { call: 'sleep', payloadBytes: 64, delayMs: 20 },
+      label: '64 B calls held 100 ms',
+      workload: { call: 'sleep', payloadBytes: 64, delayMs: 100 },
       load: { model: 'closed', concurrency: 100 },
       sweep: { concurrency: [100, 1000, 10_000] },
     },

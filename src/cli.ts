@@ -177,9 +177,11 @@ async function scenario(argv: string[]): Promise<number> {
     });
     process.stdout.write(`\n${summaryTable(results)}\n\nresults: ${resultsPath}\n`);
     // The report is written even for an aborted run: it shows what was measured.
-    const { writeRunReport, writeIndex } = await import('./report/index.ts');
+    const { writeRunReport, writeIndex, claimsMarkdown } = await import('./report/index.ts');
     const { dirname } = await import('node:path');
     try {
+      const claims = claimsMarkdown(results);
+      if (claims) process.stdout.write(`\nThe seeds' claims, measured:\n\n${claims}\n\n`);
       process.stdout.write(`report:  ${writeRunReport(resultsPath)}\n`);
       process.stdout.write(`index:   ${writeIndex(dirname(dirname(dirname(resultsPath))))}\n`);
     } catch (err) {
@@ -208,8 +210,10 @@ async function report(argv: string[]): Promise<number> {
     process.stderr.write(`muxbench report: name one results.json\n${REPORT_USAGE}\n`);
     return 2;
   }
-  const { writeRunReport, ReportInputError } = await import('./report/index.ts');
+  const { writeRunReport, ReportInputError, readResults, claimsMarkdown } = await import('./report/index.ts');
   try {
+    const claims = claimsMarkdown(readResults(argv[0]!));
+    if (claims) process.stdout.write(`${claims}\n\n`);
     process.stdout.write(`${writeRunReport(argv[0]!)}\n`);
     return 0;
   } catch (err) {

@@ -13,6 +13,7 @@ export {
   type Verdict,
 } from './compare.ts';
 export { renderComparisonReport, writeComparisonReport } from './compare-report.ts';
+export { claimsMarkdown, type ClaimResult, evaluateClaims } from './claims.ts';
 export { ReportInputError } from './errors.ts';
 export { checkResults, parseResults, readResults } from './read.ts';
 export { renderRunReport, writeRunReport } from './run-report.ts';

@@ -317,7 +317,12 @@ export function pointStatus(p: Pick<PointResult, 'summary' | 'trials' | 'warmup'
     const w = p.warmup;
     return {
       status: 'not-steady',
-      reason: `throughput had not settled after ${(w.elapsedMs / 1000).toFixed(1)} s of warm-up (block rates spread ${w.spread === null ? '?' : `${Math.round(w.spread * 100)} %`}, tolerance ${w.tolerance === null ? '?' : `${Math.round(w.tolerance * 100)} %`})`,
+      // A spread of null: no judged block had a completed request yet (JSON has no Infinity) — a window
+      // enters the series only once its requests answered, so slow calls leave too few windows to judge.
+      reason:
+        w.spread === null
+          ? `throughput had not settled after ${(w.elapsedMs / 1000).toFixed(1)} s of warm-up (too few windows whose requests had all answered to judge it: calls take long, or the cap is short)`
+          : `throughput had not settled after ${(w.elapsedMs / 1000).toFixed(1)} s of warm-up (block rates spread ${Math.round(w.spread * 100)} %, tolerance ${w.tolerance === null ? '?' : `${Math.round(w.tolerance * 100)} %`})`,
     };
   }
   return { status: 'ok' };

@@ -97,6 +97,26 @@ describe('claims', () => {
     expect(far.evidence.join('\n')).toContain('limited is 4.0× faster');
   });
 
+  it('compares latency at a concurrency both systems have; uses a not-steady point with a caveat, never a generator-bound one', () => {
+    const claim = { id: 'lat', kind: 'comparable', claim: 'low latency', source: 's', metric: 'latency', systems: ['limited', 'open'] };
+    // 'limited' is generator-bound at 100: the comparison moves to 1,000, where both were measured
+    const points = [
+      point('limited', 100, trial(4800, 21_000), undefined, 'generator-bound'),
+      point('limited', 1000, trial(4800, 30_000), undefined, 'not-steady'),
+      point('open', 100, trial(4700, 21_000)),
+      point('open', 1000, trial(4700, 31_000)),
+    ];
+    const [c] = evaluateClaims(run(points, [claim]));
+    expect(c!.verdict).toBe('holds');
+    const text = c!.evidence.join('\n');
+    expect(text).toContain('limited: p50 30 ms (10 ms above the 20 ms hold), p99 60 ms at 1,000 in flight');
+    expect(text).toContain('limited at 100 in flight was generator-bound (not used)');
+    expect(text).toContain('limited at 1,000 in flight had not settled (used, with that caveat)');
+    const [none] = evaluateClaims(run([point('limited', 100, trial(4800, 21_000)), point('open', 1000, trial(4700, 31_000))], [claim]));
+    expect(none!.verdict).toBe('no data');
+    expect(none!.evidence).toContain('needs both systems measured at one concurrency');
+  });
+
   it('comparable throughput: peak requests/s over the base points', () => {
     const claim = { id: 'tput', kind: 'comparable', claim: 'high throughput', source: 's', metric: 'throughput', systems: ['limited', 'open'] };
     const r = evaluateClaims(run([point('limited', 1000, trial(5000, 1)), point('open', 100, trial(4000, 1)), point('open', 1000, trial(10_000, 1), trial(10, 1))], [claim]))[0]!;
@@ -141,13 +161,18 @@ describe('claims', () => {
     expect(evaluateClaims(run(points, [{ ...claim, systems: ['open'] }]))[0]!.verdict).toBe('does not hold');
   });
 
-  it('batching: CPU per call with many calls per request against one', () => {
+  it('batching: calls carried and CPU per call at the highest concurrency both were measured at', () => {
     const claim = { id: 'batch', kind: 'batching', claim: 'one request, many calls', source: 's', batched: 'batched', unbatched: 'single' };
-    const points = [point('batched', 100, trial(4900, 21_000, { cpuUs: 20 })), point('single', 100, trial(4800, 21_000, { cpuUs: 60 }))];
+    const points = [
+      point('batched', 100, trial(900, 110_000, { cpuUs: 200 })),
+      point('batched', 1000, trial(6000, 160_000, { cpuUs: 20 })),
+      point('single', 100, trial(950, 105_000, { cpuUs: 150 })),
+      point('single', 1000, trial(1000, 1_000_000, { cpuUs: 60 })),
+    ];
     const [c] = evaluateClaims(run(points, [claim]));
     expect(c!.verdict).toBe('holds');
-    expect(c!.evidence.join('\n')).toContain('costs 3.0× less CPU per call');
-    const [same] = evaluateClaims(run([point('batched', 100, trial(4900, 21_000, { cpuUs: 50 })), point('single', 100, trial(4800, 21_000, { cpuUs: 55 }))], [claim]));
+    expect(c!.evidence.join('\n')).toContain('carried 6.0× the calls per second at 3.0× less CPU per call');
+    const [same] = evaluateClaims(run([point('batched', 100, trial(900, 1, { cpuUs: 50 })), point('single', 100, trial(950, 1, { cpuUs: 55 }))], [claim]));
     expect(same!.verdict).toBe('does not hold');
   });
 
