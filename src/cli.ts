@@ -8,7 +8,7 @@ const systems = async () => (await import('./systems/registry.ts')).SYSTEMS;
 const usage = async (): Promise<string> => `usage: muxbench <command> [...]
 
 commands:
-  scenario <name|file.ts> [--quick] [--reports-dir DIR]
+  scenario <name|file.ts> [--quick] [--profile] [--reports-dir DIR]
                              run a scenario; results in reports/<scenario>/<run-id>/results.json
   list                       the scenarios in scenarios/
   report <results.json>      (re)render a run's report: index.html beside results.json
@@ -29,6 +29,21 @@ systems:
 ${Object.entries(await systems())
   .map(([name, s]) => `  ${name.padEnd(14)} ${s.summary}`)
   .join('\n')}`;
+
+const SCENARIO_USAGE = `usage: muxbench scenario <name|file.ts> [options]
+
+Runs a scenario from scenarios/ (by name) or a file: every point warmed until steady, then its trials;
+results.json and a self-contained index.html in reports/<scenario>/<run-id>/ (written after every point,
+so Ctrl-C keeps what was measured). Exit 0 every point measured, 1 some points failed, 2 bad input,
+130 interrupted.
+
+options:
+  --quick            the scenario's short variant (also QUICK=1)
+  --profile[=cpu]    one more trial per point with every system process under V8's sampling CPU profiler:
+                     profiles in <run>/profiles/*.cpuprofile, a flame graph, top functions and where the
+                     time went (GC, idle, our code, node) per process in the report, and the trial's cost
+                     against the unprofiled ones. The point's figures stay the unprofiled trials'.
+  --reports-dir DIR  where <scenario>/<run-id>/ goes (default reports/)`;
 
 const REPORT_USAGE = `usage: muxbench report <results.json>
 
@@ -101,7 +116,7 @@ exit status: 0 no significant regression; 1 a significant regression, or a point
 2 could not decide (a point failed on the base side too, or was interrupted) or could not run (bad
 options, base revision missing — fetch it in a shallow clone —, npm ci failed).`;
 
-const COMMAND_USAGE: Record<string, string> = { report: REPORT_USAGE, compare: COMPARE_USAGE, index: INDEX_USAGE, gate: GATE_USAGE };
+const COMMAND_USAGE: Record<string, string> = { scenario: SCENARIO_USAGE, report: REPORT_USAGE, compare: COMPARE_USAGE, index: INDEX_USAGE, gate: GATE_USAGE };
 
 function isArgError(err: unknown): err is Error {
   // node:util parseArgs throws TypeErrors with ERR_PARSE_ARGS_* codes for unknown or malformed options.
@@ -137,17 +152,36 @@ async function serve(argv: string[]): Promise<number> {
 }
 
 async function scenario(argv: string[]): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(`${SCENARIO_USAGE}\n`);
+    return 0;
+  }
   const { parseArgs } = await import('node:util');
   let values: { quick?: boolean; 'reports-dir'?: string };
   let positionals: string[];
+  // --profile takes an optional kind, which parseArgs cannot express: it is read here.
+  let profile: 'cpu' | undefined;
+  const rest: string[] = [];
+  for (const a of argv) {
+    if (a === '--profile' || a === '--profile=cpu') profile = 'cpu';
+    else if (a.startsWith('--profile=')) {
+      const kind = a.slice('--profile='.length);
+      process.stderr.write(
+        kind === 'clinic'
+          ? 'muxbench scenario: --profile=clinic is not built yet; --profile (V8 CPU profiles) is\n'
+          : `muxbench scenario: --profile takes cpu, got '${kind}'\n`,
+      );
+      return 2;
+    } else rest.push(a);
+  }
   try {
     ({ values, positionals } = parseArgs({
-      args: argv,
+      args: rest,
       allowPositionals: true,
       options: { quick: { type: 'boolean' }, 'reports-dir': { type: 'string' } },
     }));
   } catch (err) {
-    process.stderr.write(`muxbench scenario: ${(err as Error).message}\n`);
+    process.stderr.write(`muxbench scenario: ${(err as Error).message}\n${SCENARIO_USAGE}\n`);
     return 2;
   }
   const name = positionals[0];
@@ -174,6 +208,7 @@ async function scenario(argv: string[]): Promise<number> {
       quick: values.quick ?? process.env.QUICK === '1',
       reportsDir: values['reports-dir'],
       signal: controller.signal,
+      ...(profile ? { profile } : {}),
     });
     process.stdout.write(`\n${summaryTable(results)}\n\nresults: ${resultsPath}\n`);
     // The report is written even for an aborted run: it shows what was measured.

@@ -5,6 +5,7 @@
  */
 import type { Interval } from './stats.ts';
 import type { LatencySummary } from './histogram.ts';
+import type { ProfileSummary } from './profile.ts';
 import type { SteadyPolicy } from './steady.ts';
 
 /**
@@ -137,6 +138,28 @@ export interface GroupResult {
   summary?: PointSummary;
 }
 
+/** One system process's CPU profile over a point's profiled trial. */
+export interface ProcessProfile {
+  role: string;
+  /** the .cpuprofile, relative to the run's directory (opens in Chrome DevTools or speedscope) */
+  file: string | null;
+  /** why there is no profile (an external process, a profiler that did not answer) */
+  error?: string;
+  summary?: ProfileSummary;
+}
+
+/**
+ * A point run with `--profile`: one extra trial after the point's own, with every system process under
+ * V8's sampling profiler. Its figures are not the point's (profiling costs speed); `overhead` is what it
+ * cost: this trial's requests/s against the median of the point's trials, −0.08 = 8 % fewer.
+ */
+export interface PointProfile {
+  kind: 'cpu';
+  trial: TrialResult;
+  overhead: number | null;
+  processes: ProcessProfile[];
+}
+
 /** not-steady: measured, but throughput had not settled when the warm-up cap came — not a plain result */
 export type PointStatus = 'ok' | 'failed' | 'generator-bound' | 'not-steady';
 
@@ -160,6 +183,8 @@ export interface PointResult {
    * are the primary group's; its status is the worst of the groups' (with the group named in the reason).
    */
   groups?: GroupResult[];
+  /** with `--profile`: the profiled trial and each system process's profile */
+  profile?: PointProfile;
 }
 
 export interface ResultsFile {

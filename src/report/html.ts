@@ -55,6 +55,11 @@ tr.generator-bound td, tr.not-steady td { background: #fff6e0; }
 .badge.failed, .badge.aborted, .badge.slower, .badge.unreadable { background: #fdecea; color: var(--bad); }
 .badge.generator-bound, .badge.not-steady, .badge.running, .badge.insufficient { background: #fff1d6; color: var(--warn); }
 .badge.same, .badge.no-data { background: var(--soft); color: var(--muted); }
+svg.flame { display: block; margin: 6px 0 10px; font: 11px system-ui, sans-serif; }
+svg.flame text { fill: #111; pointer-events: none; }
+svg.flame rect { stroke: #fff; stroke-width: 0.5; }
+span.kind { white-space: nowrap; margin-right: 10px; }
+span.kind i { display: inline-block; width: 10px; height: 10px; margin-right: 4px; vertical-align: -1px; }
 .badge.holds { background: #e3f3e4; color: var(--good); }
 .badge.not-hold { background: #fdecea; color: var(--bad); }
 .badge.depends { background: #fff1d6; color: var(--warn); }

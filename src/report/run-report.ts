@@ -9,6 +9,7 @@ import { chartJsSource } from './assets.ts';
 import { buildChartGroups, buildPercentileChart, type ChartSpec } from './charts.ts';
 import { axisValue, bytes, micros, paramsText, percent, rate, sig3 } from './format.ts';
 import { claimsSection } from './claims.ts';
+import { profilesSection } from './flame.ts';
 import { groupsSection } from './groups.ts';
 import { littlesLaw } from './littles-law.ts';
 import { buildTimeSeries, timeSeriesTitle } from './timeseries.ts';
@@ -156,13 +157,14 @@ export function systemsFacts(results: ResultsFile): string {
   const def = results.scenario.definition as { systems?: unknown } | null;
   const systems = def && Array.isArray(def.systems) ? (def.systems as Record<string, unknown>[]) : [];
   if (systems.length === 0) return '';
-  const skip = new Set(['id', 'label', 'kind', 'sweep', 'preset']);
+  const skip = new Set(['id', 'label', 'kind', 'sweep', 'preset', 'groups']);
   return facts(
     systems.map((sys) => {
       const knobs = Object.entries(sys).filter(([k]) => !skip.has(k)).map(([k, v]) => knobText(k, v));
       const preset = typeof sys.preset === 'string' ? `preset <code>${esc(sys.preset)}</code>: ` : '';
       const sweep = sys.sweep && typeof sys.sweep === 'object' ? `; swept: ${esc(Object.keys(sys.sweep).join(', '))}` : '';
-      return [`${String(sys.label ?? sys.id)}`, `${esc(String(sys.kind))} — ${preset}${esc(knobs.join(', '))}${sweep}`] as [string, string];
+      const own = sys.groups && typeof sys.groups === 'object' ? `; its own load sweeps: ${esc(JSON.stringify(sys.groups))}` : '';
+      return [`${String(sys.label ?? sys.id)}`, `${esc(String(sys.kind))} — ${preset}${esc(knobs.join(', '))}${sweep}${own}`] as [string, string];
     }),
   );
 }
@@ -206,6 +208,7 @@ export function renderRunReport(results: ResultsFile): string {
   if (results.quick) warn.push('Quick run (shortened settings): for a smoke check, not for conclusions.');
   if (!results.environment.pinned) warn.push('Systems and load engine were not pinned to separate cores: figures are noisier.');
   if (results.settings.trials < 2) warn.push('One trial per point: no confidence intervals.');
+  if (results.points.some((p) => p.profile)) warn.push("Profiled run: each point's profiled trial is extra and not in its figures (see \"Where the time goes\").");
   if (counts.notSteady) warn.push(`${counts.notSteady} point${counts.notSteady === 1 ? '' : 's'} had not settled when the warm-up cap came: their figures are marked not steady.`);
   if (inconsistent.length) warn.push(`${inconsistent.length} point${inconsistent.length === 1 ? '' : 's'} break${inconsistent.length === 1 ? 's' : ''} Little's law (throughput × latency ≠ requests in flight): see below before using them.`);
 
@@ -241,6 +244,7 @@ ${pointsTable(results)}
 </section>
 ${groupsSection(results)}
 ${littleSection(results)}
+${profilesSection(results)}
 ${timeSeriesSection(results, series)}
 <section id="problems">
 <h2>Failed, generator-bound and not-steady points</h2>

@@ -5,15 +5,18 @@
  * (the first) gives the point its figures, so reports, `compare` and the gate read a grouped point as
  * they read any other.
  */
-import type { GroupResult, PointResult, PointStatus, TrialResult, WarmupRecord } from '../measure/results.ts';
+import type { GroupResult, PointResult, PointStatus, ProcessProfile, TrialResult, WarmupRecord } from '../measure/results.ts';
 import { describeLoad } from '../scenario/index.ts';
 import { checkAlive, diedOr, MeasureError, onTargetExit, type PointPlan, pointStatus, ProcessWatch, summarize, trialResult, warmupRecord } from './point.ts';
+import { profiledTrial } from './profile.ts';
 import type { LoadPlan, Target } from './targets.ts';
 import { type EngineSet, LoadSession } from './worker.ts';
 
 export interface GroupsMeasurement {
   /** per group, in the plans' order */
   groups: { warmup: WarmupRecord; trials: TrialResult[] }[];
+  /** `plan.profile`: the profiled trial's groups and the processes' profiles */
+  profile?: { trials: TrialResult[]; processes: ProcessProfile[] };
 }
 
 /**
@@ -51,7 +54,9 @@ export async function measureGroups(target: Target, loads: readonly LoadPlan[], 
       trials.forEach((t, g) => groups[g]!.trials.push(t));
       onTrial(trials);
     }
-    return { groups };
+    if (!plan.profile) return { groups };
+    const profiled = await profiledTrial(target, () => measureGroupsTrial(set, watch, target, plan.durationMs));
+    return { groups, profile: { trials: profiled.trial, processes: profiled.processes } };
   } catch (err) {
     throw new MeasureError(diedOr(target, err), { warmup: groups[0]!.warmup, trials: groups[0]!.trials, groups });
   } finally {

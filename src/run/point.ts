@@ -7,10 +7,11 @@
 import type { EngineSpec } from '../load/engine.ts';
 import type { PacedResult, WarmupResult } from '../load/loop.ts';
 import type { LoadModel } from '../load/types.ts';
-import type { PointResult, PointSummary, ProcessUsage, TrialResult, WarmupRecord } from '../measure/results.ts';
+import type { PointResult, PointSummary, ProcessProfile, ProcessUsage, TrialResult, WarmupRecord } from '../measure/results.ts';
 import { cpuShare, type ProcSample, sampleProcess } from '../measure/resources.ts';
 import { bootstrapMedianCI, median } from '../measure/stats.ts';
 import type { SteadyPolicy } from '../measure/steady.ts';
+import { profiledTrial } from './profile.ts';
 import type { ServedStats, Supervised } from './supervise.ts';
 import type { Target } from './targets.ts';
 import { type EngineHandle, LoadSession } from './worker.ts';
@@ -160,6 +161,8 @@ export async function measureTrial(engine: EngineHandle, watch: ProcessWatch, ta
 }
 
 export interface PointPlan {
+  /** one more trial with every system process profiled (`--profile`) */
+  profile?: boolean;
   spec: EngineSpec;
   model: LoadModel;
   policy: SteadyPolicy;
@@ -172,6 +175,8 @@ export interface PointPlan {
 export interface PointMeasurement {
   warmup: WarmupRecord;
   trials: TrialResult[];
+  /** `plan.profile`: the profiled trial (its groups' for a point of load groups) and the processes' profiles */
+  profile?: { trials: TrialResult[]; processes: ProcessProfile[] };
   /** a point of load groups: each group's (the plain fields are the primary's) */
   groups?: { warmup: WarmupRecord; trials: TrialResult[] }[];
 }
@@ -197,7 +202,9 @@ export async function measurePoint(target: Target, plan: PointPlan, signal: Abor
       trials.push(t);
       onTrial(t);
     }
-    return { warmup, trials };
+    if (!plan.profile) return { warmup, trials };
+    const profiled = await profiledTrial(target, () => measureTrial(engine, watch, target, plan.durationMs, { maxRequests: plan.maxRequests, fixedWarmupMs: plan.policy.minMs }));
+    return { warmup, trials, profile: { trials: [profiled.trial], processes: profiled.processes } };
   } catch (err) {
     throw new MeasureError(diedOr(target, err), { warmup, trials });
   } finally {

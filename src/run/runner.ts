@@ -3,15 +3,19 @@
  * start or dies fails its point (reason + stderr tail) and the run goes on. Ctrl-C / SIGTERM stop the
  * run, kill every child, and leave the results measured so far marked 'aborted'.
  */
-import { join } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RESULTS_SCHEMA, type PointResult, type ResultsFile, type TrialResult } from '../measure/results.ts';
 import { describeLoad, effective, expandPoints, loadScenario, type Point, type Scenario, sweptAxes } from '../scenario/index.ts';
 import { environment, placement } from './environment.ts';
 import { applyGroups, groupResults, measureGroups } from './groups.ts';
 import { writeJsonAtomic } from './persist.ts';
-import { MeasureError, measurePoint, pointStatus, summarize, TargetDiedError } from './point.ts';
+import { PROFILES_DIR } from './profile.ts';
+import { MeasureError, measurePoint, type PointMeasurement, pointStatus, summarize, TargetDiedError } from './point.ts';
 import { createProgress, type Progress } from './progress.ts';
+import { PROFILE_DIR_ENV } from '../systems/profiler.ts';
+import { median } from '../measure/stats.ts';
 import { killAllSupervised, SystemStartError } from './supervise.ts';
 import { type LoadPlan, loadPlansOf, startKey, startTarget, type Target } from './targets.ts';
 
@@ -25,6 +29,8 @@ export interface RunOptions {
   progress?: Progress;
   /** runs stop early when this aborts (the CLI wires SIGINT/SIGTERM to it) */
   signal?: AbortSignal;
+  /** 'cpu': one more trial per point with every system process under V8's CPU profiler (src/run/profile.ts) */
+  profile?: 'cpu';
 }
 
 export interface RunOutcome {
@@ -90,6 +96,14 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
     `${scenario.name}: ${points.length} points × ${eff.trials} trials of ${eff.durationMs} ms after a warm-up until steady (${eff.steady.minMs}–${eff.steady.maxMs} ms)${place.pinned ? ', systems on core 0, load on core 1' : ', unpinned'} → ${resultsPath}`,
   );
 
+  let profileEnv: NodeJS.ProcessEnv | undefined;
+  if (options.profile) {
+    const dir = join(dirname(resultsPath), PROFILES_DIR);
+    mkdirSync(dir, { recursive: true });
+    profileEnv = { ...process.env, [PROFILE_DIR_ENV]: dir };
+    progress.note(`profiling: one more trial per point with every system process under V8's CPU profiler → ${dir}`);
+  }
+
   let current: { key: string; target: Target } | null = null;
   const stopCurrent = async (): Promise<void> => {
     if (!current) return;
@@ -101,7 +115,7 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
   try {
     for (const point of points) {
       if (options.signal?.aborted) break;
-      const outcome = await runPoint(scenario, point, eff, place, progress, options.signal, {
+      const outcome = await runPoint(scenario, point, eff, place, progress, options.signal, profileEnv, {
         get: () => current,
         set: (c) => {
           current = c;
@@ -134,6 +148,7 @@ async function runPoint(
   place: ReturnType<typeof placement>,
   progress: Progress,
   signal: AbortSignal | undefined,
+  profileEnv: NodeJS.ProcessEnv | undefined,
   slot: TargetSlot,
 ): Promise<PointResult> {
   const base: PointResult = {
@@ -152,11 +167,11 @@ async function runPoint(
   try {
     if (slot.get()?.key !== key) {
       await slot.stop();
-      slot.set({ key, target: await startTarget(point.system, point.params, place.systemCpu) });
+      slot.set({ key, target: await startTarget(point.system, point.params, place.systemCpu, profileEnv ? { env: profileEnv } : {}) });
     }
     const target = slot.get()!.target;
     loads = loadPlansOf(scenario, point, target);
-    const settings = { policy: eff.steady, trials: eff.trials, durationMs: eff.durationMs, maxRequests: scenario.maxRequests, loadCpu: place.loadCpu };
+    const settings = { policy: eff.steady, trials: eff.trials, durationMs: eff.durationMs, maxRequests: scenario.maxRequests, loadCpu: place.loadCpu, profile: profileEnv !== undefined };
     const trialText = (trial: TrialResult): string => {
       const errs = Object.values(trial.errors).reduce((a, b) => a + b, 0);
       return `${Math.round(trial.requestsPerSec).toLocaleString('en-US')} req/s, p99 ${trial.latency.p99Us} µs${errs ? `, ${errs} errors` : ''}`;
@@ -167,12 +182,14 @@ async function runPoint(
         progress.trial(label, groups.map((t, i) => `${loads[i]!.id}: ${trialText(t)}`).join('; ')),
       );
       applyGroups(base, groupResults(loads, measured.groups, trialMs));
+      attachProfile(base, measured.profile);
     } else {
       const [{ spec, model }] = loads as [LoadPlan];
       const measured = await measurePoint(target, { ...settings, spec, model }, signal, onTrial);
       base.warmup = measured.warmup;
       base.trials = measured.trials;
       base.summary = summarize(base.trials);
+      attachProfile(base, measured.profile);
       const verdict = pointStatus(base, trialMs, model.kind);
       base.status = verdict.status;
       if (verdict.reason !== undefined) base.reason = verdict.reason;
@@ -203,6 +220,14 @@ async function runPoint(
     progress.note(`${label}: FAILED — ${base.reason}`);
     return base;
   }
+}
+
+/** The profiled trial (the primary group's) and what profiling cost against the point's own trials. */
+function attachProfile(point: PointResult, profile: PointMeasurement['profile']): void {
+  const trial = profile?.trials[0];
+  if (!profile || !trial) return;
+  const base = median(point.trials.map((t) => t.requestsPerSec));
+  point.profile = { kind: 'cpu', trial, overhead: base > 0 ? Math.round((trial.requestsPerSec / base - 1) * 1000) / 1000 : null, processes: profile.processes };
 }
 
 export { killAllSupervised };

@@ -30,7 +30,14 @@ export interface Supervised {
   stats(timeoutMs?: number): Promise<ServedStats | null>;
   /** The latest counters it reported (at most one stats interval old), without waiting. */
   lastStats(): ServedStats | null;
+  /**
+   * Starts (then stops) a `muxbench serve` child's CPU profiler — it must run with MUXBENCH_PROFILE_DIR set
+   * (src/systems/profiler.ts). Resolves with the answer: started, the profile's file, or why not.
+   */
+  profile(timeoutMs?: number): Promise<ProfileAnswer>;
 }
+
+export type ProfileAnswer = { event: 'profile-started' } | { event: 'profile'; file?: string; error?: string };
 
 export interface ServedStats {
   eluActiveMs: number;
@@ -145,11 +152,32 @@ export function superviseCommand(argv: string[], options: StartOptions = {}): Pr
       statsWaiters.push(waiter);
     });
   };
-  /** Lines after the ready line: answers to stats requests. */
+  const profileWaiters: ((a: ProfileAnswer) => void)[] = [];
+  const profile = (timeoutMs = 10_000): Promise<ProfileAnswer> => {
+    if (!answersStats || child.exitCode !== null || child.signalCode !== null) return Promise.resolve({ event: 'profile', error: 'not a running muxbench serve process' });
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        const i = profileWaiters.indexOf(waiter);
+        if (i >= 0) profileWaiters.splice(i, 1);
+        resolve({ event: 'profile', error: `no answer to SIGUSR2 within ${timeoutMs} ms (was it started with MUXBENCH_PROFILE_DIR?)` });
+      }, timeoutMs);
+      const waiter = (a: ProfileAnswer): void => {
+        clearTimeout(timer);
+        resolve(a);
+      };
+      profileWaiters.push(waiter);
+      child.kill('SIGUSR2');
+    });
+  };
+  /** Lines after the ready line: stats, and answers to profile requests. */
   const onLaterLine = (line: string): void => {
     if (!line.startsWith('{')) return;
     try {
       const msg = JSON.parse(line) as { event?: string } & ServedStats;
+      if (msg.event === 'profile-started' || msg.event === 'profile') {
+        profileWaiters.shift()?.(msg as unknown as ProfileAnswer);
+        return;
+      }
       if (msg.event === 'stats') {
         const snapshot = { eluActiveMs: msg.eluActiveMs, eluIdleMs: msg.eluIdleMs, rssBytes: msg.rssBytes };
         latest = snapshot;
@@ -185,7 +213,7 @@ export function superviseCommand(argv: string[], options: StartOptions = {}): Pr
           settled = true;
           clearTimeout(timer);
           const ready: ReadyLine = { event: 'ready', system: probe.system, urls: probe.urls };
-          resolve({ pid: child.pid!, ready, child, stderrTail: () => stderr.trim(), exited, stop, stats, lastStats });
+          resolve({ pid: child.pid!, ready, child, stderrTail: () => stderr.trim(), exited, stop, stats, lastStats, profile });
         });
         s.once('error', () => {
           s.destroy();
@@ -218,7 +246,7 @@ export function superviseCommand(argv: string[], options: StartOptions = {}): Pr
       }
       settled = true;
       clearTimeout(timer);
-      resolve({ pid: child.pid!, ready, child, stderrTail: () => stderr.trim(), exited, stop, stats, lastStats });
+      resolve({ pid: child.pid!, ready, child, stderrTail: () => stderr.trim(), exited, stop, stats, lastStats, profile });
     });
   });
 }

@@ -80,6 +80,17 @@ function groupProblems(groups: LoadGroupSpec[]): string[] {
   return problems;
 }
 
+/** Groups' sweeps given in another place (`quick.groups`, `systems[i].groups`): the groups must exist and each sweep must suit its group. */
+function groupSweepProblems(s: Scenario, sweeps: Record<string, Partial<Record<GroupAxis, number[]>>>, at: string): string[] {
+  if (s.groups === undefined) return [`${at}: the scenario has no groups`];
+  const problems: string[] = [];
+  for (const id of Object.keys(sweeps)) if (!s.groups.some((g) => g.id === id)) problems.push(`${at}.${id}: no group has this id (${s.groups.map((g) => g.id).join(', ')})`);
+  const own = new Set(groupProblems(s.groups));
+  const swept = s.groups.map((g) => (sweeps[g.id] ? { ...g, sweep: sweeps[g.id] } : g));
+  for (const p of groupProblems(swept)) if (!own.has(p)) problems.push(p.replace(/^groups\[(\d+)\]\.sweep/, (_, i: string) => `${at}.${s.groups![Number(i)]!.id}`));
+  return problems;
+}
+
 /** Every system and group a claim names must be in the scenario. */
 function claimProblems(s: Scenario): string[] {
   const problems: string[] = [];
@@ -136,10 +147,7 @@ function semanticProblems(s: Scenario): string[] {
   };
   if (s.groups !== undefined) {
     problems.push(...groupProblems(s.groups));
-    const quickGroups = s.quick?.groups ?? {};
-    for (const id of Object.keys(quickGroups)) if (!s.groups.some((g) => g.id === id)) problems.push(`quick.groups.${id}: no group has this id (${s.groups.map((g) => g.id).join(', ')})`);
-    const quickSwept = s.groups.map((g) => (quickGroups[g.id] ? { ...g, sweep: quickGroups[g.id] } : g));
-    for (const p of groupProblems(quickSwept)) if (!problems.includes(p)) problems.push(p.replace(/^groups\[(\d+)\]\.sweep/, (_, i: string) => `quick.groups.${s.groups![Number(i)]!.id}`));
+    if (s.quick?.groups !== undefined) problems.push(...groupSweepProblems(s, s.quick.groups, 'quick.groups'));
     if (s.maxRequests > 0) problems.push('maxRequests: cannot be used with groups: every group is measured over the same window, which a request count would cut short');
   }
   s.systems.forEach((spec, i) => {
@@ -166,8 +174,9 @@ function semanticProblems(s: Scenario): string[] {
       problems.push(`${at}.engine: ${spec.engine} runs whole trials on its own and cannot share a point with other load groups; use the default engine`);
     }
     check(`${at}.sweep`, spec.sweep, [{ spec, at }]);
+    if (spec.groups !== undefined) problems.push(...groupSweepProblems(s, spec.groups, `${at}.groups`));
   });
-  if (s.quick?.groups !== undefined && s.groups === undefined) problems.push('quick.groups: the scenario has no groups');
+  if (s.quick?.groups !== undefined && s.groups === undefined) problems.push(...groupSweepProblems(s, s.quick.groups, 'quick.groups'));
   problems.push(...claimProblems(s));
   check('sweep', s.sweep, s.systems.map((spec, i) => ({ spec, at: `systems[${i}]` })));
   check('quick.sweep', s.quick?.sweep, s.systems.map((spec, i) => ({ spec, at: `systems[${i}]` })));

@@ -33,10 +33,23 @@ const client = z.enum(['http1', 'http2', 'grpc', 'ws', 'tcp']);
 /** Engines that are not the default for their protocol: autocannon (HTTP/1.1 default), undici, h2load. */
 const engine = z.enum(['default', 'undici', 'autocannon', 'h2load']).default('default');
 
+/** The axes a load group sweeps for itself: what its load does, not how the systems are started. */
+export const GROUP_AXES = ['concurrency', 'ratePerSec', 'payloadBytes', 'delayMs'] as const satisfies readonly Axis[];
+export type GroupAxis = (typeof GROUP_AXES)[number];
+
+const groupSweep = z
+  .partialRecord(z.enum(GROUP_AXES), z.array(z.number().nonnegative()).min(1, 'a sweep axis needs at least one value'))
+  .optional();
+
+/** Load groups' sweeps by group id: a QUICK run's (`quick.groups`) or one system's own (`systems[i].groups`). */
+const groupSweeps = z.record(z.string(), groupSweep.unwrap()).optional();
+
 const common = {
   id,
   label: z.string().optional(),
   sweep,
+  /** this system's own sweeps of the load groups' axes, by group id, in place of the groups' (a design that cannot take 10,000 in flight) */
+  groups: groupSweeps,
   clientConnections: posInt.optional(),
   engine,
 };
@@ -153,9 +166,6 @@ const workload = z.strictObject({
 const DEFAULT_WORKLOAD = { call: 'echo', payloadBytes: 64, delayMs: 0 } as const;
 const load = z.discriminatedUnion('model', [closed, open]);
 
-/** The axes a load group sweeps for itself: what its load does, not how the systems are started. */
-export const GROUP_AXES = ['concurrency', 'ratePerSec', 'payloadBytes', 'delayMs'] as const satisfies readonly Axis[];
-export type GroupAxis = (typeof GROUP_AXES)[number];
 
 /**
  * One of several loads run together at a point against the same target (say 200 small calls while 4
@@ -164,10 +174,6 @@ export type GroupAxis = (typeof GROUP_AXES)[number];
  * the point's params as `<group id>.<axis>`; a concurrency or rate of 0 there leaves the group out of that
  * point (small calls alone, then with the bulk transfers).
  */
-const groupSweep = z
-  .partialRecord(z.enum(GROUP_AXES), z.array(z.number().nonnegative()).min(1, 'a sweep axis needs at least one value'))
-  .optional();
-
 const group = z.strictObject({
   id: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'use lower-case letters, digits, dash or underscore (no dot: a group axis is named <id>.<axis>)'),
   label: z.string().optional(),
@@ -242,7 +248,7 @@ const scenarioFields = {
       trials: z.number().int().min(1).max(50).optional(),
       sweep,
       /** load groups' own sweeps for QUICK runs, by group id (a group not named keeps its sweep) */
-      groups: z.record(z.string(), groupSweep.unwrap()).optional(),
+      groups: groupSweeps,
     })
     .optional(),
   /** claims of the seeds' comparison tables that this scenario's data decides (see src/report/claims.ts) */

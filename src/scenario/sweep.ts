@@ -47,11 +47,14 @@ function product(sweep: Record<string, number[]>): Params[] {
   return combos;
 }
 
-/** The load groups' own sweeps (their `quick.groups` entry in a QUICK run), keyed `<group id>.<axis>`, primary first. */
-function groupSweeps(s: Scenario, quick: boolean): Record<string, number[]> {
+/**
+ * The load groups' own sweeps, keyed `<group id>.<axis>`, primary first: the system's own entry for a group
+ * (`systems[i].groups`) if it has one, else the QUICK run's (`quick.groups`), else the group's.
+ */
+function groupSweeps(s: Scenario, quick: boolean, system: SystemSpec): Record<string, number[]> {
   const out: Record<string, number[]> = {};
   for (const g of s.groups ?? []) {
-    const sweep = (quick ? s.quick?.groups?.[g.id] : undefined) ?? g.sweep ?? {};
+    const sweep = system.groups?.[g.id] ?? (quick ? s.quick?.groups?.[g.id] : undefined) ?? g.sweep ?? {};
     for (const [axis, values] of Object.entries(sweep) as [GroupAxis, number[]][]) out[groupAxisKey(g.id, axis)] = values;
   }
   return out;
@@ -76,9 +79,9 @@ function groupVaryOrder(s: Scenario, sweeps: Record<string, number[]>): string[]
  */
 export function expandPoints(s: Scenario, quick: boolean): Point[] {
   const base = effective(s, quick).sweep;
-  const groups = groupSweeps(s, quick);
   const points: Point[] = [];
   for (const system of s.systems) {
+    const groups = groupSweeps(s, quick, system);
     const own = system.sweep ?? {};
     const shared = Object.fromEntries(Object.entries(base).filter(([axis]) => !(axis in own)));
     const vary = Object.fromEntries(groupVaryOrder(s, groups).map((k) => [k, groups[k]!]));

@@ -6,6 +6,7 @@ import type { Server as HttpServer } from 'node:http';
 import type { Http2Server, Http2Session } from 'node:http2';
 import type { Server as NetServer, Socket } from 'node:net';
 import { configureInjectedCpu } from './inject-cpu.ts';
+import { installProfileSignal } from './profiler.ts';
 
 export const DEFAULT_HOST = '127.0.0.1';
 
@@ -83,6 +84,7 @@ export function readyLine(system: string, urls: Record<string, string>, extra: R
  */
 export async function serveUntilSignalled(system: string, start: () => Promise<Running>, graceMs = 5000): Promise<number> {
   configureInjectedCpu();
+  installProfileSignal(system);
   const running = await start();
   process.stdout.write(`${readyLine(system, running.urls)}\n`);
   // Under a supervisor (MUXBENCH_STATS_MS set), report event-loop counters as JSON lines on stdout. Timer

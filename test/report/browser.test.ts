@@ -3,14 +3,17 @@
  * console errors, no failed or outside requests, every chart's canvas drawn with its data, links that
  * resolve. Screenshots go to test-artifacts/report-*.png.
  */
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChartSpec } from '../../src/report/charts.ts';
 import type { GroupResult, SeriesWindow, TrialResult } from '../../src/measure/results.ts';
+import { type CpuProfile, summarizeProfile } from '../../src/measure/profile.ts';
 import { writeRunReport } from '../../src/report/run-report.ts';
+import { startSystem } from '../../src/run/supervise.ts';
+import { PROFILE_DIR_ENV } from '../../src/systems/profiler.ts';
 import { writeIndex } from '../../src/report/runs-index.ts';
 import { ARTIFACTS, loadFixture, makeReportsDir, writeJson } from './helpers.ts';
 
@@ -170,6 +173,44 @@ describe('pages in a real browser', () => {
     expect(grouped[0]!.series.map((s) => s.label)).toEqual(['small', 'bulk']);
     expect(grouped[0]!.series[1]!.points[0]!.x).toBe(grouped[0]!.series[0]!.points[0]!.x);
     expectChartsDrawn(v, v.specs.length);
+  });
+
+  it('draws the flame graphs of a profiled run from a real profile, and links its .cpuprofile', async () => {
+    // a real profile: an origin served under the profiler while it answered requests
+    const run = join(PAGES, 'profiled', '2026-01-06_00-00-00');
+    const profiles = join(run, 'profiles');
+    mkdirSync(profiles, { recursive: true });
+    const origin = await startSystem('origin', ['--port', '0'], { env: { ...process.env, [PROFILE_DIR_ENV]: profiles } });
+    let file = '';
+    try {
+      await origin.profile();
+      for (let i = 0; i < 200; i++) await (await fetch(`${origin.ready.urls.http}/echo`, { method: 'POST', body: 'abc' })).text();
+      file = (await origin.profile() as { file: string }).file;
+    } finally {
+      await origin.stop();
+    }
+    const r = loadFixture('report-concurrency');
+    r.runId = '2026-01-06_00-00-00';
+    const p = r.points.find((x) => x.trials.length > 0)!;
+    const summary = summarizeProfile(JSON.parse(readFileSync(file, 'utf8')) as CpuProfile);
+    p.profile = { kind: 'cpu', trial: p.trials[0]!, overhead: -0.07, processes: [{ role: 'origin', file: join('profiles', basename(file)), summary }, { role: 'external', file: null, error: 'not a running muxbench serve process' }] };
+    const page = writeRunReport(writeJson(join(run, 'results.json'), r));
+    const v = await visit(page, 'report-profile.png');
+    expect(v.problems).toEqual([]);
+    expect(v.links.some((l) => l.endsWith('.cpuprofile') && existsSync(fileURLToPath(l)))).toBe(true);
+    const tab = await browser!.newPage({ viewport: { width: 1300, height: 900 } });
+    try {
+      await tab.goto(pathToFileURL(page).href);
+      const flames = (await tab.evaluate(`[...document.querySelectorAll('svg.flame')].map((s) => ({ w: s.getBoundingClientRect().width, h: s.getBoundingClientRect().height, rects: s.querySelectorAll('rect').length, wide: [...s.querySelectorAll('rect')].filter((r) => r.getBoundingClientRect().width > 20).length }))`)) as { w: number; h: number; rects: number; wide: number }[];
+      expect(flames).toHaveLength(1);
+      expect(flames[0]!.w).toBeGreaterThan(600);
+      expect(flames[0]!.h).toBeGreaterThan(30);
+      expect(flames[0]!.rects).toBeGreaterThan(5);
+      expect(flames[0]!.wide).toBeGreaterThan(2);
+      await tab.locator('#profiles').screenshot({ path: join(ARTIFACTS, 'report-profile-section.png') });
+    } finally {
+      await tab.close();
+    }
   });
 
   it('opens the index; every link leads to a file that exists', async () => {

@@ -129,10 +129,33 @@ describe('load groups in a scenario', () => {
     expect(problems({ ...mixed, groups: undefined, load: { model: 'closed', concurrency: 1 }, quick: { groups: {} } })).toMatch(/quick\.groups: the scenario has no groups/);
   });
 
+  it("lets a system sweep the groups' axes over its own values, in full and QUICK runs", () => {
+    const s = parseScenario(
+      {
+        ...mixed,
+        systems: [{ id: 'o', kind: 'origin' }, { id: 'slow', kind: 'origin', groups: { small: { concurrency: [5] } } }],
+        groups: [{ ...mixed.groups[0], sweep: { concurrency: [10, 100] } }, mixed.groups[1]],
+        quick: { groups: { small: { concurrency: [20] } } },
+      },
+      'x',
+    );
+    for (const quick of [false, true]) {
+      expect(expandPoints(s, quick).filter((p) => p.system.id === 'slow').map((p) => p.params)).toEqual([
+        { 'small.concurrency': 5, 'bulk.concurrency': 0 },
+        { 'small.concurrency': 5, 'bulk.concurrency': 4 },
+      ]);
+    }
+    expect(expandPoints(s, false).filter((p) => p.system.id === 'o')).toHaveLength(4);
+    const msg = problems({ ...mixed, systems: [{ id: 'o', kind: 'origin', groups: { nope: { concurrency: [1] }, small: { concurrency: [0] } } }] });
+    expect(msg).toMatch(/systems\[0\]\.groups\.nope: no group has this id/);
+    expect(msg).toMatch(/systems\[0\]\.groups\.small\.concurrency: 0 would leave out the primary group/);
+  });
+
   it('loads scenarios/seed-claims.ts: its claims name its systems, and the quick variant is smaller', async () => {
     const { scenario } = await loadScenario('seed-claims');
     expect(scenario.claims!.map((c) => c.kind)).toEqual(expect.arrayContaining(['stream-limit', 'comparable', 'memory', 'isolation', 'batching']));
-    expect(expandPoints(scenario, false)).toHaveLength(scenario.systems.length * 3 * 2);
+    // 3 concurrencies × with and without the bulk downloads; 2 for the two designs bound at 1,000 calls/s
+    expect(expandPoints(scenario, false)).toHaveLength(3 * 3 * 2 + 2 * 2 * 2);
     expect(expandPoints(scenario, true)).toHaveLength(scenario.systems.length * 2 * 2);
   });
 
