@@ -14,6 +14,7 @@ import { median } from '../measure/stats.ts';
 import type { ClaimSpec } from '../scenario/schema.ts';
 import type { ChartGroup, MetricId } from './charts.ts';
 import { bytes, micros, rate, ratio } from './format.ts';
+import { littlesLaw } from './littles-law.ts';
 import { badge, esc } from './html.ts';
 
 export type ClaimVerdict = 'holds' | 'does not hold' | 'depends' | 'no data';
@@ -41,8 +42,11 @@ interface Definition {
 /** How a claim's data is looked up in one run. */
 class RunData {
   readonly def: Definition;
+  /** indices of the points whose throughput × mean latency is not the requests in flight */
+  readonly breaksLittle: Set<number>;
   constructor(readonly results: ResultsFile) {
     this.def = (results.scenario.definition ?? {}) as Definition;
+    this.breaksLittle = new Set(littlesLaw(results).filter((c) => !c.consistent).map((c) => c.index));
   }
 
   /** Points of a system with only the primary group running (every point, for a scenario without groups). */
@@ -75,28 +79,42 @@ class RunData {
 }
 
 /**
- * A point a verdict may use: measured, and not bounded by the load generator (its figures would be the
- * generator's). A not-steady point is used, and named, since a verdict rests on it.
+ * A point a verdict may use: measured, not bounded by the load generator (its figures would be the
+ * generator's), and — for its throughput and latency — consistent with Little's law (a point that breaks
+ * it measured something else; its memory still counts). A not-steady point is used, and named.
  */
-const usable = (p: PointResult): boolean => (p.status === 'ok' || p.status === 'not-steady') && p.summary !== undefined;
+const measured = (p: PointResult): boolean => (p.status === 'ok' || p.status === 'not-steady') && p.summary !== undefined;
 
-/** Points sorted by in flight, the unusable ones — and the not-steady ones used — named. */
-function byInflight(d: RunData, points: PointResult[]): { ok: { p: PointResult; n: number }[]; missing: string[] } {
+/**
+ * Points sorted by in flight, the unusable ones — and the not-steady ones used — named. `rates`: the
+ * verdict reads throughput or latency, so points that break Little's law are left out.
+ */
+function byInflight(d: RunData, points: PointResult[], rates = true): { ok: { p: PointResult; n: number }[]; missing: string[] } {
   const ok: { p: PointResult; n: number }[] = [];
   const missing: string[] = [];
   for (const p of points) {
     const n = d.inflight(p);
     if (n === null) continue;
-    if (usable(p)) ok.push({ p, n });
     const where = `${p.label} at ${n.toLocaleString('en-US')} in flight${p.groups && p.groups.length > 1 ? ` beside ${p.groups.slice(1).map((g) => g.label).join(', ')}` : ''}`;
+    if (!measured(p)) {
+      missing.push(`${where} was ${p.status} (not used)`);
+      continue;
+    }
+    if (rates && d.breaksLittle.has(p.index)) {
+      missing.push(`${where} breaks Little's law (throughput × latency ≠ in flight; not used)`);
+      continue;
+    }
+    ok.push({ p, n });
     if (p.status === 'not-steady') missing.push(`${where} had not settled (used, with that caveat)`);
-    else if (!usable(p)) missing.push(`${where} was ${p.status} (not used)`);
   }
   ok.sort((a, b) => a.n - b.n);
   return { ok, missing };
 }
 
 const rps = (p: PointResult): number => p.summary!.requestsPerSec.median;
+
+/** A factor near a threshold, to two decimals (1.27× against a limit of 1.25×); far from one, as ratio() has it. */
+const factor = (r: number): string => (Number.isFinite(r) && r < 3 ? `${r.toFixed(2)}×` : ratio(r));
 
 /** Edge + connector (or server) RSS: the system's own processes, the origin left out (it is the same one behind every tunnel). */
 function systemRss(p: PointResult): number {
@@ -187,7 +205,7 @@ function comparableClaim(d: RunData, c: Extract<ClaimSpec, { kind: 'comparable' 
   const [a, b] = figures as [(typeof figures)[0], (typeof figures)[0]];
   const r = Math.max(a.value, b.value) / Math.min(a.value, b.value);
   const better = c.metric === 'latency' ? (a.value < b.value ? a : b) : a.value > b.value ? a : b;
-  const evidence = [a.text, b.text, r <= c.within ? `within ${ratio(r)} of each other (comparable: within ${ratio(c.within)})` : `${better.label} is ${ratio(r)} ${c.metric === 'latency' ? 'faster' : 'higher'} (comparable would be within ${ratio(c.within)})`, ...missing];
+  const evidence = [a.text, b.text, r <= c.within ? `within ${factor(r)} of each other (comparable: within ${factor(c.within)})` : `${better.label} is ${factor(r)} ${c.metric === 'latency' ? 'faster' : 'higher'} (comparable would be within ${factor(c.within)})`, ...missing];
   return { id: c.id, claim: c.claim, source: c.source, verdict: r <= c.within ? 'holds' : 'does not hold', evidence, anchor, metric: c.metric === 'latency' ? 'p50Us' : 'requestsPerSec' };
 }
 
@@ -197,7 +215,7 @@ function memoryClaim(d: RunData, c: Extract<ClaimSpec, { kind: 'memory' }>): Cla
   const figures: string[] = [];
   const evidence: string[] = [];
   for (const id of [c.lower, c.higher]) {
-    const pts = byInflight(d, d.base(id));
+    const pts = byInflight(d, d.base(id), false);
     evidence.push(...pts.missing);
     const distinct = new Set(pts.ok.map((x) => x.n));
     if (distinct.size < 2) continue;
@@ -225,7 +243,7 @@ function memoryClaim(d: RunData, c: Extract<ClaimSpec, { kind: 'memory' }>): Cla
     evidence.push(`the other way round: ${higher.label} needs ${ratio(l / h)} less per request in flight`);
   } else {
     verdict = 'does not hold';
-    evidence.push(`comparable: within ${ratio(Math.max(h / l, l / h))} of each other (a difference needs more than ${ratio(c.within)})`);
+    evidence.push(`comparable: within ${factor(Math.max(h / l, l / h))} of each other (a difference needs more than ${factor(c.within)})`);
   }
   return { id: c.id, claim: c.claim, source: c.source, verdict, evidence, anchor, metric: 'systemPeakRssBytes' };
 }
@@ -252,39 +270,45 @@ function isolationClaim(d: RunData, c: Extract<ClaimSpec, { kind: 'isolation' }>
     const bulk = pair.b!.p.groups!.find((g) => g.id === c.group)!;
     if (r <= c.within) held++;
     evidence.push(
-      `${d.label(id)}: p99 ${micros(p99a)} alone, ${micros(p99b)} beside ${bulk.label} (${ratio(r)}; ${rate(bulk.summary?.requestsPerSec.median ?? Number.NaN)} of them) at ${pair.a.n.toLocaleString('en-US')} in flight — ${r <= c.within ? 'isolated' : 'blocked'}`,
+      `${d.label(id)}: p99 ${micros(p99a)} alone, ${micros(p99b)} beside ${bulk.label} (${factor(r)}; ${rate(bulk.summary?.requestsPerSec.median ?? Number.NaN)} of them) at ${pair.a.n.toLocaleString('en-US')} in flight — ${r <= c.within ? 'isolated' : 'blocked'}`,
     );
   }
   if (judged === 0) return noData(c, anchor, evidence);
   const verdict: ClaimVerdict = held === judged ? 'holds' : held === 0 ? 'does not hold' : 'depends';
-  evidence.push(`isolated means the p99 grew at most ${ratio(c.within)}${verdict === 'depends' ? '; it depends on the system, as above' : ''}`);
+  evidence.push(`isolated means the p99 grew at most ${factor(c.within)}${verdict === 'depends' ? '; it depends on the system, as above' : ''}`);
   return { id: c.id, claim: c.claim, source: c.source, verdict, evidence, anchor };
 }
 
 /**
- * Many calls per request against one: at the highest concurrency both were measured at (where the cost of
- * a request per call shows), the calls per second each carried and the server CPU time per call.
+ * Many calls per request against one, at every concurrency both were measured at: the calls per second
+ * each carried and the server CPU time per call. Holds where batching carries more or costs less beyond
+ * the factor (and is not worse at the other); depends when that is so at some concurrencies only.
  */
 function batchingClaim(d: RunData, c: Extract<ClaimSpec, { kind: 'batching' }>): ClaimResult {
   const anchor = 'points';
   const batched = byInflight(d, d.base(c.batched));
   const single = byInflight(d, d.base(c.unbatched));
   const missing = [...batched.missing, ...single.missing];
-  const top = [...batched.ok].reverse().find((b) => single.ok.some((x) => x.n === b.n));
-  if (!top) return noData(c, anchor, [`needs ${d.label(c.batched)} and ${d.label(c.unbatched)} measured at one concurrency`, ...missing]);
-  const other = single.ok.find((x) => x.n === top.n)!;
+  const pairs = batched.ok.map((b) => ({ b, s: single.ok.find((x) => x.n === b.n) })).filter((x) => x.s !== undefined);
+  if (pairs.length === 0) return noData(c, anchor, [`needs ${d.label(c.batched)} and ${d.label(c.unbatched)} measured at one concurrency`, ...missing]);
   const cpu = (p: PointResult): number | null => (typeof p.summary!.systemCpuUsPerRequest === 'number' ? p.summary!.systemCpuUsPerRequest : null);
-  const n = top.n.toLocaleString('en-US');
-  const evidence = [
-    `${d.label(c.batched)}: ${rate(rps(top.p))}, ${cpu(top.p) === null ? 'CPU per call not measured' : `${Math.round(cpu(top.p)!)} µs of server CPU per call`} at ${n} in flight`,
-    `${d.label(c.unbatched)}: ${rate(rps(other.p))}, ${cpu(other.p) === null ? 'CPU per call not measured' : `${Math.round(cpu(other.p)!)} µs per call`} at ${n} in flight`,
-  ];
-  const more = rps(top.p) / rps(other.p);
-  const cheaper = cpu(top.p) !== null && cpu(other.p) !== null ? cpu(other.p)! / cpu(top.p)! : null;
-  evidence.push(`many calls per request carried ${ratio(more)} the calls per second${cheaper === null ? '' : cheaper >= 1 ? ` at ${ratio(cheaper)} less CPU per call` : ` at ${ratio(1 / cheaper)} the CPU per call`}`);
-  // Efficient: more calls carried, or the same calls for less CPU, beyond the factor — and neither worse.
-  const holds = (more > c.within && (cheaper === null || cheaper * c.within >= 1)) || (cheaper !== null && cheaper > c.within && more * c.within >= 1);
-  return { id: c.id, claim: c.claim, source: c.source, verdict: holds ? 'holds' : 'does not hold', evidence: [...evidence, ...missing], anchor, metric: 'requestsPerSec' };
+  const cpuText = (p: PointResult): string => (cpu(p) === null ? 'CPU per call not measured' : `${Math.round(cpu(p)!)} µs of server CPU per call`);
+  const evidence: string[] = [];
+  const wins: number[] = [];
+  for (const { b, s } of pairs) {
+    const n = b.n.toLocaleString('en-US');
+    const more = rps(b.p) / rps(s!.p);
+    const cheaper = cpu(b.p) !== null && cpu(s!.p) !== null ? cpu(s!.p)! / cpu(b.p)! : null;
+    // Efficient: more calls carried, or the same calls for less CPU, beyond the factor — and neither worse.
+    const win = (more > c.within && (cheaper === null || cheaper * c.within >= 1)) || (cheaper !== null && cheaper > c.within && more * c.within >= 1);
+    if (win) wins.push(b.n);
+    evidence.push(
+      `at ${n} in flight: ${d.label(c.batched)} ${rate(rps(b.p))}, ${cpuText(b.p)}; ${d.label(c.unbatched)} ${rate(rps(s!.p))}, ${cpuText(s!.p)} — ${ratio(more)} the calls per second${cheaper === null ? '' : cheaper >= 1 ? ` at ${ratio(cheaper)} less CPU per call` : ` at ${ratio(1 / cheaper)} the CPU per call`}${win ? '' : ': no saving'}`,
+    );
+  }
+  const verdict: ClaimVerdict = wins.length === pairs.length ? 'holds' : wins.length === 0 ? 'does not hold' : 'depends';
+  if (verdict === 'depends') evidence.push(`it depends on the calls in flight: a saving at ${wins.map((n) => n.toLocaleString('en-US')).join(', ')} only`);
+  return { id: c.id, claim: c.claim, source: c.source, verdict, evidence: [...evidence, ...missing], anchor, metric: 'requestsPerSec' };
 }
 
 /** Every claim the run's scenario lists, decided; empty when it lists none. */

@@ -213,7 +213,7 @@ export const claimSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('memory'), ...claimBase, lower: id, higher: id, within: z.number().min(1).default(1.25) }),
   /** the primary group's p99 barely moves when `group` (say bulk transfers) runs beside it on the same systems */
   z.strictObject({ kind: z.literal('isolation'), ...claimBase, systems: z.array(id).min(1), group: id, within: z.number().min(1).default(1.5) }),
-  /** many calls in one request carry more calls per second, or cost less CPU per call, than one call per request (at the highest concurrency both ran) */
+  /** many calls in one request carry more calls per second, or cost less CPU per call, than one call per request (at every concurrency both ran) */
   z.strictObject({ kind: z.literal('batching'), ...claimBase, batched: id, unbatched: id, within: z.number().min(1).default(1.25) }),
 ]);
 export type ClaimSpec = z.output<typeof claimSchema>;

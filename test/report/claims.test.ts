@@ -32,8 +32,12 @@ function trial(rps: number, p50Us: number, o: { p99Us?: number; rss?: Record<str
 
 const CALLS = { id: 'calls', label: 'calls', description: '', workload: { call: 'sleep', payloadBytes: 64, delayMs: 20 } };
 
-/** A point of `systemId` with `calls` at `n` in flight, and a bulk group beside it when `bulk` trials are given. */
-function point(systemId: string, n: number, calls: TrialResult, bulk?: TrialResult, status: PointResult['status'] = 'ok'): PointResult {
+/**
+ * A point of `systemId` with `calls` at `n` in flight, and a bulk group beside it when `bulk` trials are
+ * given. The calls' mean latency is set to what Little's law says (n / throughput), as a real closed loop's is.
+ */
+function point(systemId: string, n: number, trialOf: TrialResult, bulk?: TrialResult, status: PointResult['status'] = 'ok'): PointResult {
+  const calls = { ...trialOf, latency: { ...trialOf.latency, meanUs: (n / trialOf.requestsPerSec) * 1e6 } };
   const groups: GroupResult[] = [{ ...CALLS, load: { model: 'closed', concurrency: n }, status, trials: [calls], summary: summarize([calls]) }];
   if (bulk) groups.push({ id: 'bulk', label: '4 MiB downloads', description: '', workload: { call: 'sized', payloadBytes: 4 * MiB, delayMs: 0 }, load: { model: 'closed', concurrency: 4 }, status: 'ok', trials: [bulk], summary: summarize([bulk]) });
   return { index: 0, systemId, systemKind: 'h2-tunnel', label: systemId, params: { 'calls.concurrency': n, 'bulk.concurrency': bulk ? 4 : 0 }, status, trials: [calls], summary: summarize([calls]), groups };
@@ -117,6 +121,21 @@ describe('claims', () => {
     expect(none!.evidence).toContain('needs both systems measured at one concurrency');
   });
 
+  it("leaves a point that breaks Little's law out of throughput and latency, but not out of memory", () => {
+    const claim = { id: 'tput', kind: 'comparable', claim: 'high throughput', source: 's', metric: 'throughput', systems: ['limited', 'open'] };
+    const broken = point('open', 1000, trial(20_000, 50_000));
+    broken.trials[0]!.latency.meanUs = 10_000; // 20,000/s × 10 ms = 200 in flight, not 1,000
+    broken.summary = summarize(broken.trials);
+    const points = [point('limited', 1000, trial(5000, 200_000)), point('open', 100, trial(4000, 25_000)), broken];
+    const [c] = evaluateClaims(run(points, [claim]));
+    expect(c!.evidence.join('\n')).toContain("open at 1,000 in flight breaks Little's law (throughput × latency ≠ in flight; not used)");
+    expect(c!.evidence.join('\n')).toContain('open: at most 4,000 req/s (at 100 in flight)');
+    const mem = evaluateClaims(run(points, [{ id: 'mem', kind: 'memory', claim: 'm', source: 's', lower: 'open', higher: 'limited' }]))[0]!;
+    // its memory counts: the slope runs from 100 to the broken point at 1,000
+    expect(mem.evidence.join('\n')).toMatch(/open: .* per request in flight \(RSS .* at 100 → .* at 1,000/);
+    expect(mem.evidence.join('\n')).not.toContain("Little's law");
+  });
+
   it('comparable throughput: peak requests/s over the base points', () => {
     const claim = { id: 'tput', kind: 'comparable', claim: 'high throughput', source: 's', metric: 'throughput', systems: ['limited', 'open'] };
     const r = evaluateClaims(run([point('limited', 1000, trial(5000, 1)), point('open', 100, trial(4000, 1)), point('open', 1000, trial(10_000, 1), trial(10, 1))], [claim]))[0]!;
@@ -155,13 +174,13 @@ describe('claims', () => {
     ];
     const [c] = evaluateClaims(run(points, [claim]));
     expect(c!.verdict).toBe('depends');
-    expect(c!.evidence.join('\n')).toContain('limited: p99 25 ms alone, 30 ms beside 4 MiB downloads (1.2×');
+    expect(c!.evidence.join('\n')).toContain('limited: p99 25 ms alone, 30 ms beside 4 MiB downloads (1.20×');
     expect(c!.evidence.join('\n')).toContain('open: p99 25 ms alone, 250 ms beside 4 MiB downloads (10×');
     expect(evaluateClaims(run(points, [{ ...claim, systems: ['limited'] }]))[0]!.verdict).toBe('holds');
     expect(evaluateClaims(run(points, [{ ...claim, systems: ['open'] }]))[0]!.verdict).toBe('does not hold');
   });
 
-  it('batching: calls carried and CPU per call at the highest concurrency both were measured at', () => {
+  it('batching: calls carried and CPU per call at every concurrency both were measured at', () => {
     const claim = { id: 'batch', kind: 'batching', claim: 'one request, many calls', source: 's', batched: 'batched', unbatched: 'single' };
     const points = [
       point('batched', 100, trial(900, 110_000, { cpuUs: 200 })),
@@ -169,9 +188,12 @@ describe('claims', () => {
       point('single', 100, trial(950, 105_000, { cpuUs: 150 })),
       point('single', 1000, trial(1000, 1_000_000, { cpuUs: 60 })),
     ];
+    // at 1,000 batching carries 6× the calls for a third of the CPU; at 100 it saves nothing
     const [c] = evaluateClaims(run(points, [claim]));
-    expect(c!.verdict).toBe('holds');
-    expect(c!.evidence.join('\n')).toContain('carried 6.0× the calls per second at 3.0× less CPU per call');
+    expect(c!.verdict).toBe('depends');
+    expect(c!.evidence.join('\n')).toContain('6.0× the calls per second at 3.0× less CPU per call');
+    expect(c!.evidence.join('\n')).toContain('a saving at 1,000 only');
+    expect(evaluateClaims(run(points.slice(1, 2).concat(points.slice(3)), [claim]))[0]!.verdict).toBe('holds');
     const [same] = evaluateClaims(run([point('batched', 100, trial(900, 1, { cpuUs: 50 })), point('single', 100, trial(950, 1, { cpuUs: 55 }))], [claim]));
     expect(same!.verdict).toBe('does not hold');
   });
