@@ -83,7 +83,11 @@ function costLine(p: PointResult): string {
   const prof = p.profile!;
   const t = prof.trial;
   if (prof.overhead === null) return `The profiled trial: ${esc(rate(t.requestsPerSec))}.`;
-  return `The profiled trial: ${esc(rate(t.requestsPerSec))}, ${esc(signedPercent(prof.overhead))} against the median of the point's ${p.trials.length} unprofiled trial${p.trials.length === 1 ? '' : 's'} — what profiling cost here (its figures are not the point's).`;
+  const against = `${esc(signedPercent(prof.overhead))} against the median of the point's ${p.trials.length} unprofiled trial${p.trials.length === 1 ? '' : 's'}`;
+  // It runs last: a point still warming up gets faster meanwhile, which the cost figure then includes.
+  const drift = p.status === 'not-steady' ? ' The point had not settled, so warm-up drift is in this figure too.' : '';
+  const faster = prof.overhead > 0 ? ' — faster than unprofiled: what changed between the trials outweighs the profiler here' : ' — what profiling cost here';
+  return `The profiled trial: ${esc(rate(t.requestsPerSec))}, ${against}${faster} (its figures are not the point's).${drift}`;
 }
 
 /** The section; empty when no point was profiled. */
@@ -94,7 +98,7 @@ export function profilesSection(results: ResultsFile): string {
   const mean = costs.length ? costs.reduce((a, b) => a + b, 0) / costs.length : null;
   return `<section id="profiles">
 <h2>Where the time goes: CPU profiles</h2>
-<p class="lead">Each point ran one more trial with every system process under V8's sampling profiler (one sample per ms), started as the trial's window opened and stopped as it closed. Flame graphs show the busy time (idle left out): callers on top, width ∝ time; hover a frame for its place and time. Colours: ${(['own', 'node', 'native', 'deps', 'gc', 'program'] as FrameKind[]).map((k) => `<span class="kind"><i style="background:${KIND_COLOURS[k]}"></i>${esc(FRAME_KINDS[k])}</span>`).join(' ')}.${mean === null ? '' : ` Profiling cost ${esc(signedPercent(mean))} requests/s on average over the ${costs.length} profiled point${costs.length === 1 ? '' : 's'}.`}</p>
+<p class="lead">Each point ran one more trial with every system process under V8's sampling profiler (one sample per ms), started just before the trial's window opened and stopped once its requests had answered (the load runs on meanwhile). Flame graphs show the busy time (idle left out): callers on top, width ∝ time; hover a frame for its place and time. Colours: ${(['own', 'node', 'native', 'deps', 'gc', 'program'] as FrameKind[]).map((k) => `<span class="kind"><i style="background:${KIND_COLOURS[k]}"></i>${esc(FRAME_KINDS[k])}</span>`).join(' ')}.${mean === null ? '' : ` Profiling cost ${esc(signedPercent(mean))} requests/s on average over the ${costs.length} profiled point${costs.length === 1 ? '' : 's'}.`}</p>
 ${points
   .map(
     (p) => `<details class="profile" id="profile-${p.index}" open><summary>${esc(p.label)}${Object.keys(p.params).length ? ` — ${esc(paramsText(p.params, results.axes))}` : ''}</summary>
