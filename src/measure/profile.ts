@@ -69,7 +69,8 @@ export function frameKind(functionName: string, url: string): FrameKind {
   return 'own';
 }
 
-const TOP_FUNCTIONS = 15;
+/** Functions kept per profile: the report shows the first 15; differences between two runs read all of them. */
+const TOP_FUNCTIONS = 40;
 const MAX_DEPTH = 48;
 
 /**
@@ -145,4 +146,57 @@ export function summarizeProfile(p: CpuProfile, minShare = 0.005): ProfileSummar
     children: n.children.filter((c) => c.totalUs >= floor).sort((a, b) => b.totalUs - a.totalUs).map((c) => prune(c, floor)),
   });
   return { durationUs: Math.round(p.endTime - p.startTime), samples: samples.length, kinds, top, flame: prune(flame, flame.totalUs * minShare) };
+}
+
+/** One function's share of the busy time (idle left out) in two profiles. */
+export interface FunctionShift {
+  name: string;
+  at: string;
+  kind: FrameKind;
+  baseShare: number;
+  currentShare: number;
+  /** currentShare − baseShare, in shares of the busy time */
+  change: number;
+}
+
+export interface ProfileDiff {
+  /** each kind's share of the busy time, before and now (idle left out) */
+  kinds: { kind: FrameKind; baseShare: number; currentShare: number; change: number }[];
+  /** functions whose share of the busy time grew most, largest first */
+  grew: FunctionShift[];
+  /** and shrank most */
+  shrank: FunctionShift[];
+}
+
+/**
+ * What changed between two profiles of the same process: shares of the busy time (idle left out, since it
+ * follows the load), by kind and by function. A function outside one side's kept top functions counts as
+ * 0 there, so small shares are approximate.
+ */
+export function diffProfiles(base: ProfileSummary, current: ProfileSummary, shown = 8): ProfileDiff {
+  const busy = (s: ProfileSummary): number => Math.max(1e-9, 1 - s.kinds.idle);
+  const kinds = (Object.keys(FRAME_KINDS) as FrameKind[])
+    .filter((k) => k !== 'idle')
+    .map((kind) => {
+      const b = base.kinds[kind] / busy(base);
+      const c = current.kinds[kind] / busy(current);
+      return { kind, baseShare: b, currentShare: c, change: c - b };
+    });
+  const shifts = new Map<string, FunctionShift>();
+  const add = (s: ProfileSummary, side: 'baseShare' | 'currentShare'): void => {
+    for (const f of s.top) {
+      const key = `${f.name}\u0000${f.at}`;
+      const e = shifts.get(key) ?? { name: f.name, at: f.at, kind: f.kind, baseShare: 0, currentShare: 0, change: 0 };
+      e[side] = f.share / busy(s);
+      shifts.set(key, e);
+    }
+  };
+  add(base, 'baseShare');
+  add(current, 'currentShare');
+  const all = [...shifts.values()].map((e) => ({ ...e, change: e.currentShare - e.baseShare }));
+  return {
+    kinds,
+    grew: all.filter((e) => e.change > 0).sort((a, b) => b.change - a.change).slice(0, shown),
+    shrank: all.filter((e) => e.change < 0).sort((a, b) => a.change - b.change).slice(0, shown),
+  };
 }

@@ -4,11 +4,12 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { FRAME_KINDS, type FunctionShift } from '../measure/profile.ts';
 import type { ResultsFile } from '../measure/results.ts';
 import { chartJsSource } from './assets.ts';
 import { buildChartGroups, COMPARE_METRICS, type ChartSpec } from './charts.ts';
-import { type ComparedMetric, type Comparison, comparisonSummary, metricDef, type PointRef, type RunRef, type Verdict } from './compare.ts';
-import { axisValue, describeAxisValue, paramsText, pValue, signedPercent } from './format.ts';
+import { type ComparedMetric, type Comparison, comparisonSummary, metricDef, type PointRef, pointKey, type RunRef, type Verdict } from './compare.ts';
+import { axisValue, describeAxisValue, paramsText, percent, percentagePoints as pp, pValue, signedPercent } from './format.ts';
 import { badge, chartGroupSection, esc, facts, MARKER_LEGEND, page } from './html.ts';
 import { environmentFacts } from './run-report.ts';
 
@@ -91,7 +92,7 @@ export function renderComparisonReport(base: ResultsFile, current: ResultsFile, 
   const verdictBadge = c.regressions.length ? badge('slower', `${c.regressions.length} regression${c.regressions.length === 1 ? '' : 's'}`) : badge('faster', 'no significant regression');
   const regressions = c.regressions.length
     ? `<ul class="regressions">${c.regressions
-        .map((r) => `<li><b>${esc(r.point.label)}</b>${Object.keys(r.point.params).length ? ` — ${esc(paramsText(r.point.params, c.axes))}` : ''}: ${esc(r.why)}</li>`)
+        .map((r) => `<li><b>${esc(r.point.label)}</b>${Object.keys(r.point.params).length ? ` — ${esc(paramsText(r.point.params, c.axes))}` : ''}: ${esc(r.why)}${r.point.profiles?.length ? ` — <a href="#profile-diff-${esc(pointKey(r.point))}">what changed in its profiles</a>` : ''}</li>`)
         .join('')}</ul>`
     : '';
   const body = `
@@ -118,6 +119,7 @@ ${regressions}
 </section>
 ${charts.length ? MARKER_LEGEND : ''}
 ${groups.map(chartGroupSection).join('\n')}
+${profileDiffSection(c)}
 <section id="points">
 <h2>Every point and metric</h2>
 ${comparisonTable(c)}
@@ -125,6 +127,30 @@ ${refList('Only in the current run (added)', c.added, c.axes)}
 ${refList('Only in the baseline (removed)', c.removed, c.axes)}
 </section>`;
   return page({ title: `muxbench ${c.scenario}: ${c.baseline.runId} → ${c.current.runId}`, body, charts, data: { 'muxbench-comparison': c }, chartJs: chartJsSource() });
+}
+
+/** Both runs profiled these points: per process, the kinds' and the functions' shares of the busy time, before and now. */
+function profileDiffSection(c: Comparison): string {
+  const profiled = c.points.filter((p) => p.profiles?.length);
+  if (profiled.length === 0) return '';
+  const blocks = profiled.map((p) => {
+    const rows = p.profiles!.map(({ role, diff }) => {
+      const kinds = diff.kinds
+        .filter((k) => k.baseShare > 0.005 || k.currentShare > 0.005)
+        .map((k) => `${esc(FRAME_KINDS[k.kind])}: ${esc(percent(k.baseShare))} → ${esc(percent(k.currentShare))} (${esc(pp(k.change))})`)
+        .join('<br>');
+      const fn = (f: FunctionShift): string => `<tr><td><code>${esc(f.name)}</code> <small>${esc(f.at || '(native)')}</small></td><td class="num">${esc(percent(f.baseShare))}</td><td class="num">${esc(percent(f.currentShare))}</td><td class="num">${esc(pp(f.change))}</td></tr>`;
+      return `<h4>${esc(role)}</h4><p class="lead">${kinds}</p>
+<div class="table-wrap"><table class="profile-diff"><thead><tr><th>grew most</th><th>baseline</th><th>current</th><th>change</th></tr></thead><tbody>${diff.grew.map(fn).join('') || '<tr><td colspan="4">none</td></tr>'}</tbody></table>
+<table class="profile-diff"><thead><tr><th>shrank most</th><th>baseline</th><th>current</th><th>change</th></tr></thead><tbody>${diff.shrank.map(fn).join('') || '<tr><td colspan="4">none</td></tr>'}</tbody></table></div>`;
+    });
+    return `<details class="profile-diff" id="profile-diff-${esc(pointKey(p))}" open><summary>${esc(p.label)}${Object.keys(p.params).length ? ` — ${esc(paramsText(p.params, c.axes))}` : ''}</summary>${rows.join('\n')}</details>`;
+  });
+  return `<section id="profile-diffs">
+<h2>What changed in the profiles</h2>
+<p class="lead">Both runs were made with <code>--profile</code>: each process's time by kind and by function, as shares of its busy time (idle left out; pp = percentage points), baseline → current. Functions outside a run's 40 heaviest count as 0 there.</p>
+${blocks.join('\n')}
+</section>`;
 }
 
 export function writeComparisonReport(base: ResultsFile, current: ResultsFile, c: Comparison, outPath: string): string {

@@ -8,10 +8,11 @@
  * sampled it — far less noisy than req/s on a busy machine.
  * Pure: results in, plain data out; `formatComparison` renders it as text for the terminal.
  */
+import { diffProfiles, FRAME_KINDS, type ProfileDiff } from '../measure/profile.ts';
 import type { PointResult, PointStatus, ResultsFile, TrialResult } from '../measure/results.ts';
 import { adjustPValues, bootstrapChangeCI, type Correction, type Interval, mannWhitneyU, median } from '../measure/stats.ts';
 import { ReportInputError } from './errors.ts';
-import { axisValue, micros, paramsText, pValue, rate, sig3, signedPercent } from './format.ts';
+import { axisValue, micros, paramsText, percentagePoints, pValue, rate, sig3, signedPercent } from './format.ts';
 
 export type Verdict = 'faster' | 'slower' | 'no significant change' | 'insufficient data';
 /** 'cpuUsPerRequest' sums every system process; 'cpuUsPerRequest.<role>' is one process (edge, connector, …). */
@@ -123,6 +124,8 @@ export interface PointChange extends PointRef {
   newlyFailed: boolean;
   reason?: string;
   metrics: MetricChange[];
+  /** both runs profiled this point (`--profile`): what changed in each process's profile */
+  profiles?: { role: string; diff: ProfileDiff }[];
 }
 
 export interface RunRef {
@@ -283,6 +286,17 @@ export function compareRunPairs(pairs: readonly (readonly [ResultsFile, ResultsF
   return cs;
 }
 
+/** Per process both runs profiled at this point, what changed (src/measure/profile.ts diffProfiles). */
+function profileDiffs(base: PointResult, cur: PointResult): { role: string; diff: ProfileDiff }[] {
+  if (!base.profile || !cur.profile) return [];
+  const out: { role: string; diff: ProfileDiff }[] = [];
+  for (const c of cur.profile.processes) {
+    const b = base.profile.processes.find((x) => x.role === c.role);
+    if (b?.summary && c.summary) out.push({ role: c.role, diff: diffProfiles(b.summary, c.summary) });
+  }
+  return out;
+}
+
 /** The points of two runs matched up and measured, verdicts not yet given. */
 function pairUp(base: ResultsFile, current: ResultsFile, o: CompareOptions): Comparison {
   if (base.scenario.name !== current.scenario.name) {
@@ -310,6 +324,8 @@ function pairUp(base: ResultsFile, current: ResultsFile, o: CompareOptions): Com
       metrics: metricsFor(b, cur).map((def) => measureChange(def, b, cur)),
     };
     if (cur.reason !== undefined) change.reason = cur.reason;
+    const diffs = profileDiffs(b, cur);
+    if (diffs.length) change.profiles = diffs;
     points.push(change);
   }
   const removed = base.points.filter((p) => !curKeys.has(pointKey(p))).map(ref);
@@ -404,5 +420,23 @@ export function formatComparison(c: Comparison): string {
       out.push(`  ${r.point.label}${where}: ${r.why}`);
     }
   } else out.push('no significant regression');
+  const profiled = c.points.filter((p) => p.profiles?.length);
+  if (profiled.length) {
+    out.push('', 'profiles (share of the busy time, baseline → current):');
+    for (const p of profiled) {
+      const where = Object.keys(p.params).length ? ` (${paramsText(p.params, c.axes)})` : '';
+      for (const { role, diff } of p.profiles!) out.push(`  ${p.label}${where}, ${role}: ${profileDiffText(diff)}`);
+    }
+  }
   return out.join('\n');
+}
+
+/** One line: the kinds that moved most and the functions that grew most. */
+export function profileDiffText(d: ProfileDiff): string {
+  const kinds = [...d.kinds].sort((a, b) => Math.abs(b.change) - Math.abs(a.change)).slice(0, 2);
+  const grew = d.grew.slice(0, 3);
+  return [
+    kinds.map((k) => `${FRAME_KINDS[k.kind]} ${Math.round(k.baseShare * 100)} % → ${Math.round(k.currentShare * 100)} %`).join(', '),
+    grew.length ? `grew: ${grew.map((f) => `${f.name}${f.at ? ` (${f.at})` : ''} ${percentagePoints(f.change)}`).join(', ')}` : 'no function grew',
+  ].join('; ');
 }

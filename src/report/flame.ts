@@ -63,7 +63,7 @@ function kindsLine(s: ProfileSummary): string {
 }
 
 function topTable(s: ProfileSummary): string {
-  const rows = s.top.map(
+  const rows = s.top.slice(0, 15).map(
     (f) => `<tr><td><code>${esc(f.name)}</code></td><td><small>${esc(f.at || '(native)')}</small></td><td>${esc(FRAME_KINDS[f.kind])}</td><td class="num">${esc(micros(f.selfUs))}</td><td class="num">${esc(percent(f.share))}</td></tr>`,
   );
   return `<div class="table-wrap"><table class="top-functions"><thead><tr><th>function</th><th>where</th><th>kind</th><th>self time</th><th>share</th></tr></thead><tbody>${rows.join('')}</tbody></table></div>`;

@@ -57,6 +57,12 @@ export function signedPercent(change: number): string {
   return `${v < 0 ? '−' : '+'}${text} %`;
 }
 
+/** A change of a share (0.031 → 0.052) in percentage points: "+2.1 pp". */
+export function percentagePoints(change: number): string {
+  if (!Number.isFinite(change)) return '-';
+  return `${change >= 0 ? '+' : '−'}${Math.abs(change * 100).toFixed(1)} pp`;
+}
+
 /** A factor: 4.23 → "4.2×", 47.3 → "47×", 1510 → "1,510×". */
 export function ratio(r: number): string {
   if (!Number.isFinite(r)) return '-';

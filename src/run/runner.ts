@@ -29,7 +29,7 @@ export interface RunOptions {
   progress?: Progress;
   /** runs stop early when this aborts (the CLI wires SIGINT/SIGTERM to it) */
   signal?: AbortSignal;
-  /** 'cpu': one more trial per point with every system process under V8's CPU profiler (src/run/profile.ts) */
+  /** 'cpu': one more trial per point with every system process under V8's CPU profiler (src/run/profile.ts); default: the scenario's `profile` */
   profile?: 'cpu';
 }
 
@@ -97,7 +97,7 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
   );
 
   let profileEnv: NodeJS.ProcessEnv | undefined;
-  if (options.profile) {
+  if ((options.profile ?? scenario.profile) !== undefined) {
     const dir = join(dirname(resultsPath), PROFILES_DIR);
     mkdirSync(dir, { recursive: true });
     profileEnv = { ...process.env, [PROFILE_DIR_ENV]: dir };

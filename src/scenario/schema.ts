@@ -251,6 +251,8 @@ const scenarioFields = {
       groups: groupSweeps,
     })
     .optional(),
+  /** 'cpu': profile every point as `--profile` does (one more trial with every system process under V8's CPU profiler) */
+  profile: z.enum(['cpu']).optional(),
   /** claims of the seeds' comparison tables that this scenario's data decides (see src/report/claims.ts) */
   claims: z.array(claimSchema).optional(),
 };

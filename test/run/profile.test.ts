@@ -7,10 +7,13 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type CpuProfile, frameKind, frameLocation, summarizeProfile } from '../../src/measure/profile.ts';
+import { type CpuProfile, diffProfiles, frameKind, frameLocation, summarizeProfile } from '../../src/measure/profile.ts';
+import { compareResults, formatComparison, renderComparisonReport } from '../../src/report/index.ts';
+import { loadFixture } from '../report/helpers.ts';
 import { flameSvg } from '../../src/report/flame.ts';
 import { renderRunReport } from '../../src/report/run-report.ts';
 import { runScenario } from '../../src/run/runner.ts';
+import { parseScenario } from '../../src/scenario/index.ts';
 import { startSystem } from '../../src/run/supervise.ts';
 import { PROFILE_DIR_ENV } from '../../src/systems/profiler.ts';
 import { runCli, stopAll } from '../helpers/cli.ts';
@@ -79,6 +82,49 @@ describe('CPU profiles of served systems', () => {
   });
 });
 
+/** A profile of `ms` ms: per function, how many 1 ms samples it got (a flat tree under the root). */
+function synthetic(samples: Record<string, number>, idle = 0): CpuProfile {
+  const names = Object.keys(samples);
+  const nodes: CpuProfile['nodes'] = [
+    { id: 1, callFrame: { functionName: '(root)', url: '', lineNumber: -1 }, children: [...names.map((_, i) => i + 2), names.length + 2] },
+    ...names.map((n, i) => ({ id: i + 2, callFrame: { functionName: n, url: 'file:///w/src/x.ts', lineNumber: i }, hitCount: samples[n]! })),
+    { id: names.length + 2, callFrame: { functionName: '(idle)', url: '', lineNumber: -1 }, hitCount: idle },
+  ];
+  const ids = [...names.flatMap((n, i) => Array<number>(samples[n]!).fill(i + 2)), ...Array<number>(idle).fill(names.length + 2)];
+  return { nodes, startTime: 0, endTime: ids.length * 1000, samples: [...ids, ids[ids.length - 1]!], timeDeltas: [0, ...ids.map(() => 1000)] };
+}
+
+describe('profile differences', () => {
+  it('reads shares of the busy time by function and kind, whatever the idle time', () => {
+    const before = summarizeProfile(synthetic({ parse: 50, write: 50 }, 100));
+    const after = summarizeProfile(synthetic({ parse: 80, write: 20 }, 300));
+    expect(before.top.find((f) => f.name === 'parse')!.selfUs).toBe(50_000);
+    const d = diffProfiles(before, after);
+    expect(d.grew.map((f) => f.name)).toEqual(['parse']);
+    expect(d.grew[0]!.baseShare).toBeCloseTo(0.5, 6);
+    expect(d.grew[0]!.currentShare).toBeCloseTo(0.8, 6);
+    expect(d.shrank[0]!).toMatchObject({ name: 'write' });
+    expect(d.shrank[0]!.change).toBeCloseTo(-0.3, 6);
+    expect(d.kinds.find((k) => k.kind === 'own')!.change).toBeCloseTo(0, 6);
+  });
+
+  it('shows beside a comparison which functions grew, when both runs were profiled', () => {
+    const base = loadFixture('report-concurrency');
+    const current = structuredClone(base);
+    current.runId = '2026-01-09_00-00-00';
+    const p = base.points.find((x) => x.trials.length > 0)!;
+    const q = current.points.find((x) => x.index === p.index)!;
+    const profile = (s: CpuProfile) => ({ kind: 'cpu' as const, trial: p.trials[0]!, overhead: -0.2, processes: [{ role: 'server', file: null, summary: summarizeProfile(s) }] });
+    p.profile = profile(synthetic({ parse: 50, write: 50 }));
+    q.profile = profile(synthetic({ parse: 30, write: 20, encode: 50 }));
+    const c = compareResults(base, current);
+    expect(formatComparison(c)).toMatch(/server: .*grew: encode \(src\/x\.ts:3\) \+50\.0 pp/);
+    const html = renderComparisonReport(base, current, c);
+    expect(html).toContain('id="profile-diffs"');
+    expect(html).toMatch(/<code>encode<\/code>.*\+50\.0 pp/s);
+  });
+});
+
 describe('muxbench scenario --profile', () => {
   it('adds one profiled trial per point, with each system process profiled, its cost, and flame graphs in the report', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'muxbench-prof-run-'));
@@ -111,6 +157,11 @@ describe('muxbench scenario --profile', () => {
     expect(html.match(/<svg class="flame"/g)).toHaveLength(3);
     expect(html).toMatch(/The profiled trial: .* against the median of the point.s 2 unprofiled trials/);
     expect(html).toContain('Profiled run: each point');
+  });
+
+  it("takes the scenario's own profile field, and refuses another kind there", () => {
+    expect(parseScenario({ name: 'p', description: 'd', systems: [{ id: 'o', kind: 'origin' }], load: { model: 'closed', concurrency: 1 }, profile: 'cpu' }, 'x').profile).toBe('cpu');
+    expect(() => parseScenario({ name: 'p', description: 'd', systems: [{ id: 'o', kind: 'origin' }], load: { model: 'closed', concurrency: 1 }, profile: 'clinic' }, 'x')).toThrow(/profile: /);
   });
 
   it('refuses a profile kind it does not have, naming it', async () => {
