@@ -15,6 +15,6 @@ export default defineScenario({
   trials: 3,
   // the window is how each server is started, so it varies slowest (one start per window and mode)
   sweep: { batchWindowMs: [0, 1, 9], concurrency: [1, 256] },
-  // quick: the ends of the range only, so `make bench QUICK=1` stays within 4 minutes
+  // quick: the ends of the range only, so `make bench QUICK=1` stays short
   quick: { warmupMs: 1000, maxWarmupMs: 4000, durationMs: 600, trials: 1, sweep: { batchWindowMs: [0, 9], concurrency: [1, 256] } },
 });

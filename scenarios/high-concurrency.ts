@@ -18,6 +18,6 @@ export default defineScenario({
   trials: 3,
   sweep: { concurrency: [1, 10, 100, 2000] },
   // quick: the high-concurrency point alone (the sweep's low end is in the full run), so `make bench QUICK=1`
-  // stays within 4 minutes
+  // stays short
   quick: { warmupMs: 1000, maxWarmupMs: 4000, durationMs: 600, trials: 1, sweep: { concurrency: [1000] } },
 });

@@ -1,8 +1,9 @@
 /**
  * The seeds' claims, decided by a run's data. A scenario lists claims (`claims`, see ClaimSpec); each kind
  * reads the figures it needs from the points and returns a verdict — holds, does not hold, depends (on
- * the system or the setting, named), or no data (which point was missing) — with the figures that decided
- * it. Pure: results in, plain data out; `claimsSection` renders it.
+ * the system or the setting, named), inconclusive (the trials' intervals reach both sides of the threshold),
+ * or no data (which point was missing) — with the figures that decided it. Pure: results in, plain data
+ * out; `claimsSection` renders it.
  *
  * What a kind reads: the primary load group's figures at the points where every other group is switched
  * off ("base points"), except `isolation`, which compares those with the points where its group runs.
@@ -17,7 +18,8 @@ import { bytes, micros, rate, ratio } from './format.ts';
 import { littlesLaw } from './littles-law.ts';
 import { badge, esc } from './html.ts';
 
-export type ClaimVerdict = 'holds' | 'does not hold' | 'depends' | 'no data';
+/** inconclusive: the trials' 95 % intervals reach both sides of the claim's threshold — more trials would decide */
+export type ClaimVerdict = 'holds' | 'does not hold' | 'depends' | 'inconclusive' | 'no data';
 
 export interface ClaimResult {
   id: string;
@@ -113,6 +115,21 @@ function byInflight(d: RunData, points: PointResult[], rates = true): { ok: { p:
 
 const rps = (p: PointResult): number => p.summary!.requestsPerSec.median;
 
+/**
+ * The range max(a, b) / min(a, b) can take with a in [aLow, aHigh] and b in [bLow, bHigh] (the trials' 95 %
+ * intervals): 1 when they overlap.
+ */
+export function ratioRange(a: [number, number], b: [number, number]): [number, number] {
+  const lowest = a[0] > b[1] ? a[0] / b[1] : b[0] > a[1] ? b[0] / a[1] : 1;
+  const highest = Math.max(a[1] / b[0], b[1] / a[0]);
+  return [lowest, highest];
+}
+
+/** Within the factor for sure, beyond it for sure, or either, given the range a ratio can take. */
+function against(range: [number, number], within: number): 'within' | 'beyond' | 'either' {
+  return range[1] <= within ? 'within' : range[0] > within ? 'beyond' : 'either';
+}
+
 /** A factor near a threshold, to two decimals (1.27× against a limit of 1.25×); far from one, as ratio() has it. */
 const factor = (r: number): string => (Number.isFinite(r) && r < 3 ? `${r.toFixed(2)}×` : ratio(r));
 
@@ -179,7 +196,7 @@ function streamLimitClaim(d: RunData, c: Extract<ClaimSpec, { kind: 'stream-limi
 
 function comparableClaim(d: RunData, c: Extract<ClaimSpec, { kind: 'comparable' }>): ClaimResult {
   const anchor = 'points';
-  const figures: { label: string; value: number; text: string }[] = [];
+  const figures: { label: string; value: number; range: [number, number]; text: string }[] = [];
   const missing: string[] = [];
   // Latency is compared at the lowest concurrency both systems have (queueing grows with it).
   const all = c.systems.map((id) => byInflight(d, d.base(id)));
@@ -190,23 +207,43 @@ function comparableClaim(d: RunData, c: Extract<ClaimSpec, { kind: 'comparable' 
     if (c.metric === 'latency') {
       const low = pts.ok.find((x) => x.n === common);
       if (!low) return;
-      const hold = d.holdMs(low.p);
-      const p50 = low.p.summary!.p50Us.median;
+      const hold = d.holdMs(low.p) * 1000;
+      const e = low.p.summary!.p50Us;
       // The design's own latency: what the call spends above the origin's hold.
-      const over = Math.max(1, p50 - hold * 1000);
-      figures.push({ label: d.label(id), value: over, text: `${d.label(id)}: p50 ${micros(p50)}${hold ? ` (${micros(over)} above the ${hold} ms hold)` : ''}, p99 ${micros(low.p.summary!.p99Us.median)} at ${low.n.toLocaleString('en-US')} in flight` });
+      const over = (us: number): number => Math.max(1, us - hold);
+      figures.push({
+        label: d.label(id),
+        value: over(e.median),
+        range: [over(finite(e.ci.low, e.median)), over(finite(e.ci.high, e.median))],
+        text: `${d.label(id)}: p50 ${micros(e.median)}${hold ? ` (${micros(over(e.median))} above the ${hold / 1000} ms hold)` : ''}, p99 ${micros(low.p.summary!.p99Us.median)} at ${low.n.toLocaleString('en-US')} in flight`,
+      });
     } else {
       const best = pts.ok.reduce<{ p: PointResult; n: number } | null>((b, x) => (b === null || rps(x.p) > rps(b.p) ? x : b), null);
       if (!best) return;
-      figures.push({ label: d.label(id), value: rps(best.p), text: `${d.label(id)}: at most ${rate(rps(best.p))} (at ${best.n.toLocaleString('en-US')} in flight)` });
+      const e = best.p.summary!.requestsPerSec;
+      figures.push({ label: d.label(id), value: e.median, range: [finite(e.ci.low, e.median), finite(e.ci.high, e.median)], text: `${d.label(id)}: at most ${rate(e.median)} (at ${best.n.toLocaleString('en-US')} in flight)` });
     }
   });
   if (figures.length < 2) return noData(c, anchor, [...figures.map((f) => f.text), ...(c.metric === 'latency' ? ['needs both systems measured at one concurrency'] : []), ...missing]);
   const [a, b] = figures as [(typeof figures)[0], (typeof figures)[0]];
   const r = Math.max(a.value, b.value) / Math.min(a.value, b.value);
+  const range = ratioRange(a.range, b.range);
+  const side = against(range, c.within);
   const better = c.metric === 'latency' ? (a.value < b.value ? a : b) : a.value > b.value ? a : b;
-  const evidence = [a.text, b.text, r <= c.within ? `within ${factor(r)} of each other (comparable: within ${factor(c.within)})` : `${better.label} is ${factor(r)} ${c.metric === 'latency' ? 'faster' : 'higher'} (comparable would be within ${factor(c.within)})`, ...missing];
-  return { id: c.id, claim: c.claim, source: c.source, verdict: r <= c.within ? 'holds' : 'does not hold', evidence, anchor, metric: c.metric === 'latency' ? 'p50Us' : 'requestsPerSec' };
+  const spread = range[0] !== range[1] ? ` (${factor(range[0])} … ${factor(range[1])} over the trials' 95 % intervals)` : '';
+  const verdict: ClaimVerdict = side === 'within' ? 'holds' : side === 'beyond' ? 'does not hold' : 'inconclusive';
+  const sentence =
+    verdict === 'inconclusive'
+      ? `${better.label} is ${factor(r)} ${c.metric === 'latency' ? 'faster' : 'higher'}${spread}: the intervals reach both sides of ${factor(c.within)}`
+      : r <= c.within
+        ? `within ${factor(r)} of each other${spread} (comparable: within ${factor(c.within)})`
+        : `${better.label} is ${factor(r)} ${c.metric === 'latency' ? 'faster' : 'higher'}${spread} (comparable would be within ${factor(c.within)})`;
+  return { id: c.id, claim: c.claim, source: c.source, verdict, evidence: [a.text, b.text, sentence, ...missing], anchor, metric: c.metric === 'latency' ? 'p50Us' : 'requestsPerSec' };
+}
+
+/** A bound of an interval, or the median where the interval has none (one trial, or an old file). */
+function finite(x: number, fallback: number): number {
+  return Number.isFinite(x) ? x : fallback;
 }
 
 function memoryClaim(d: RunData, c: Extract<ClaimSpec, { kind: 'memory' }>): ClaimResult {
@@ -252,6 +289,7 @@ function isolationClaim(d: RunData, c: Extract<ClaimSpec, { kind: 'isolation' }>
   const anchor = 'load-groups';
   const evidence: string[] = [];
   let held = 0;
+  let unsure = 0;
   let judged = 0;
   for (const id of c.systems) {
     const alone = byInflight(d, d.base(id));
@@ -264,17 +302,24 @@ function isolationClaim(d: RunData, c: Extract<ClaimSpec, { kind: 'isolation' }>
       continue;
     }
     judged++;
-    const p99a = pair.a.p.summary!.p99Us.median;
-    const p99b = pair.b!.p.summary!.p99Us.median;
-    const r = p99b / p99a;
+    const ea = pair.a.p.summary!.p99Us;
+    const eb = pair.b!.p.summary!.p99Us;
+    const r = eb.median / ea.median;
+    // how much the p99 can have grown, given both medians' 95 % intervals
+    const range: [number, number] = [finite(eb.ci.low, eb.median) / finite(ea.ci.high, ea.median), finite(eb.ci.high, eb.median) / finite(ea.ci.low, ea.median)];
+    const side = against([Math.min(range[0], r), Math.max(range[1], r)], c.within);
     const bulk = pair.b!.p.groups!.find((g) => g.id === c.group)!;
-    if (r <= c.within) held++;
+    if (side === 'within') held++;
+    else if (side === 'either') unsure++;
+    const spread = range[0] !== range[1] ? `, ${factor(range[0])} … ${factor(range[1])} over the trials' intervals` : '';
     evidence.push(
-      `${d.label(id)}: p99 ${micros(p99a)} alone, ${micros(p99b)} beside ${bulk.label} (${factor(r)}; ${rate(bulk.summary?.requestsPerSec.median ?? Number.NaN)} of them) at ${pair.a.n.toLocaleString('en-US')} in flight — ${r <= c.within ? 'isolated' : 'blocked'}`,
+      `${d.label(id)}: p99 ${micros(ea.median)} alone, ${micros(eb.median)} beside ${bulk.label} (${factor(r)}${spread}; ${rate(bulk.summary?.requestsPerSec.median ?? Number.NaN)} of them) at ${pair.a.n.toLocaleString('en-US')} in flight — ${side === 'within' ? 'isolated' : side === 'beyond' ? 'blocked' : 'undecided'}`,
     );
   }
   if (judged === 0) return noData(c, anchor, evidence);
-  const verdict: ClaimVerdict = held === judged ? 'holds' : held === 0 ? 'does not hold' : 'depends';
+  const blocked = judged - held - unsure;
+  // Systems that differ for sure make it depend on the system; otherwise an undecided one leaves it open.
+  const verdict: ClaimVerdict = held > 0 && blocked > 0 ? 'depends' : unsure > 0 ? 'inconclusive' : held === judged ? 'holds' : 'does not hold';
   evidence.push(`isolated means the p99 grew at most ${factor(c.within)}${verdict === 'depends' ? '; it depends on the system, as above' : ''}`);
   return { id: c.id, claim: c.claim, source: c.source, verdict, evidence, anchor };
 }
@@ -330,7 +375,7 @@ export function evaluateClaims(results: ResultsFile): ClaimResult[] {
   });
 }
 
-const VERDICT_BADGE: Record<ClaimVerdict, string> = { holds: 'holds', 'does not hold': 'not-hold', depends: 'depends', 'no data': 'no-data' };
+const VERDICT_BADGE: Record<ClaimVerdict, string> = { holds: 'holds', 'does not hold': 'not-hold', depends: 'depends', inconclusive: 'no-data', 'no data': 'no-data' };
 
 /**
  * Where a claim's figures are drawn: the chart of its metric over the primary load's concurrency, in the

@@ -136,6 +136,23 @@ describe('claims', () => {
     expect(mem.evidence.join('\n')).not.toContain("Little's law");
   });
 
+  it("says inconclusive when the trials' intervals reach both sides of the factor, and decides when they do not", () => {
+    const claim = { id: 'tput', kind: 'comparable', claim: 'high throughput', source: 's', metric: 'throughput', systems: ['limited', 'open'] };
+    const three = (id: string, n: number, rates: number[]): PointResult => {
+      const p = point(id, n, trial(rates[0]!, 1));
+      p.trials = rates.map((r) => ({ ...trial(r, 1), latency: { ...trial(r, 1).latency, meanUs: (n / r) * 1e6 } }));
+      p.summary = summarize(p.trials);
+      return p;
+    };
+    // medians 4,000 vs 5,200 (1.30×), but the trials span 3,000–5,000 and 4,000–6,000: anything from 1 to 2×
+    const wide = evaluateClaims(run([three('limited', 100, [3000, 4000, 5000]), three('open', 100, [4000, 5200, 6000])], [claim]))[0]!;
+    expect(wide.verdict).toBe('inconclusive');
+    expect(wide.evidence.join('\n')).toMatch(/open is 1\.30× higher \(1\.00× … 2\.00× over the trials' 95 % intervals\): the intervals reach both sides of 1\.25×/);
+    // tight trials: 1.30× for sure
+    const tight = evaluateClaims(run([three('limited', 100, [3990, 4000, 4010]), three('open', 100, [5190, 5200, 5210])], [claim]))[0]!;
+    expect(tight.verdict).toBe('does not hold');
+  });
+
   it('comparable throughput: peak requests/s over the base points', () => {
     const claim = { id: 'tput', kind: 'comparable', claim: 'high throughput', source: 's', metric: 'throughput', systems: ['limited', 'open'] };
     const r = evaluateClaims(run([point('limited', 1000, trial(5000, 1)), point('open', 100, trial(4000, 1)), point('open', 1000, trial(10_000, 1), trial(10, 1))], [claim]))[0]!;
