@@ -8,26 +8,14 @@ import { evaluateClaims, slope } from '../../src/report/claims.ts';
 import { renderRunReport } from '../../src/report/run-report.ts';
 import { summarize } from '../../src/run/point.ts';
 import { parseScenario } from '../../src/scenario/index.ts';
-import { loadFixture } from './helpers.ts';
+import { loadFixture, syntheticTrial } from './helpers.ts';
 
 const MiB = 1024 * 1024;
 
 function trial(rps: number, p50Us: number, o: { p99Us?: number; rss?: Record<string, number>; cpuUs?: number } = {}): TrialResult {
   const rss = o.rss ?? { edge: 50 * MiB, connector: 50 * MiB, origin: 40 * MiB };
-  return {
-    requests: rps,
-    requestsPerSec: rps,
-    bytesInPerSec: 0,
-    bytesOutPerSec: 0,
-    errors: {},
-    dropped: 0,
-    abandoned: 0,
-    elapsedMs: 1000,
-    latency: { count: rps, meanUs: p50Us, p50Us, p90Us: p50Us, p99Us: o.p99Us ?? p50Us * 2, p999Us: p50Us * 3, maxUs: p50Us * 4 },
-    histogram: '',
-    generatorCpu: 0.2,
-    processes: Object.fromEntries(Object.entries(rss).map(([role, bytes]) => [role, { cpu: 0.5, peakRssBytes: bytes, elu: null, cpuUsPerRequest: o.cpuUs === undefined ? null : o.cpuUs / Object.keys(rss).length }])),
-  };
+  const cpuUsPerRequest = o.cpuUs === undefined ? null : o.cpuUs / Object.keys(rss).length;
+  return syntheticTrial(rps, p50Us, { p99Us: o.p99Us, processes: Object.fromEntries(Object.entries(rss).map(([role, bytes]) => [role, { cpu: 0.5, peakRssBytes: bytes, elu: null, cpuUsPerRequest }])) });
 }
 
 const CALLS = { id: 'calls', label: 'calls', description: '', workload: { call: 'sleep', payloadBytes: 64, delayMs: 20 } };

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { ResultsFile } from '../../src/measure/results.ts';
+import type { ResultsFile, SeriesWindow, TrialResult } from '../../src/measure/results.ts';
 import { summarize } from '../../src/run/point.ts';
 
 export const FIXTURES = fileURLToPath(new URL('../fixtures/', import.meta.url));
@@ -15,6 +15,33 @@ export function fixturePath(name: 'report-concurrency' | 'report-stream-limit' |
 
 export function loadFixture(name: 'report-concurrency' | 'report-stream-limit' | 'smoke-results'): ResultsFile {
   return JSON.parse(readFileSync(fixturePath(name), 'utf8')) as ResultsFile;
+}
+
+/**
+ * A hand-made trial: `rps` requests in one second, every latency percentile derived from `latencyUs` (p50 and
+ * mean; p99 twice it unless given), the processes' usage as given.
+ */
+export function syntheticTrial(
+  rps: number,
+  latencyUs: number,
+  o: { p99Us?: number; processes?: TrialResult['processes']; series?: SeriesWindow[] } = {},
+): TrialResult {
+  const t: TrialResult = {
+    requests: rps,
+    requestsPerSec: rps,
+    bytesInPerSec: 0,
+    bytesOutPerSec: 0,
+    errors: {},
+    dropped: 0,
+    abandoned: 0,
+    elapsedMs: 1000,
+    latency: { count: rps, meanUs: latencyUs, p50Us: latencyUs, p90Us: latencyUs, p99Us: o.p99Us ?? latencyUs * 2, p999Us: latencyUs * 3, maxUs: latencyUs * 4 },
+    histogram: '',
+    generatorCpu: 0.2,
+    processes: o.processes ?? {},
+  };
+  if (o.series) t.series = o.series;
+  return t;
 }
 
 export function tempDir(prefix: string): string {

@@ -9,24 +9,10 @@ import { littlesLaw } from '../../src/report/littles-law.ts';
 import { renderRunReport } from '../../src/report/run-report.ts';
 import { buildTimeSeries, timeSeriesVerdict } from '../../src/report/timeseries.ts';
 import { summarize } from '../../src/run/point.ts';
-import { island, loadFixture } from './helpers.ts';
+import { island, loadFixture, syntheticTrial } from './helpers.ts';
 
 function trial(rps: number, meanUs: number, series: SeriesWindow[] = [], cpu = 0.5): TrialResult {
-  return {
-    requests: rps,
-    requestsPerSec: rps,
-    bytesInPerSec: 0,
-    bytesOutPerSec: 0,
-    errors: {},
-    dropped: 0,
-    abandoned: 0,
-    elapsedMs: 1000,
-    latency: { count: rps, meanUs, p50Us: meanUs, p90Us: meanUs, p99Us: meanUs * 2, p999Us: meanUs * 3, maxUs: meanUs * 4 },
-    histogram: '',
-    generatorCpu: 0.2,
-    processes: { edge: { cpu, peakRssBytes: 1, elu: null, cpuUsPerRequest: 50 } },
-    series,
-  };
+  return syntheticTrial(rps, meanUs, { series, processes: { edge: { cpu, peakRssBytes: 1, elu: null, cpuUsPerRequest: 50 } } });
 }
 
 function point(index: number, params: Record<string, number>, trials: TrialResult[], extra: Partial<PointResult> = {}): PointResult {
