@@ -50,13 +50,17 @@ export interface ProfileSummary {
   flame: FlameNode;
 }
 
-/** Where a frame's script is, relative to the tree it came from. */
+/**
+ * Where a frame's script is, relative to the tree it came from. Line 0 is left out: the TypeScript the
+ * systems run is compiled by tsx into modules whose code stands on their first line, so a profile's line
+ * says nothing there.
+ */
 export function frameLocation(url: string, line: number): string {
   if (!url) return '';
   const path = url.replace(/^file:\/\//, '');
   const m = /(?:^|\/)((?:node_modules|src|bin|bench|test)\/.*)$/.exec(path);
   const where = m ? m[1]! : path;
-  return `${where}:${line + 1}`;
+  return line > 0 ? `${where}:${line + 1}` : where;
 }
 
 export function frameKind(functionName: string, url: string): FrameKind {

@@ -78,7 +78,8 @@ describe('CPU profiles of served systems', () => {
     expect(frameKind('x', 'file:///w/node_modules/undici/index.js')).toBe('deps');
     expect(frameKind('decode', 'file:///work/main/src/h2/hpack.ts')).toBe('own');
     expect(frameLocation('file:///work/main/src/h2/hpack.ts', 9)).toBe('src/h2/hpack.ts:10');
-    expect(frameLocation('node:internal/x', 0)).toBe('node:internal/x:1');
+    expect(frameLocation('node:internal/x', 41)).toBe('node:internal/x:42');
+    expect(frameLocation('file:///work/main/src/h2/hpack.ts', 0)).toBe('src/h2/hpack.ts');
   });
 });
 
@@ -150,7 +151,9 @@ describe('muxbench scenario --profile', () => {
     for (const proc of prof.processes) {
       expect(proc.error, proc.role).toBeUndefined();
       expect(existsSync(join(dirname(resultsPath), proc.file!))).toBe(true);
-      expect(proc.summary!.kinds.own, `${proc.role}: our code shows in a tunnel process`).toBeGreaterThan(0);
+      expect(1 - proc.summary!.kinds.idle, `${proc.role}: it did some work`).toBeGreaterThan(0);
+      // the edge and the connector are mostly our code; the origin's handlers are thin over node:http
+      if (proc.role !== 'origin') expect(proc.summary!.kinds.own, `${proc.role}: our code shows in a tunnel process`).toBeGreaterThan(0);
     }
     const html = renderRunReport(results);
     expect(html).toContain('id="profiles"');

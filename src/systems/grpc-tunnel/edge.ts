@@ -73,13 +73,13 @@ class EdgeExchange extends RequestChannel implements TunnelExchange {
       this.release();
       this.sendMessage({ requestId: this.id, payload: 'cancel', cancel: { reason } });
     }
-    this.failResponse(new TunnelUnavailableError(502, `the tunnel exchange was aborted: ${reason}`));
+    this.failResponse(() => `the tunnel exchange was aborted: ${reason}`);
     this.destroy();
   }
 
   lost(err: Error): void {
     this.released = true;
-    this.failResponse(new TunnelUnavailableError(502, err.message));
+    this.failResponse(() => err.message);
     this.destroy(err);
   }
 
@@ -110,7 +110,7 @@ class EdgeExchange extends RequestChannel implements TunnelExchange {
         const why = m.payload === 'error' ? (m.error.message ?? 'no reason given') : (m.cancel.reason ?? 'no reason given');
         const err = new Error(`the connector failed the request: ${why}`);
         this.release();
-        this.failResponse(new TunnelUnavailableError(502, err.message));
+        this.failResponse(() => err.message);
         this.destroy(err);
         return;
       }
@@ -124,7 +124,7 @@ class EdgeExchange extends RequestChannel implements TunnelExchange {
   }
 
   protected override onRemoteEnd(): void {
-    if (!this.gotResponse) this.failResponse(new TunnelUnavailableError(502, 'the connector ended the request without a response'));
+    this.failResponse(() => 'the connector ended the request without a response');
     if (this.kind === 'http' && !this.localDone) {
       // RFC 9113 §8.1 (RST_STREAM NO_ERROR after a complete response): the rest of the body is not wanted.
       this.sendMessage({ requestId: this.id, payload: 'cancel', cancel: { reason: 'the response is complete' } });
@@ -133,14 +133,18 @@ class EdgeExchange extends RequestChannel implements TunnelExchange {
   }
 
   override _destroy(err: Error | null, callback: (err?: Error | null) => void): void {
-    this.failResponse(new TunnelUnavailableError(502, `the tunnel exchange ended before a response: ${err?.message ?? 'closed'}`));
+    this.failResponse(() => `the tunnel exchange ended before a response: ${err?.message ?? 'closed'}`);
     super._destroy(err, callback);
   }
 
-  private failResponse(err: TunnelUnavailableError): void {
+  /**
+   * Fails the response with a 502 unless it came. The error is made only then: every exchange ends through
+   * _destroy, and an Error per request (its stack captured) was 5 % of the edge's time at 10,000 in flight.
+   */
+  private failResponse(message: () => string): void {
     if (this.gotResponse) return;
     this.gotResponse = true;
-    this.rejectResponse(err);
+    this.rejectResponse(new TunnelUnavailableError(502, message()));
   }
 }
 
