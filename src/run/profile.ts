@@ -1,7 +1,7 @@
 /**
  * `--profile`: one extra trial per point with every system process under V8's sampling profiler (started
- * just before the trial's window opens, stopped as soon as it closed: src/systems/profiler.ts), each profile
- * kept beside the results and summarised into them. External systems are not ours to profile: their
+ * just before the trial's window opens, stopped once its requests have answered: src/systems/profiler.ts),
+ * each profile kept beside the results and summarised into them. External systems are not ours to profile: their
  * entry says so.
  */
 import { readFileSync } from 'node:fs';

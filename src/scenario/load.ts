@@ -147,7 +147,6 @@ function semanticProblems(s: Scenario): string[] {
   };
   if (s.groups !== undefined) {
     problems.push(...groupProblems(s.groups));
-    if (s.quick?.groups !== undefined) problems.push(...groupSweepProblems(s, s.quick.groups, 'quick.groups'));
     if (s.maxRequests > 0) problems.push('maxRequests: cannot be used with groups: every group is measured over the same window, which a request count would cut short');
   }
   s.systems.forEach((spec, i) => {
@@ -176,7 +175,7 @@ function semanticProblems(s: Scenario): string[] {
     check(`${at}.sweep`, spec.sweep, [{ spec, at }]);
     if (spec.groups !== undefined) problems.push(...groupSweepProblems(s, spec.groups, `${at}.groups`));
   });
-  if (s.quick?.groups !== undefined && s.groups === undefined) problems.push(...groupSweepProblems(s, s.quick.groups, 'quick.groups'));
+  if (s.quick?.groups !== undefined) problems.push(...groupSweepProblems(s, s.quick.groups, 'quick.groups'));
   problems.push(...claimProblems(s));
   check('sweep', s.sweep, s.systems.map((spec, i) => ({ spec, at: `systems[${i}]` })));
   check('quick.sweep', s.quick?.sweep, s.systems.map((spec, i) => ({ spec, at: `systems[${i}]` })));

@@ -74,8 +74,8 @@ function groupVaryOrder(s: Scenario, sweeps: Record<string, number[]>): string[]
 /**
  * Points grouped by system. Within a system its own sweep (stream limit, windows: how its processes are
  * started) varies slowest, then the scenario's sweep, then the load groups' own sweeps (what the load
- * does; the secondary groups' slower than the primary's) fastest, so the processes started for one configuration stay up, warm, across every load point
- * that uses them.
+ * does; the secondary groups' slower than the primary's) fastest, so the processes started for one
+ * configuration stay up, warm, across every load point that uses them.
  */
 export function expandPoints(s: Scenario, quick: boolean): Point[] {
   const base = effective(s, quick).sweep;
