@@ -7,15 +7,16 @@
  *
  * What a kind reads: the primary load group's figures at the points where every other group is switched
  * off ("base points"), except `isolation`, which compares those with the points where its group runs.
- * Only points measured as ok count; a point that failed, did not settle or was generator-bound makes the
- * claim "no data" for what needed it, named in the evidence.
+ * Points that failed or were generator-bound are not used, nor — for throughput and latency — points that
+ * break Little's law; not-steady points are used; every point left out or used with a caveat is named in
+ * the evidence, and a claim left without the points it needs is "no data".
  */
 import type { PointResult, ResultsFile } from '../measure/results.ts';
 import { median } from '../measure/stats.ts';
 import type { ClaimSpec } from '../scenario/schema.ts';
 import type { ChartGroup, MetricId } from './charts.ts';
 import { bytes, micros, rate, ratio } from './format.ts';
-import { littlesLaw } from './littles-law.ts';
+import { littlesLaw, primaryLoad } from './littles-law.ts';
 import { badge, esc } from './html.ts';
 
 /** inconclusive: the trials' 95 % intervals reach both sides of the claim's threshold — more trials would decide */
@@ -36,9 +37,6 @@ export interface ClaimResult {
 
 interface Definition {
   claims?: ClaimSpec[];
-  groups?: { id: string }[];
-  load?: { model?: string; concurrency?: number };
-  workload?: { call?: string; delayMs?: number };
 }
 
 /** How a claim's data is looked up in one run. */
@@ -67,16 +65,12 @@ class RunData {
 
   /** The primary load's requests in flight at a point (closed loop), or null (open loop). */
   inflight(p: PointResult): number | null {
-    const primary = p.groups?.[0];
-    if (primary) return primary.load.model === 'closed' ? primary.load.concurrency : null;
-    if (this.def.load?.model !== 'closed') return null;
-    return p.params.concurrency ?? this.def.load.concurrency ?? null;
+    return primaryLoad(p, this.results.scenario.definition).inflight;
   }
 
   /** How long the primary workload holds each call at the origin, ms (0 unless it is the sleep call). */
   holdMs(p: PointResult): number {
-    const w = p.groups?.[0]?.workload ?? this.def.workload;
-    return w?.call === 'sleep' ? (w.delayMs ?? 0) : 0;
+    return primaryLoad(p, this.results.scenario.definition).holdMs;
   }
 }
 

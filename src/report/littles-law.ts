@@ -38,6 +38,21 @@ interface Definition {
   workload?: { call?: string; delayMs?: number };
 }
 
+/**
+ * A point's primary load: the requests it kept in flight (a closed loop's concurrency; null for an open
+ * loop, where in flight is an outcome) and how long each call is held at the origin (the sleep workload's
+ * delay, sweep applied; 0 otherwise), ms. A point of load groups reads its first group, as run.
+ */
+export function primaryLoad(p: PointResult, definition: unknown): { inflight: number | null; holdMs: number } {
+  const def = (definition ?? {}) as Definition;
+  const primary = p.groups?.[0];
+  if (primary) {
+    return { inflight: primary.load.model === 'closed' ? primary.load.concurrency : null, holdMs: primary.workload.call === 'sleep' ? primary.workload.delayMs : 0 };
+  }
+  const holdMs = def.workload?.call === 'sleep' ? (p.params.delayMs ?? def.workload.delayMs ?? 0) : 0;
+  return { inflight: def.load?.model === 'closed' ? (p.params.concurrency ?? def.load.concurrency ?? null) : null, holdMs };
+}
+
 function describe(p: PointResult, axes: readonly string[]): string {
   const where = paramsText(p.params, axes);
   return `${p.label}${where ? ` (${where})` : ''}`;
@@ -45,22 +60,19 @@ function describe(p: PointResult, axes: readonly string[]): string {
 
 /** One check per measured closed-loop point; none for open-loop points (in flight is an outcome there, not a setting). */
 export function littlesLaw(results: ResultsFile): LittleCheck[] {
-  const def = (results.scenario.definition ?? {}) as Definition;
   const out: LittleCheck[] = [];
   for (const p of results.points) {
     if (p.status === 'failed' || p.trials.length === 0 || !p.summary) continue;
     // A point of load groups checks its primary group (the point's figures), with what that group ran.
     // No ceiling there: the other groups hold slots too.
-    const primary = p.groups?.[0];
-    if (primary ? primary.load.model !== 'closed' : def.load?.model !== 'closed') continue;
-    const inflight = primary ? (primary.load.model === 'closed' ? primary.load.concurrency : undefined) : (p.params.concurrency ?? def.load?.concurrency);
-    if (inflight === undefined) continue;
+    const { inflight, holdMs } = primaryLoad(p, results.scenario.definition);
+    if (inflight === null) continue;
     const x = median(p.trials.map((t) => t.requestsPerSec));
     const w = median(p.trials.map((t) => t.latency.meanUs));
     if (!(x > 0) || !(w > 0)) continue;
     const occupancy = median(p.trials.map((t) => (t.requestsPerSec * t.latency.meanUs) / 1e6));
     const consistent = Math.abs(occupancy / inflight - 1) <= LITTLE_TOLERANCE;
-    const delayMs = primary ? 0 : def.workload?.call === 'sleep' ? (p.params.delayMs ?? def.workload.delayMs ?? 0) : 0;
+    const delayMs = p.groups?.length ? 0 : holdMs;
     const rawLimit = streamLimitOf(p, results);
     const limit = rawLimit === null || rawLimit === 0 ? null : rawLimit;
     let ceiling: LittleCheck['ceiling'] = null;
