@@ -8,7 +8,7 @@ const systems = async () => (await import('./systems/registry.ts')).SYSTEMS;
 const usage = async (): Promise<string> => `usage: muxbench <command> [...]
 
 commands:
-  scenario <name|file.ts> [--quick] [--profile] [--reports-dir DIR]
+  scenario <name|file.ts> [--quick] [--profile[=cpu|clinic]] [--reports-dir DIR]
                              run a scenario; results in reports/<scenario>/<run-id>/results.json
   list                       the scenarios in scenarios/
   report <results.json>      (re)render a run's report: index.html beside results.json
@@ -43,6 +43,10 @@ options:
                      profiles in <run>/profiles/*.cpuprofile, a flame graph, top functions and where the
                      time went (GC, idle, our code, node) per process in the report, and the trial's cost
                      against the unprofiled ones. The point's figures stay the unprofiled trials'.
+  --profile=clinic   per point, the system started afresh under clinic doctor, then clinic flame (warm-up
+                     and one trial each; clinic samples a process from start to exit): clinic's own pages
+                     per process in <run>/clinic/, linked from the report with each trial's cost. Needs the
+                     optional packages @clinic/doctor and @clinic/flame (Node <= 20).
   --reports-dir DIR  where <scenario>/<run-id>/ goes (default reports/)`;
 
 const REPORT_USAGE = `usage: muxbench report <results.json>
@@ -160,17 +164,13 @@ async function scenario(argv: string[]): Promise<number> {
   let values: { quick?: boolean; 'reports-dir'?: string };
   let positionals: string[];
   // --profile takes an optional kind, which parseArgs cannot express: it is read here.
-  let profile: 'cpu' | undefined;
+  let profile: 'cpu' | 'clinic' | undefined;
   const rest: string[] = [];
   for (const a of argv) {
     if (a === '--profile' || a === '--profile=cpu') profile = 'cpu';
+    else if (a === '--profile=clinic') profile = 'clinic';
     else if (a.startsWith('--profile=')) {
-      const kind = a.slice('--profile='.length);
-      process.stderr.write(
-        kind === 'clinic'
-          ? 'muxbench scenario: --profile=clinic is not built yet; --profile (V8 CPU profiles) is\n'
-          : `muxbench scenario: --profile takes cpu, got '${kind}'\n`,
-      );
+      process.stderr.write(`muxbench scenario: --profile takes cpu or clinic, got '${a.slice('--profile='.length)}'\n`);
       return 2;
     } else rest.push(a);
   }

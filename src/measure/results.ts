@@ -160,6 +160,32 @@ export interface PointProfile {
   processes: ProcessProfile[];
 }
 
+/** One system process's clinic page (`--profile=clinic`). */
+export interface ClinicPage {
+  role: string;
+  /** clinic's own HTML page, relative to the run's directory */
+  html: string | null;
+  /** why there is no page (clinic failed to collect or to write it) */
+  error?: string;
+}
+
+/**
+ * A point run with `--profile=clinic`: per clinic tool, the point's system started afresh with every process
+ * under that tool, warmed up, measured over one trial and stopped, since clinic samples a process from start
+ * to exit. Its figures are not the point's; `overhead` as in PointProfile.
+ */
+export interface ClinicProfile {
+  tool: 'doctor' | 'flame';
+  /** the trial measured under the tool; absent when it could not be measured (see `error`) */
+  trial?: TrialResult;
+  overhead: number | null;
+  /** how long the processes lived under the tool, ms: start, warm-up, the trial and shutdown are all in its pages */
+  lifeMs?: number;
+  /** why the tool's trial did not run or failed */
+  error?: string;
+  processes: ClinicPage[];
+}
+
 /** not-steady: measured, but throughput had not settled when the warm-up cap came — not a plain result */
 export type PointStatus = 'ok' | 'failed' | 'generator-bound' | 'not-steady';
 
@@ -185,6 +211,8 @@ export interface PointResult {
   groups?: GroupResult[];
   /** with `--profile`: the profiled trial and each system process's profile */
   profile?: PointProfile;
+  /** with `--profile=clinic`: per clinic tool, its trial and each system process's page */
+  clinic?: ClinicProfile[];
 }
 
 export interface ResultsFile {

@@ -9,6 +9,7 @@ import { chartJsSource } from './assets.ts';
 import { buildChartGroups, buildPercentileChart, type ChartSpec } from './charts.ts';
 import { axisValue, bytes, micros, paramsText, percent, rate, sig3 } from './format.ts';
 import { claimsSection } from './claims.ts';
+import { clinicSection } from './clinic.ts';
 import { profilesSection } from './flame.ts';
 import { groupsSection } from './groups.ts';
 import { littlesLaw } from './littles-law.ts';
@@ -209,6 +210,7 @@ export function renderRunReport(results: ResultsFile): string {
   if (!results.environment.pinned) warn.push('Systems and load engine were not pinned to separate cores: figures are noisier.');
   if (results.settings.trials < 2) warn.push('One trial per point: no confidence intervals.');
   if (results.points.some((p) => p.profile)) warn.push("Profiled run: each point's profiled trial is extra and not in its figures (see \"Where the time goes\").");
+  if (results.points.some((p) => p.clinic)) warn.push("Run under clinic: each point's trials under clinic doctor and flame are extra and not in its figures (see \"Where the time goes: clinic\").");
   if (counts.notSteady) warn.push(`${counts.notSteady} point${counts.notSteady === 1 ? '' : 's'} had not settled when the warm-up cap came: their figures are marked not steady.`);
   if (inconsistent.length) warn.push(`${inconsistent.length} point${inconsistent.length === 1 ? '' : 's'} break${inconsistent.length === 1 ? 's' : ''} Little's law (throughput × latency ≠ requests in flight): see below before using them.`);
 
@@ -245,6 +247,7 @@ ${pointsTable(results)}
 ${groupsSection(results)}
 ${littleSection(results)}
 ${profilesSection(results)}
+${clinicSection(results)}
 ${timeSeriesSection(results, series)}
 <section id="problems">
 <h2>Failed, generator-bound and not-steady points</h2>

@@ -7,12 +7,13 @@ import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RESULTS_SCHEMA, type PointResult, type ResultsFile, type TrialResult } from '../measure/results.ts';
-import { describeLoad, effective, expandPoints, loadScenario, type Point, type Scenario, sweptAxes } from '../scenario/index.ts';
+import { describeLoad, effective, expandPoints, loadScenario, type Point, type Scenario, ScenarioError, sweptAxes } from '../scenario/index.ts';
 import { environment, placement } from './environment.ts';
 import { applyGroups, groupResults, measureGroups } from './groups.ts';
 import { writeJsonAtomic } from './persist.ts';
-import { PROFILES_DIR } from './profile.ts';
-import { MeasureError, measurePoint, type PointMeasurement, pointStatus, summarize, TargetDiedError } from './point.ts';
+import { clinicMissing, clinicProfiles } from './clinic.ts';
+import { PROFILES_DIR, profileOverhead } from './profile.ts';
+import { MeasureError, measurePoint, type PointMeasurement, type PointPlan, pointStatus, summarize, TargetDiedError } from './point.ts';
 import { createProgress, type Progress } from './progress.ts';
 import { PROFILE_DIR_ENV } from '../systems/profiler.ts';
 import { median } from '../measure/stats.ts';
@@ -29,8 +30,12 @@ export interface RunOptions {
   progress?: Progress;
   /** runs stop early when this aborts (the CLI wires SIGINT/SIGTERM to it) */
   signal?: AbortSignal;
-  /** 'cpu': one more trial per point with every system process under V8's CPU profiler (src/run/profile.ts); default: the scenario's `profile` */
-  profile?: 'cpu';
+  /**
+   * 'cpu': one more trial per point with every system process under V8's CPU profiler (src/run/profile.ts);
+   * 'clinic': per point, the system afresh under clinic doctor then clinic flame (src/run/clinic.ts).
+   * Default: the scenario's `profile`.
+   */
+  profile?: 'cpu' | 'clinic';
 }
 
 export interface RunOutcome {
@@ -86,6 +91,11 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
   const eff = effective(scenario, quick);
   const points = expandPoints(scenario, quick);
   const place = placement();
+  const profileKind = options.profile ?? scenario.profile;
+  if (profileKind === 'clinic') {
+    const missing = clinicMissing();
+    if (missing) throw new ScenarioError(missing);
+  }
   const progress = options.progress ?? createProgress();
   const id = runId();
   const resultsPath = join(options.reportsDir ?? REPORTS_DIR, scenario.name, id, 'results.json');
@@ -97,12 +107,14 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
   );
 
   let profileEnv: NodeJS.ProcessEnv | undefined;
-  if ((options.profile ?? scenario.profile) !== undefined) {
+  if (profileKind === 'cpu') {
     const dir = join(dirname(resultsPath), PROFILES_DIR);
     mkdirSync(dir, { recursive: true });
     profileEnv = { ...process.env, [PROFILE_DIR_ENV]: dir };
     progress.note(`profiling: one more trial per point with every system process under V8's CPU profiler → ${dir}`);
   }
+  const clinicRunDir = profileKind === 'clinic' ? dirname(resultsPath) : undefined;
+  if (clinicRunDir) progress.note(`profiling: per point, the system afresh under clinic doctor, then clinic flame (warm-up and one trial each) → ${join(clinicRunDir, 'clinic')}`);
 
   let current: { key: string; target: Target } | null = null;
   const stopCurrent = async (): Promise<void> => {
@@ -115,7 +127,7 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
   try {
     for (const point of points) {
       if (options.signal?.aborted) break;
-      const outcome = await runPoint(scenario, point, eff, place, progress, options.signal, profileEnv, {
+      const outcome = await runPoint(scenario, point, eff, place, progress, options.signal, { env: profileEnv, clinicRunDir }, {
         get: () => current,
         set: (c) => {
           current = c;
@@ -148,9 +160,10 @@ async function runPoint(
   place: ReturnType<typeof placement>,
   progress: Progress,
   signal: AbortSignal | undefined,
-  profileEnv: NodeJS.ProcessEnv | undefined,
+  profiling: { env: NodeJS.ProcessEnv | undefined; clinicRunDir: string | undefined },
   slot: TargetSlot,
 ): Promise<PointResult> {
+  const profileEnv = profiling.env;
   const base: PointResult = {
     index: point.index,
     systemId: point.system.id,
@@ -194,6 +207,18 @@ async function runPoint(
       base.status = verdict.status;
       if (verdict.reason !== undefined) base.reason = verdict.reason;
     }
+    if (profiling.clinicRunDir !== undefined && base.status !== 'failed') {
+      progress.note(`${label}: under clinic doctor, then clinic flame`);
+      base.clinic = await clinicProfiles({
+        runDir: profiling.clinicRunDir,
+        pointIndex: point.index,
+        external: point.system.kind === 'external',
+        baseRequestsPerSec: median(base.trials.map((t) => t.requestsPerSec)),
+        start: (wrapped) => startTarget(point.system, point.params, place.systemCpu, wrapped),
+        measure: (t) => oneTrial(scenario, point, t, { ...settings, trials: 1, profile: false }, signal),
+      });
+      for (const c of base.clinic) progress.note(`${label}: clinic ${c.tool}: ${c.error ?? (c.trial ? trialText(c.trial) : '')}${c.processes.filter((p) => p.error).map((p) => `; ${p.role}: ${p.error}`).join('')}`);
+    }
     if (base.status === 'failed') progress.note(`${label}: FAILED — ${base.reason}`);
     else if (base.status === 'not-steady') progress.note(`${label}: not steady — ${base.reason}`);
     return base;
@@ -226,8 +251,19 @@ async function runPoint(
 function attachProfile(point: PointResult, profile: PointMeasurement['profile']): void {
   const trial = profile?.trials[0];
   if (!profile || !trial) return;
-  const base = median(point.trials.map((t) => t.requestsPerSec));
-  point.profile = { kind: 'cpu', trial, overhead: base > 0 ? Math.round((trial.requestsPerSec / base - 1) * 1000) / 1000 : null, processes: profile.processes };
+  point.profile = { kind: 'cpu', trial, overhead: profileOverhead(trial, median(point.trials.map((t) => t.requestsPerSec))), processes: profile.processes };
+}
+
+/** A warm-up and one trial of the point against `target` (the primary group's, for load groups). */
+async function oneTrial(scenario: Scenario, point: Point, target: Target, settings: Omit<PointPlan, 'spec' | 'model'>, signal: AbortSignal | undefined): Promise<TrialResult> {
+  const loads = loadPlansOf(scenario, point, target);
+  if (scenario.groups !== undefined) {
+    const measured = await measureGroups(target, loads, settings, signal, () => {});
+    return measured.groups[0]!.trials[0]!;
+  }
+  const [{ spec, model }] = loads as [LoadPlan];
+  const measured = await measurePoint(target, { ...settings, spec, model }, signal, () => {});
+  return measured.trials[0]!;
 }
 
 export { killAllSupervised };

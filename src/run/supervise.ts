@@ -6,6 +6,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { descendantPids } from '../measure/resources.ts';
 import { pinnedCommand } from './cpus.ts';
 
 export const MUXBENCH_BIN = fileURLToPath(new URL('../../bin/muxbench.js', import.meta.url));
@@ -71,6 +72,16 @@ export interface StartOptions {
   answersStats?: boolean;
   /** Which muxbench to serve from (another tree's bin/muxbench.js, as `muxbench gate` does); default this one. */
   bin?: string;
+  /**
+   * For `muxbench serve` children: the command that runs the system instead (`--profile=clinic` runs it under
+   * a clinic collector: src/run/clinic.ts). The command's first child is then the system: its pid is the one
+   * measured, once the ready line has come.
+   */
+  wrap?: (system: string, argv: string[]) => string[];
+  /** How long `stop()` waits after SIGTERM before SIGKILL, by default (5 s; clinic writes its pages meanwhile). */
+  stopGraceMs?: number;
+  /** The command is a launcher whose first child is the system (set by `wrap`). */
+  launcher?: boolean;
 }
 
 const STDERR_TAIL_BYTES = 4096;
@@ -119,7 +130,7 @@ export function superviseCommand(argv: string[], options: StartOptions = {}): Pr
       resolve(null);
     });
   });
-  const stop = async (graceMs = 5000): Promise<number | null> => {
+  const stop = async (graceMs = options.stopGraceMs ?? 5000): Promise<number | null> => {
     if (child.exitCode === null && child.signalCode === null) {
       child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
@@ -189,6 +200,8 @@ export function superviseCommand(argv: string[], options: StartOptions = {}): Pr
   };
 
   const timeoutMs = options.readyTimeoutMs ?? 15_000;
+  /** The measured process: the child, or a launcher's own first child (the system it runs). */
+  const systemPid = (): number => (options.launcher ? (descendantPids(child.pid!)[0] ?? child.pid!) : child.pid!);
   return new Promise((resolve, reject) => {
     let stdout = '';
     let settled = false;
@@ -213,7 +226,7 @@ export function superviseCommand(argv: string[], options: StartOptions = {}): Pr
           settled = true;
           clearTimeout(timer);
           const ready: ReadyLine = { event: 'ready', system: probe.system, urls: probe.urls };
-          resolve({ pid: child.pid!, ready, child, stderrTail: () => stderr.trim(), exited, stop, stats, lastStats, profile });
+          resolve({ pid: systemPid(), ready, child, stderrTail: () => stderr.trim(), exited, stop, stats, lastStats, profile });
         });
         s.once('error', () => {
           s.destroy();
@@ -246,12 +259,14 @@ export function superviseCommand(argv: string[], options: StartOptions = {}): Pr
       }
       settled = true;
       clearTimeout(timer);
-      resolve({ pid: child.pid!, ready, child, stderrTail: () => stderr.trim(), exited, stop, stats, lastStats, profile });
+      resolve({ pid: systemPid(), ready, child, stderrTail: () => stderr.trim(), exited, stop, stats, lastStats, profile });
     });
   });
 }
 
 /** `muxbench serve <system> ...args` under supervision. */
 export function startSystem(system: string, args: string[], options: StartOptions = {}): Promise<Supervised> {
-  return superviseCommand([process.execPath, ...(options.nodeArgs ?? []), options.bin ?? MUXBENCH_BIN, 'serve', system, ...args], { ...options, answersStats: true });
+  const argv = [process.execPath, ...(options.nodeArgs ?? []), options.bin ?? MUXBENCH_BIN, 'serve', system, ...args];
+  if (!options.wrap) return superviseCommand(argv, { ...options, answersStats: true });
+  return superviseCommand(options.wrap(system, argv), { ...options, answersStats: true, launcher: true });
 }

@@ -93,7 +93,7 @@ export function startKey(system: SystemSpec, params: Params): string {
  * Starts the point's system. `start` may name another tree's muxbench (`bin`) and extra environment for the
  * system's processes (`env`): `muxbench gate` runs a base and a candidate tree side by side this way.
  */
-export async function startTarget(system: SystemSpec, params: Params, cpu: number | undefined, start: Pick<StartOptions, 'bin' | 'env'> = {}): Promise<Target> {
+export async function startTarget(system: SystemSpec, params: Params, cpu: number | undefined, start: Pick<StartOptions, 'bin' | 'env' | 'wrap' | 'stopGraceMs'> = {}): Promise<Target> {
   const args = startArgs(system, params);
   switch (system.kind) {
     case 'http-grpc': {

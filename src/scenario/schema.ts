@@ -251,8 +251,11 @@ const scenarioFields = {
       groups: groupSweeps,
     })
     .optional(),
-  /** 'cpu': profile every point as `--profile` does (one more trial with every system process under V8's CPU profiler) */
-  profile: z.enum(['cpu']).optional(),
+  /**
+   * Profile every point as `--profile` does: 'cpu', one more trial with every system process under V8's CPU
+   * profiler; 'clinic', the system started afresh under clinic doctor, then clinic flame (src/run/clinic.ts)
+   */
+  profile: z.enum(['cpu', 'clinic']).optional(),
   /** claims of the seeds' comparison tables that this scenario's data decides (see src/report/claims.ts) */
   claims: z.array(claimSchema).optional(),
 };
