@@ -88,13 +88,28 @@ const STDERR_TAIL_BYTES = 4096;
 /** How often a served child reports its event-loop counters. */
 const STATS_INTERVAL_MS = 100;
 const live = new Set<ChildProcess>();
+/** Children that run the system as their own child (a clinic collector): killing one kills what it runs too. */
+const launchers = new WeakSet<ChildProcess>();
 let hooksInstalled = false;
+
+function kill(child: ChildProcess): void {
+  if (launchers.has(child) && child.pid !== undefined) {
+    for (const pid of descendantPids(child.pid)) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // gone already
+      }
+    }
+  }
+  child.kill('SIGKILL');
+}
 
 function installExitHooks(): void {
   if (hooksInstalled) return;
   hooksInstalled = true;
   process.on('exit', () => {
-    for (const c of live) c.kill('SIGKILL');
+    for (const c of live) kill(c);
   });
 }
 
@@ -107,7 +122,7 @@ export function track(child: ChildProcess): void {
 
 /** Kills every supervised child now (for Ctrl-C handlers and test teardown). */
 export function killAllSupervised(): void {
-  for (const c of live) c.kill('SIGKILL');
+  for (const c of live) kill(c);
 }
 
 export function superviseCommand(argv: string[], options: StartOptions = {}): Promise<Supervised> {
@@ -116,6 +131,7 @@ export function superviseCommand(argv: string[], options: StartOptions = {}): Pr
   const env = { ...(options.env ?? process.env), ...(options.answersStats ? { MUXBENCH_STATS_MS: String(STATS_INTERVAL_MS) } : {}) };
   const child = spawn(cmd!, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
   live.add(child);
+  if (options.launcher) launchers.add(child);
   let stderr = '';
   child.stderr!.on('data', (c: Buffer) => {
     stderr = (stderr + c.toString()).slice(-STDERR_TAIL_BYTES);
@@ -133,7 +149,7 @@ export function superviseCommand(argv: string[], options: StartOptions = {}): Pr
   const stop = async (graceMs = options.stopGraceMs ?? 5000): Promise<number | null> => {
     if (child.exitCode === null && child.signalCode === null) {
       child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      const timer = setTimeout(() => kill(child), graceMs);
       try {
         return await exited;
       } finally {

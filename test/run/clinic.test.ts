@@ -11,12 +11,28 @@ import { descendantPids } from '../../src/measure/resources.ts';
 import { renderRunReport } from '../../src/report/run-report.ts';
 import { clinicMissing } from '../../src/run/clinic.ts';
 import { runScenario } from '../../src/run/runner.ts';
+import { killAllSupervised, startSystem } from '../../src/run/supervise.ts';
 import { stopAll } from '../helpers/cli.ts';
 import { quiet, scenarioFile } from '../helpers/scenarios.ts';
 
 afterAll(stopAll);
 
 describe('muxbench scenario --profile=clinic', () => {
+  it('kills what a launcher runs with the launcher (Ctrl-C during a clinic trial leaves no system behind)', async () => {
+    // a launcher like clinic's collectors: the system is its child, stdout passed through
+    const launched = await startSystem('origin', ['--port', '0'], { wrap: (_system, argv) => ['sh', '-c', '"$@" & wait', 'sh', ...argv] });
+    const system = launched.pid;
+    expect(system).not.toBe(launched.child.pid);
+    expect(readFileSync(`/proc/${system}/cmdline`, 'utf8')).toContain('serve\0origin');
+    const res = await fetch(`${launched.ready.urls.http}/echo`, { method: 'POST', body: 'hi' });
+    expect(await res.text()).toBe('hi');
+    killAllSupervised();
+    await launched.exited;
+    const deadline = Date.now() + 5000;
+    while (Date.now() < deadline && existsSync(`/proc/${system}/stat`) && !readFileSync(`/proc/${system}/stat`, 'utf8').includes(') Z')) await new Promise((r) => setTimeout(r, 50));
+    expect(!existsSync(`/proc/${system}/stat`) || readFileSync(`/proc/${system}/stat`, 'utf8').includes(') Z'), 'the system the launcher ran is gone').toBe(true);
+  });
+
   it('finds the clinic packages (optional dependencies that npm ci installs)', () => {
     expect(clinicMissing()).toBeNull();
   });
