@@ -18,7 +18,7 @@
 import { execFile } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { sampleProcess } from '../src/measure/resources.ts';
-import { pinnedCommand } from '../src/run/cpus.ts';
+import { pinnedCommand } from '../src/os/cpus.ts';
 import { type Stack, startTunnelStack, type TunnelStackOptions } from '../src/run/stacks.ts';
 import { environment, type H2loadPoint, h2loadClients, h2loadPoint, median, writeBenchResult } from './lib.ts';
 

@@ -22,7 +22,7 @@ import { startNghttpd } from '../src/load/h2/nghttpd.ts';
 import { h2Requester } from '../src/load/h2/requester.ts';
 import { runPaced } from '../src/load/pacing.ts';
 import { cpuShare, type ProcSample, sampleProcess } from '../src/measure/resources.ts';
-import { pinnedCommand, pinSelf } from '../src/run/cpus.ts';
+import { pinnedCommand, pinSelf } from '../src/os/cpus.ts';
 import { superviseCommand } from '../src/run/supervise.ts';
 import { environment, median, ROOT, writeBenchResult } from './lib.ts';
 

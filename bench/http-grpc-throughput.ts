@@ -10,9 +10,9 @@ import { parseArgs } from 'node:util';
 import { httpGrpcRequester } from '../src/load/http-grpc.ts';
 import { runPaced } from '../src/load/pacing.ts';
 import { cpuShare, sampleProcess } from '../src/measure/resources.ts';
-import { pinSelf } from '../src/run/cpus.ts';
+import { pinSelf } from '../src/os/cpus.ts';
 import { startSystem } from '../src/run/supervise.ts';
-import { FUNC } from '../src/systems/http-grpc/functions.ts';
+import { FUNC } from '../src/clients/http-grpc/builtins.ts';
 import { environment, median, writeBenchResult } from './lib.ts';
 
 const { values } = parseArgs({

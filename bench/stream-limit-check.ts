@@ -16,7 +16,7 @@ import { runH2load } from '../src/load/h2load.ts';
 import type { ResultsFile } from '../src/measure/results.ts';
 import { readResults } from '../src/report/read.ts';
 import { startTunnelStack } from '../src/run/stacks.ts';
-import { patternBytes } from '../src/systems/payload.ts';
+import { patternBytes } from '../src/wire/payload.ts';
 import { environment, ROOT, writeBenchResult } from './lib.ts';
 
 const { values } = parseArgs({

@@ -8,7 +8,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { h2Requester } from '../load/h2/requester.ts';
 import type { Expectation } from '../load/types.ts';
-import { pinnedCommand } from '../run/cpus.ts';
+import { pinnedCommand } from '../os/cpus.ts';
 import { MUXBENCH_BIN, track } from '../run/supervise.ts';
 import { type LoadPoll, type LoadRecord, PhasedLoad } from './phased-load.ts';
 

@@ -13,7 +13,7 @@ import { startNghttpd } from '../load/h2/nghttpd.ts';
 import { processAlive } from '../measure/resources.ts';
 import { startNghttpxStack, startTunnelStack } from '../run/stacks.ts';
 import { startSystem, type Supervised } from '../run/supervise.ts';
-import { patternBytes } from '../systems/payload.ts';
+import { patternBytes } from '../wire/payload.ts';
 import { AttackInputError } from './errors.ts';
 import { checkAttackHost } from './loopback.ts';
 import type { TargetPaths } from './patterns/index.ts';

@@ -11,7 +11,7 @@
  */
 import autocannon from 'autocannon';
 import { encodeHistogram, LatencyRecorder, summarize } from '../measure/histogram.ts';
-import { patternBytes } from '../systems/payload.ts';
+import { patternBytes } from '../wire/payload.ts';
 import { headerBytes, type HttpRequestSpec } from './http1.ts';
 import type { PacedResult } from './pacing.ts';
 import type { LoadBudget } from './types.ts';

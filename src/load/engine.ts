@@ -6,8 +6,8 @@
 import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { patternBytes } from '../systems/payload.ts';
-import type { HttpGrpcClientOptions } from '../systems/http-grpc/client.ts';
+import { patternBytes } from '../wire/payload.ts';
+import type { HttpGrpcClientOptions } from '../clients/http-grpc/client.ts';
 import type { HttpRequestSpec } from './http1.ts';
 import { LoadLoop, type PacedResult } from './loop.ts';
 import type { Expectation, LoadBudget, LoadModel, Requester } from './types.ts';

@@ -1,5 +1,5 @@
 /** Reply checks shared by every engine. */
-import { isPattern } from '../systems/payload.ts';
+import { isPattern } from '../wire/payload.ts';
 import type { Expectation } from './types.ts';
 
 export function bodyMatches(body: Uint8Array, expected: Expectation['body']): boolean {

@@ -3,7 +3,7 @@
  * connection), calls spread round-robin; a reply must carry exactly the payload sent.
  */
 import * as grpc from '@grpc/grpc-js';
-import { createEchoClient, type EchoClient } from '../systems/origin/grpc-echo.ts';
+import { createEchoClient, type EchoClient } from '../clients/grpc-echo.ts';
 import type { Requester } from './types.ts';
 
 export interface GrpcRequestSpec {

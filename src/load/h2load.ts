@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeHistogram, LatencyRecorder, type LatencySummary, summarize } from '../measure/histogram.ts';
-import { pinnedCommand } from '../run/cpus.ts';
+import { pinnedCommand } from '../os/cpus.ts';
 
 export interface H2loadOptions {
   url: string;

@@ -2,7 +2,7 @@
  * The http_grpc engine: each request is one call through HttpGrpcClient (batched into POSTs, or appended
  * to one open POST), its reply checked byte for byte.
  */
-import { HttpGrpcClient, type HttpGrpcClientOptions } from '../systems/http-grpc/client.ts';
+import { HttpGrpcClient, type HttpGrpcClientOptions } from '../clients/http-grpc/client.ts';
 import { requestFrameLength } from '../wire/index.ts';
 import { bodyMatches } from './expect.ts';
 import type { Expectation, Requester } from './types.ts';

@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { cpus, hostname, release, type as osType } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { Environment } from '../measure/results.ts';
-import { coreCount, tasksetAvailable } from './cpus.ts';
+import { coreCount, tasksetAvailable } from '../os/cpus.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 

@@ -7,7 +7,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { descendantPids } from '../measure/resources.ts';
-import { pinnedCommand } from './cpus.ts';
+import { pinnedCommand } from '../os/cpus.ts';
 
 export const MUXBENCH_BIN = fileURLToPath(new URL('../../bin/muxbench.js', import.meta.url));
 

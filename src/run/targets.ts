@@ -6,9 +6,8 @@ import { loadsAt, type LoadSpec, type Params, type Point, type PointLoad, type S
 import { clientOf } from '../scenario/load.ts';
 import type { BodyCheck, EngineSpec } from '../load/engine.ts';
 import type { LoadModel } from '../load/types.ts';
-import { CRATE_MAX_CALLS_PER_REQUEST } from '../systems/http-grpc/config.ts';
-import { FUNC } from '../systems/http-grpc/functions.ts';
-import { encodeVarint } from '../wire/index.ts';
+import { builtinCall } from '../clients/http-grpc/builtins.ts';
+import { CRATE_MAX_CALLS_PER_REQUEST } from '../wire/index.ts';
 import { startTunnelStack } from './stacks.ts';
 import { type StartOptions, startSystem, superviseCommand, type Supervised } from './supervise.ts';
 
@@ -138,12 +137,7 @@ export function engineSpecFor(system: SystemSpec, target: Target, w: Workload, p
     const streamRequests = system.kind === 'http-grpc' ? (system.streamRequests ?? mode === 'streaming') : false;
     const maxCalls = system.kind === 'http-grpc' && system.maxCallsPerBatch !== undefined ? system.maxCallsPerBatch : streamRequests ? 0 : CRATE_MAX_CALLS_PER_REQUEST;
     const url = system.kind === 'external' ? target.urls[system.urlKey]! : target.urls.http!;
-    const call =
-      w.call === 'echo'
-        ? { funcId: FUNC.echo, argPrefix: [], payloadBytes: w.payloadBytes, expectBody: { kind: 'echo' } as BodyCheck }
-        : w.call === 'sized'
-          ? { funcId: FUNC.sized, argPrefix: [...encodeVarint(w.payloadBytes)], payloadBytes: 0, expectBody: { kind: 'pattern', length: w.payloadBytes } as BodyCheck }
-          : { funcId: FUNC.sleep, argPrefix: [...encodeVarint(w.delayMs)], payloadBytes: w.payloadBytes, expectBody: { kind: 'echo' } as BodyCheck };
+    const { reply, ...call } = builtinCall(w.call, w.payloadBytes, w.delayMs);
     return {
       protocol: 'http-grpc',
       client: {
@@ -155,6 +149,7 @@ export function engineSpecFor(system: SystemSpec, target: Target, w: Workload, p
         connections: connections ?? (streamRequests ? 1 : 16),
       },
       ...call,
+      expectBody: reply,
     };
   }
   const urlFor = (key: string, fallback: string): string => {

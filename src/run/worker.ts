@@ -10,7 +10,7 @@ import type { PacedResult, WarmupResult } from '../load/loop.ts';
 import type { LoadModel } from '../load/types.ts';
 import type { WorkerCommand } from '../load/worker-main.ts';
 import type { SteadyPolicy } from '../measure/steady.ts';
-import { pinnedCommand } from './cpus.ts';
+import { pinnedCommand } from '../os/cpus.ts';
 import { MUXBENCH_BIN, track } from './supervise.ts';
 
 /** Room for the worker to start and load its engine, and for a command's reply beyond its own time. */

@@ -5,6 +5,9 @@
 import { IncrementalFrameDecoder } from './frame-decoder.ts';
 import { encodeVarint, varintLength, writeVarint } from './varint.ts';
 
+/** The crate's MAX_CALL: a 65th complete frame in one request is refused with HTTP 400. */
+export const CRATE_MAX_CALLS_PER_REQUEST = 64;
+
 export class RequestFrame {
   constructor(
     readonly callId: number,

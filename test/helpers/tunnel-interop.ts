@@ -13,8 +13,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { type Stack, startTunnelStack } from '../../src/run/stacks.ts';
 import { MUXBENCH_BIN, startSystem, type Supervised } from '../../src/run/supervise.ts';
-import { createEchoClient, type EchoReply } from '../../src/systems/origin/grpc-echo.ts';
-import { isPattern } from '../../src/systems/payload.ts';
+import { createEchoClient, type EchoReply } from '../../src/clients/grpc-echo.ts';
+import { isPattern } from '../../src/wire/payload.ts';
 import { curl } from './curl.ts';
 import { clientFrame, serverFrame } from './ws-frames.ts';
 

@@ -18,10 +18,11 @@ import { tcpRequester } from '../../src/load/tcp.ts';
 import type { Requester } from '../../src/load/types.ts';
 import { wsRequester } from '../../src/load/ws.ts';
 import { defaultServerOptions } from '../../src/systems/http-grpc/config.ts';
-import { BUILTINS, FUNC } from '../../src/systems/http-grpc/functions.ts';
+import { FUNC } from '../../src/clients/http-grpc/builtins.ts';
+import { BUILTINS } from '../../src/systems/http-grpc/functions.ts';
 import { httpGrpcRequestHandler } from '../../src/systems/http-grpc/server.ts';
-import { ECHO_SERVICE } from '../../src/systems/origin/grpc-echo.ts';
-import { patternBytes } from '../../src/systems/payload.ts';
+import { ECHO_SERVICE } from '../../src/clients/grpc-echo.ts';
+import { patternBytes } from '../../src/wire/payload.ts';
 import { closeServer, listen, trackConnections } from '../../src/systems/serve.ts';
 
 const REQUESTS = 60;

@@ -7,9 +7,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { httpGrpcRequester } from '../../src/load/http-grpc.ts';
 import { runPaced } from '../../src/load/pacing.ts';
 import { defaultServerOptions } from '../../src/systems/http-grpc/config.ts';
-import { BUILTINS, FUNC } from '../../src/systems/http-grpc/functions.ts';
+import { FUNC } from '../../src/clients/http-grpc/builtins.ts';
+import { BUILTINS } from '../../src/systems/http-grpc/functions.ts';
 import { httpGrpcRequestHandler } from '../../src/systems/http-grpc/server.ts';
-import { patternBytes } from '../../src/systems/payload.ts';
+import { patternBytes } from '../../src/wire/payload.ts';
 import { encodeVarint } from '../../src/wire/index.ts';
 import { closeServer, listen, trackConnections } from '../../src/systems/serve.ts';
 

@@ -5,7 +5,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
-import { pinnedCommand } from '../../run/cpus.ts';
+import { pinnedCommand } from '../../os/cpus.ts';
 
 export interface NghttpdOptions {
   /** directory served */

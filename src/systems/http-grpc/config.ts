@@ -1,10 +1,7 @@
 /** Options of the reference http_grpc server, their defaults and the reasons for them. */
-import { DEFAULT_MAX_PAYLOAD_BYTES } from '../../wire/index.ts';
+import { CRATE_MAX_CALLS_PER_REQUEST, DEFAULT_MAX_PAYLOAD_BYTES } from '../../wire/index.ts';
 
 export type ServerMode = 'compat' | 'streaming';
-
-/** The crate's MAX_CALL: a 65th complete frame in one request is refused with HTTP 400. */
-export const CRATE_MAX_CALLS_PER_REQUEST = 64;
 
 /**
  * Streaming mode's default bound on calls running at once for one request: enough to keep a CPU busy

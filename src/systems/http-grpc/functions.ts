@@ -1,19 +1,11 @@
 /**
- * The built-in functions of the reference http_grpc server. Their ids are fixed so that any client — ours,
- * curl with a hand-built body, another team's — can call them.
+ * The built-in functions of the reference http_grpc server. Their ids (src/clients/http-grpc/builtins.ts)
+ * are fixed so that any client — ours, curl with a hand-built body, another team's — can call them.
  */
-import { patternBytes } from '../payload.ts';
+import { FUNC } from '../../clients/http-grpc/builtins.ts';
+import { patternBytes } from '../../wire/payload.ts';
 import { CODE_HANDLER_ERROR, DEFAULT_MAX_PAYLOAD_BYTES, readVarint, VARINT_INCOMPLETE, WireError } from '../../wire/index.ts';
 
-export const FUNC = {
-  echo: 1,
-  sized: 2,
-  sleep: 3,
-  cpu: 4,
-  fail: 5,
-  none: 6,
-} as const;
-export type FuncName = keyof typeof FUNC;
 
 /** Code a built-in returns when its args cannot be read (the codes are "like HTTP status codes"). */
 export const CODE_BAD_ARGS = 400;

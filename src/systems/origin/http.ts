@@ -11,7 +11,7 @@ import { createServer as createHttp1Server, type IncomingMessage, type ServerRes
 import { createServer as createH2cServer, type Http2ServerRequest, type Http2ServerResponse } from 'node:http2';
 import { listenDual } from '../dual-listener.ts';
 import { injectCpu } from '../inject-cpu.ts';
-import { patternBytes } from '../payload.ts';
+import { patternBytes } from '../../wire/payload.ts';
 import { type Running, urlFor } from '../serve.ts';
 
 type Req = IncomingMessage | Http2ServerRequest;

@@ -8,7 +8,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { type H2RequesterOptions, h2Requester } from '../../../src/load/h2/requester.ts';
 import { runPaced } from '../../../src/load/pacing.ts';
 import type { Requester } from '../../../src/load/types.ts';
-import { isPattern, patternBytes } from '../../../src/systems/payload.ts';
+import { isPattern, patternBytes } from '../../../src/wire/payload.ts';
 
 interface TestServer {
   url: string;

@@ -18,7 +18,7 @@ import { RequestChannel, type TunnelLink } from '../../../src/systems/grpc-tunne
 import { CONNECT_PATH, decodeBatch, encodeFramed, headersFromWire, headersToWire, type TunnelMessage } from '../../../src/systems/grpc-tunnel/protocol.ts';
 import { parseGrpcConnectorArgs } from '../../../src/systems/grpc-tunnel/system.ts';
 import { startOrigin } from '../../../src/systems/origin/system.ts';
-import { isPattern } from '../../../src/systems/payload.ts';
+import { isPattern } from '../../../src/wire/payload.ts';
 import { curl } from '../../helpers/curl.ts';
 
 const INFLIGHT_BYTES = 64 * 1024;

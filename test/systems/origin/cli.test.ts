@@ -2,8 +2,8 @@
 import { connect as netConnect } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { isPattern } from '../../../src/systems/payload.ts';
-import { createEchoClient, type EchoReply } from '../../../src/systems/origin/grpc-echo.ts';
+import { isPattern } from '../../../src/wire/payload.ts';
+import { createEchoClient, type EchoReply } from '../../../src/clients/grpc-echo.ts';
 import { runCli, startCli, stopAll } from '../../helpers/cli.ts';
 import { curl } from '../../helpers/curl.ts';
 

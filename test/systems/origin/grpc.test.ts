@@ -2,8 +2,9 @@
 import { performance } from 'node:perf_hooks';
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isPattern, patternBytes } from '../../../src/systems/payload.ts';
-import { createEchoClient, type EchoClient, type EchoReply, MAX_STREAM_REPLIES, startGrpcEcho } from '../../../src/systems/origin/grpc-echo.ts';
+import { isPattern, patternBytes } from '../../../src/wire/payload.ts';
+import { createEchoClient, type EchoClient, type EchoReply } from '../../../src/clients/grpc-echo.ts';
+import { MAX_STREAM_REPLIES, startGrpcEcho } from '../../../src/systems/origin/grpc-echo.ts';
 import type { Running } from '../../../src/systems/serve.ts';
 
 let origin: Running;

@@ -7,7 +7,7 @@ import { connect as h2connect, constants as h2constants } from 'node:http2';
 import { connect as netConnect } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { isPattern, patternBytes } from '../../../src/systems/payload.ts';
+import { isPattern, patternBytes } from '../../../src/wire/payload.ts';
 import type { Running } from '../../../src/systems/serve.ts';
 import { startOrigin } from '../../../src/systems/origin/system.ts';
 import { curl } from '../../helpers/curl.ts';

@@ -2,7 +2,7 @@
 import { connect as netConnect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { isPattern, patternBytes } from '../../../src/systems/payload.ts';
+import { isPattern, patternBytes } from '../../../src/wire/payload.ts';
 import type { Running } from '../../../src/systems/serve.ts';
 import { startOrigin } from '../../../src/systems/origin/system.ts';
 

@@ -4,6 +4,7 @@
  * call exactly once — its reply, a typed error with the server's code, or "no reply".
  */
 import {
+  CRATE_MAX_CALLS_PER_REQUEST,
   FrameWriter,
   NO_REPLY_CODE,
   ResponseFrameDecoder,
@@ -11,7 +12,6 @@ import {
   U32_MAX,
   WireError,
 } from '../../wire/index.ts';
-import { CRATE_MAX_CALLS_PER_REQUEST } from './config.ts';
 import {
   HttpGrpcCallError,
   HttpGrpcClientClosedError,

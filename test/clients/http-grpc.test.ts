@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
-import { HttpGrpcClient, type HttpGrpcClientOptions } from '../../../src/systems/http-grpc/client.ts';
-import { defaultServerOptions, type ServerMode } from '../../../src/systems/http-grpc/config.ts';
+import { HttpGrpcClient, type HttpGrpcClientOptions } from '../../src/clients/http-grpc/client.ts';
+import { defaultServerOptions, type ServerMode } from '../../src/systems/http-grpc/config.ts';
 import {
   HttpGrpcCallError,
   type HttpGrpcError,
@@ -9,13 +9,13 @@ import {
   HttpGrpcProtocolError,
   HttpGrpcStatusError,
   HttpGrpcTransportError,
-} from '../../../src/systems/http-grpc/errors.ts';
-import { FUNC } from '../../../src/systems/http-grpc/functions.ts';
-import { patternBytes } from '../../../src/systems/payload.ts';
-import { httpGrpcRequestHandler } from '../../../src/systems/http-grpc/server.ts';
-import { type HttpGrpcListenOptions, startHttpGrpcServer } from '../../../src/systems/http-grpc/system.ts';
-import { closeServer, listen, trackConnections } from '../../../src/systems/serve.ts';
-import { encodeResponseFrame, encodeVarint, RequestFrameDecoder } from '../../../src/wire/index.ts';
+} from '../../src/clients/http-grpc/errors.ts';
+import { FUNC } from '../../src/clients/http-grpc/builtins.ts';
+import { patternBytes } from '../../src/wire/payload.ts';
+import { httpGrpcRequestHandler } from '../../src/systems/http-grpc/server.ts';
+import { type HttpGrpcListenOptions, startHttpGrpcServer } from '../../src/systems/http-grpc/system.ts';
+import { closeServer, listen, trackConnections } from '../../src/systems/serve.ts';
+import { encodeResponseFrame, encodeVarint, RequestFrameDecoder } from '../../src/wire/index.ts';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
