@@ -110,6 +110,9 @@ options:
   --min-effect X        smallest relative change that counts (default 0.05 = 5 %)
   --alpha P             family-wise false-alarm rate the Holm correction holds (default 0.05)
   --reports-dir DIR     where gate/<run-id>/ goes (default reports/)
+  --profile             after each point's rounds, one more trial per side with every system process under
+                        V8's CPU profiler (not in the verdict): the comparison shows per point and process
+                        which functions grew. A base tree without the profiler is not profiled.
 
 writes reports/gate/<run-id>/: summary.md (also appended to $GITHUB_STEP_SUMMARY when set), gate.json
 (every comparison), benchmark.json (github-action-benchmark, customSmallerIsBetter), bencher.json
@@ -339,6 +342,7 @@ async function gate(argv: string[]): Promise<number> {
     'min-effect'?: string;
     alpha?: string;
     'reports-dir'?: string;
+    profile?: boolean;
     help?: boolean;
   };
   let values: Values;
@@ -358,6 +362,7 @@ async function gate(argv: string[]): Promise<number> {
         'min-effect': { type: 'string' },
         alpha: { type: 'string' },
         'reports-dir': { type: 'string' },
+        profile: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     }) as { values: Values });
@@ -383,6 +388,7 @@ async function gate(argv: string[]): Promise<number> {
         alpha: fraction('alpha', values.alpha, GATE_COMPARE_OPTIONS.alpha, 1),
       },
       reportsDir: values['reports-dir'],
+      profile: values.profile === true,
       progress: createProgress(),
     };
   } catch (err) {

@@ -4,6 +4,7 @@
  * comparisons are judged together (verdict.ts). Exit 0 = no regression, 1 = regression, 2 = could not
  * decide or could not run.
  */
+import { existsSync, mkdirSync } from 'node:fs';
 import { cpus, hostname } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,6 +14,7 @@ import type { Progress } from '../run/progress.ts';
 import { REPORTS_DIR, runId } from '../run/runner.ts';
 import { MUXBENCH_BIN } from '../run/supervise.ts';
 import { expandPoints, loadScenario } from '../scenario/index.ts';
+import { PROFILE_DIR_ENV } from '../systems/profiler.ts';
 import { type BaseTree, checkoutBase, givenBase } from './base-tree.ts';
 import { GateRunner, type GateScenarioRun } from './run.ts';
 import { decideGate, GATE_COMPARE_OPTIONS, type GateDecision, type GateOutputs, writeGateOutputs } from './verdict.ts';
@@ -40,6 +42,8 @@ export interface GateOptions {
   compare?: CompareOptions;
   /** where gate/<run-id>/ goes (default reports/) */
   reportsDir?: string;
+  /** after each point's rounds, one more trial per side with every system process under V8's CPU profiler */
+  profile?: boolean;
   progress: Progress;
   signal?: AbortSignal;
 }
@@ -60,13 +64,23 @@ export async function runGate(o: GateOptions): Promise<GateResult> {
     o.progress.note(`base ${o.baseRef}${base.commit ? ` (${base.commit.slice(0, 12)})` : ''} in ${base.dir} (dependencies ${base.install}); candidate: this working tree`);
     const candidateCommit = gitCommit();
     const dir = join(o.reportsDir ?? REPORTS_DIR, 'gate', runId());
+    // A base tree older than the profiler would die of SIGUSR2 (its default action): it is not asked.
+    const profile = { base: o.profile === true && existsSync(join(base.dir, 'src', 'systems', 'profiler.ts')), candidate: o.profile === true };
+    if (o.profile && !profile.base) o.progress.note('profiling: the base tree has no CPU profiler (src/systems/profiler.ts): only the candidate is profiled');
+    const profileEnv = (side: 'base' | 'candidate'): NodeJS.ProcessEnv => {
+      if (!profile[side]) return {};
+      const where = join(dir, 'profiles', side);
+      mkdirSync(where, { recursive: true });
+      return { [PROFILE_DIR_ENV]: where };
+    };
     o.progress.start(planned * o.rounds * 2);
     const runner = new GateRunner({
       scenarios: o.scenarios,
       sides: {
-        base: { name: 'base', start: { bin: base.bin, env: { ...process.env, ...o.baseEnv } }, commit: base.commit?.slice(0, 12) ?? null },
-        candidate: { name: 'candidate', start: { bin: MUXBENCH_BIN, env: { ...process.env, ...o.candidateEnv } }, commit: candidateCommit },
+        base: { name: 'base', start: { bin: base.bin, env: { ...process.env, ...o.baseEnv, ...profileEnv('base') } }, commit: base.commit?.slice(0, 12) ?? null },
+        candidate: { name: 'candidate', start: { bin: MUXBENCH_BIN, env: { ...process.env, ...o.candidateEnv, ...profileEnv('candidate') } }, commit: candidateCommit },
       },
+      profile,
       rounds: o.rounds,
       trialMs: o.trialMs,
       rewarmMs: o.rewarmMs,

@@ -9,7 +9,9 @@
  * interleaved rounds: compare.ts judges them. A candidate point that fails where the base did not is run
  * once more, from fresh processes, before the failure counts.
  */
+import { dirname } from 'node:path';
 import type { PointResult, ResultsFile, TrialResult, WarmupRecord } from '../measure/results.ts';
+import { median } from '../measure/stats.ts';
 import type { SteadyPolicy } from '../measure/steady.ts';
 import { placement } from '../run/environment.ts';
 import { writeJsonAtomic } from '../run/persist.ts';
@@ -18,6 +20,7 @@ import type { Progress } from '../run/progress.ts';
 import { newResults, runId } from '../run/runner.ts';
 import { type StartOptions, SystemStartError } from '../run/supervise.ts';
 import { applyGroups, groupResults, measureGroupsTrial } from '../run/groups.ts';
+import { profiledTrial, profileOverhead } from '../run/profile.ts';
 import { type LoadPlan, loadPlansOf, startKey, startTarget, type Target } from '../run/targets.ts';
 import { type EngineHandle, type EngineSet, LoadSession } from '../run/worker.ts';
 import { effective, expandPoints, loadScenario, type Point, type Scenario, sweptAxes } from '../scenario/index.ts';
@@ -42,6 +45,12 @@ export interface GateRunOptions {
   /** warm-up before every trial after the first warm-up (the side was paused while the other ran) */
   rewarmMs: number;
   outDir: string;
+  /**
+   * The sides whose systems were started with MUXBENCH_PROFILE_DIR (`muxbench gate --profile`): after the
+   * rounds, one more trial of each with every system process profiled, kept as the point's `profile`, so
+   * that the comparison shows which functions grew beside the regression.
+   */
+  profile?: Partial<Record<SideName, boolean>>;
   progress: Progress;
   signal?: AbortSignal;
 }
@@ -126,11 +135,12 @@ export class GateRunner {
     this.o.progress.note(`gate ${scenario.name}: ${points.length} points × ${this.o.rounds} rounds (base, candidate interleaved), ${trialMs} ms trials`);
     for (const point of points) {
       if (this.o.signal?.aborted) break;
-      let pair = await this.runPoint(scenario, point, eff.steady, trialMs);
+      const dirs = { base: dirname(paths.base), candidate: dirname(paths.candidate) };
+      let pair = await this.runPoint(scenario, point, eff.steady, trialMs, dirs);
       if (pair.candidate.status === 'failed' && pair.base.status !== 'failed' && !pair.candidate.interrupted && !this.o.signal?.aborted) {
         this.o.progress.note(`${pair.candidate.label}: the candidate failed (${pair.candidate.reason}); running the point once more from fresh processes`);
         await Promise.all(SIDES.map((s) => this.stopSlot(s)));
-        pair = await this.runPoint(scenario, point, eff.steady, trialMs);
+        pair = await this.runPoint(scenario, point, eff.steady, trialMs, dirs);
         if (pair.candidate.status === 'failed') pair.candidate.reason = `${pair.candidate.reason} (failed twice)`;
       }
       for (const side of SIDES) {
@@ -163,7 +173,22 @@ export class GateRunner {
     return this.slots[side.name]!.target;
   }
 
-  private async runPoint(scenario: Scenario, point: Point, policy: SteadyPolicy, trialMs: number): Promise<Record<SideName, PointResult>> {
+  /** One trial of a side (re-warmed first, paused after): the primary's result and, for load groups, every group's. */
+  private async sideTrial(s: SideState, rewarm: SteadyPolicy, trialMs: number): Promise<TrialResult[]> {
+    if (s.set) {
+      await s.set.warmUp(rewarm);
+      const each = await measureGroupsTrial(s.set, s.watch!, s.target!, trialMs);
+      await s.set.pause();
+      return each;
+    }
+    const engine = s.engine!;
+    if (engine.continuous) await engine.warmUp(rewarm);
+    const t = await measureTrial(engine, s.watch!, s.target!, trialMs, { fixedWarmupMs: this.o.rewarmMs });
+    await engine.pause();
+    return [t];
+  }
+
+  private async runPoint(scenario: Scenario, point: Point, policy: SteadyPolicy, trialMs: number, dirs: Record<SideName, string>): Promise<Record<SideName, PointResult>> {
     const { signal, progress } = this.o;
     const states: SideState[] = SIDES.map((name) => ({ side: this.o.sides[name], result: freshPoint(point), target: null, loads: [], engine: null, set: null, groups: [], watch: null }));
     const label = `${point.system.label ?? point.system.id}${Object.keys(point.params).length ? ` (${Object.entries(point.params).map(([k, v]) => `${k}=${v}`).join(', ')})` : ''}`;
@@ -201,19 +226,9 @@ export class GateRunner {
           const driver = s.engine ?? s.set;
           if (s.result.status === 'failed' || !driver || !s.target || !s.watch) continue;
           try {
-            let t: TrialResult;
-            if (s.set) {
-              await s.set.warmUp(rewarm);
-              const each = await measureGroupsTrial(s.set, s.watch, s.target, trialMs);
-              await s.set.pause();
-              each.forEach((g, i) => s.groups[i]!.trials.push(g));
-              t = each[0]!;
-            } else {
-              const engine = s.engine!;
-              if (engine.continuous) await engine.warmUp(rewarm);
-              t = await measureTrial(engine, s.watch, s.target, trialMs, { fixedWarmupMs: this.o.rewarmMs });
-              await engine.pause();
-            }
+            const each = await this.sideTrial(s, rewarm, trialMs);
+            if (s.set) each.forEach((g, i) => s.groups[i]!.trials.push(g));
+            const t = each[0]!;
             s.result.trials.push(t);
             progress.trial(`${label} [${s.side.name}]`, `${Math.round(t.requestsPerSec).toLocaleString('en-US')} req/s, p99 ${t.latency.p99Us} µs${cpuText(t)}`);
           } catch (err) {
@@ -221,6 +236,17 @@ export class GateRunner {
             await driver.pause().catch(() => {});
             await this.stopSlot(s.side.name);
           }
+        }
+      }
+      for (const s of states) {
+        if (!this.o.profile?.[s.side.name] || s.result.status === 'failed' || !s.target || signal?.aborted) continue;
+        try {
+          const profiled = await profiledTrial(s.target, dirs[s.side.name], () => this.sideTrial(s, rewarm, trialMs));
+          const t = profiled.trial[0]!;
+          s.result.profile = { kind: 'cpu', trial: t, overhead: profileOverhead(t, median(s.result.trials.map((x) => x.requestsPerSec))), processes: profiled.processes };
+        } catch (err) {
+          // the rounds are measured: a profiled trial that fails costs its profile, not the point
+          progress.note(`${label} [${s.side.name}]: no profile — ${failureText(err)}`);
         }
       }
     } catch (err) {

@@ -55,7 +55,7 @@ export async function measureGroups(target: Target, loads: readonly LoadPlan[], 
       onTrial(trials);
     }
     if (!plan.profile) return { groups };
-    const profiled = await profiledTrial(target, () => measureGroupsTrial(set, watch, target, plan.durationMs));
+    const profiled = await profiledTrial(target, plan.profile.resultsDir, () => measureGroupsTrial(set, watch, target, plan.durationMs));
     return { groups, profile: { trials: profiled.trial, processes: profiled.processes } };
   } catch (err) {
     throw new MeasureError(diedOr(target, err), { warmup: groups[0]!.warmup, trials: groups[0]!.trials, groups });

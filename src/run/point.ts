@@ -161,8 +161,8 @@ export async function measureTrial(engine: EngineHandle, watch: ProcessWatch, ta
 }
 
 export interface PointPlan {
-  /** one more trial with every system process profiled (`--profile`) */
-  profile?: boolean;
+  /** one more trial with every system process profiled (`--profile`); entries name files relative to `resultsDir` */
+  profile?: { resultsDir: string };
   spec: EngineSpec;
   model: LoadModel;
   policy: SteadyPolicy;
@@ -203,7 +203,7 @@ export async function measurePoint(target: Target, plan: PointPlan, signal: Abor
       onTrial(t);
     }
     if (!plan.profile) return { warmup, trials };
-    const profiled = await profiledTrial(target, () => measureTrial(engine, watch, target, plan.durationMs, { maxRequests: plan.maxRequests, fixedWarmupMs: plan.policy.minMs }));
+    const profiled = await profiledTrial(target, plan.profile.resultsDir, () => measureTrial(engine, watch, target, plan.durationMs, { maxRequests: plan.maxRequests, fixedWarmupMs: plan.policy.minMs }));
     return { warmup, trials, profile: { trials: [profiled.trial], processes: profiled.processes } };
   } catch (err) {
     throw new MeasureError(diedOr(target, err), { warmup, trials });

@@ -5,7 +5,7 @@
  * entry says so.
  */
 import { readFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { relative } from 'node:path';
 import { type CpuProfile, summarizeProfile } from '../measure/profile.ts';
 import type { ProcessProfile, TrialResult } from '../measure/results.ts';
 import type { ProfileAnswer } from './supervise.ts';
@@ -24,10 +24,11 @@ function failed(a: ProfileAnswer, what: string): string {
 }
 
 /**
- * Runs `trial` with every process of `target` profiled. The processes write into the run's profiles
- * directory (MUXBENCH_PROFILE_DIR, set when the runner started them); entries name files relative to the run.
+ * Runs `trial` with every process of `target` profiled. The processes write into a profiles directory
+ * (MUXBENCH_PROFILE_DIR, set when they were started); entries name the files relative to `resultsDir`, the
+ * directory of the results file they go into.
  */
-export async function profiledTrial<T extends TrialResult | TrialResult[]>(target: Target, trial: () => Promise<T>): Promise<{ trial: T; processes: ProcessProfile[] }> {
+export async function profiledTrial<T extends TrialResult | TrialResult[]>(target: Target, resultsDir: string, trial: () => Promise<T>): Promise<{ trial: T; processes: ProcessProfile[] }> {
   const roles = Object.entries(target.processes);
   const started = await Promise.all(roles.map(([, p]) => p.profile()));
   // stop whatever started, even when the trial fails: a profiler left running slows every later point
@@ -47,7 +48,7 @@ export async function profiledTrial<T extends TrialResult | TrialResult[]>(targe
     if (stop.event !== 'profile' || !stop.file) return { role, file: null, error: failed(stop, 'write a profile') };
     try {
       const profile = JSON.parse(readFileSync(stop.file, 'utf8')) as CpuProfile;
-      return { role, file: join(PROFILES_DIR, basename(stop.file)), summary: summarizeProfile(profile) };
+      return { role, file: relative(resultsDir, stop.file), summary: summarizeProfile(profile) };
     } catch (err) {
       return { role, file: null, error: `the profile ${stop.file} could not be read: ${(err as Error).message}` };
     }

@@ -11,7 +11,7 @@ import { describeLoad, effective, expandPoints, loadScenario, type Point, type S
 import { environment, placement } from './environment.ts';
 import { applyGroups, groupResults, measureGroups } from './groups.ts';
 import { writeJsonAtomic } from './persist.ts';
-import { clinicMissing, clinicProfiles } from './clinic.ts';
+import { CLINIC_DIR, clinicMissing, clinicProfiles } from './clinic.ts';
 import { PROFILES_DIR, profileOverhead } from './profile.ts';
 import { MeasureError, measurePoint, type PointMeasurement, type PointPlan, pointStatus, summarize, TargetDiedError } from './point.ts';
 import { createProgress, type Progress } from './progress.ts';
@@ -113,8 +113,7 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
     profileEnv = { ...process.env, [PROFILE_DIR_ENV]: dir };
     progress.note(`profiling: one more trial per point with every system process under V8's CPU profiler → ${dir}`);
   }
-  const clinicRunDir = profileKind === 'clinic' ? dirname(resultsPath) : undefined;
-  if (clinicRunDir) progress.note(`profiling: per point, the system afresh under clinic doctor, then clinic flame (warm-up and one trial each) → ${join(clinicRunDir, 'clinic')}`);
+  if (profileKind === 'clinic') progress.note(`profiling: per point, the system afresh under clinic doctor, then clinic flame (warm-up and one trial each) → ${join(dirname(resultsPath), CLINIC_DIR)}`);
 
   let current: { key: string; target: Target } | null = null;
   const stopCurrent = async (): Promise<void> => {
@@ -127,7 +126,7 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
   try {
     for (const point of points) {
       if (options.signal?.aborted) break;
-      const outcome = await runPoint(scenario, point, eff, place, progress, options.signal, { env: profileEnv, clinicRunDir }, {
+      const outcome = await runPoint(scenario, point, eff, place, progress, options.signal, { kind: profileKind, env: profileEnv, runDir: dirname(resultsPath) }, {
         get: () => current,
         set: (c) => {
           current = c;
@@ -160,7 +159,7 @@ async function runPoint(
   place: ReturnType<typeof placement>,
   progress: Progress,
   signal: AbortSignal | undefined,
-  profiling: { env: NodeJS.ProcessEnv | undefined; clinicRunDir: string | undefined },
+  profiling: { kind: 'cpu' | 'clinic' | undefined; env: NodeJS.ProcessEnv | undefined; runDir: string },
   slot: TargetSlot,
 ): Promise<PointResult> {
   const profileEnv = profiling.env;
@@ -184,7 +183,14 @@ async function runPoint(
     }
     const target = slot.get()!.target;
     loads = loadPlansOf(scenario, point, target);
-    const settings = { policy: eff.steady, trials: eff.trials, durationMs: eff.durationMs, maxRequests: scenario.maxRequests, loadCpu: place.loadCpu, profile: profileEnv !== undefined };
+    const settings = {
+      policy: eff.steady,
+      trials: eff.trials,
+      durationMs: eff.durationMs,
+      maxRequests: scenario.maxRequests,
+      loadCpu: place.loadCpu,
+      ...(profiling.kind === 'cpu' ? { profile: { resultsDir: profiling.runDir } } : {}),
+    };
     const trialText = (trial: TrialResult): string => {
       const errs = Object.values(trial.errors).reduce((a, b) => a + b, 0);
       return `${Math.round(trial.requestsPerSec).toLocaleString('en-US')} req/s, p99 ${trial.latency.p99Us} µs${errs ? `, ${errs} errors` : ''}`;
@@ -207,15 +213,15 @@ async function runPoint(
       base.status = verdict.status;
       if (verdict.reason !== undefined) base.reason = verdict.reason;
     }
-    if (profiling.clinicRunDir !== undefined && base.status !== 'failed') {
+    if (profiling.kind === 'clinic' && base.status !== 'failed') {
       progress.note(`${label}: under clinic doctor, then clinic flame`);
       base.clinic = await clinicProfiles({
-        runDir: profiling.clinicRunDir,
+        runDir: profiling.runDir,
         pointIndex: point.index,
         external: point.system.kind === 'external',
         baseRequestsPerSec: median(base.trials.map((t) => t.requestsPerSec)),
         start: (wrapped) => startTarget(point.system, point.params, place.systemCpu, wrapped),
-        measure: (t) => oneTrial(scenario, point, t, { ...settings, trials: 1, profile: false }, signal),
+        measure: (t) => oneTrial(scenario, point, t, { ...settings, trials: 1 }, signal),
       });
       for (const c of base.clinic) progress.note(`${label}: clinic ${c.tool}: ${c.error ?? (c.trial ? trialText(c.trial) : '')}${c.processes.filter((p) => p.error).map((p) => `; ${p.role}: ${p.error}`).join('')}`);
     }

@@ -43,9 +43,9 @@ function outputDir(dir: string): string {
 }
 
 describe('muxbench gate', () => {
-  it('catches a slowdown injected into the candidate only, and writes every output', { timeout: GATE_TIMEOUT_MS }, async () => {
+  it('catches a slowdown injected into the candidate only, writes every output, and profiles both sides on request', { timeout: GATE_TIMEOUT_MS }, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'muxbench-gate-'));
-    const r = await runCli(gateArgs(dir, ['--candidate-env', 'MUXBENCH_INJECT_CPU_US=300']), GATE_TIMEOUT_MS);
+    const r = await runCli(gateArgs(dir, ['--candidate-env', 'MUXBENCH_INJECT_CPU_US=300', '--profile']), GATE_TIMEOUT_MS);
     expect(r.stderr).not.toMatch(/FAILED/);
     expect(r.code).toBe(1);
     expect(r.stdout).toContain('muxbench gate: REGRESSION');
@@ -72,6 +72,18 @@ describe('muxbench gate', () => {
     const bencher = JSON.parse(readFileSync(join(out, 'bencher.json'), 'utf8')) as Record<string, Record<string, { value: number }>>;
     expect(Object.keys(bencher['tiny-gate/origin']!)).toEqual(['throughput', 'latency-p50-us', 'latency-p99-us', 'cpu-us-per-request']);
     expect(readFileSync(join(out, 'summary.md'), 'utf8')).toMatch(/❌ muxbench gate: REGRESSION[\s\S]*\| tiny-gate \| origin/);
+    // --profile: one profiled trial per side after the rounds, not among them; the comparison shows what grew
+    for (const side of ['base', 'candidate']) {
+      const results = JSON.parse(readFileSync(join(out, 'tiny-gate', side, 'results.json'), 'utf8')) as { points: { trials: unknown[]; profile?: { processes: { role: string; file: string | null }[] } }[] };
+      const [p] = results.points;
+      expect(p!.trials, side).toHaveLength(5);
+      expect(p!.profile?.processes.map((x) => x.role), side).toEqual(['origin']);
+      expect(existsSync(join(out, 'tiny-gate', side, p!.profile!.processes[0]!.file!)), side).toBe(true);
+    }
+    const page = readFileSync(join(out, 'tiny-gate', 'index.html'), 'utf8');
+    expect(page).toContain('What changed in the profiles');
+    // the injected burn is among what grew most
+    expect(page).toMatch(/grew most((?!<\/table>)[\s\S])*inject-cpu\.ts/);
   });
 
   it('passes an unchanged tree', { timeout: GATE_TIMEOUT_MS }, async () => {
