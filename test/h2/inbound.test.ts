@@ -415,7 +415,7 @@ describe('CONTINUATION (§6.10)', () => {
 });
 
 describe('header block limits (src/h2/limits.ts)', () => {
-  const flood = (n: number, last = F.END_HEADERS): Buffer[] => [headersFrame(1, 0, BLOCK), ...Array.from({ length: n }, (_, i) => continuation(1, i === n - 1 ? last : 0))];
+  const flood = (n: number, last: number = F.END_HEADERS): Buffer[] => [headersFrame(1, 0, BLOCK), ...Array.from({ length: n }, (_, i) => continuation(1, i === n - 1 ? last : 0))];
 
   it(`CONTINUATION frames per block: ${DEFAULT_MAX_CONTINUATION_FRAMES} by default are taken, one more is ENHANCE_YOUR_CALM (nghttp2 max_continuations)`, () => {
     const ok = new Conn();
