@@ -116,11 +116,13 @@ export class HeaderBlockReader {
     }
     let badPriority = false;
     if (flags & Flag.PRIORITY) {
-      if (p + 5 > e) throw new FrameError(ErrorCode.FRAME_SIZE_ERROR, 'HEADERS too short for its priority fields');
+      // measured against the frame, not what the padding leaves: a frame that holds its fields but whose
+      // padding is too long is a PROTOCOL_ERROR (§6.2), not a FRAME_SIZE_ERROR
+      if (p + 5 > end) throw new FrameError(ErrorCode.FRAME_SIZE_ERROR, 'HEADERS too short for its priority fields');
       badPriority = (buf.readUInt32BE(p) & 0x7fffffff) === streamId;
       p += 5;
     }
-    if (p > e) throw new FrameError(ErrorCode.PROTOCOL_ERROR, 'HEADERS padding/priority longer than the frame');
+    if (p > e) throw new FrameError(ErrorCode.PROTOCOL_ERROR, 'HEADERS padding longer than the rest of the frame');
     const endStream = (flags & Flag.END_STREAM) !== 0;
     if (flags & Flag.END_HEADERS) {
       this.limit(e - p);
