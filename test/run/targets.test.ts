@@ -7,9 +7,9 @@ import { describe, expect, it } from 'vitest';
 import type { EngineSpec } from '../../src/load/engine.ts';
 import { engineSpecFor, loadModelOf, loadPlansOf, startArgs, startKey, type Target } from '../../src/run/targets.ts';
 import { expandPoints, type Params, parseScenario, type SystemSpec, type Workload } from '../../src/scenario/index.ts';
-import type { HttpGrpcClientOptions } from '../../src/systems/http-grpc/client.ts';
-import { CRATE_MAX_CALLS_PER_REQUEST } from '../../src/systems/http-grpc/config.ts';
-import { FUNC } from '../../src/systems/http-grpc/functions.ts';
+import type { HttpGrpcClientOptions } from '../../src/clients/http-grpc/client.ts';
+import { FUNC } from '../../src/clients/http-grpc/builtins.ts';
+import { CRATE_MAX_CALLS_PER_REQUEST } from '../../src/wire/index.ts';
 
 const LOAD = { model: 'closed', concurrency: 1 } as const;
 
