@@ -23,9 +23,9 @@ const AXIS_NAMES = Object.keys(AXES) as [Axis, ...Axis[]];
 const nonNegInt = z.number().int().nonnegative();
 const posInt = z.number().int().positive();
 
-const sweep = z
-  .partialRecord(z.enum(AXIS_NAMES), z.array(z.number().nonnegative()).min(1, 'a sweep axis needs at least one value'))
-  .optional();
+// Only numbers here: what each axis's values must be is checked once, with the axis named, in load.ts.
+const sweepValues = z.array(z.number()).min(1, 'a sweep axis needs at least one value');
+const sweep = z.partialRecord(z.enum(AXIS_NAMES), sweepValues).optional();
 
 const id = z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'use lower-case letters, digits, dot, dash or underscore');
 /** How the load engine talks to HTTP-speaking systems (tunnels, the origin, external servers). */
@@ -37,9 +37,7 @@ const engine = z.enum(['default', 'undici', 'autocannon', 'h2load']).default('de
 export const GROUP_AXES = ['concurrency', 'ratePerSec', 'payloadBytes', 'delayMs'] as const satisfies readonly Axis[];
 export type GroupAxis = (typeof GROUP_AXES)[number];
 
-const groupSweep = z
-  .partialRecord(z.enum(GROUP_AXES), z.array(z.number().nonnegative()).min(1, 'a sweep axis needs at least one value'))
-  .optional();
+const groupSweep = z.partialRecord(z.enum(GROUP_AXES), sweepValues).optional();
 
 /** Load groups' sweeps by group id: a QUICK run's (`quick.groups`) or one system's own (`systems[i].groups`). */
 const groupSweeps = z.record(z.string(), groupSweep.unwrap()).optional();
