@@ -11,10 +11,11 @@
  */
 import type { PointResult, ResultsFile, TrialResult, WarmupRecord } from '../measure/results.ts';
 import type { SteadyPolicy } from '../measure/steady.ts';
+import { micros } from '../report/format.ts';
 import { placement } from '../run/environment.ts';
 import { writeJsonAtomic } from '../run/persist.ts';
 import { checkAlive, diedOr, measureTrial, pointStatus, ProcessWatch, summarize, TargetDiedError, warmupRecord } from '../run/point.ts';
-import type { Progress } from '../run/progress.ts';
+import { type Progress, trialText } from '../run/progress.ts';
 import { newResults, runId } from '../run/runner.ts';
 import { type StartOptions, SystemStartError } from '../run/supervise.ts';
 import { applyGroups, groupResults, measureGroupsTrial } from '../run/groups.ts';
@@ -215,7 +216,7 @@ export class GateRunner {
               await engine.pause();
             }
             s.result.trials.push(t);
-            progress.trial(`${label} [${s.side.name}]`, `${Math.round(t.requestsPerSec).toLocaleString('en-US')} req/s, p99 ${t.latency.p99Us} µs${cpuText(t)}`);
+            progress.trial(`${label} [${s.side.name}]`, `${trialText(t)}${cpuText(t)}`);
           } catch (err) {
             fail(s, diedOr(s.target, err), signal);
             await driver.pause().catch(() => {});
@@ -253,6 +254,6 @@ export class GateRunner {
 function cpuText(t: TrialResult): string {
   const v = Object.values(t.processes).map((p) => p.cpuUsPerRequest);
   if (v.length === 0 || !v.every((x): x is number => typeof x === 'number')) return '';
-  return `, CPU ${v.reduce((a, b) => a + b, 0).toFixed(1)} µs/req`;
+  return `, CPU ${micros(v.reduce((a, b) => a + b, 0))}/req`;
 }
 

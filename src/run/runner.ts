@@ -13,7 +13,7 @@ import { applyGroups, groupResults, measureGroups } from './groups.ts';
 import { writeJsonAtomic } from './persist.ts';
 import { PROFILES_DIR } from './profile.ts';
 import { MeasureError, measurePoint, type PointMeasurement, pointStatus, summarize, TargetDiedError } from './point.ts';
-import { createProgress, type Progress } from './progress.ts';
+import { createProgress, type Progress, trialText } from './progress.ts';
 import { PROFILE_DIR_ENV } from '../systems/profiler.ts';
 import { median } from '../measure/stats.ts';
 import { killAllSupervised, SystemStartError } from './supervise.ts';
@@ -172,10 +172,6 @@ async function runPoint(
     const target = slot.get()!.target;
     loads = loadPlansOf(scenario, point, target);
     const settings = { policy: eff.steady, trials: eff.trials, durationMs: eff.durationMs, maxRequests: scenario.maxRequests, loadCpu: place.loadCpu, profile: profileEnv !== undefined };
-    const trialText = (trial: TrialResult): string => {
-      const errs = Object.values(trial.errors).reduce((a, b) => a + b, 0);
-      return `${Math.round(trial.requestsPerSec).toLocaleString('en-US')} req/s, p99 ${trial.latency.p99Us} µs${errs ? `, ${errs} errors` : ''}`;
-    };
     const onTrial = (trial: TrialResult): void => progress.trial(label, trialText(trial));
     if (scenario.groups !== undefined) {
       const measured = await measureGroups(target, loads, settings, signal, (groups) =>
