@@ -7,7 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RESULTS_SCHEMA, type PointResult, type ResultsFile, type TrialResult } from '../measure/results.ts';
-import { describeLoad, effective, expandPoints, loadScenario, type Point, type Scenario, sweptAxes } from '../scenario/index.ts';
+import { describeLoad, effective, expandPoints, loadScenario, type Point, type Scenario, type ScenarioOverrides, sweptAxes } from '../scenario/index.ts';
 import { environment, placement } from './environment.ts';
 import { applyGroups, groupResults, measureGroups } from './groups.ts';
 import { writeJsonAtomic } from './persist.ts';
@@ -31,6 +31,8 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** 'cpu': one more trial per point with every system process under V8's CPU profiler (src/run/profile.ts); default: the scenario's `profile` */
   profile?: 'cpu';
+  /** the command line's changes to the scenario file (src/scenario/overrides.ts), recorded in the results */
+  overrides?: ScenarioOverrides;
 }
 
 export interface RunOutcome {
@@ -52,13 +54,23 @@ function paramText(p: Point): string {
 }
 
 /** A results file with no point yet, for a run of `scenario` with the settings `eff`. */
-export function newResults(scenario: Scenario, file: string, quick: boolean, id: string, eff: ReturnType<typeof effective>, axes: string[], commit?: string | null): ResultsFile {
+export function newResults(
+  scenario: Scenario,
+  file: string,
+  quick: boolean,
+  id: string,
+  eff: ReturnType<typeof effective>,
+  axes: string[],
+  commit?: string | null,
+  overrides?: ScenarioOverrides,
+): ResultsFile {
   const env = environment();
   if (commit !== undefined) env.commit = commit;
   return {
     schema: RESULTS_SCHEMA,
     runId: id,
     scenario: { name: scenario.name, description: scenario.description, file, definition: scenario },
+    ...(overrides ? { overrides } : {}),
     quick,
     environment: env,
     status: 'running',
@@ -81,7 +93,7 @@ function loadModelText(s: Scenario): string {
 }
 
 export async function runScenario(options: RunOptions): Promise<RunOutcome> {
-  const { scenario, file } = await loadScenario(options.scenario);
+  const { scenario, file } = await loadScenario(options.scenario, options.overrides);
   const quick = options.quick ?? false;
   const eff = effective(scenario, quick);
   const points = expandPoints(scenario, quick);
@@ -89,7 +101,7 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
   const progress = options.progress ?? createProgress();
   const id = runId();
   const resultsPath = join(options.reportsDir ?? REPORTS_DIR, scenario.name, id, 'results.json');
-  const results = newResults(scenario, file, quick, id, eff, sweptAxes(points));
+  const results = newResults(scenario, file, quick, id, eff, sweptAxes(points), undefined, options.overrides);
   writeJsonAtomic(resultsPath, results);
   progress.start(points.length * eff.trials);
   progress.note(

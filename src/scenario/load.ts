@@ -7,31 +7,14 @@ import { basename, extname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { tsImport } from 'tsx/esm/api';
 import type { z } from 'zod';
-import { type Axis, GROUP_AXES, type GroupAxis, type LoadGroupSpec, type LoadSpec, type Scenario, scenarioSchema, type SystemKind, type SystemSpec, type Workload } from './schema.ts';
+import { applyOverrides, describeOverrides, type ScenarioOverrides } from './overrides.ts';
+import { type Axis, AXIS_APPLIES, claimSystems, GROUP_AXES, type GroupAxis, type LoadGroupSpec, type LoadSpec, type Scenario, scenarioSchema, type SystemSpec, type Workload } from './schema.ts';
+import { ScenarioError } from './errors.ts';
+
+export { AXIS_APPLIES, ScenarioError };
 
 export const SCENARIO_DIR = fileURLToPath(new URL('../../scenarios/', import.meta.url));
 
-export class ScenarioError extends Error {
-  override readonly name = 'ScenarioError';
-  readonly code = 'MUX_ERR_SCENARIO';
-}
-
-const TUNNELS: SystemKind[] = ['h2-tunnel', 'grpc-tunnel'];
-const ALL: SystemKind[] = ['http-grpc', 'origin', 'h2-tunnel', 'grpc-tunnel', 'external'];
-
-/** Which system kinds each axis means something to. */
-export const AXIS_APPLIES: Record<Axis, SystemKind[]> = {
-  concurrency: ALL,
-  ratePerSec: ALL,
-  payloadBytes: ALL,
-  delayMs: ALL,
-  streamLimit: ['h2-tunnel'],
-  batchWindowMs: ['http-grpc'],
-  streamWindowBytes: TUNNELS,
-  sessionWindowBytes: TUNNELS,
-  tunnelConnections: TUNNELS,
-  clientConnections: ALL,
-};
 
 /** What each axis's values must be: the one check of sweep values, with one message per axis. */
 const AXIS_VALUES: Record<Axis, { whole: boolean; min: number; aboveMin?: boolean }> = {
@@ -123,17 +106,7 @@ function claimProblems(s: Scenario): string[] {
     const at = `claims[${i}]`;
     if (ids.has(c.id)) problems.push(`${at}.id: '${c.id}' is used twice`);
     ids.add(c.id);
-    const named: [string, string][] =
-      c.kind === 'stream-limit'
-        ? [['limited', c.limited], ...c.unlimited.map((u, j): [string, string] => [`unlimited[${j}]`, u])]
-        : c.kind === 'comparable'
-          ? c.systems.map((x, j): [string, string] => [`systems[${j}]`, x])
-          : c.kind === 'memory'
-            ? [['lower', c.lower], ['higher', c.higher]]
-            : c.kind === 'isolation'
-              ? c.systems.map((x, j): [string, string] => [`systems[${j}]`, x])
-              : [['batched', c.batched], ['unbatched', c.unbatched]];
-    for (const [field, sys] of named) if (!systems.has(sys)) problems.push(`${at}.${field}: no system has the id '${sys}' (${[...systems].join(', ')})`);
+    for (const [field, sys] of claimSystems(c)) if (!systems.has(sys)) problems.push(`${at}.${field}: no system has the id '${sys}' (${[...systems].join(', ')})`);
     if (c.kind === 'isolation') {
       const index = (s.groups ?? []).findIndex((g) => g.id === c.group);
       if (index < 0) problems.push(`${at}.group: no load group has the id '${c.group}'`);
@@ -220,7 +193,11 @@ export function resolveScenarioFile(nameOrPath: string): string {
   return join(SCENARIO_DIR, `${nameOrPath}.ts`);
 }
 
-export async function loadScenario(nameOrPath: string): Promise<{ scenario: Scenario; file: string }> {
+/**
+ * Imports and validates a scenario file; `overrides` (the command line's) change its definition first, so
+ * that they go through the same checks and the scenario returned is the one that runs.
+ */
+export async function loadScenario(nameOrPath: string, overrides?: ScenarioOverrides): Promise<{ scenario: Scenario; file: string }> {
   const file = resolveScenarioFile(nameOrPath);
   let mod: Record<string, unknown>;
   try {
@@ -242,7 +219,9 @@ export async function loadScenario(nameOrPath: string): Promise<{ scenario: Scen
       `${file} has no default export${named.length ? ` (it exports ${named.join(', ')})` : ''}: a scenario file ends with \`export default defineScenario({ name, description, systems, … })\`, or \`export default { … }\` outside scenarios/`,
     );
   }
-  return { scenario: parseScenario(definition, file), file };
+  if (overrides === undefined) return { scenario: parseScenario(definition, file), file };
+  const source = `${file} (with ${describeOverrides(overrides)} from the command line)`;
+  return { scenario: parseScenario(applyOverrides(definition, overrides, file), source), file };
 }
 
 /**

@@ -20,6 +20,28 @@ export const AXES = {
 export type Axis = keyof typeof AXES;
 const AXIS_NAMES = Object.keys(AXES) as [Axis, ...Axis[]];
 
+const SYSTEM_KINDS = ['http-grpc', 'origin', 'h2-tunnel', 'grpc-tunnel', 'external'] as const satisfies readonly SystemKind[];
+const TUNNELS: SystemKind[] = ['h2-tunnel', 'grpc-tunnel'];
+
+/** Which system kinds each axis means something to. */
+export const AXIS_APPLIES: Record<Axis, readonly SystemKind[]> = {
+  concurrency: SYSTEM_KINDS,
+  ratePerSec: SYSTEM_KINDS,
+  payloadBytes: SYSTEM_KINDS,
+  delayMs: SYSTEM_KINDS,
+  streamLimit: ['h2-tunnel'],
+  batchWindowMs: ['http-grpc'],
+  streamWindowBytes: TUNNELS,
+  sessionWindowBytes: TUNNELS,
+  tunnelConnections: TUNNELS,
+  clientConnections: SYSTEM_KINDS,
+};
+
+/** Whether an axis means something to every kind of system (a load axis), not only to some (a knob of theirs). */
+export function appliesToAll(axis: Axis): boolean {
+  return AXIS_APPLIES[axis] === SYSTEM_KINDS;
+}
+
 const nonNegInt = z.number().int().nonnegative();
 const posInt = z.number().int().positive();
 
@@ -216,6 +238,33 @@ export const claimSchema = z.discriminatedUnion('kind', [
 ]);
 export type ClaimSpec = z.output<typeof claimSchema>;
 
+/** The fields in which a claim names systems, in the order its messages list them. */
+const CLAIM_SYSTEM_FIELDS = ['limited', 'unlimited', 'systems', 'lower', 'higher', 'batched', 'unbatched'] as const;
+
+/** The systems a claim names, each with its field: [['limited', 'h2'], ['unlimited[0]', 'grpc']]. Reads claims not yet validated too. */
+export function claimSystems(claim: object): [field: string, id: string][] {
+  const out: [string, string][] = [];
+  for (const field of CLAIM_SYSTEM_FIELDS) {
+    const v = (claim as Record<string, unknown>)[field];
+    if (typeof v === 'string') out.push([field, v]);
+    else if (Array.isArray(v)) v.forEach((id, j) => typeof id === 'string' && out.push([`${field}[${j}]`, id]));
+  }
+  return out;
+}
+
+/** What a QUICK run may set for itself; a field it leaves out is the scenario's. */
+const quickFields = {
+  warmupMs: nonNegInt.optional(),
+  maxWarmupMs: posInt.optional(),
+  durationMs: posInt.optional(),
+  trials: z.number().int().min(1).max(50).optional(),
+  sweep,
+  /** load groups' own sweeps for QUICK runs, by group id (a group not named keeps its sweep) */
+  groups: groupSweeps,
+};
+/** The settings a scenario and its quick variant both have (a command-line override of one holds in both). */
+export const QUICK_SETTINGS = ['warmupMs', 'maxWarmupMs', 'durationMs', 'trials'] as const satisfies readonly (keyof typeof quickFields)[];
+
 const scenarioFields = {
   name: id,
   description: z.string().min(1),
@@ -238,22 +287,15 @@ const scenarioFields = {
   trials: z.number().int().min(1).max(50).default(3),
   sweep,
   /** a shorter variant for QUICK runs */
-  quick: z
-    .strictObject({
-      warmupMs: nonNegInt.optional(),
-      maxWarmupMs: posInt.optional(),
-      durationMs: posInt.optional(),
-      trials: z.number().int().min(1).max(50).optional(),
-      sweep,
-      /** load groups' own sweeps for QUICK runs, by group id (a group not named keeps its sweep) */
-      groups: groupSweeps,
-    })
-    .optional(),
+  quick: z.strictObject(quickFields).optional(),
   /** 'cpu': profile every point as `--profile` does (one more trial with every system process under V8's CPU profiler) */
   profile: z.enum(['cpu']).optional(),
   /** claims of the seeds' comparison tables that this scenario's data decides (see src/report/claims.ts) */
   claims: z.array(claimSchema).optional(),
 };
+
+/** The top-level fields of a scenario file. */
+export const SCENARIO_FIELDS = Object.keys(scenarioFields) as (keyof typeof scenarioFields)[];
 
 type Fields = z.output<z.ZodObject<typeof scenarioFields>>;
 export type Workload = z.output<typeof workload>;
