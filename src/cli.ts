@@ -50,7 +50,7 @@ results so far kept. The gate: 0 no regression, 1 regression, 2 could not decide
 systems (muxbench serve <system> --help):
 ${await systemList()}`;
 
-const SERVE_USAGE = async (): Promise<string> => `usage: muxbench serve <system> [options]      (muxbench serve <system> --help: its options)
+const serveUsage = async (): Promise<string> => `usage: muxbench serve <system> [options]      (muxbench serve <system> --help: its options)
 
 Starts one system under test, listening on 127.0.0.1 (port 0: any free port), prints one JSON line when it
 is ready — {"event":"ready","system":…,"urls":{…}} — and serves until SIGTERM or SIGINT, or until the
@@ -186,7 +186,7 @@ const COMMAND_USAGE: Record<string, () => string | Promise<string>> = {
   compare: () => COMPARE_USAGE,
   index: () => INDEX_USAGE,
   gate: () => GATE_USAGE,
-  serve: SERVE_USAGE,
+  serve: serveUsage,
   attack: async () => (await import('./attack/cli.ts')).ATTACK_USAGE,
 };
 
@@ -202,7 +202,7 @@ async function serve(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h') {
     if (name === undefined) return usageError('serve', new UsageError(`name a system: ${Object.keys(await systems()).join(', ')}`));
-    process.stdout.write(`${await SERVE_USAGE()}\n`);
+    process.stdout.write(`${await serveUsage()}\n`);
     return EXIT.ok;
   }
   const SYSTEMS = await systems();
