@@ -13,11 +13,14 @@ test: $(STAMP)
 	node_modules/.bin/tsc --noEmit -p .
 	node_modules/.bin/vitest run
 
+# bench/all.ts exits 0, 1 when a point failed (after every scenario), 130/143 when stopped; make reports a
+# failure as its own exit 2. See README, "Exit status".
 bench: $(STAMP)
 	QUICK=$(QUICK) node bin/run-ts.js bench/all.ts
 
 # The regression gate: this working tree against BASE (a git ref), both measured here, interleaved.
-# Exit 0 no regression, 1 regression, 2 could not decide. See README, "The regression gate".
+# The gate exits 0 no regression, 1 regression, 2 could not decide; make reports either failure as its
+# own exit 2 ("Error 1" / "Error 2" names the gate's). See README, "The regression gate".
 BASE ?= HEAD
 bench-gate: $(STAMP)
 	node bin/muxbench.js gate --base $(BASE) $(GATE_ARGS)

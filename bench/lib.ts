@@ -4,6 +4,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, release, type as osType } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { micros } from '../src/report/format.ts';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -78,7 +79,7 @@ export async function h2loadPoint(
     const cpu = before.reduce((sum, b, i) => sum + (b && after[i] ? cpuShare(b, after[i]!) : 0), 0);
     const failed = r.failed + r.errored + r.timeout;
     trials.push({ requestsPerSec: Math.round(r.requestsPerSec), p50Us: r.latency.p50Us, p99Us: r.latency.p99Us, succeeded: r.succeeded, failed, systemCpu: Math.round(cpu * 100) / 100 });
-    process.stderr.write(`${label} @ ${concurrency}: ${Math.round(r.requestsPerSec)} req/s, p99 ${r.latency.p99Us} µs, ${failed} failed\n`);
+    process.stderr.write(`${label} @ ${concurrency}: ${Math.round(r.requestsPerSec).toLocaleString('en-US')} req/s, p99 ${micros(r.latency.p99Us)}, ${failed} failed\n`);
   }
   return {
     concurrency,

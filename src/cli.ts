@@ -1,14 +1,27 @@
 /** The `muxbench` command. Each subcommand returns its exit code; errors are printed, never thrown raw. */
-import { serveUntilSignalled, UsageError } from './systems/serve.ts';
+import { readFileSync } from 'node:fs';
+import { asUsageError, EXIT, parseCommandArgs, parseDurationMs, usageErrorLine, UsageError, wantsHelp } from './cli/args.ts';
+import { onInterrupt } from './cli/interrupt.ts';
+import type { ScenarioOverrides } from './measure/results.ts';
+import { serveUntilSignalled } from './systems/serve.ts';
 
 // The systems (and their libraries) load only for the commands that need them: the load worker starts
 // once per trial and must start fast.
 const systems = async () => (await import('./systems/registry.ts')).SYSTEMS;
 
-const usage = async (): Promise<string> => `usage: muxbench <command> [...]
+function version(): string {
+  return (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+}
+
+const systemList = async (): Promise<string> =>
+  Object.entries(await systems())
+    .map(([name, s]) => `  ${name.padEnd(14)} ${s.summary}`)
+    .join('\n');
+
+const usage = async (): Promise<string> => `usage: muxbench <command> [options]      (muxbench <command> --help: its options)
 
 commands:
-  scenario <name|file.ts> [--quick] [--profile[=cpu|clinic]] [--reports-dir DIR]
+  scenario <name|file.ts> [--quick] [--profile[=cpu|clinic]] [-c N,N] [-d 10s] [--set KEY=V,V] [--system ID] [--json]
                              run a scenario; results in reports/<scenario>/<run-id>/results.json
   list                       the scenarios in scenarios/
   report <results.json>      (re)render a run's report: index.html beside results.json
@@ -19,35 +32,86 @@ commands:
                              exit 0 no regression, 1 regression, 2 could not decide
   index [--reports-dir DIR]  write reports/index.html: every run, latest vs previous per scenario
   serve <system> [options]   start one system under test; prints a JSON ready line, stops on SIGTERM
+                             or when the process that started it exits
   attack <target>... [--patterns a,b] [--list] [--plan NAME]
                              run the HTTP/2 abuse patterns (floods, rapid reset, CONTINUATION, HPACK bomb,
                              slowloris, …) against h2c URLs or h2-edge / node-http2 / nghttpx / nghttpd
                              while a well-behaved load runs; results in reports/attack/<run-id>/
-  help [command]             this text, or a command's options
+  help [command|system]      this text, or a command's (a system's) options; also <command> -h, --help
+
+options:
+  -h, --help                 this text
+  -V, --version              muxbench's version
+
+exit status: 0 success; 1 the run found a failure (a point failed, a pattern was not held, a regression);
+2 bad options or input, nothing run; 130 / 143 stopped by SIGINT / SIGTERM (scenario, attack) with the
+results so far kept. The gate: 0 no regression, 1 regression, 2 could not decide.
+
+systems (muxbench serve <system> --help):
+${await systemList()}`;
+
+const serveUsage = async (): Promise<string> => `usage: muxbench serve <system> [options]      (muxbench serve <system> --help: its options)
+
+Starts one system under test, listening on 127.0.0.1 (port 0: any free port), prints one JSON line when it
+is ready — {"event":"ready","system":…,"urls":{…}} — and serves until SIGTERM or SIGINT, or until the
+process that started it exits (checked every 0.5 s: \`npx muxbench serve …\` stopped by npx's pid, which
+does not pass the signal on, stops the server too). Then it closes its connections and exits.
 
 systems:
-${Object.entries(await systems())
-  .map(([name, s]) => `  ${name.padEnd(14)} ${s.summary}`)
-  .join('\n')}`;
+${await systemList()}
+
+exit status: 0 stopped cleanly; 1 could not start (a port in use, …); 2 bad options.`;
+
+const LIST_USAGE = `usage: muxbench list
+
+Lists the scenarios in scenarios/ (run one with muxbench scenario <name>) with what each measures; a file
+that does not validate is listed with its problems.`;
 
 const SCENARIO_USAGE = `usage: muxbench scenario <name|file.ts> [options]
 
 Runs a scenario from scenarios/ (by name) or a file: every point warmed until steady, then its trials;
 results.json and a self-contained index.html in reports/<scenario>/<run-id>/ (written after every point,
-so Ctrl-C keeps what was measured). Exit 0 every point measured, 1 some points failed, 2 bad input,
-130 interrupted.
+so Ctrl-C keeps what was measured). Progress goes to stderr, the summary to stdout.
 
 options:
-  --quick            the scenario's short variant (also QUICK=1)
-  --profile[=cpu]    one more trial per point with every system process under V8's sampling CPU profiler:
-                     profiles in <run>/profiles/*.cpuprofile, a flame graph, top functions and where the
-                     time went (GC, idle, our code, node) per process in the report, and the trial's cost
-                     against the unprofiled ones. The point's figures stay the unprofiled trials'.
-  --profile=clinic   per point, the system started afresh under clinic doctor, then clinic flame (warm-up
-                     and one trial each; clinic samples a process from start to exit): clinic's own pages
-                     per process in <run>/clinic/, linked from the report with each trial's cost. Needs the
-                     optional packages @clinic/doctor and @clinic/flame (Node <= 20).
-  --reports-dir DIR  where <scenario>/<run-id>/ goes (default reports/)`;
+  --quick                  the scenario's short variant (also QUICK=1)
+  -c, --concurrency N[,N…] requests in flight (closed loop), swept over the values given; with load
+                           groups, the first group's
+  -d, --duration TIME      each trial's length: 500ms, 10s, 2m (a bare number is seconds)
+  --trials N               trials per point
+  --warmup TIME            the shortest warm-up; it goes on until throughput settles (at most maxWarmupMs)
+  --system ID[,ID…]        run only these systems (repeatable); claims about the others are left out
+  --set KEY=V[,V…]         set a sweep axis or a scenario field (repeatable; after the options above):
+                             --set streamLimit=10,100     an axis, swept over these values (concurrency,
+                                                          ratePerSec, payloadBytes, delayMs, streamLimit,
+                                                          batchWindowMs, streamWindowBytes, sessionWindowBytes,
+                                                          tunnelConnections, clientConnections)
+                             --set bulk.concurrency=0,4   a load group's axis, by the group's id
+                             --set workload.call=sleep    a field, by its path; systems.<id>.<field> by id
+  --json                   a JSON summary on stdout: results and report paths, status, and per point the
+                           system, params, status (and reason), req/s, p50 and p99 (µs), errors; the
+                           human summary goes to stderr
+  -q, --quiet              no progress lines: only the summary (with --json, only the JSON)
+  --profile[=cpu]          one more trial per point with every system process under V8's sampling CPU
+                           profiler: profiles in <run>/profiles/*.cpuprofile, a flame graph, top functions
+                           and where the time went (GC, idle, our code, node) per process in the report, and
+                           the trial's cost against the unprofiled ones. The point's figures stay the
+                           unprofiled trials'.
+  --profile=clinic         per point, the system started afresh under clinic doctor, then clinic flame
+                           (warm-up and one trial each; clinic samples a process from start to exit): its
+                           own pages per process in <run>/clinic/, linked from the report with each trial's
+                           cost. Needs the optional packages @clinic/doctor and @clinic/flame (Node <= 20).
+  --reports-dir DIR        where <scenario>/<run-id>/ goes (default reports/)
+  -h, --help               this text
+
+The command line's changes are made to the scenario before it is checked, with the same checks and
+messages as the file's own values: results.json's scenario definition is what ran, and its "overrides"
+lists them. E.g. muxbench scenario stream-limit --quick -c 100 -d 2s --system h2-tunnel --set streamLimit=10,0
+
+exit status: 0 every point measured (ok, not steady or generator-bound); 1 some point failed (the reasons
+are listed below the summary); 2 bad options or a bad scenario file, nothing run; 130 stopped by SIGINT
+(Ctrl-C), 143 by SIGTERM or the parent's exit — the points measured so far are kept, the report written.
+A second signal exits at once.`;
 
 const REPORT_USAGE = `usage: muxbench report <results.json>
 
@@ -123,49 +187,109 @@ exit status: 0 no significant regression; 1 a significant regression, or a point
 2 could not decide (a point failed on the base side too, or was interrupted) or could not run (bad
 options, base revision missing — fetch it in a shallow clone —, npm ci failed).`;
 
-const COMMAND_USAGE: Record<string, string> = { scenario: SCENARIO_USAGE, report: REPORT_USAGE, compare: COMPARE_USAGE, index: INDEX_USAGE, gate: GATE_USAGE };
+const COMMAND_USAGE: Record<string, () => string | Promise<string>> = {
+  scenario: () => SCENARIO_USAGE,
+  list: () => LIST_USAGE,
+  report: () => REPORT_USAGE,
+  compare: () => COMPARE_USAGE,
+  index: () => INDEX_USAGE,
+  gate: () => GATE_USAGE,
+  serve: serveUsage,
+  attack: async () => (await import('./attack/cli.ts')).ATTACK_USAGE,
+};
 
-function isArgError(err: unknown): err is Error {
-  // node:util parseArgs throws TypeErrors with ERR_PARSE_ARGS_* codes for unknown or malformed options.
-  return err instanceof UsageError || (err instanceof Error && String((err as { code?: unknown }).code).startsWith('ERR_PARSE_ARGS'));
+/** A usage error on stderr, in one line: what was wrong and where the options are. */
+function usageError(command: string, err: unknown): number {
+  const usage = asUsageError(err);
+  if (!usage) throw err;
+  process.stderr.write(usageErrorLine(command, usage.message));
+  return EXIT.usage;
 }
 
 async function serve(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
-  const SYSTEMS = await systems();
-  const system = name === undefined ? undefined : SYSTEMS[name];
-  if (!system) {
-    process.stderr.write(`muxbench serve: ${name === undefined ? 'name a system' : `unknown system '${name}'`}; one of: ${Object.keys(SYSTEMS).join(', ')}\n`);
-    return 2;
+  if (name === undefined || name === '--help' || name === '-h') {
+    if (name === undefined) return usageError('serve', new UsageError(`name a system: ${Object.keys(await systems()).join(', ')}`));
+    process.stdout.write(`${await serveUsage()}\n`);
+    return EXIT.ok;
   }
-  if (rest.includes('--help') || rest.includes('-h')) {
+  const SYSTEMS = await systems();
+  const system = SYSTEMS[name];
+  if (!system) {
+    const what = name.startsWith('-') ? `name the system before its options, got '${name}'` : `unknown system '${name}'`;
+    return usageError('serve', new UsageError(`${what}; one of: ${Object.keys(SYSTEMS).join(', ')}`));
+  }
+  if (wantsHelp(rest)) {
     process.stdout.write(`${system.usage}\n`);
-    return 0;
+    return EXIT.ok;
   }
   let start;
   try {
     start = system.prepare(rest);
   } catch (err) {
-    if (!isArgError(err)) throw err;
-    process.stderr.write(`muxbench serve ${name}: ${err.message}\n${system.usage}\n`);
-    return 2;
+    return usageError(`serve ${name}`, err);
   }
   try {
-    return await serveUntilSignalled(name!, start);
+    return await serveUntilSignalled(name, start);
   } catch (err) {
     process.stderr.write(`muxbench serve ${name}: could not start: ${err instanceof Error ? err.message : String(err)}\n`);
     return 1;
   }
 }
 
+/** "10,100" (and repeats of the option) as numbers; what they may be is the scenario's checks' to say. */
+function numberList(option: string, texts: readonly string[]): number[] {
+  return texts.flatMap((t) => t.split(',')).map((v) => {
+    const n = Number(v.trim());
+    if (v.trim() === '' || !Number.isFinite(n)) throw new UsageError(`${option} takes numbers, got '${texts.join(',')}'`);
+    return n;
+  });
+}
+
+/** `KEY=V[,V…]` after --set: numbers and true/false are read as such, anything else stays text. */
+function setOption(text: string): { key: string; values: (number | string | boolean)[] } {
+  const eq = text.indexOf('=');
+  const key = text.slice(0, eq).trim();
+  const values = text.slice(eq + 1).split(',').map((v) => v.trim());
+  if (eq <= 0 || key === '' || values.some((v) => v === '')) throw new UsageError(`--set takes KEY=VALUE[,VALUE…], got '${text}'`);
+  return { key, values: values.map((v) => (v === 'true' ? true : v === 'false' ? false : /^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i.test(v) ? Number(v) : v)) };
+}
+
+interface ScenarioValues {
+  quick?: boolean;
+  'reports-dir'?: string;
+  concurrency?: string[];
+  duration?: string;
+  trials?: string;
+  warmup?: string;
+  system?: string[];
+  set?: string[];
+  json?: boolean;
+  quiet?: boolean;
+}
+
+/** The options that change the scenario, as overrides (undefined when none does). */
+function scenarioOverrides(values: ScenarioValues): ScenarioOverrides | undefined {
+  const set: NonNullable<ScenarioOverrides['set']> = [];
+  if (values.concurrency) set.push({ key: 'concurrency', values: numberList('--concurrency', values.concurrency) });
+  if (values.duration !== undefined) set.push({ key: 'durationMs', values: [parseDurationMs('--duration', values.duration)] });
+  if (values.trials !== undefined) set.push({ key: 'trials', values: numberList('--trials', [values.trials]) });
+  if (values.warmup !== undefined) set.push({ key: 'warmupMs', values: [parseDurationMs('--warmup', values.warmup)] });
+  for (const text of values.set ?? []) set.push(setOption(text));
+  const systems = (values.system ?? []).flatMap((s) => s.split(',')).map((s) => s.trim());
+  if (systems.some((s) => s === '')) throw new UsageError(`--system takes ids, got '${values.system!.join(',')}'`);
+  if (set.length === 0 && systems.length === 0) return undefined;
+  return { ...(systems.length ? { systems } : {}), ...(set.length ? { set } : {}) };
+}
+
 async function scenario(argv: string[]): Promise<number> {
-  if (argv.includes('--help') || argv.includes('-h')) {
+  if (wantsHelp(argv)) {
     process.stdout.write(`${SCENARIO_USAGE}\n`);
     return 0;
   }
-  const { parseArgs } = await import('node:util');
-  let values: { quick?: boolean; 'reports-dir'?: string };
+  let values: ScenarioValues;
   let positionals: string[];
+  let overrides: ScenarioOverrides | undefined;
   // --profile takes an optional kind, which parseArgs cannot express: it is read here.
   let profile: 'cpu' | 'clinic' | undefined;
   const rest: string[] = [];
@@ -178,75 +302,92 @@ async function scenario(argv: string[]): Promise<number> {
     } else rest.push(a);
   }
   try {
-    ({ values, positionals } = parseArgs({
+    ({ values, positionals } = parseCommandArgs({
       args: rest,
       allowPositionals: true,
-      options: { quick: { type: 'boolean' }, 'reports-dir': { type: 'string' } },
+      options: {
+        quick: { type: 'boolean' },
+        'reports-dir': { type: 'string' },
+        concurrency: { type: 'string', short: 'c', multiple: true },
+        duration: { type: 'string', short: 'd' },
+        trials: { type: 'string' },
+        warmup: { type: 'string' },
+        system: { type: 'string', multiple: true },
+        set: { type: 'string', multiple: true },
+        json: { type: 'boolean' },
+        quiet: { type: 'boolean', short: 'q' },
+      },
     }));
+    if (positionals.length !== 1) {
+      const { listScenarioNames } = await import('./scenario/index.ts');
+      const what = positionals.length === 0 ? 'name a scenario' : `name one scenario, got ${positionals.map((p) => `'${p}'`).join(', ')}`;
+      throw new UsageError(`${what}; scenarios: ${listScenarioNames().join(', ')}, or a file.ts`);
+    }
+    overrides = scenarioOverrides(values);
   } catch (err) {
-    process.stderr.write(`muxbench scenario: ${(err as Error).message}\n${SCENARIO_USAGE}\n`);
-    return 2;
-  }
-  const name = positionals[0];
-  if (!name || positionals.length > 1) {
-    const { listScenarioNames } = await import('./scenario/index.ts');
-    process.stderr.write(`usage: muxbench scenario <name|file.ts> [--quick]; scenarios: ${listScenarioNames().join(', ')}\n`);
-    return 2;
+    return usageError('scenario', err);
   }
   const { runScenario, killAllSupervised } = await import('./run/runner.ts');
+  const { createProgress, SILENT_PROGRESS } = await import('./run/progress.ts');
   const { ScenarioError } = await import('./scenario/index.ts');
   const { summaryTable } = await import('./run/table.ts');
-  const controller = new AbortController();
-  const interrupt = (sig: NodeJS.Signals): void => {
-    if (controller.signal.aborted) process.exit(130);
-    process.stderr.write(`\n${sig}: stopping; results so far are kept\n`);
-    controller.abort();
-    killAllSupervised();
+  // With --json stdout is the JSON's alone: what people read goes to stderr (and nowhere with --quiet).
+  const human = (text: string): void => {
+    if (values.json && values.quiet) return;
+    (values.json ? process.stderr : process.stdout).write(text);
   };
-  process.on('SIGINT', interrupt);
-  process.on('SIGTERM', interrupt);
+  const interrupts = onInterrupt((why) => `\n${why}: stopping; results so far are kept\n`, killAllSupervised);
   try {
     const { resultsPath, results } = await runScenario({
-      scenario: name,
+      scenario: positionals[0]!,
       quick: values.quick ?? process.env.QUICK === '1',
       reportsDir: values['reports-dir'],
-      signal: controller.signal,
+      signal: interrupts.signal,
+      progress: values.quiet ? SILENT_PROGRESS : createProgress(),
+      ...(overrides ? { overrides } : {}),
       ...(profile ? { profile } : {}),
     });
-    process.stdout.write(`\n${summaryTable(results)}\n\nresults: ${resultsPath}\n`);
+    human(`\n${summaryTable(results)}\n\nresults: ${resultsPath}\n`);
     // The report is written even for an aborted run: it shows what was measured.
     const { writeRunReport, writeIndex, claimsMarkdown } = await import('./report/index.ts');
     const { dirname } = await import('node:path');
+    let reportPath: string | null = null;
     try {
       const claims = claimsMarkdown(results);
-      if (claims) process.stdout.write(`\nThe seeds' claims, measured:\n\n${claims}\n\n`);
-      process.stdout.write(`report:  ${writeRunReport(resultsPath)}\n`);
-      process.stdout.write(`index:   ${writeIndex(dirname(dirname(dirname(resultsPath))))}\n`);
+      if (claims) human(`\nThe seeds' claims, measured:\n\n${claims}\n\n`);
+      reportPath = writeRunReport(resultsPath);
+      human(`report:  ${reportPath}\n`);
+      human(`index:   ${writeIndex(dirname(dirname(dirname(resultsPath))))}\n`);
     } catch (err) {
       process.stderr.write(`muxbench scenario: the results are saved, but the report could not be written: ${(err as Error).message}\n`);
     }
-    if (results.status === 'aborted') return 130;
-    return results.points.some((p) => p.status === 'failed') ? 1 : 0;
+    const code = results.status === 'aborted' ? interrupts.exitCode() : results.points.some((p) => p.status === 'failed') ? EXIT.failed : EXIT.ok;
+    if (values.json) {
+      const { runSummary } = await import('./run/summary-json.ts');
+      process.stdout.write(`${JSON.stringify(runSummary(results, { results: resultsPath, report: reportPath }, code), null, 2)}\n`);
+    }
+    return code;
   } catch (err) {
     if (err instanceof ScenarioError) {
       process.stderr.write(`muxbench scenario: ${err.message}\n`);
-      return 2;
+      return EXIT.usage;
     }
     throw err;
   } finally {
-    process.off('SIGINT', interrupt);
-    process.off('SIGTERM', interrupt);
+    interrupts.dispose();
   }
 }
 
 async function report(argv: string[]): Promise<number> {
-  if (argv.includes('--help') || argv.includes('-h')) {
+  if (wantsHelp(argv)) {
     process.stdout.write(`${REPORT_USAGE}\n`);
     return 0;
   }
-  if (argv.length !== 1 || argv[0]!.startsWith('-')) {
-    process.stderr.write(`muxbench report: name one results.json\n${REPORT_USAGE}\n`);
-    return 2;
+  try {
+    const { positionals } = parseCommandArgs({ args: argv, allowPositionals: true, options: {} });
+    if (positionals.length !== 1) throw new UsageError(`name one results.json, got ${positionals.length}`);
+  } catch (err) {
+    return usageError('report', err);
   }
   const { writeRunReport, ReportInputError, readResults, claimsMarkdown } = await import('./report/index.ts');
   try {
@@ -269,14 +410,13 @@ function fraction(name: string, text: string | undefined, fallback: number, max:
 }
 
 async function compare(argv: string[]): Promise<number> {
-  const { parseArgs } = await import('node:util');
   let values: { html?: string; 'min-effect'?: string; alpha?: string; correction?: string; help?: boolean };
   let positionals: string[];
   let minEffect: number;
   let alpha: number;
   let correction: 'holm' | 'bh' | 'none';
   try {
-    ({ values, positionals } = parseArgs({
+    ({ values, positionals } = parseCommandArgs({
       args: argv,
       allowPositionals: true,
       options: { html: { type: 'string' }, 'min-effect': { type: 'string' }, alpha: { type: 'string' }, correction: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
@@ -292,9 +432,7 @@ async function compare(argv: string[]): Promise<number> {
     if (c !== 'holm' && c !== 'bh' && c !== 'none') throw new UsageError(`--correction must be holm, bh or none, got '${c}'`);
     correction = c;
   } catch (err) {
-    if (!isArgError(err)) throw err;
-    process.stderr.write(`muxbench compare: ${err.message}\n${COMPARE_USAGE}\n`);
-    return 2;
+    return usageError('compare', err);
   }
   const report = await import('./report/index.ts');
   try {
@@ -329,7 +467,6 @@ function count(name: string, text: string | undefined, fallback: number, min: nu
 }
 
 async function gate(argv: string[]): Promise<number> {
-  const { parseArgs } = await import('node:util');
   type Values = {
     base?: string;
     'base-dir'?: string;
@@ -348,7 +485,7 @@ async function gate(argv: string[]): Promise<number> {
   let values: Values;
   let options;
   try {
-    ({ values } = parseArgs({
+    ({ values } = parseCommandArgs({
       args: argv,
       options: {
         base: { type: 'string' },
@@ -392,24 +529,15 @@ async function gate(argv: string[]): Promise<number> {
       progress: createProgress(),
     };
   } catch (err) {
-    if (!isArgError(err)) throw err;
-    process.stderr.write(`muxbench gate: ${err.message}\n${GATE_USAGE}\n`);
-    return 2;
+    return usageError('gate', err);
   }
   const { runGate, GateError } = await import('./gate/index.ts');
   const { ScenarioError } = await import('./scenario/index.ts');
   const { killAllSupervised } = await import('./run/supervise.ts');
-  const controller = new AbortController();
-  const interrupt = (sig: NodeJS.Signals): void => {
-    if (controller.signal.aborted) process.exit(130);
-    process.stderr.write(`\n${sig}: stopping the gate\n`);
-    controller.abort();
-    killAllSupervised();
-  };
-  process.on('SIGINT', interrupt);
-  process.on('SIGTERM', interrupt);
+  // interrupted, the gate cannot decide: its own exit status 2
+  const interrupts = onInterrupt((why) => `\n${why}: stopping the gate\n`, killAllSupervised);
   try {
-    const { decision, outputs } = await runGate({ ...options, signal: controller.signal });
+    const { decision, outputs } = await runGate({ ...options, signal: interrupts.signal });
     process.stdout.write(`\n${outputs.markdown}\nreport: ${outputs.files.html}\n`);
     const { writeIndex } = await import('./report/index.ts');
     const { dirname } = await import('node:path');
@@ -427,20 +555,16 @@ async function gate(argv: string[]): Promise<number> {
     }
     throw err;
   } finally {
-    process.off('SIGINT', interrupt);
-    process.off('SIGTERM', interrupt);
+    interrupts.dispose();
   }
 }
 
 async function index(argv: string[]): Promise<number> {
-  const { parseArgs } = await import('node:util');
   let values: { 'reports-dir'?: string; help?: boolean };
   try {
-    ({ values } = parseArgs({ args: argv, options: { 'reports-dir': { type: 'string' }, help: { type: 'boolean', short: 'h' } } }));
+    ({ values } = parseCommandArgs({ args: argv, options: { 'reports-dir': { type: 'string' }, help: { type: 'boolean', short: 'h' } } }));
   } catch (err) {
-    if (!isArgError(err)) throw err;
-    process.stderr.write(`muxbench index: ${err.message}\n${INDEX_USAGE}\n`);
-    return 2;
+    return usageError('index', err);
   }
   if (values.help) {
     process.stdout.write(`${INDEX_USAGE}\n`);
@@ -452,7 +576,16 @@ async function index(argv: string[]): Promise<number> {
   return 0;
 }
 
-async function list(): Promise<number> {
+async function list(argv: string[]): Promise<number> {
+  if (wantsHelp(argv)) {
+    process.stdout.write(`${LIST_USAGE}\n`);
+    return 0;
+  }
+  try {
+    parseCommandArgs({ args: argv, options: {} });
+  } catch (err) {
+    return usageError('list', err);
+  }
   const { listScenarioNames, loadScenario, ScenarioError } = await import('./scenario/index.ts');
   for (const name of listScenarioNames()) {
     try {
@@ -460,10 +593,26 @@ async function list(): Promise<number> {
       process.stdout.write(`${name.padEnd(20)} ${scenario.description}\n`);
     } catch (err) {
       if (!(err instanceof ScenarioError)) throw err;
-      process.stdout.write(`${name.padEnd(20)} INVALID: ${err.message.split('\n').slice(1).join('; ').trim()}\n`);
+      const [first, ...problems] = err.message.split('\n');
+      process.stdout.write(`${name.padEnd(20)} INVALID: ${problems.length ? problems.join('; ').trim() : first}\n`);
     }
   }
   return 0;
+}
+
+/** `muxbench help [topic]`: the general text, a command's, or a system's (muxbench help origin). */
+async function help(topic: string | undefined): Promise<number> {
+  if (topic === undefined) {
+    process.stdout.write(`${await usage()}\n`);
+    return EXIT.ok;
+  }
+  const text = COMMAND_USAGE[topic] ? await COMMAND_USAGE[topic]() : (await systems())[topic]?.usage;
+  if (text === undefined) {
+    process.stderr.write(`muxbench help: no command or system '${topic}'; commands: ${Object.keys(COMMAND_USAGE).join(', ')} (see muxbench --help)\n`);
+    return EXIT.usage;
+  }
+  process.stdout.write(`${text}\n`);
+  return EXIT.ok;
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -472,7 +621,7 @@ export async function main(argv: string[]): Promise<number> {
     case 'scenario':
       return scenario(rest);
     case 'list':
-      return list();
+      return list(rest);
     case 'serve':
       return serve(rest);
     case 'report':
@@ -494,20 +643,20 @@ export async function main(argv: string[]): Promise<number> {
       return loadWorkerMain();
     }
     case undefined:
-    case 'help':
     case '--help':
-    case '-h': {
-      const topic =
-        rest[0] === undefined
-          ? undefined
-          : rest[0] === 'attack'
-            ? (await import('./attack/cli.ts')).ATTACK_USAGE
-            : (COMMAND_USAGE[rest[0]] ?? (await systems())[rest[0]]?.usage);
-      process.stdout.write(`${topic ?? (await usage())}\n`);
-      return 0;
-    }
+    case '-h':
+      return help(undefined);
+    case 'help':
+      // `muxbench help serve origin`: the system's options
+      return help(rest[0] === 'serve' && rest[1] !== undefined ? rest[1] : rest[0]);
+    case '--version':
+    case '-V':
+      process.stdout.write(`muxbench ${version()}\n`);
+      return EXIT.ok;
     default:
-      process.stderr.write(`muxbench: unknown command '${command}'\n${await usage()}\n`);
-      return 2;
+      process.stderr.write(
+        command.startsWith('-') ? `muxbench: unknown option '${command}' (see muxbench --help)\n` : `muxbench: unknown command '${command}' (see muxbench --help)\n`,
+      );
+      return EXIT.usage;
   }
 }

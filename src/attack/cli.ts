@@ -1,9 +1,12 @@
 /**
  * `muxbench attack`: arguments to a plan, the run with its progress on stderr, then the table on stdout
  * and the results (JSON + HTML) under reports/attack/<run-id>/. Exit 0 when every pattern held, 1 when one
- * did not (failed, crashed, skipped, or the harness erred), 2 for bad input, 130 when interrupted.
+ * did not (failed, crashed, skipped, or the harness erred), 2 for bad input, 130 / 143 when stopped by
+ * SIGINT / SIGTERM.
  */
 import { parseArgs } from 'node:util';
+import { asUsageError, usageErrorLine } from '../cli/args.ts';
+import { onInterrupt } from '../cli/interrupt.ts';
 import { AttackInputError } from './errors.ts';
 import { type AttackPlan, loadPlan, parsePlan, planSchema, toRunOptions } from './plan.ts';
 import { PATTERNS } from './patterns/index.ts';
@@ -59,7 +62,8 @@ options:
   --reports-dir DIR         where results go: DIR/attack/<run-id>/ (default reports)
   -h, --help                this text
 
-exit status: 0 every pattern held, 1 some did not, 2 bad input, 130 interrupted.`;
+exit status: 0 every pattern held, 1 some did not, 2 bad input, 130 / 143 stopped by SIGINT / SIGTERM
+(or the parent's exit) after the current pattern, with the results so far.`;
 
 /** Command-line flags that hold one plan setting, with the plan key they set. */
 const NUMBER_FLAGS = {
@@ -112,7 +116,7 @@ export function parseAttackArgs(argv: string[]): ParsedCommand {
       },
     }));
   } catch (err) {
-    throw new AttackInputError('MUX_ERR_ATTACK_USAGE', (err as Error).message);
+    throw new AttackInputError('MUX_ERR_ATTACK_USAGE', (asUsageError(err) ?? (err as Error)).message);
   }
   const empty: AttackPlan = { targets: ['-'] };
   if (values.help) return { kind: 'help', plan: empty, sets: [], reportsDir: undefined };
@@ -187,7 +191,7 @@ export async function attackCommand(argv: string[]): Promise<number> {
     options = toRunOptions(cmd.plan, cmd.sets);
   } catch (err) {
     if (!(err instanceof AttackInputError)) throw err;
-    process.stderr.write(`muxbench attack: ${err.message}\n(muxbench attack --help for the options)\n`);
+    process.stderr.write(usageErrorLine('attack', err.message));
     return 2;
   }
 
@@ -196,19 +200,12 @@ export async function attackCommand(argv: string[]): Promise<number> {
   const { REPORTS_DIR } = await import('../run/runner.ts');
   const { summaryText } = await import('./table.ts');
   const { writeAttackReport } = await import('./report.ts');
-  const controller = new AbortController();
-  const interrupt = (sig: NodeJS.Signals): void => {
-    if (controller.signal.aborted) process.exit(130);
-    process.stderr.write(`\n${sig}: stopping after the current pattern; results so far are kept\n`);
-    controller.abort();
-  };
-  process.on('SIGINT', interrupt);
-  process.on('SIGTERM', interrupt);
+  const interrupts = onInterrupt((why) => `\n${why}: stopping after the current pattern; results so far are kept\n`);
   try {
     const { results, resultsPath } = await runAttack({
       ...options,
       reportsDir: cmd.reportsDir ?? REPORTS_DIR,
-      signal: controller.signal,
+      signal: interrupts.signal,
       progress: (line) => process.stderr.write(`${line}\n`),
     });
     process.stdout.write(`\n${summaryText(results)}\n\nresults: ${resultsPath}\n`);
@@ -219,7 +216,7 @@ export async function attackCommand(argv: string[]): Promise<number> {
     } catch (err) {
       process.stderr.write(`muxbench attack: the results are saved, but the report could not be written: ${(err as Error).message}\n`);
     }
-    if (results.status === 'aborted') return 130;
+    if (results.status === 'aborted') return interrupts.exitCode();
     const allHeld = results.targets.every((t) => t.outcomes.length > 0 && t.outcomes.every((o) => o.verdict === 'held'));
     return allHeld ? 0 : 1;
   } catch (err) {
@@ -228,7 +225,6 @@ export async function attackCommand(argv: string[]): Promise<number> {
     return 2;
   } finally {
     killAllSupervised();
-    process.off('SIGINT', interrupt);
-    process.off('SIGTERM', interrupt);
+    interrupts.dispose();
   }
 }

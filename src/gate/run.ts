@@ -13,10 +13,11 @@ import { dirname } from 'node:path';
 import type { PointResult, ResultsFile, TrialResult, WarmupRecord } from '../measure/results.ts';
 import { median } from '../measure/stats.ts';
 import type { SteadyPolicy } from '../measure/steady.ts';
+import { micros } from '../report/format.ts';
 import { placement } from '../run/environment.ts';
 import { writeJsonAtomic } from '../run/persist.ts';
 import { checkAlive, diedOr, measureTrial, pointStatus, ProcessWatch, summarize, TargetDiedError, warmupRecord } from '../run/point.ts';
-import type { Progress } from '../run/progress.ts';
+import { type Progress, trialText } from '../run/progress.ts';
 import { newResults, runId } from '../run/runner.ts';
 import { type StartOptions, SystemStartError } from '../run/supervise.ts';
 import { applyGroups, groupResults, measureGroupsTrial } from '../run/groups.ts';
@@ -230,7 +231,7 @@ export class GateRunner {
             if (s.set) each.forEach((g, i) => s.groups[i]!.trials.push(g));
             const t = each[0]!;
             s.result.trials.push(t);
-            progress.trial(`${label} [${s.side.name}]`, `${Math.round(t.requestsPerSec).toLocaleString('en-US')} req/s, p99 ${t.latency.p99Us} µs${cpuText(t)}`);
+            progress.trial(`${label} [${s.side.name}]`, `${trialText(t)}${cpuText(t)}`);
           } catch (err) {
             fail(s, diedOr(s.target, err), signal);
             await driver.pause().catch(() => {});
@@ -279,6 +280,6 @@ export class GateRunner {
 function cpuText(t: TrialResult): string {
   const v = Object.values(t.processes).map((p) => p.cpuUsPerRequest);
   if (v.length === 0 || !v.every((x): x is number => typeof x === 'number')) return '';
-  return `, CPU ${v.reduce((a, b) => a + b, 0).toFixed(1)} µs/req`;
+  return `, CPU ${micros(v.reduce((a, b) => a + b, 0))}/req`;
 }
 

@@ -215,10 +215,30 @@ export interface PointResult {
   clinic?: ClinicProfile[];
 }
 
+/** A value the command line gave a scenario field or sweep axis. */
+export type OverrideValue = number | string | boolean;
+
+/**
+ * What the command line changed in the scenario file before the run (`muxbench scenario -c 10,100
+ * --set streamLimit=0 --system h2-tunnel`). The results' `scenario.definition` is the changed scenario.
+ */
+export interface ScenarioOverrides {
+  /** only these systems ran (`--system`); claims that name another system were left out */
+  systems?: string[];
+  /**
+   * Sweep axes (`concurrency`, `streamLimit`, `bulk.concurrency`) and fields (`durationMs`,
+   * `workload.call`, `systems.<id>.<field>`), in the order applied: -c, -d, --trials and --warmup as
+   * concurrency, durationMs, trials and warmupMs, then each --set.
+   */
+  set?: { key: string; values: OverrideValue[] }[];
+}
+
 export interface ResultsFile {
   schema: string;
   runId: string;
   scenario: { name: string; description: string; file: string; definition: unknown };
+  /** present when the command line changed the scenario (added without a new schema version: optional) */
+  overrides?: ScenarioOverrides;
   quick: boolean;
   environment: Environment;
   status: 'running' | 'complete' | 'aborted';

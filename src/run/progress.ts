@@ -2,6 +2,9 @@
  * Progress while a scenario runs: a bar redrawn in place on a terminal, plain lines in CI (CI=true) or
  * when stderr is not a TTY. Always on stderr, so stdout stays clean for results.
  */
+import type { TrialResult } from '../measure/results.ts';
+import { micros } from '../report/format.ts';
+
 export interface Progress {
   start(totalTrials: number): void;
   trial(label: string, detail: string): void;
@@ -53,4 +56,13 @@ export function createProgress(stream: NodeJS.WriteStream = process.stderr): Pro
     },
     done: () => stream.write('\r\x1b[2K'),
   };
+}
+
+/** Progress that prints nothing (`muxbench scenario --quiet`). */
+export const SILENT_PROGRESS: Progress = { start() {}, trial() {}, note() {}, done() {} };
+
+/** A trial as a progress line reads: "8,470 req/s, p99 2.86 ms, 3 errors". */
+export function trialText(trial: TrialResult): string {
+  const errors = Object.values(trial.errors).reduce((a, b) => a + b, 0);
+  return `${Math.round(trial.requestsPerSec).toLocaleString('en-US')} req/s, p99 ${micros(trial.latency.p99Us)}${errors ? `, ${errors.toLocaleString('en-US')} errors` : ''}`;
 }

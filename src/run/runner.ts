@@ -7,14 +7,14 @@ import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RESULTS_SCHEMA, type PointResult, type ResultsFile, type TrialResult } from '../measure/results.ts';
-import { describeLoad, effective, expandPoints, loadScenario, type Point, type Scenario, ScenarioError, sweptAxes } from '../scenario/index.ts';
+import { describeLoad, effective, expandPoints, loadScenario, type Point, type Scenario, ScenarioError, type ScenarioOverrides, sweptAxes } from '../scenario/index.ts';
+import { CLINIC_DIR, clinicMissing, clinicProfiles } from './clinic.ts';
 import { environment, placement } from './environment.ts';
 import { applyGroups, groupResults, measureGroups } from './groups.ts';
 import { writeJsonAtomic } from './persist.ts';
-import { CLINIC_DIR, clinicMissing, clinicProfiles } from './clinic.ts';
 import { PROFILES_DIR, profileOverhead } from './profile.ts';
 import { MeasureError, measurePoint, type PointMeasurement, type PointPlan, pointStatus, summarize, TargetDiedError } from './point.ts';
-import { createProgress, type Progress } from './progress.ts';
+import { createProgress, type Progress, trialText } from './progress.ts';
 import { PROFILE_DIR_ENV } from '../systems/profiler.ts';
 import { median } from '../measure/stats.ts';
 import { killAllSupervised, SystemStartError } from './supervise.ts';
@@ -36,6 +36,8 @@ export interface RunOptions {
    * Default: the scenario's `profile`.
    */
   profile?: 'cpu' | 'clinic';
+  /** the command line's changes to the scenario file (src/scenario/overrides.ts), recorded in the results */
+  overrides?: ScenarioOverrides;
 }
 
 export interface RunOutcome {
@@ -57,13 +59,23 @@ function paramText(p: Point): string {
 }
 
 /** A results file with no point yet, for a run of `scenario` with the settings `eff`. */
-export function newResults(scenario: Scenario, file: string, quick: boolean, id: string, eff: ReturnType<typeof effective>, axes: string[], commit?: string | null): ResultsFile {
+export function newResults(
+  scenario: Scenario,
+  file: string,
+  quick: boolean,
+  id: string,
+  eff: ReturnType<typeof effective>,
+  axes: string[],
+  commit?: string | null,
+  overrides?: ScenarioOverrides,
+): ResultsFile {
   const env = environment();
   if (commit !== undefined) env.commit = commit;
   return {
     schema: RESULTS_SCHEMA,
     runId: id,
     scenario: { name: scenario.name, description: scenario.description, file, definition: scenario },
+    ...(overrides ? { overrides } : {}),
     quick,
     environment: env,
     status: 'running',
@@ -86,7 +98,7 @@ function loadModelText(s: Scenario): string {
 }
 
 export async function runScenario(options: RunOptions): Promise<RunOutcome> {
-  const { scenario, file } = await loadScenario(options.scenario);
+  const { scenario, file } = await loadScenario(options.scenario, options.overrides);
   const quick = options.quick ?? false;
   const eff = effective(scenario, quick);
   const points = expandPoints(scenario, quick);
@@ -99,7 +111,7 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
   const progress = options.progress ?? createProgress();
   const id = runId();
   const resultsPath = join(options.reportsDir ?? REPORTS_DIR, scenario.name, id, 'results.json');
-  const results = newResults(scenario, file, quick, id, eff, sweptAxes(points));
+  const results = newResults(scenario, file, quick, id, eff, sweptAxes(points), undefined, options.overrides);
   writeJsonAtomic(resultsPath, results);
   progress.start(points.length * eff.trials);
   progress.note(
@@ -190,10 +202,6 @@ async function runPoint(
       maxRequests: scenario.maxRequests,
       loadCpu: place.loadCpu,
       ...(profiling.kind === 'cpu' ? { profile: { resultsDir: profiling.runDir } } : {}),
-    };
-    const trialText = (trial: TrialResult): string => {
-      const errs = Object.values(trial.errors).reduce((a, b) => a + b, 0);
-      return `${Math.round(trial.requestsPerSec).toLocaleString('en-US')} req/s, p99 ${trial.latency.p99Us} µs${errs ? `, ${errs} errors` : ''}`;
     };
     const onTrial = (trial: TrialResult): void => progress.trial(label, trialText(trial));
     if (scenario.groups !== undefined) {

@@ -13,5 +13,7 @@ export {
   type Workload,
 } from './schema.ts';
 export { describeLoad, groupAxisKey, isActive, loadsAt, type PointLoad, SINGLE_LOAD_ID } from './groups.ts';
-export { listScenarioNames, loadScenario, parseScenario, ScenarioError } from './load.ts';
+export { ScenarioError } from './errors.ts';
+export { listScenarioNames, loadScenario, parseScenario } from './load.ts';
+export { describeOverrides, type ScenarioOverrides } from './overrides.ts';
 export { effective, expandPoints, type Params, type Point, sweptAxes } from './sweep.ts';

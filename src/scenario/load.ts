@@ -7,31 +7,37 @@ import { basename, extname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { tsImport } from 'tsx/esm/api';
 import type { z } from 'zod';
-import { type Axis, GROUP_AXES, type GroupAxis, type LoadGroupSpec, type LoadSpec, type Scenario, scenarioSchema, type SystemKind, type SystemSpec, type Workload } from './schema.ts';
+import { applyOverrides, describeOverrides, type ScenarioOverrides } from './overrides.ts';
+import { type Axis, AXIS_APPLIES, claimSystems, GROUP_AXES, type GroupAxis, type LoadGroupSpec, type LoadSpec, type Scenario, scenarioSchema, type SystemSpec, type Workload } from './schema.ts';
+import { ScenarioError } from './errors.ts';
+
+export { AXIS_APPLIES, ScenarioError };
 
 export const SCENARIO_DIR = fileURLToPath(new URL('../../scenarios/', import.meta.url));
 
-export class ScenarioError extends Error {
-  override readonly name = 'ScenarioError';
-  readonly code = 'MUX_ERR_SCENARIO';
-}
 
-const TUNNELS: SystemKind[] = ['h2-tunnel', 'grpc-tunnel'];
-const ALL: SystemKind[] = ['http-grpc', 'origin', 'h2-tunnel', 'grpc-tunnel', 'external'];
-
-/** Which system kinds each axis means something to. */
-export const AXIS_APPLIES: Record<Axis, SystemKind[]> = {
-  concurrency: ALL,
-  ratePerSec: ALL,
-  payloadBytes: ALL,
-  delayMs: ALL,
-  streamLimit: ['h2-tunnel'],
-  batchWindowMs: ['http-grpc'],
-  streamWindowBytes: TUNNELS,
-  sessionWindowBytes: TUNNELS,
-  tunnelConnections: TUNNELS,
-  clientConnections: ALL,
+/** What each axis's values must be: the one check of sweep values, with one message per axis. */
+const AXIS_VALUES: Record<Axis, { whole: boolean; min: number; aboveMin?: boolean }> = {
+  concurrency: { whole: true, min: 1 },
+  ratePerSec: { whole: false, min: 0, aboveMin: true },
+  payloadBytes: { whole: true, min: 0 },
+  delayMs: { whole: true, min: 0 },
+  streamLimit: { whole: true, min: 0 },
+  batchWindowMs: { whole: false, min: 0 },
+  streamWindowBytes: { whole: true, min: 1 },
+  sessionWindowBytes: { whole: true, min: 1 },
+  tunnelConnections: { whole: true, min: 1 },
+  clientConnections: { whole: true, min: 1 },
 };
+
+/** The values of `axis` at `where` that it cannot take; in a load group's sweep a concurrency or rate of 0 switches the group off. */
+function sweepValueProblems(where: string, axis: Axis, values: readonly number[], inGroup: boolean): string[] {
+  const off = inGroup && (axis === 'concurrency' || axis === 'ratePerSec');
+  const rule = off ? { whole: AXIS_VALUES[axis].whole, min: 0 } : AXIS_VALUES[axis];
+  const fits = (v: number): boolean => (!rule.whole || Number.isInteger(v)) && (rule.aboveMin ? v > rule.min : v >= rule.min);
+  const expected = `${rule.whole ? 'a whole number' : 'a number'} ${rule.aboveMin ? '>' : '≥'} ${rule.min}${off ? ' (0 leaves the group out)' : ''}`;
+  return values.filter((v) => !fits(v)).map((v) => `${where}: ${v} is not ${expected}`);
+}
 
 function fieldPath(path: readonly PropertyKey[]): string {
   return path.reduce<string>((acc, p) => (typeof p === 'number' ? `${acc}[${p}]` : acc ? `${acc}.${String(p)}` : String(p)), '') || '(top level)';
@@ -71,7 +77,7 @@ function groupProblems(groups: LoadGroupSpec[]): string[] {
       if (axis === 'concurrency' && g.load.model !== 'closed') problems.push(`${where}: sweeping concurrency needs ${at}.load.model 'closed'`);
       if (axis === 'ratePerSec' && g.load.model !== 'open') problems.push(`${where}: sweeping ratePerSec needs ${at}.load.model 'open'`);
       if (axis === 'delayMs' && g.workload.call !== 'sleep') problems.push(`${where}: sweeping delayMs needs ${at}.workload.call 'sleep'`);
-      if (axis === 'concurrency') for (const v of values) if (!Number.isInteger(v)) problems.push(`${where}: ${v} is not a whole number`);
+      problems.push(...sweepValueProblems(where, axis, values, true));
       if ((axis === 'concurrency' || axis === 'ratePerSec') && i === 0 && values.includes(0)) {
         problems.push(`${where}: 0 would leave out the primary group (the first), whose figures are the point's; switch off a later group instead`);
       }
@@ -100,17 +106,7 @@ function claimProblems(s: Scenario): string[] {
     const at = `claims[${i}]`;
     if (ids.has(c.id)) problems.push(`${at}.id: '${c.id}' is used twice`);
     ids.add(c.id);
-    const named: [string, string][] =
-      c.kind === 'stream-limit'
-        ? [['limited', c.limited], ...c.unlimited.map((u, j): [string, string] => [`unlimited[${j}]`, u])]
-        : c.kind === 'comparable'
-          ? c.systems.map((x, j): [string, string] => [`systems[${j}]`, x])
-          : c.kind === 'memory'
-            ? [['lower', c.lower], ['higher', c.higher]]
-            : c.kind === 'isolation'
-              ? c.systems.map((x, j): [string, string] => [`systems[${j}]`, x])
-              : [['batched', c.batched], ['unbatched', c.unbatched]];
-    for (const [field, sys] of named) if (!systems.has(sys)) problems.push(`${at}.${field}: no system has the id '${sys}' (${[...systems].join(', ')})`);
+    for (const [field, sys] of claimSystems(c)) if (!systems.has(sys)) problems.push(`${at}.${field}: no system has the id '${sys}' (${[...systems].join(', ')})`);
     if (c.kind === 'isolation') {
       const index = (s.groups ?? []).findIndex((g) => g.id === c.group);
       if (index < 0) problems.push(`${at}.group: no load group has the id '${c.group}'`);
@@ -140,9 +136,7 @@ function semanticProblems(s: Scenario): string[] {
           problems.push(`${where}.${axis}: does not apply to ${at} (kind ${spec.kind}); it applies to ${AXIS_APPLIES[axis].join(', ')}`);
         }
       }
-      if (axis === 'concurrency' || axis === 'clientConnections' || axis === 'tunnelConnections') {
-        for (const v of sweep![axis]!) if (!Number.isInteger(v) || v < 1) problems.push(`${where}.${axis}: ${v} is not a whole number ≥ 1`);
-      }
+      problems.push(...sweepValueProblems(`${where}.${axis}`, axis, sweep![axis]!, false));
     }
   };
   if (s.groups !== undefined) {
@@ -199,15 +193,17 @@ export function resolveScenarioFile(nameOrPath: string): string {
   return join(SCENARIO_DIR, `${nameOrPath}.ts`);
 }
 
-export async function loadScenario(nameOrPath: string): Promise<{ scenario: Scenario; file: string }> {
+/**
+ * Imports and validates a scenario file; `overrides` (the command line's) change its definition first, so
+ * that they go through the same checks and the scenario returned is the one that runs.
+ */
+export async function loadScenario(nameOrPath: string, overrides?: ScenarioOverrides): Promise<{ scenario: Scenario; file: string }> {
   const file = resolveScenarioFile(nameOrPath);
-  let mod: { default?: unknown };
+  let mod: Record<string, unknown>;
   try {
     // tsImport loads a .ts file as a module wherever it lives (a user's own directory has no package.json
     // saying "type": "module", and plain import() would treat it as CommonJS).
-    mod = (await tsImport(pathToFileURL(file).href, import.meta.url)) as { default?: unknown };
-    const inner = (mod.default as { default?: unknown; __esModule?: boolean } | undefined);
-    if (inner && typeof inner === 'object' && 'default' in inner && !('name' in inner)) mod = inner as { default?: unknown };
+    mod = (await tsImport(pathToFileURL(file).href, import.meta.url)) as Record<string, unknown>;
   } catch (err) {
     const code = (err as { code?: string }).code;
     if (code === 'ERR_MODULE_NOT_FOUND' && String((err as Error).message).includes(file)) {
@@ -216,8 +212,29 @@ export async function loadScenario(nameOrPath: string): Promise<{ scenario: Scen
     }
     throw new ScenarioError(`${file} could not be loaded: ${(err as Error).message}`);
   }
-  if (mod.default === undefined) throw new ScenarioError(`${file}: no default export (export default defineScenario({...}))`);
-  return { scenario: parseScenario(mod.default, file), file };
+  const definition = defaultExport(mod);
+  if (definition === undefined) {
+    const named = Object.keys(mod).filter((k) => k !== 'default');
+    throw new ScenarioError(
+      `${file} has no default export${named.length ? ` (it exports ${named.join(', ')})` : ''}: a scenario file ends with \`export default defineScenario({ name, description, systems, … })\`, or \`export default { … }\` outside scenarios/`,
+    );
+  }
+  if (overrides === undefined) return { scenario: parseScenario(definition, file), file };
+  const source = `${file} (with ${describeOverrides(overrides)} from the command line)`;
+  return { scenario: parseScenario(applyOverrides(definition, overrides, file), source), file };
+}
+
+/**
+ * A module's default export, or undefined when it has none. tsx compiles a file outside a "type": "module"
+ * package to CommonJS: the namespace's `default` is then module.exports, marked __esModule, holding the
+ * file's own default export — or, for a file that exports nothing, an empty module.exports.
+ */
+function defaultExport(mod: Record<string, unknown>): unknown {
+  const d = mod.default;
+  if (d === null || typeof d !== 'object') return d;
+  if ('__esModule' in d) return (d as { default?: unknown }).default;
+  if (Object.keys(mod).length === 1 && Object.getPrototypeOf(d) === Object.prototype && Object.keys(d).length === 0) return undefined;
+  return d;
 }
 
 export function listScenarioNames(): string[] {

@@ -20,12 +20,34 @@ export const AXES = {
 export type Axis = keyof typeof AXES;
 const AXIS_NAMES = Object.keys(AXES) as [Axis, ...Axis[]];
 
+const SYSTEM_KINDS = ['http-grpc', 'origin', 'h2-tunnel', 'grpc-tunnel', 'external'] as const satisfies readonly SystemKind[];
+const TUNNELS: SystemKind[] = ['h2-tunnel', 'grpc-tunnel'];
+
+/** Which system kinds each axis means something to. */
+export const AXIS_APPLIES: Record<Axis, readonly SystemKind[]> = {
+  concurrency: SYSTEM_KINDS,
+  ratePerSec: SYSTEM_KINDS,
+  payloadBytes: SYSTEM_KINDS,
+  delayMs: SYSTEM_KINDS,
+  streamLimit: ['h2-tunnel'],
+  batchWindowMs: ['http-grpc'],
+  streamWindowBytes: TUNNELS,
+  sessionWindowBytes: TUNNELS,
+  tunnelConnections: TUNNELS,
+  clientConnections: SYSTEM_KINDS,
+};
+
+/** Whether an axis means something to every kind of system (a load axis), not only to some (a knob of theirs). */
+export function appliesToAll(axis: Axis): boolean {
+  return AXIS_APPLIES[axis] === SYSTEM_KINDS;
+}
+
 const nonNegInt = z.number().int().nonnegative();
 const posInt = z.number().int().positive();
 
-const sweep = z
-  .partialRecord(z.enum(AXIS_NAMES), z.array(z.number().nonnegative()).min(1, 'a sweep axis needs at least one value'))
-  .optional();
+// Only numbers here: what each axis's values must be is checked once, with the axis named, in load.ts.
+const sweepValues = z.array(z.number()).min(1, 'a sweep axis needs at least one value');
+const sweep = z.partialRecord(z.enum(AXIS_NAMES), sweepValues).optional();
 
 const id = z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'use lower-case letters, digits, dot, dash or underscore');
 /** How the load engine talks to HTTP-speaking systems (tunnels, the origin, external servers). */
@@ -37,9 +59,7 @@ const engine = z.enum(['default', 'undici', 'autocannon', 'h2load']).default('de
 export const GROUP_AXES = ['concurrency', 'ratePerSec', 'payloadBytes', 'delayMs'] as const satisfies readonly Axis[];
 export type GroupAxis = (typeof GROUP_AXES)[number];
 
-const groupSweep = z
-  .partialRecord(z.enum(GROUP_AXES), z.array(z.number().nonnegative()).min(1, 'a sweep axis needs at least one value'))
-  .optional();
+const groupSweep = z.partialRecord(z.enum(GROUP_AXES), sweepValues).optional();
 
 /** Load groups' sweeps by group id: a QUICK run's (`quick.groups`) or one system's own (`systems[i].groups`). */
 const groupSweeps = z.record(z.string(), groupSweep.unwrap()).optional();
@@ -218,6 +238,33 @@ export const claimSchema = z.discriminatedUnion('kind', [
 ]);
 export type ClaimSpec = z.output<typeof claimSchema>;
 
+/** The fields in which a claim names systems, in the order its messages list them. */
+const CLAIM_SYSTEM_FIELDS = ['limited', 'unlimited', 'systems', 'lower', 'higher', 'batched', 'unbatched'] as const;
+
+/** The systems a claim names, each with its field: [['limited', 'h2'], ['unlimited[0]', 'grpc']]. Reads claims not yet validated too. */
+export function claimSystems(claim: object): [field: string, id: string][] {
+  const out: [string, string][] = [];
+  for (const field of CLAIM_SYSTEM_FIELDS) {
+    const v = (claim as Record<string, unknown>)[field];
+    if (typeof v === 'string') out.push([field, v]);
+    else if (Array.isArray(v)) v.forEach((id, j) => typeof id === 'string' && out.push([`${field}[${j}]`, id]));
+  }
+  return out;
+}
+
+/** What a QUICK run may set for itself; a field it leaves out is the scenario's. */
+const quickFields = {
+  warmupMs: nonNegInt.optional(),
+  maxWarmupMs: posInt.optional(),
+  durationMs: posInt.optional(),
+  trials: z.number().int().min(1).max(50).optional(),
+  sweep,
+  /** load groups' own sweeps for QUICK runs, by group id (a group not named keeps its sweep) */
+  groups: groupSweeps,
+};
+/** The settings a scenario and its quick variant both have (a command-line override of one holds in both). */
+export const QUICK_SETTINGS = ['warmupMs', 'maxWarmupMs', 'durationMs', 'trials'] as const satisfies readonly (keyof typeof quickFields)[];
+
 const scenarioFields = {
   name: id,
   description: z.string().min(1),
@@ -240,17 +287,7 @@ const scenarioFields = {
   trials: z.number().int().min(1).max(50).default(3),
   sweep,
   /** a shorter variant for QUICK runs */
-  quick: z
-    .strictObject({
-      warmupMs: nonNegInt.optional(),
-      maxWarmupMs: posInt.optional(),
-      durationMs: posInt.optional(),
-      trials: z.number().int().min(1).max(50).optional(),
-      sweep,
-      /** load groups' own sweeps for QUICK runs, by group id (a group not named keeps its sweep) */
-      groups: groupSweeps,
-    })
-    .optional(),
+  quick: z.strictObject(quickFields).optional(),
   /**
    * Profile every point as `--profile` does: 'cpu', one more trial with every system process under V8's CPU
    * profiler; 'clinic', the system started afresh under clinic doctor, then clinic flame (src/run/clinic.ts)
@@ -259,6 +296,9 @@ const scenarioFields = {
   /** claims of the seeds' comparison tables that this scenario's data decides (see src/report/claims.ts) */
   claims: z.array(claimSchema).optional(),
 };
+
+/** The top-level fields of a scenario file. */
+export const SCENARIO_FIELDS = Object.keys(scenarioFields) as (keyof typeof scenarioFields)[];
 
 type Fields = z.output<z.ZodObject<typeof scenarioFields>>;
 export type Workload = z.output<typeof workload>;

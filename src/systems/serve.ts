@@ -6,6 +6,7 @@ import type { Server as HttpServer } from 'node:http';
 import type { Http2Server, Http2Session } from 'node:http2';
 import type { Server as NetServer, Socket } from 'node:net';
 import { configureInjectedCpu } from './inject-cpu.ts';
+import { watchParent } from './parent-watch.ts';
 import { installProfileSignal } from './profiler.ts';
 
 export const DEFAULT_HOST = '127.0.0.1';
@@ -79,8 +80,9 @@ export function readyLine(system: string, urls: Record<string, string>, extra: R
 }
 
 /**
- * Runs a system until SIGTERM or SIGINT: prints the ready line once it listens, then closes it and exits.
- * A second signal, or a close that takes longer than `graceMs`, exits at once.
+ * Runs a system until SIGTERM or SIGINT, or until its parent process exits (src/systems/parent-watch.ts):
+ * prints the ready line once it listens, then closes it and exits 0. A second signal, or a close that
+ * takes longer than `graceMs`, exits at once.
  */
 export async function serveUntilSignalled(system: string, start: () => Promise<Running>, graceMs = 5000): Promise<number> {
   configureInjectedCpu();
@@ -98,12 +100,13 @@ export async function serveUntilSignalled(system: string, start: () => Promise<R
   }
   return new Promise((resolve) => {
     let stopping = false;
-    const stop = (signal: NodeJS.Signals): void => {
+    const stop = (why: string): void => {
       if (stopping) {
         process.exit(1);
       }
       stopping = true;
-      process.stderr.write(`${system}: ${signal}, shutting down\n`);
+      stopWatching();
+      process.stderr.write(`${system}: ${why}, shutting down\n`);
       const timer = setTimeout(() => {
         process.stderr.write(`${system}: close took longer than ${graceMs} ms, exiting anyway\n`);
         process.exit(1);
@@ -117,6 +120,7 @@ export async function serveUntilSignalled(system: string, start: () => Promise<R
         },
       );
     };
+    const stopWatching = watchParent(() => stop('its parent process exited'));
     process.once('SIGTERM', stop);
     process.once('SIGINT', stop);
   });

@@ -93,6 +93,53 @@ describe('scenario validation', () => {
     expect(problems({ ...valid, systems: [{ id: 'e', kind: 'external', protocol: 'http2' }] })).toMatch(/systems\[0\]: give exactly one of url or command/);
   });
 
+  it('checks sweep values once, with one message per axis, wherever the axis is swept', () => {
+    const msg = problems({
+      ...valid,
+      systems: [{ id: 't', kind: 'h2-tunnel', sweep: { streamLimit: [-1, 1.5, 0], tunnelConnections: [0] } }],
+      sweep: { concurrency: [-1, 0, 2.5, 4], payloadBytes: [-3] },
+      quick: { sweep: { concurrency: [0] } },
+    });
+    expect(msg.split('\n').slice(1)).toEqual([
+      '  - systems[0].sweep.streamLimit: -1 is not a whole number ≥ 0',
+      '  - systems[0].sweep.streamLimit: 1.5 is not a whole number ≥ 0',
+      '  - systems[0].sweep.tunnelConnections: 0 is not a whole number ≥ 1',
+      '  - sweep.concurrency: -1 is not a whole number ≥ 1',
+      '  - sweep.concurrency: 0 is not a whole number ≥ 1',
+      '  - sweep.concurrency: 2.5 is not a whole number ≥ 1',
+      '  - sweep.payloadBytes: -3 is not a whole number ≥ 0',
+      '  - quick.sweep.concurrency: 0 is not a whole number ≥ 1',
+    ]);
+    // a load group may be switched off with 0, but not go below it
+    const grouped = problems({
+      name: 'g',
+      description: 'd',
+      systems: [{ id: 'o', kind: 'origin' }],
+      groups: [
+        { id: 'small', load: { model: 'closed', concurrency: 10 } },
+        { id: 'bulk', load: { model: 'closed', concurrency: 2 }, sweep: { concurrency: [0, -2, 1.5] } },
+      ],
+    });
+    expect(grouped.split('\n').slice(1)).toEqual([
+      '  - groups[1].sweep.concurrency: -2 is not a whole number ≥ 0 (0 leaves the group out)',
+      '  - groups[1].sweep.concurrency: 1.5 is not a whole number ≥ 0 (0 leaves the group out)',
+    ]);
+  });
+
+  it('says a file has no default export, rather than listing the fields it lacks', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'muxbench-scn-'));
+    const named = join(dir, 'named.ts');
+    writeFileSync(named, `export const scenario = ${JSON.stringify(valid)};\n`);
+    await expect(loadScenario(named)).rejects.toThrow(new RegExp(`^${named} has no default export \\(it exports scenario\\): a scenario file ends with \`export default`));
+    const empty = join(dir, 'empty.ts');
+    writeFileSync(empty, `const scenario = ${JSON.stringify(valid)};\n`);
+    await expect(loadScenario(empty)).rejects.toThrow(/empty\.ts has no default export: /);
+    // a default export that is not a scenario is still checked field by field
+    const wrong = join(dir, 'wrong.ts');
+    writeFileSync(wrong, `export default { name: 'wrong' };\n`);
+    await expect(loadScenario(wrong)).rejects.toThrow(/wrong\.ts is not a valid scenario:\n  - description: /);
+  });
+
   it('loads by name, by path, and reports unknown names with the known ones', async () => {
     const { scenario } = await loadScenario('smoke');
     expect(scenario.name).toBe('smoke');
