@@ -347,7 +347,7 @@ describe('sweeps expandPoints never sees: refused by validation, naming the plac
     ['quick.sweep', { quick: { sweep: { payloadBytes: [] } } }, /quick\.sweep\.payloadBytes: a sweep axis needs at least one value/],
     ['a system’s sweep', { systems: [{ id: 't', kind: 'h2-tunnel', sweep: { streamLimit: [] } }] }, /systems\[0\]\.sweep\.streamLimit: a sweep axis needs at least one value/],
     ['an unknown axis', { sweep: { threads: [1] } }, /sweep: Unrecognized key: "threads"/],
-    ['a negative value', { sweep: { payloadBytes: [-1] } }, /sweep\.payloadBytes\[0\]: Too small: expected number to be >=0/],
+    ['a negative value', { sweep: { payloadBytes: [-1] } }, /sweep\.payloadBytes: -1 is not a whole number ≥ 0/],
   ])('an empty or impossible axis in %s', (_where, fields, message) => {
     expect(problems({ ...base, systems: [{ id: 'o', kind: 'origin' }], ...fields })).toMatch(message);
   });
