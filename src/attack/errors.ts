@@ -1,4 +1,5 @@
 /** Errors of `muxbench attack`: bad input and refused targets, each with a stable code. The CLI exits 2 on these. */
+import { MuxbenchError } from '../errors.ts';
 
 export type AttackErrorCode =
   /** an option or argument is malformed or unknown */
@@ -10,7 +11,7 @@ export type AttackErrorCode =
   /** an attack plan file is missing or does not validate */
   | 'MUX_ERR_ATTACK_PLAN';
 
-export class AttackInputError extends Error {
+export class AttackInputError extends MuxbenchError {
   override readonly name = 'AttackInputError';
   constructor(
     readonly code: AttackErrorCode,

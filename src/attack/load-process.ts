@@ -4,6 +4,7 @@
  * target's slowness. The two sides talk in JSON lines: the job first, then phase marks and requests for
  * the record; the child answers each request by id.
  */
+import { MuxbenchError } from '../errors.ts';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { h2Requester } from '../load/h2/requester.ts';
@@ -102,8 +103,9 @@ export async function attackLoadMain(): Promise<number> {
   return 0;
 }
 
-export class LoadProcessError extends Error {
+export class LoadProcessError extends MuxbenchError {
   override readonly name = 'LoadProcessError';
+  readonly code = 'MUX_ERR_LOAD_PROCESS';
 }
 
 /** The harness side: one load process per target, kept across that target's patterns. */

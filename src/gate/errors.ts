@@ -1,4 +1,5 @@
 /** Errors of the gate: what stopped it from running or deciding, with a stable code and a message that says what to do. */
+import { MuxbenchError } from '../errors.ts';
 
 export type GateErrorCode =
   /** the working tree is not a git checkout */
@@ -14,7 +15,7 @@ export type GateErrorCode =
   /** bad options */
   | 'MUX_ERR_GATE_USAGE';
 
-export class GateError extends Error {
+export class GateError extends MuxbenchError {
   override readonly name = 'GateError';
   constructor(
     readonly code: GateErrorCode,

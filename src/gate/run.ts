@@ -87,7 +87,7 @@ function freshPoint(point: Point): PointResult {
 }
 
 function failureText(err: unknown): string {
-  return err instanceof Error ? err.message.split('\n--- stderr')[0]! : String(err);
+  return err instanceof Error ? err.message : String(err);
 }
 
 function fail(s: SideState, err: unknown, signal: AbortSignal | undefined): void {

@@ -4,6 +4,7 @@
  * fed socket reads of any size, body bytes handed over as views without copies. 1xx interim responses
  * are skipped; a response to HEAD, a 204 and a 304 have no body (§6.3).
  */
+import { MuxbenchError } from '../errors.ts';
 
 export type ResponseFields = Record<string, string | string[]>;
 
@@ -24,8 +25,9 @@ export interface ResponseSink {
   onEnd(): void;
 }
 
-export class H1ParseError extends Error {
+export class H1ParseError extends MuxbenchError {
   override readonly name = 'H1ParseError';
+  readonly code = 'MUX_ERR_H1_PARSE';
 }
 
 const enum State {

@@ -1,4 +1,5 @@
 /** Errors of the report layer: bad input files, with a stable code and a message naming the file. */
+import { MuxbenchError } from '../errors.ts';
 
 export type ReportErrorCode =
   /** the file is missing or unreadable, or not JSON */
@@ -8,7 +9,7 @@ export type ReportErrorCode =
   /** two results files that cannot be compared (different scenarios) */
   | 'MUX_ERR_RESULTS_MISMATCH';
 
-export class ReportInputError extends Error {
+export class ReportInputError extends MuxbenchError {
   constructor(
     readonly code: ReportErrorCode,
     message: string,

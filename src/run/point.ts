@@ -4,6 +4,7 @@
  * utilisation and memory sampled exactly at each measured window's edges; the summary (medians with
  * bootstrap intervals).
  */
+import { MuxbenchError } from '../errors.ts';
 import type { EngineSpec } from '../load/engine.ts';
 import type { PacedResult, WarmupResult } from '../load/loop.ts';
 import type { LoadModel } from '../load/types.ts';
@@ -25,8 +26,9 @@ export const GENERATOR_BOUND_CPU = 0.9;
 export const LATE_SEND_P99_US = 2000;
 const RSS_SAMPLE_MS = 200;
 
-export class TargetDiedError extends Error {
+export class TargetDiedError extends MuxbenchError {
   override readonly name = 'TargetDiedError';
+  readonly code = 'MUX_ERR_TARGET_DIED';
   constructor(
     readonly role: string,
     readonly stderrTail: string,
@@ -231,8 +233,9 @@ export function onTargetExit(target: Target, fn: () => void): () => void {
 }
 
 /** A point that failed part-way, with what it measured before. */
-export class MeasureError extends Error {
+export class MeasureError extends MuxbenchError {
   override readonly name = 'MeasureError';
+  readonly code = 'MUX_ERR_MEASURE';
   constructor(
     override readonly cause: unknown,
     readonly partial: PointMeasurement,

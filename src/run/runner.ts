@@ -250,7 +250,7 @@ async function runPoint(
     base.reason = signal?.aborted
       ? 'interrupted: the run was stopped during this point'
       : err instanceof Error
-        ? err.message.split('\n--- stderr')[0]!
+        ? err.message
         : String(err);
     if (err instanceof SystemStartError || err instanceof TargetDiedError) base.stderrTail = err.stderrTail;
     if (base.trials.length > 0) base.summary = summarize(base.trials);

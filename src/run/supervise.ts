@@ -6,6 +6,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { MuxbenchError } from '../errors.ts';
 import { descendantPids } from '../measure/resources.ts';
 import { pinnedCommand } from '../os/cpus.ts';
 
@@ -46,13 +47,15 @@ export interface ServedStats {
   rssBytes: number;
 }
 
-export class SystemStartError extends Error {
+/** A system that could not start: why (the message), and the last lines it wrote to stderr, kept apart. */
+export class SystemStartError extends MuxbenchError {
   override readonly name = 'SystemStartError';
+  readonly code = 'MUX_ERR_SYSTEM_START';
   constructor(
     message: string,
     readonly stderrTail: string,
   ) {
-    super(stderrTail ? `${message}\n--- stderr (last lines) ---\n${stderrTail}` : message);
+    super(message);
   }
 }
 

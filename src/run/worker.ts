@@ -3,6 +3,7 @@
  * driven by commands (see load/worker-main.ts). Every command has a time limit; past it, or when the run is
  * interrupted, the worker is killed and the command fails with LoadWorkerError.
  */
+import { MuxbenchError } from '../errors.ts';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import type { EngineSpec } from '../load/engine.ts';
@@ -17,8 +18,9 @@ import { MUXBENCH_BIN, track } from './supervise.ts';
 const SLACK_MS = 20_000;
 const CLOSE_LIMIT_MS = 10_000;
 
-export class LoadWorkerError extends Error {
+export class LoadWorkerError extends MuxbenchError {
   override readonly name = 'LoadWorkerError';
+  readonly code = 'MUX_ERR_LOAD_WORKER';
 }
 
 type WorkerEvent = { event: string; [key: string]: unknown };

@@ -2,6 +2,7 @@
  * What every served system shares: listening on loopback with port 0, one JSON ready line on stdout,
  * a clean shutdown on SIGTERM/SIGINT, and option values checked with errors that name the option.
  */
+import { MuxbenchError } from '../errors.ts';
 import type { Server as HttpServer } from 'node:http';
 import type { Http2Server, Http2Session } from 'node:http2';
 import type { Server as NetServer, Socket } from 'node:net';
@@ -17,8 +18,9 @@ export interface Running {
   close(): Promise<void>;
 }
 
-export class UsageError extends Error {
+export class UsageError extends MuxbenchError {
   override readonly name = 'UsageError';
+  readonly code = 'MUX_ERR_USAGE';
 }
 
 /** Listens and resolves the bound port; rejects with the listen error (EADDRINUSE, EACCES …). */

@@ -3,13 +3,15 @@
  * stable `code` so callers (the server choosing a 400 or a 413, a test asserting the kind) never have to
  * match on message text.
  */
+import { MuxbenchError } from '../errors.ts';
+
 export type WireErrorCode =
   | 'MUX_ERR_VARINT_OVERLENGTH'
   | 'MUX_ERR_VARINT_RANGE'
   | 'MUX_ERR_FRAME_TOO_LARGE'
   | 'MUX_ERR_GRPC_COMPRESSED';
 
-export class WireError extends Error {
+export class WireError extends MuxbenchError {
   override readonly name = 'WireError';
   constructor(
     readonly code: WireErrorCode,

@@ -2,6 +2,8 @@
  * How an http_grpc call can fail, one class per way, each with a stable code. Every call settles exactly
  * once: with its reply, or with one of these.
  */
+import { MuxbenchError } from '../../errors.ts';
+
 export type HttpGrpcErrorCode =
   | 'MUX_ERR_CALL'
   | 'MUX_ERR_NO_REPLY'
@@ -10,8 +12,8 @@ export type HttpGrpcErrorCode =
   | 'MUX_ERR_PROTOCOL'
   | 'MUX_ERR_CLIENT_CLOSED';
 
-export abstract class HttpGrpcError extends Error {
-  abstract readonly code: HttpGrpcErrorCode;
+export abstract class HttpGrpcError extends MuxbenchError {
+  abstract override readonly code: HttpGrpcErrorCode;
 }
 
 const utf8 = new TextDecoder();

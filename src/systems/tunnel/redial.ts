@@ -3,9 +3,10 @@
  * redialled when lost, and retried with jittered exponential backoff when a dial fails — except when the
  * edge refused the token or the configuration, which no retry can fix.
  */
+import { MuxbenchError } from '../../errors.ts';
 
 /** The edge refused this connector's token: fatal, never retried. */
-export class ConnectorAuthError extends Error {
+export class ConnectorAuthError extends MuxbenchError {
   override readonly name = 'ConnectorAuthError';
   readonly code = 'MUX_ERR_TUNNEL_AUTH';
 }
@@ -14,7 +15,7 @@ export class ConnectorAuthError extends Error {
  * The edge refused this connector's configuration (the grpc tunnel: another link stack): fatal too, since
  * redialling with the same configuration gets the same answer.
  */
-export class ConnectorConfigError extends Error {
+export class ConnectorConfigError extends MuxbenchError {
   override readonly name = 'ConnectorConfigError';
   readonly code = 'MUX_ERR_TUNNEL_CONFIG';
 }

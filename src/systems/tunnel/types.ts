@@ -2,6 +2,7 @@
  * What both tunnel designs (h2-stream and grpc-stream) carry, independent of how they carry it: one
  * exchange per public request, WebSocket or TCP connection.
  */
+import { MuxbenchError } from '../../errors.ts';
 import type { Duplex } from 'node:stream';
 
 export type StreamKind = 'http' | 'websocket' | 'tcp';
@@ -42,8 +43,9 @@ export interface TunnelExchange {
 }
 
 /** Why the edge could not open an exchange; becomes the status and text of the public reply. */
-export class TunnelUnavailableError extends Error {
+export class TunnelUnavailableError extends MuxbenchError {
   override readonly name = 'TunnelUnavailableError';
+  readonly code = 'MUX_ERR_TUNNEL_UNAVAILABLE';
   constructor(
     readonly status: 431 | 502 | 503 | 504,
     message: string,
