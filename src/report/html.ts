@@ -122,7 +122,7 @@ export function facts(rows: readonly [string, string][]): string {
   return `<dl class="facts">${rows.map(([k, v]) => `<dt>${esc(k)}</dt><dd>${v}</dd>`).join('')}</dl>`;
 }
 
-export const MARKER_LEGEND = `<p class="legend-note">Points: ● measured · <span class="marker-gb">△ hollow triangle</span> generator-bound (the load engine was saturated: the figure is its limit, not the system's) · <span class="marker-gb">◇ hollow diamond</span> not steady (throughput had not settled when the warm-up cap came) · <span class="marker-failed">✕ red cross</span> failed (at the bottom of the chart when there is no value). Bars: 95 % bootstrap confidence interval of the median over trials. Dashed vertical lines: stream limits.</p>`;
+export const MARKER_LEGEND = `<p class="legend-note">Points: ● measured · <span class="marker-gb">△ hollow triangle</span> generator-bound (the load engine was saturated: the figure is its limit, not the system's) · <span class="marker-gb">◇ hollow diamond</span> not steady (throughput had not settled when the warm-up cap came) · <span class="marker-failed">✕ red cross</span> failed (at the bottom of the chart when there is no value). Bars: 95 % bootstrap confidence interval of the median over trials. Dashed vertical lines: a system's stream limit, in its colour and named (only systems that have one). Colours: one per system on the whole page; a system's lines at different settings are shades of it.</p>`;
 
 export function chartFigure(spec: ChartSpec): string {
   const verdict = spec.verdict.length ? `<ul class="verdict">${spec.verdict.map((v) => `<li>${esc(v)}</li>`).join('')}</ul>` : '';

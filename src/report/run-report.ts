@@ -6,7 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Estimate, PointResult, ResultsFile } from '../measure/results.ts';
 import { chartJsSource } from './assets.ts';
-import { buildChartGroups, buildPercentileChart, type ChartSpec } from './charts.ts';
+import { buildChartGroups, buildPercentileChart, type ChartSpec, RUN_METRICS, SystemPalette } from './charts.ts';
 import { axisValue, bytes, micros, paramsText, percent, rate, sig3 } from './format.ts';
 import { claimsSection } from './claims.ts';
 import { profilesSection } from './flame.ts';
@@ -39,9 +39,11 @@ const STATUS_TEXT: Record<PointResult['status'], string> = { ok: 'ok', failed: '
 
 /** The charts of a run with their verdicts filled in. */
 export function runCharts(results: ResultsFile): { groups: ReturnType<typeof buildChartGroups>; distribution: ChartSpec | null } {
-  const groups = buildChartGroups([{ results, run: 'single' }]);
+  // one palette for the page: a system has the same colour on every chart
+  const palette = SystemPalette.forRuns([results]);
+  const groups = buildChartGroups([{ results, run: 'single' }], RUN_METRICS, palette);
   for (const g of groups) for (const c of g.charts) c.verdict = chartVerdict(c);
-  const distribution = buildPercentileChart(results);
+  const distribution = buildPercentileChart(results, palette);
   if (distribution) distribution.verdict = chartVerdict(distribution);
   return { groups, distribution };
 }

@@ -3,7 +3,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ResultsFile } from '../../src/measure/results.ts';
 import { chartJsSource } from '../../src/report/assets.ts';
-import type { ChartSpec } from '../../src/report/charts.ts';
+import { type ChartSpec, SystemPalette } from '../../src/report/charts.ts';
+import { compareResults } from '../../src/report/compare.ts';
+import { renderComparisonReport } from '../../src/report/compare-report.ts';
 import { ReportInputError } from '../../src/report/errors.ts';
 import { rate } from '../../src/report/format.ts';
 import { esc, scriptSafe } from '../../src/report/html.ts';
@@ -60,7 +62,7 @@ describe('run report: a 2-system × 3-concurrency run with a failed and a genera
     const rps = charts[0]!;
     // 10 → 1000 spans two orders of magnitude: log x; the h2 tunnel's limit of 100 is marked
     expect(rps.xScale).toBe('logarithmic');
-    expect(rps.markers).toEqual([{ x: 100, label: 'stream limit 100' }]);
+    expect(rps.markers).toEqual([{ x: 100, label: 'h2 tunnel: stream limit 100', color: rps.series.find((s) => s.systemId === 'h2-tunnel')!.color, series: ['h2 tunnel'] }]);
     // throughput lines 8k … 400k apart by less than 100×: linear y; latency always log
     expect(rps.yLog).toBe(false);
     expect(charts[2]!.yLog).toBe(true);
@@ -186,6 +188,70 @@ describe('run report: a stream-limit sweep (streamLimit × concurrency, 0 = unli
     expect(slHtml).toContain('The run was interrupted');
     expect(slHtml).toContain('no (systems and load share the cores: figures are noisier)');
     expect(slHtml).toContain('<dt>h2load</dt><dd>not installed</dd>');
+  });
+});
+
+describe('run report: colours and stream-limit lines', () => {
+  /** Every chart of a page but the time series (whose lines are trials): which systems each colour draws. */
+  function systemsByColour(page: string): Map<string, Set<string>> {
+    const out = new Map<string, Set<string>>();
+    for (const c of (island(page, 'muxbench-charts') as ChartSpec[]).filter((x) => !x.id.startsWith('ts-'))) {
+      for (const s of c.series) out.set(s.color, (out.get(s.color) ?? new Set()).add(s.systemId));
+    }
+    return out;
+  }
+
+  it('gives a system one colour (shades of it for its limits) on every chart of the page, the distribution included', () => {
+    // the h2 tunnel listed first, as in the real stream-limit runs: its four lines must not take the other systems' colours
+    const r = structuredClone(streamLimit);
+    r.points = [...r.points.filter((p) => p.systemId === 'h2-tunnel'), ...r.points.filter((p) => p.systemId !== 'h2-tunnel')];
+    const page = renderRunReport(r);
+    for (const [colour, systems] of systemsByColour(page)) expect([...systems], colour).toHaveLength(1);
+    const charts = island(page, 'muxbench-charts') as ChartSpec[];
+    const palette = SystemPalette.forRuns([r]);
+    const distribution = charts.find((c) => c.id === 'g-distribution-latencyPercentiles')!;
+    for (const s of distribution.series) expect(s.color, s.systemId).toBe(palette.colour(s.systemId));
+    const p99 = charts.find((c) => c.id === 'g-concurrency-p99Us')!;
+    expect(p99.series.find((s) => s.systemId === 'http-grpc-streaming')!.color).toBe(palette.colour('http-grpc-streaming'));
+    // the tunnel's three limits: three shades of its colour, told apart
+    expect(new Set(p99.series.filter((s) => s.systemId === 'h2-tunnel').map((s) => s.color)).size).toBe(3);
+  });
+
+  it('keeps the colours on a comparison page: a system is the same colour in both runs', () => {
+    const current = structuredClone(streamLimit);
+    current.runId = 'later';
+    const page = renderComparisonReport(streamLimit, current, compareResults(streamLimit, current));
+    for (const [colour, systems] of systemsByColour(page)) expect([...systems], colour).toHaveLength(1);
+    const rps = (island(page, 'muxbench-charts') as ChartSpec[]).find((c) => c.id === 'g-concurrency-requestsPerSec')!;
+    const colourOf = (label: string): string => rps.series.find((s) => s.label === label)!.color;
+    expect(colourOf('http_grpc streaming (baseline)')).toBe(colourOf('http_grpc streaming (current)'));
+    expect(colourOf('h2 tunnel · limit 10 (baseline)')).toBe(colourOf('h2 tunnel · limit 10 (current)'));
+  });
+
+  it('draws a limit line only for a system whose limit is set and finite, named after it, in its colour', () => {
+    const charts = island(slHtml, 'muxbench-charts') as ChartSpec[];
+    const p99 = charts.find((c) => c.id === 'g-concurrency-p99Us')!;
+    const colour = (label: string): string => p99.series.find((s) => s.label === label)!.color;
+    // "no limit" (0) has none; http_grpc has none
+    expect(p99.markers).toEqual([
+      { x: 10, label: 'h2 tunnel: stream limit 10', color: colour('h2 tunnel · limit 10'), series: ['h2 tunnel · limit 10'] },
+      { x: 100, label: 'h2 tunnel: stream limit 100', color: colour('h2 tunnel · limit 100'), series: ['h2 tunnel · limit 100'] },
+    ]);
+
+    // the cloudflared preset (0: unlimited, 4 connections) and an advertised 2^32−1 draw nothing; 4 × 100 streams are 400
+    const r = structuredClone(concurrency);
+    const def = r.scenario.definition as { systems: Record<string, unknown>[] };
+    const markers = (maxConcurrentStreams: number, tunnelConnections: number): ChartSpec['markers'] => {
+      Object.assign(def.systems[1]!, { maxConcurrentStreams, tunnelConnections });
+      return (island(renderRunReport(r), 'muxbench-charts') as ChartSpec[]).filter((c) => !c.id.startsWith('ts-')).flatMap((c) => c.markers);
+    };
+    expect(markers(0, 4)).toEqual([]);
+    expect(markers(2 ** 32 - 1, 1)).toEqual([]);
+    expect(markers(100, 4).map((m) => [m.x, m.label])).toContainEqual([400, 'h2 tunnel: 4 × 100 streams']);
+    // a run without any h2 tunnel: no line at all
+    const noTunnel = structuredClone(concurrency);
+    noTunnel.points = noTunnel.points.filter((p) => p.systemKind !== 'h2-tunnel');
+    expect((island(renderRunReport(noTunnel), 'muxbench-charts') as ChartSpec[]).flatMap((c) => c.markers)).toEqual([]);
   });
 });
 
