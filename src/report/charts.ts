@@ -41,7 +41,8 @@ export const METRICS: Record<MetricId, MetricInfo> = {
   errorRate: { title: 'Errors', yLabel: 'calls that failed', format: 'percent', yLog: false },
   systemCpu: { title: 'System CPU', yLabel: 'CPU, share of one core', format: 'percent', yLog: false },
   systemPeakRssBytes: { title: 'Peak RSS', yLabel: 'peak RSS, all system processes', format: 'bytes', yLog: false },
-  rssPerInflightBytes: { title: 'Memory per in-flight request', yLabel: 'peak RSS / concurrency', format: 'bytes', yLog: false },
+  // marginal, not peak RSS ÷ concurrency: that ratio is mostly the processes' fixed size divided by a small number
+  rssPerInflightBytes: { title: 'Memory per extra in-flight request', yLabel: 'Δ peak RSS per added request', format: 'bytes', yLog: false },
   latencyPercentiles: { title: 'Latency by percentile', yLabel: 'latency (log)', format: 'us', yLog: true },
   seriesRequestsPerSec: { title: 'Throughput per 100 ms', yLabel: 'requests / s', format: 'rate', yLog: false },
   seriesP99Us: { title: 'p99 per 100 ms', yLabel: 'p99 latency (log)', format: 'us', yLog: true },
@@ -124,6 +125,11 @@ export interface SeriesPoint {
   errors?: Record<string, number>;
   /** for the CPU chart: the throughput that CPU bought */
   requestsPerSec?: number;
+  /** the load generator's CPU, share of its core (median over trials): near 1 its figures are its own limit */
+  generatorCpu?: number;
+  /** for the memory-per-request chart: the point's peak RSS, and the x of the point its change is taken from */
+  peakRssBytes?: number;
+  fromX?: number;
 }
 
 export interface Series {
@@ -253,7 +259,12 @@ export function xScaleFor(axis: string, values: readonly number[]): ChartSpec['x
   return 'linear';
 }
 
-function metricValue(metric: MetricId, p: PointResult, x: number, axis: string): { y: number | null; low: number | null; high: number | null } {
+/** No request of the point's trials succeeded: its 0 req/s and 0 µs are no measurement. */
+export function nothingSucceeded(p: PointResult): boolean {
+  return p.trials.every((t) => t.requests === 0);
+}
+
+function metricValue(metric: MetricId, p: PointResult): { y: number | null; low: number | null; high: number | null } {
   const s = p.summary;
   const none = { y: null, low: null, high: null };
   if (!s) return none;
@@ -272,7 +283,8 @@ function metricValue(metric: MetricId, p: PointResult, x: number, axis: string):
     case 'systemPeakRssBytes':
       return { y: s.systemPeakRssBytes, low: null, high: null };
     case 'rssPerInflightBytes':
-      return axis === 'concurrency' && x > 0 ? { y: s.systemPeakRssBytes / x, low: null, high: null } : none;
+      // the point's RSS here; marginalMemory turns a line of them into the change per added request
+      return { y: s.systemPeakRssBytes, low: null, high: null };
     case 'latencyPercentiles':
     case 'seriesRequestsPerSec':
     case 'seriesP99Us':
@@ -284,12 +296,33 @@ function metricValue(metric: MetricId, p: PointResult, x: number, axis: string):
 
 function seriesPoint(metric: MetricId, t: Tagged, axis: string): SeriesPoint {
   const x = t.p.params[axis]!;
-  const v = metricValue(metric, t.p, x, axis);
+  const v = metricValue(metric, t.p);
   const point: SeriesPoint = { x, ...v, status: t.p.status, params: t.p.params, trials: t.p.trials.length };
   if (t.p.reason !== undefined) point.reason = t.p.reason;
   if (metric === 'errorRate' && t.p.summary) point.errors = t.p.summary.errors;
   if (metric === 'systemCpu' && t.p.summary) point.requestsPerSec = t.p.summary.requestsPerSec.median;
   return point;
+}
+
+/**
+ * A line of peak RSS values (in x order) made into the memory one more request in flight costs: at each
+ * point, the change in RSS since the previous usable point divided by the requests added. The first point
+ * has nothing to be taken from; a failed point gives no value and is skipped as a start.
+ */
+export function marginalMemory(points: readonly SeriesPoint[]): SeriesPoint[] {
+  let prev: SeriesPoint | null = null;
+  return points.map((p) => {
+    const rss = p.y;
+    const out: SeriesPoint = { ...p, y: null, low: null, high: null };
+    if (rss === null || p.status === 'failed') return out;
+    out.peakRssBytes = rss;
+    if (prev && p.x > prev.x) {
+      out.y = (rss - prev.peakRssBytes!) / (p.x - prev.x);
+      out.fromX = prev.x;
+    }
+    prev = out;
+    return out;
+  });
 }
 
 /** Lines two orders of magnitude apart: on a linear axis the lower ones would lie flat on zero. */
@@ -409,7 +442,7 @@ export function buildChartGroups(sources: readonly Source[], metrics: readonly M
       const groupId = `g-${axis}${facetAxes.length ? `-${facetIndex}` : ''}`;
       const charts: ChartSpec[] = [];
       for (const metric of metrics) {
-        if (metric === 'rssPerInflightBytes' && axis !== 'concurrency') continue;
+        if (metric === 'rssPerInflightBytes' && (axis !== 'concurrency' || xScale === 'category')) continue;
         if (metric === 'latencyPercentiles') continue;
         const series: Series[] = [];
         for (const lineMembers of byLine.values()) {
@@ -420,8 +453,9 @@ export function buildChartGroups(sources: readonly Source[], metrics: readonly M
             if (v !== undefined) fixed[a] = v;
           }
           const extra = fixedLabel(fixed);
-          const points = lineMembers.map((t) => seriesPoint(metric, t, axis));
+          let points = lineMembers.map((t) => seriesPoint(metric, t, axis));
           points.sort((a, b) => xValues.indexOf(a.x) - xValues.indexOf(b.x));
+          if (metric === 'rssPerInflightBytes') points = marginalMemory(points);
           series.push({
             label: `${first.p.label}${extra ? ` · ${extra}` : ''}${runSuffix(first.run)}`,
             systemId: first.p.systemId,

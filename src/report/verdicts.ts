@@ -4,6 +4,7 @@
  * Every number in a sentence comes from the series; a point that failed or has no value is never used as
  * a value (failures are named instead), and a generator-bound value is flagged wherever it is quoted.
  */
+import { slope } from '../measure/stats.ts';
 import type { ChartSpec, Series, SeriesPoint } from './charts.ts';
 import { bytes, compact, describeAxisRange, describeAxisValue, micros, percent, ratio, rate } from './format.ts';
 
@@ -309,26 +310,38 @@ function rssVerdict(spec: ChartSpec): string[] {
   return out;
 }
 
+/** "A 79 KiB", or that RSS did not grow. */
+function perRequest(label: string, v: number): string {
+  return v > 0 ? `${label} ${bytes(v)}` : `${label} nothing measurable (peak RSS ${v < 0 ? 'fell' : 'did not change'})`;
+}
+
+/**
+ * The marginal memory chart (charts.ts marginalMemory): what the last step cost per added request, the
+ * least-squares slope over the whole sweep, and what the line is.
+ */
 function perInflightVerdict(spec: ChartSpec): string[] {
   const out: string[] = [];
   const shared = heaviest(spec);
   if (shared) {
     const sorted = [...shared.values].sort((a, b) => b.p.y - a.p.y);
-    const top = sorted[0]!;
-    const low = sorted[sorted.length - 1]!;
-    out.push(
-      sorted.length > 1
-        ? `${atValue(spec, shared.x)}, ${top.s.label} holds ${bytes(top.p.y)} of peak RSS per in-flight request, ${ratio(top.p.y / low.p.y)} ${low.s.label}'s ${bytes(low.p.y)}.`
-        : `${atValue(spec, shared.x)}, ${top.s.label} holds ${bytes(top.p.y)} of peak RSS per in-flight request.`,
-    );
+    const from = sorted[0]!.p.fromX;
+    const same = sorted.every((v) => v.p.fromX === from);
+    const parts = sorted.map((v) => `${perRequest(v.s.label, v.p.y)}${same ? '' : ` (from ${v.p.fromX!.toLocaleString('en-US')})`}${gb(v.p)}`);
+    const lead = same && from !== undefined ? `From ${from.toLocaleString('en-US')} to ${describeAxisValue(spec.axis, shared.x)}` : atValue(spec, shared.x);
+    out.push(`${lead}, peak RSS grew per added request in flight: ${parts.join('; ')}.`);
   }
-  // the slope separates the cost of one more request from the process's fixed baseline
-  const parts = spans(spec).map((v) => {
-    const slope = (v.last.y * v.last.x - v.first.y * v.first.x) / (v.last.x - v.first.x);
-    return slope > 0 ? `${v.s.label} about ${bytes(slope)}` : `${v.s.label} nothing measurable`;
+  const fitted = spec.series.flatMap((s) => {
+    const pts = s.points.filter((p) => p.status !== 'failed' && p.peakRssBytes !== undefined);
+    if (new Set(pts.map((p) => p.x)).size < 2) return [];
+    const k = slope(
+      pts.map((p) => p.x),
+      pts.map((p) => p.peakRssBytes!),
+    );
+    return Number.isFinite(k) ? [perRequest(s.label, k)] : [];
   });
-  if (parts.length) out.push(`Each extra in-flight request costs (RSS slope across the sweep): ${parts.join('; ')}.`);
+  if (fitted.length) out.push(`Fitted over the whole sweep (least-squares slope of peak RSS against requests in flight): ${fitted.join('; ')}.`);
   if (out.length === 0) out.push('No successful point to report memory for.');
+  else out.push('The line is the marginal cost: the change in peak RSS (all system processes) from the previous point divided by the requests added — not peak RSS ÷ in flight, which is mostly the processes\' fixed size.');
   return out;
 }
 

@@ -66,8 +66,17 @@ describe('run report: a 2-system × 3-concurrency run with a failed and a genera
     // throughput lines 8k … 400k apart by less than 100×: linear y; latency always log
     expect(rps.yLog).toBe(false);
     expect(charts[2]!.yLog).toBe(true);
-    const perInflight = charts[6]!.series[0]!.points;
-    expect(perInflight.map((p) => Math.round(p.y! / 1024))).toEqual([10_240, 1_065, 123]);
+    // the marginal memory of a request in flight, not peak RSS ÷ concurrency (10 MiB "per request" at 10):
+    // http_grpc streaming's 100 → 104 → 120 MiB over 10 → 100 → 1,000 in flight
+    const perInflight = charts[6]!;
+    expect(perInflight.title).toBe('Memory per extra in-flight request');
+    expect(perInflight.series[0]!.points.map((p) => (p.y === null ? null : Math.round(p.y)))).toEqual([null, Math.round((4 * 1024 * 1024) / 90), Math.round((16 * 1024 * 1024) / 900)]);
+    expect(perInflight.series[0]!.points.map((p) => p.fromX)).toEqual([undefined, 10, 100]);
+    expect(perInflight.verdict).toEqual([
+      'From 10 to 100 concurrent calls, peak RSS grew per added request in flight: h2 tunnel 455 KiB; http_grpc streaming 45.5 KiB.',
+      'Fitted over the whole sweep (least-squares slope of peak RSS against requests in flight): http_grpc streaming 19.7 KiB; h2 tunnel 455 KiB.',
+      "The line is the marginal cost: the change in peak RSS (all system processes) from the previous point divided by the requests added — not peak RSS ÷ in flight, which is mostly the processes' fixed size.",
+    ]);
   });
 
   it('marks failed and generator-bound points in the charts, the table and the details', () => {

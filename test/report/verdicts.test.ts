@@ -157,15 +157,23 @@ describe('errors, CPU and memory verdicts', () => {
     expect(v[1]).toBe('CPU-bound (≥ 90 % of a core): b at 100 concurrent calls (95 %).');
   });
 
-  it('gives memory per in-flight request and the marginal cost of one more', () => {
+  it('gives the marginal memory of a request in flight: the last step drawn and the fitted slope', () => {
     const MiB = 1024 * 1024;
-    // peak RSS 100 MiB at 10, 110 MiB at 1010: 10 MiB over 1000 requests → 10.24 KiB each
-    const spec = chart('rssPerInflightBytes', 'concurrency', [
-      series('a', [[10, (100 * MiB) / 10], [1010, (110 * MiB) / 1010]]),
-      series('b', [[10, (300 * MiB) / 10], [1010, (500 * MiB) / 1010]]),
-    ]);
-    const v = chartVerdict(spec);
-    expect(v[0]).toBe("At 1,010 concurrent calls, b holds 507 KiB of peak RSS per in-flight request, 4.5× a's 112 KiB.");
-    expect(v[1]).toBe('Each extra in-flight request costs (RSS slope across the sweep): a about 10.2 KiB; b about 205 KiB.');
+    // peak RSS 100 → 102 → 110 MiB (a) and 300 → 340 → 500 MiB (b) at 10 → 110 → 1,010 in flight
+    const rss = (label: string, values: number[]): Series => {
+      const s = series(label, [[10, null], [110, null], [1010, null]]);
+      s.points.forEach((p, i) => {
+        p.peakRssBytes = values[i]! * MiB;
+        if (i > 0) {
+          p.fromX = s.points[i - 1]!.x;
+          p.y = ((values[i]! - values[i - 1]!) * MiB) / (p.x - p.fromX);
+        }
+      });
+      return s;
+    };
+    const v = chartVerdict(chart('rssPerInflightBytes', 'concurrency', [rss('a', [100, 102, 110]), rss('b', [300, 340, 500]), rss('c', [50, 60, 55])]));
+    expect(v[0]).toBe('From 110 to 1,010 concurrent calls, peak RSS grew per added request in flight: b 182 KiB; a 9.1 KiB; c nothing measurable (peak RSS fell).');
+    expect(v[1]).toBe('Fitted over the whole sweep (least-squares slope of peak RSS against requests in flight): a 9.79 KiB; b 196 KiB; c 864 B.');
+    expect(v[2]).toMatch(/^The line is the marginal cost: .* not peak RSS ÷ in flight/);
   });
 });
