@@ -272,6 +272,7 @@ function metricValue(metric: MetricId, p: PointResult): { y: number | null; low:
     case 'requestsPerSec':
     case 'p50Us':
     case 'p99Us': {
+      if (nothingSucceeded(p)) return none;
       const e = s[metric];
       const ok = Number.isFinite(e.median) && (metric === 'requestsPerSec' || e.median > 0);
       return ok ? { y: e.median, low: e.ci.low, high: e.ci.high } : none;

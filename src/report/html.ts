@@ -53,7 +53,7 @@ tr.generator-bound td, tr.not-steady td { background: #fff6e0; }
 .badge { display: inline-block; padding: 1px 7px; border-radius: 9px; font-size: 12px; font-weight: 600; white-space: nowrap; }
 .badge.ok, .badge.complete, .badge.faster { background: #e3f3e4; color: var(--good); }
 .badge.failed, .badge.aborted, .badge.slower, .badge.unreadable { background: #fdecea; color: var(--bad); }
-.badge.generator-bound, .badge.not-steady, .badge.running, .badge.insufficient { background: #fff1d6; color: var(--warn); }
+.badge.generator-bound, .badge.not-steady, .badge.running, .badge.insufficient, .badge.complete-failures { background: #fff1d6; color: var(--warn); }
 .badge.same, .badge.no-data { background: var(--soft); color: var(--muted); }
 svg.flame { display: block; margin: 6px 0 10px; font: 11px system-ui, sans-serif; }
 svg.flame text { fill: #111; pointer-events: none; }

@@ -11,7 +11,8 @@ import { rate } from '../../src/report/format.ts';
 import { esc, scriptSafe } from '../../src/report/html.ts';
 import { parseResults, readResults } from '../../src/report/read.ts';
 import { renderRunReport, runCharts, writeRunReport } from '../../src/report/run-report.ts';
-import { island, loadFixture, tempDir, writeJson } from './helpers.ts';
+import { summarize } from '../../src/run/point.ts';
+import { island, loadFixture, syntheticTrial, tempDir, writeJson } from './helpers.ts';
 
 const concurrency = loadFixture('report-concurrency');
 const streamLimit = loadFixture('report-stream-limit');
@@ -98,6 +99,37 @@ describe('run report: a 2-system × 3-concurrency run with a failed and a genera
     expect(html).not.toContain('<b>not markup</b>');
   });
 
+  it('shows "–", not 0 req/s and 0 µs, where no request of a failed point succeeded; its CPU and memory stay', () => {
+    // as the real runs have them: trials measured, every request timed out (summary medians 0)
+    const r = structuredClone(concurrency);
+    const p = r.points[5]!;
+    p.trials = [0, 1, 2].map(() => syntheticTrial(0, 0, { processes: { edge: { cpu: 0.25, peakRssBytes: 480 * 1024 * 1024, elu: 0.3 } } }));
+    p.summary = summarize(p.trials);
+    expect(p.summary.requestsPerSec.median).toBe(0);
+    const page = renderRunReport(r);
+    const row = new RegExp('<tr class="failed" data-point="5">(.*?)</tr>').exec(page)![1]!;
+    const cells = [...row.matchAll(/<td[^>]*>(.*?)<\/td>/g)].map((m) => m[1]);
+    // #, system, concurrency, req/s, p50, p99, errors, trials, warm-up, system CPU, CPU / request, peak RSS, status
+    expect(cells.slice(3, 6)).toEqual(['–', '–', '–']);
+    expect(cells[10]).toBe('–');
+    expect(cells[9]).toBe('25 %');
+    expect(cells[11]).toBe('480 MiB');
+    expect(row).not.toMatch(/\b0 req\/s|\b0 µs/);
+    // and the charts draw no 0 for it: a cross, like a point with no value
+    const charts = island(page, 'muxbench-charts') as ChartSpec[];
+    for (const id of ['g-concurrency-requestsPerSec', 'g-concurrency-p99Us']) {
+      expect(charts.find((c) => c.id === id)!.series.find((s) => s.systemId === 'h2-tunnel')!.points[2]).toMatchObject({ status: 'failed', y: null });
+    }
+  });
+
+  it('calls a run "complete" in green only when no point failed', () => {
+    const clean = structuredClone(concurrency);
+    clean.points = clean.points.filter((p) => p.status !== 'failed');
+    expect(renderRunReport(clean)).toContain('<span class="badge complete">complete</span>');
+    const running = { ...clean, status: 'running' as const, points: concurrency.points };
+    expect(renderRunReport(running)).toContain('<span class="badge running">incomplete (running or crashed), 1 of 6 points failed</span>');
+  });
+
   it('shows the confidence intervals of the medians, in the table and as error-bar data', () => {
     const p = concurrency.points[0]!.summary!;
     expect(p.requestsPerSec.ci.low).toBeLessThan(p.requestsPerSec.median);
@@ -114,7 +146,9 @@ describe('run report: a 2-system × 3-concurrency run with a failed and a genera
   });
 
   it('shows environment, status, settings and the scenario definition as run', () => {
-    expect(html).toContain('<span class="badge complete">complete</span>');
+    // complete, but not in green: a point failed
+    expect(html).toContain('<span class="badge complete-failures">complete, 1 of 6 points failed</span>');
+    expect(html).not.toContain('<span class="badge complete">');
     expect(html).toContain('<dt>Node</dt><dd>v20.20.2</dd>');
     expect(html).toContain('<dt>CPU</dt><dd>Fixture CPU × 2 cores</dd>');
     expect(html).toContain('<dt>commit</dt><dd><code>abc1234</code></dd>');
@@ -193,7 +227,7 @@ describe('run report: a stream-limit sweep (streamLimit × concurrency, 0 = unli
   });
 
   it('says the run was interrupted and not pinned', () => {
-    expect(slHtml).toContain('<span class="badge aborted">aborted</span>');
+    expect(slHtml).toContain('<span class="badge aborted">aborted (interrupted): 12 points measured, 1 of 12 points failed</span>');
     expect(slHtml).toContain('The run was interrupted');
     expect(slHtml).toContain('no (systems and load share the cores: figures are noisier)');
     expect(slHtml).toContain('<dt>h2load</dt><dd>not installed</dd>');
