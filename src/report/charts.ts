@@ -300,6 +300,7 @@ function seriesPoint(metric: MetricId, t: Tagged, axis: string): SeriesPoint {
   const v = metricValue(metric, t.p);
   const point: SeriesPoint = { x, ...v, status: t.p.status, params: t.p.params, trials: t.p.trials.length };
   if (t.p.reason !== undefined) point.reason = t.p.reason;
+  if (t.p.summary) point.generatorCpu = t.p.summary.generatorCpu;
   if (metric === 'errorRate' && t.p.summary) point.errors = t.p.summary.errors;
   if (metric === 'systemCpu' && t.p.summary) point.requestsPerSec = t.p.summary.requestsPerSec.median;
   return point;
