@@ -41,7 +41,8 @@ export const METRICS: Record<MetricId, MetricInfo> = {
   errorRate: { title: 'Errors', yLabel: 'calls that failed', format: 'percent', yLog: false },
   systemCpu: { title: 'System CPU', yLabel: 'CPU, share of one core', format: 'percent', yLog: false },
   systemPeakRssBytes: { title: 'Peak RSS', yLabel: 'peak RSS, all system processes', format: 'bytes', yLog: false },
-  rssPerInflightBytes: { title: 'Memory per in-flight request', yLabel: 'peak RSS / concurrency', format: 'bytes', yLog: false },
+  // marginal, not peak RSS ÷ concurrency: that ratio is mostly the processes' fixed size divided by a small number
+  rssPerInflightBytes: { title: 'Memory per extra in-flight request', yLabel: 'Δ peak RSS per added request', format: 'bytes', yLog: false },
   latencyPercentiles: { title: 'Latency by percentile', yLabel: 'latency (log)', format: 'us', yLog: true },
   seriesRequestsPerSec: { title: 'Throughput per 100 ms', yLabel: 'requests / s', format: 'rate', yLog: false },
   seriesP99Us: { title: 'p99 per 100 ms', yLabel: 'p99 latency (log)', format: 'us', yLog: true },
@@ -60,6 +61,53 @@ export const MAX_SERIES_PER_CHART = 8;
 /** Tableau 10: distinct, readable on white, fine for most colour-blind readers. */
 export const PALETTE = ['#4e79a7', '#f28e2b', '#59a14f', '#e15759', '#76b7b2', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#bab0ac'];
 
+/** `hex` mixed with black (t < 0) or white (t > 0) by |t|. */
+function mix(hex: string, t: number): string {
+  const towards = t < 0 ? 0 : 255;
+  const k = Math.abs(t);
+  return `#${[1, 3, 5]
+    .map((i) => {
+      const c = parseInt(hex.slice(i, i + 2), 16);
+      return Math.round(c + (towards - c) * k)
+        .toString(16)
+        .padStart(2, '0');
+    })
+    .join('')}`;
+}
+
+/**
+ * One colour per system for a whole page, assigned once by system id in order of first appearance and used
+ * by every chart on it, so a colour names the same system everywhere. Lines of one system that differ in
+ * another axis (stream limit 10, 100, unlimited) are shades of its colour, darkest first.
+ */
+export class SystemPalette {
+  private readonly colours = new Map<string, string>();
+
+  constructor(systemIds: Iterable<string> = []) {
+    for (const id of systemIds) this.colour(id);
+  }
+
+  colour(systemId: string): string {
+    let c = this.colours.get(systemId);
+    if (!c) {
+      c = PALETTE[this.colours.size % PALETTE.length]!;
+      this.colours.set(systemId, c);
+    }
+    return c;
+  }
+
+  /** The `i`-th of `n` shades of a system's colour (its own colour when it has one line). */
+  shade(systemId: string, i: number, n: number): string {
+    const base = this.colour(systemId);
+    return n <= 1 ? base : mix(base, -0.5 + (1.05 * i) / (n - 1));
+  }
+
+  /** The palette of a page showing these runs (baseline first on a comparison). */
+  static forRuns(runs: readonly ResultsFile[]): SystemPalette {
+    return new SystemPalette(runs.flatMap((r) => r.points.map((p) => p.systemId)));
+  }
+}
+
 export type RunRole = 'single' | 'baseline' | 'current';
 
 export interface SeriesPoint {
@@ -77,6 +125,11 @@ export interface SeriesPoint {
   errors?: Record<string, number>;
   /** for the CPU chart: the throughput that CPU bought */
   requestsPerSec?: number;
+  /** the load generator's CPU, share of its core (median over trials): near 1 its figures are its own limit */
+  generatorCpu?: number;
+  /** for the memory-per-request chart: the point's peak RSS, and the x of the point its change is taken from */
+  peakRssBytes?: number;
+  fromX?: number;
 }
 
 export interface Series {
@@ -93,9 +146,14 @@ export interface Series {
   points: SeriesPoint[];
 }
 
+/** A vertical line, e.g. one system's stream limit in its colour, drawn while one of its lines is shown. */
 export interface Marker {
   x: number;
   label: string;
+  /** grey when absent */
+  color?: string;
+  /** labels of the series it belongs to; absent: the whole chart's */
+  series?: string[];
 }
 
 export interface ChartSpec {
@@ -149,12 +207,21 @@ function valueKey(p: PointResult, axis: string): string {
   return v === undefined ? ABSENT : String(v);
 }
 
+/** Above this an advertised limit is "unlimited" in effect (0 asks for 2^32−1 on the wire). */
+const UNLIMITED_STREAMS = 2 ** 31;
+
+export interface StreamLimit {
+  perConnection: number;
+  connections: number;
+  /** perConnection × connections; 0 = unlimited */
+  total: number;
+}
+
 /**
- * The most streams an h2-tunnel point could have open at once, to hold against the calls in flight: the
- * limit advertised per tunnel connection (swept as params.streamLimit, or from its definition) times its
- * tunnel connections (cloudflared's 4 carry 4 × the limit). 0 = unlimited; null = not an h2 tunnel.
+ * The stream limit of an h2-tunnel point: advertised per tunnel connection (swept as params.streamLimit, or
+ * from its definition) and its tunnel connections (cloudflared's 4 carry 4 × the limit). null = not an h2 tunnel.
  */
-export function streamLimitOf(p: PointResult, results: ResultsFile): number | null {
+export function streamLimitInfo(p: PointResult, results: ResultsFile): StreamLimit | null {
   const def = results.scenario.definition as { systems?: unknown } | null;
   const systems = def && Array.isArray(def.systems) ? (def.systems as unknown[]) : [];
   const sys = systems.find((s): s is { id?: unknown; maxConcurrentStreams?: unknown; tunnelConnections?: unknown } => typeof s === 'object' && s !== null && (s as { id?: unknown }).id === p.systemId);
@@ -162,8 +229,17 @@ export function streamLimitOf(p: PointResult, results: ResultsFile): number | nu
   if (p.params.streamLimit !== undefined) perConnection = p.params.streamLimit;
   else if (p.systemKind === 'h2-tunnel' && sys) perConnection = typeof sys.maxConcurrentStreams === 'number' ? sys.maxConcurrentStreams : 100;
   else return null;
+  if (!Number.isFinite(perConnection) || perConnection >= UNLIMITED_STREAMS) perConnection = 0;
   const connections = p.params.tunnelConnections ?? (typeof sys?.tunnelConnections === 'number' ? sys.tunnelConnections : 1);
-  return perConnection * connections;
+  return { perConnection, connections, total: perConnection * connections };
+}
+
+/**
+ * The most streams an h2-tunnel point could have open at once, to hold against the calls in flight.
+ * 0 = unlimited; null = not an h2 tunnel.
+ */
+export function streamLimitOf(p: PointResult, results: ResultsFile): number | null {
+  return streamLimitInfo(p, results)?.total ?? null;
 }
 
 /** Display order of an axis's values: ascending, but "unlimited" (streamLimit 0) goes last. */
@@ -183,7 +259,12 @@ export function xScaleFor(axis: string, values: readonly number[]): ChartSpec['x
   return 'linear';
 }
 
-function metricValue(metric: MetricId, p: PointResult, x: number, axis: string): { y: number | null; low: number | null; high: number | null } {
+/** No request of the point's trials succeeded: its 0 req/s and 0 µs are no measurement. */
+export function nothingSucceeded(p: PointResult): boolean {
+  return p.trials.every((t) => t.requests === 0);
+}
+
+function metricValue(metric: MetricId, p: PointResult): { y: number | null; low: number | null; high: number | null } {
   const s = p.summary;
   const none = { y: null, low: null, high: null };
   if (!s) return none;
@@ -191,6 +272,7 @@ function metricValue(metric: MetricId, p: PointResult, x: number, axis: string):
     case 'requestsPerSec':
     case 'p50Us':
     case 'p99Us': {
+      if (nothingSucceeded(p)) return none;
       const e = s[metric];
       const ok = Number.isFinite(e.median) && (metric === 'requestsPerSec' || e.median > 0);
       return ok ? { y: e.median, low: e.ci.low, high: e.ci.high } : none;
@@ -202,7 +284,8 @@ function metricValue(metric: MetricId, p: PointResult, x: number, axis: string):
     case 'systemPeakRssBytes':
       return { y: s.systemPeakRssBytes, low: null, high: null };
     case 'rssPerInflightBytes':
-      return axis === 'concurrency' && x > 0 ? { y: s.systemPeakRssBytes / x, low: null, high: null } : none;
+      // the point's RSS here; marginalMemory turns a line of them into the change per added request
+      return { y: s.systemPeakRssBytes, low: null, high: null };
     case 'latencyPercentiles':
     case 'seriesRequestsPerSec':
     case 'seriesP99Us':
@@ -214,12 +297,34 @@ function metricValue(metric: MetricId, p: PointResult, x: number, axis: string):
 
 function seriesPoint(metric: MetricId, t: Tagged, axis: string): SeriesPoint {
   const x = t.p.params[axis]!;
-  const v = metricValue(metric, t.p, x, axis);
+  const v = metricValue(metric, t.p);
   const point: SeriesPoint = { x, ...v, status: t.p.status, params: t.p.params, trials: t.p.trials.length };
   if (t.p.reason !== undefined) point.reason = t.p.reason;
+  if (t.p.summary) point.generatorCpu = t.p.summary.generatorCpu;
   if (metric === 'errorRate' && t.p.summary) point.errors = t.p.summary.errors;
   if (metric === 'systemCpu' && t.p.summary) point.requestsPerSec = t.p.summary.requestsPerSec.median;
   return point;
+}
+
+/**
+ * A line of peak RSS values (in x order) made into the memory one more request in flight costs: at each
+ * point, the change in RSS since the previous usable point divided by the requests added. The first point
+ * has nothing to be taken from; a failed point gives no value and is skipped as a start.
+ */
+export function marginalMemory(points: readonly SeriesPoint[]): SeriesPoint[] {
+  let prev: SeriesPoint | null = null;
+  return points.map((p) => {
+    const rss = p.y;
+    const out: SeriesPoint = { ...p, y: null, low: null, high: null };
+    if (rss === null || p.status === 'failed') return out;
+    out.peakRssBytes = rss;
+    if (prev && p.x > prev.x) {
+      out.y = (rss - prev.peakRssBytes!) / (p.x - prev.x);
+      out.fromX = prev.x;
+    }
+    prev = out;
+    return out;
+  });
 }
 
 /** Lines two orders of magnitude apart: on a linear axis the lower ones would lie flat on zero. */
@@ -249,25 +354,48 @@ function combos<T>(items: readonly T[], keyOf: (t: T) => string): Map<string, T[
   return m;
 }
 
+/** Display order of two values of an axis (absent last): the order of `orderValues`. */
+function compareAxisValues(axis: string, a: number | undefined, b: number | undefined): number {
+  if (a === b) return 0;
+  if (a === undefined) return 1;
+  if (b === undefined) return -1;
+  const order = orderValues(axis, [a, b]);
+  return order[0] === a ? -1 : 1;
+}
+
+/**
+ * The stream limits on a concurrency chart: one line per system and limit that is set and finite (0 =
+ * unlimited: no line), within the x range, in the system's colour and named after it.
+ */
+function limitMarkers(series: readonly Series[], byLine: Map<string, Tagged[]>, xValues: readonly number[]): Marker[] {
+  const lo = xValues[0]!;
+  const hi = xValues[xValues.length - 1]!;
+  const lines = [...byLine.values()];
+  const markers = new Map<string, Marker>();
+  series.forEach((s, i) => {
+    const first = lines[i]![0]!;
+    const limit = streamLimitInfo(first.p, first.results);
+    if (!limit || limit.total <= 0 || limit.total < lo || limit.total > hi) return;
+    const key = `${s.systemId}\u0000${limit.total}`;
+    const known = markers.get(key);
+    if (known) {
+      known.series!.push(s.label);
+      return;
+    }
+    const what = limit.connections > 1 ? `${limit.connections} × ${limit.perConnection} streams` : `stream limit ${limit.perConnection}`;
+    markers.set(key, { x: limit.total, label: `${s.systemLabel}: ${what}`, color: s.color, series: [s.label] });
+  });
+  return [...markers.values()].sort((a, b) => a.x - b.x);
+}
+
 /**
  * One group of charts per swept axis (or per facet of it). Several sources (a baseline and a current run)
  * put their series on the same charts; the baseline's lines are dashed.
  */
-export function buildChartGroups(sources: readonly Source[], metrics: readonly MetricId[] = RUN_METRICS): ChartGroup[] {
+export function buildChartGroups(sources: readonly Source[], metrics: readonly MetricId[] = RUN_METRICS, palette = SystemPalette.forRuns(sources.map((s) => s.results))): ChartGroup[] {
   const all: Tagged[] = sources.flatMap((s) => s.results.points.map((p) => ({ p, run: s.run, results: s.results })));
   const axes: string[] = [];
   for (const s of sources) for (const a of s.results.axes) if (!axes.includes(a)) axes.push(a);
-
-  // one colour per (system, distinguishing values), shared by baseline and current
-  const colours = new Map<string, string>();
-  const colourOf = (key: string): string => {
-    let c = colours.get(key);
-    if (!c) {
-      c = PALETTE[colours.size % PALETTE.length]!;
-      colours.set(key, c);
-    }
-    return c;
-  };
 
   const groups: ChartGroup[] = [];
   for (const axis of axes) {
@@ -301,10 +429,22 @@ export function buildChartGroups(sources: readonly Source[], metrics: readonly M
       const xValues = orderValues(axis, members.map((t) => t.p.params[axis]!));
       const xScale = xScaleFor(axis, xValues);
       const byLine = combos(members, (t) => `${t.run}\u0000${identity(t, seriesAxes)}`);
+      // a system's lines in this facet (baseline and current share one): shade i of n of its colour
+      const variants = new Map<string, string[]>();
+      for (const t of [...members].sort((a, b) => seriesAxes.reduce((d, ax) => d || compareAxisValues(ax, a.p.params[ax], b.p.params[ax]), 0))) {
+        const list = variants.get(t.p.systemId) ?? [];
+        const key = identity(t, seriesAxes);
+        if (!list.includes(key)) list.push(key);
+        variants.set(t.p.systemId, list);
+      }
+      const colourOf = (t: Tagged): string => {
+        const list = variants.get(t.p.systemId)!;
+        return palette.shade(t.p.systemId, list.indexOf(identity(t, seriesAxes)), list.length);
+      };
       const groupId = `g-${axis}${facetAxes.length ? `-${facetIndex}` : ''}`;
       const charts: ChartSpec[] = [];
       for (const metric of metrics) {
-        if (metric === 'rssPerInflightBytes' && axis !== 'concurrency') continue;
+        if (metric === 'rssPerInflightBytes' && (axis !== 'concurrency' || xScale === 'category')) continue;
         if (metric === 'latencyPercentiles') continue;
         const series: Series[] = [];
         for (const lineMembers of byLine.values()) {
@@ -315,8 +455,9 @@ export function buildChartGroups(sources: readonly Source[], metrics: readonly M
             if (v !== undefined) fixed[a] = v;
           }
           const extra = fixedLabel(fixed);
-          const points = lineMembers.map((t) => seriesPoint(metric, t, axis));
+          let points = lineMembers.map((t) => seriesPoint(metric, t, axis));
           points.sort((a, b) => xValues.indexOf(a.x) - xValues.indexOf(b.x));
+          if (metric === 'rssPerInflightBytes') points = marginalMemory(points);
           series.push({
             label: `${first.p.label}${extra ? ` · ${extra}` : ''}${runSuffix(first.run)}`,
             systemId: first.p.systemId,
@@ -324,20 +465,14 @@ export function buildChartGroups(sources: readonly Source[], metrics: readonly M
             run: first.run,
             fixed,
             streamLimit: streamLimitOf(first.p, first.results),
-            color: colourOf([first.p.systemId, ...Object.entries(fixed).map(([k, v]) => `${k}=${v}`)].join(',')),
+            color: colourOf(first),
             dashed: first.run === 'baseline',
             points,
           });
         }
         const info = METRICS[metric];
         const yLog = info.yLog || (metric === 'requestsPerSec' && spansDecades(series));
-        const markers: Marker[] = [];
-        if (axis === 'concurrency' && xScale !== 'category') {
-          const lo = xValues[0]!;
-          const hi = xValues[xValues.length - 1]!;
-          const limits = [...new Set(series.map((s) => s.streamLimit).filter((l): l is number => l !== null && l > 0))].sort((a, b) => a - b);
-          for (const l of limits) if (l >= lo && l <= hi) markers.push({ x: l, label: `stream limit ${l}` });
-        }
+        const markers = axis === 'concurrency' && xScale !== 'category' ? limitMarkers(series, byLine, xValues) : [];
         charts.push({
           id: `${groupId}-${metric}`,
           metric,
@@ -403,15 +538,13 @@ function mergedHistogram(p: PointResult): Histogram | null {
  * Latency by percentile for each system at its heaviest measured point (largest value of the first axis,
  * then the last in sweep order), from the trials' HDR histograms merged.
  */
-export function buildPercentileChart(results: ResultsFile): ChartSpec | null {
+export function buildPercentileChart(results: ResultsFile, palette = SystemPalette.forRuns([results])): ChartSpec | null {
   const bySystem = combos(
     results.points.filter((p) => p.status !== 'failed' && p.trials.some((t) => t.histogram)),
     (p) => p.systemId,
   );
   const first = results.axes[0];
   const series: Series[] = [];
-  // the same colour per system as on the sweep charts (palette order = order of first appearance)
-  const systemOrder = [...new Set(results.points.map((p) => p.systemId))];
   for (const points of bySystem.values()) {
     // heaviest first: largest value of the first axis, then the last in sweep order; skip empty histograms
     const ordered = [...points].sort((a, b) => {
@@ -445,7 +578,7 @@ export function buildPercentileChart(results: ResultsFile): ChartSpec | null {
       run: 'single',
       fixed: { ...heaviest.params },
       streamLimit: streamLimitOf(heaviest, results),
-      color: PALETTE[systemOrder.indexOf(heaviest.systemId) % PALETTE.length]!,
+      color: palette.colour(heaviest.systemId),
       dashed: false,
       points: pts,
     });

@@ -12,12 +12,15 @@
  * the evidence, and a claim left without the points it needs is "no data".
  */
 import type { PointResult, ResultsFile } from '../measure/results.ts';
-import { median } from '../measure/stats.ts';
+import { median, slope } from '../measure/stats.ts';
 import type { ClaimSpec } from '../scenario/schema.ts';
 import type { ChartGroup, MetricId } from './charts.ts';
 import { bytes, micros, rate, ratio } from './format.ts';
 import { littlesLaw, primaryLoad } from './littles-law.ts';
 import { badge, esc } from './html.ts';
+
+/** Least-squares slope (in measure/, beside the other statistics; the memory verdicts use it too). */
+export { slope } from '../measure/stats.ts';
 
 /** inconclusive: the trials' 95 % intervals reach both sides of the claim's threshold — more trials would decide */
 export type ClaimVerdict = 'holds' | 'does not hold' | 'depends' | 'inconclusive' | 'no data';
@@ -130,20 +133,6 @@ const factor = (r: number): string => (Number.isFinite(r) && r < 3 ? `${r.toFixe
 /** Edge + connector (or server) RSS: the system's own processes, the origin left out (it is the same one behind every tunnel). */
 function systemRss(p: PointResult): number {
   return median(p.trials.map((t) => Object.entries(t.processes).reduce((sum, [role, u]) => (role === 'origin' ? sum : sum + u.peakRssBytes), 0)));
-}
-
-/** Least-squares slope of y over x. */
-export function slope(xs: readonly number[], ys: readonly number[]): number {
-  const n = xs.length;
-  const mx = xs.reduce((a, b) => a + b, 0) / n;
-  const my = ys.reduce((a, b) => a + b, 0) / n;
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < n; i++) {
-    num += (xs[i]! - mx) * (ys[i]! - my);
-    den += (xs[i]! - mx) ** 2;
-  }
-  return den > 0 ? num / den : Number.NaN;
 }
 
 const noData = (c: ClaimSpec, anchor: string, evidence: string[]): ClaimResult => ({ id: c.id, claim: c.claim, source: c.source, verdict: 'no data', evidence, anchor });

@@ -75,7 +75,8 @@ export const CLIENT_SCRIPT = String.raw`(function () {
     }
   };
 
-  // vertical marker lines (stream limits) and red crosses where a point failed with no value to plot
+  // vertical marker lines (a system's stream limit, in its colour, labelled with the system) and red crosses
+  // where a point failed with no value to plot
   var markers = {
     id: 'muxMarkers',
     afterDatasetsDraw: function (chart, args, opts) {
@@ -85,17 +86,25 @@ export const CLIENT_SCRIPT = String.raw`(function () {
       var area = chart.chartArea;
       var x = chart.scales.x;
       ctx.save();
+      var row = 0;
       spec.markers.forEach(function (m) {
+        // a limit whose lines are all hidden (legend click) is hidden with them
+        var shown = !m.series || chart.data.datasets.some(function (ds, i) { return m.series.indexOf(ds.label) >= 0 && chart.isDatasetVisible(i); });
+        if (!shown) return;
         var px = x.getPixelForValue(m.x);
-        ctx.strokeStyle = '#555';
-        ctx.lineWidth = 1;
+        ctx.strokeStyle = m.color || '#555';
+        ctx.lineWidth = 1.5;
         ctx.setLineDash([4, 4]);
         ctx.beginPath(); ctx.moveTo(px, area.top); ctx.lineTo(px, area.bottom); ctx.stroke();
         ctx.setLineDash([]);
         ctx.fillStyle = '#333';
         ctx.font = '11px sans-serif';
-        ctx.textAlign = 'left';
-        ctx.fillText(m.label, px + 4, area.top + 12);
+        // one row per label, so two limits never write over each other; left of the line near the right edge
+        var width = ctx.measureText(m.label).width;
+        var right = px + 4 + width > area.right;
+        ctx.textAlign = right ? 'right' : 'left';
+        ctx.fillText(m.label, right ? px - 4 : px + 4, area.top + 12 + 13 * row);
+        row++;
       });
       chart.data.datasets.forEach(function (ds, i) {
         if (chart.getDatasetMeta(i).hidden) return;
@@ -115,18 +124,47 @@ export const CLIENT_SCRIPT = String.raw`(function () {
     }
   };
 
+  // The plot keeps at least this height however many legend rows there are: the canvas's box grows
+  // instead (chart.js gives the legend up to half the canvas and clips the rest, and the plot gets what is left).
+  var MIN_PLOT_PX = 220;
+  var BASE_HEIGHT_PX = 300;
+  function fitHeight(chart) {
+    var box = chart.canvas.parentNode;
+    if (!box || box.clientWidth === 0 || !chart.chartArea) return false;
+    var plot = chart.chartArea.bottom - chart.chartArea.top;
+    var want = Math.max(BASE_HEIGHT_PX, Math.ceil(box.clientHeight + MIN_PLOT_PX - plot));
+    if (Math.abs(want - box.clientHeight) <= 2) return false;
+    box.style.height = want + 'px';
+    return true;
+  }
+  // after every layout (a narrower window wraps the legend into more rows; a closed <details> opened)
+  var fit = {
+    id: 'muxFitHeight',
+    afterLayout: function (chart) {
+      // the box's new height reaches chart.js through its ResizeObserver, which lays the chart out again
+      fitHeight(chart);
+    }
+  };
+
+  // labels of a log axis: 1-2-5 in each decade when there is room, 1-3, then 1, then every other decade
   function logTick(fmt) {
     return function (v) {
-      var m = v / Math.pow(10, Math.floor(Math.log10(v) + 1e-9));
-      var nice = [1, 2, 5].some(function (k) { return Math.abs(m - k) < 1e-6; });
+      var decades = Math.max(1, Math.log10(this.max / this.min));
+      var perDecade = (this.height || 200) / decades;
+      var e = Math.floor(Math.log10(v) + 1e-9);
+      var m = v / Math.pow(10, e);
+      var keep = perDecade >= 60 ? [1, 2, 5] : perDecade >= 40 ? [1, 3] : [1];
+      if (perDecade < 20 && e % 2 !== 0) return '';
+      var nice = keep.some(function (k) { return Math.abs(m - k) < 1e-6; });
       return nice ? fmt(v) : '';
     };
   }
 
   function xTicks(spec) {
     if (spec.xFormat === 'percentile') {
+      // no "0 %" tick: it would sit on top of "50 %"
       var top = spec.xValues[spec.xValues.length - 1];
-      return [1, 2, 10, 100, 1000, 10000, 100000].filter(function (v) { return v <= top; });
+      return [2, 10, 100, 1000, 10000, 100000].filter(function (v) { return v <= top; });
     }
     return spec.xValues;
   }
@@ -245,6 +283,8 @@ export const CLIENT_SCRIPT = String.raw`(function () {
         plugins: {
           legend: {
             position: 'bottom',
+            // every row of the legend is drawn: the box grows to keep the plot's height (fitHeight)
+            maxHeight: 100000,
             labels: {
               usePointStyle: true,
               pointStyleWidth: 26,
@@ -287,7 +327,7 @@ export const CLIENT_SCRIPT = String.raw`(function () {
           }
         }
       },
-      plugins: [errorBars, markers]
+      plugins: [errorBars, markers, fit]
     };
   }
 
@@ -296,7 +336,10 @@ export const CLIENT_SCRIPT = String.raw`(function () {
     var canvas = document.getElementById(spec.id);
     if (!canvas) return;
     try {
-      charts.push(new Chart(canvas, config(spec)));
+      var chart = new Chart(canvas, config(spec));
+      // the first fit at once, so the page is laid out when muxbenchCharts appears
+      if (fitHeight(chart)) chart.resize();
+      charts.push(chart);
     } catch (err) {
       canvas.parentNode.insertAdjacentHTML('beforeend', '<p class="chart-error">chart failed: ' + String(err && err.message).replace(/[<&]/g, '') + '</p>');
       console.error('muxbench chart ' + spec.id + ': ' + (err && err.stack || err));

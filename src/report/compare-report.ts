@@ -11,7 +11,7 @@ import { buildChartGroups, COMPARE_METRICS, type ChartSpec } from './charts.ts';
 import { type ComparedMetric, type Comparison, comparisonSummary, metricDef, type PointRef, pointKey, type RunRef, type Verdict } from './compare.ts';
 import { axisValue, describeAxisValue, paramsText, percent, percentagePoints as pp, pValue, signedPercent } from './format.ts';
 import { badge, chartGroupSection, esc, facts, MARKER_LEGEND, page } from './html.ts';
-import { environmentFacts } from './run-report.ts';
+import { environmentFacts, runStatusBadge } from './run-report.ts';
 
 const VERDICT_CLASS: Record<Verdict, string> = { faster: 'faster', slower: 'slower', 'no significant change': 'same', 'insufficient data': 'insufficient' };
 
@@ -42,7 +42,7 @@ function runFacts(r: RunRef, results: ResultsFile): string {
   return facts([
     ['run', esc(r.runId)],
     ['started', esc(r.startedAt)],
-    ['status', results.status === 'complete' ? badge('complete') : badge(results.status === 'aborted' ? 'aborted' : 'running', results.status)],
+    ['status', runStatusBadge(results)],
     ['commit', r.commit ? `<code>${esc(r.commit)}</code>` : 'unknown'],
     ['trials per point', String(r.trials)],
     ['quick', r.quick ? 'yes' : 'no'],

@@ -53,7 +53,7 @@ tr.generator-bound td, tr.not-steady td { background: #fff6e0; }
 .badge { display: inline-block; padding: 1px 7px; border-radius: 9px; font-size: 12px; font-weight: 600; white-space: nowrap; }
 .badge.ok, .badge.complete, .badge.faster { background: #e3f3e4; color: var(--good); }
 .badge.failed, .badge.aborted, .badge.slower, .badge.unreadable { background: #fdecea; color: var(--bad); }
-.badge.generator-bound, .badge.not-steady, .badge.running, .badge.insufficient { background: #fff1d6; color: var(--warn); }
+.badge.generator-bound, .badge.not-steady, .badge.running, .badge.insufficient, .badge.complete-failures { background: #fff1d6; color: var(--warn); }
 .badge.same, .badge.no-data { background: var(--soft); color: var(--muted); }
 svg.flame { display: block; margin: 6px 0 10px; font: 11px system-ui, sans-serif; }
 svg.flame text { fill: #111; pointer-events: none; }
@@ -122,7 +122,7 @@ export function facts(rows: readonly [string, string][]): string {
   return `<dl class="facts">${rows.map(([k, v]) => `<dt>${esc(k)}</dt><dd>${v}</dd>`).join('')}</dl>`;
 }
 
-export const MARKER_LEGEND = `<p class="legend-note">Points: ● measured · <span class="marker-gb">△ hollow triangle</span> generator-bound (the load engine was saturated: the figure is its limit, not the system's) · <span class="marker-gb">◇ hollow diamond</span> not steady (throughput had not settled when the warm-up cap came) · <span class="marker-failed">✕ red cross</span> failed (at the bottom of the chart when there is no value). Bars: 95 % bootstrap confidence interval of the median over trials. Dashed vertical lines: stream limits.</p>`;
+export const MARKER_LEGEND = `<p class="legend-note">Points: ● measured · <span class="marker-gb">△ hollow triangle</span> generator-bound (the load engine was saturated: the figure is its limit, not the system's) · <span class="marker-gb">◇ hollow diamond</span> not steady (throughput had not settled when the warm-up cap came) · <span class="marker-failed">✕ red cross</span> failed (at the bottom of the chart when there is no value). Bars: 95 % bootstrap confidence interval of the median over trials. Dashed vertical lines: a system's stream limit, in its colour and named (only systems that have one). Colours: one per system on the whole page; a system's lines at different settings are shades of it.</p>`;
 
 export function chartFigure(spec: ChartSpec): string {
   const verdict = spec.verdict.length ? `<ul class="verdict">${spec.verdict.map((v) => `<li>${esc(v)}</li>`).join('')}</ul>` : '';

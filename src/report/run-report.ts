@@ -6,7 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Estimate, PointResult, ResultsFile } from '../measure/results.ts';
 import { chartJsSource } from './assets.ts';
-import { buildChartGroups, buildPercentileChart, type ChartSpec } from './charts.ts';
+import { buildChartGroups, buildPercentileChart, type ChartSpec, nothingSucceeded, RUN_METRICS, SystemPalette } from './charts.ts';
 import { axisValue, bytes, micros, paramsText, percent, rate, sig3 } from './format.ts';
 import { claimsSection } from './claims.ts';
 import { clinicSection } from './clinic.ts';
@@ -40,9 +40,11 @@ const STATUS_TEXT: Record<PointResult['status'], string> = { ok: 'ok', failed: '
 
 /** The charts of a run with their verdicts filled in. */
 export function runCharts(results: ResultsFile): { groups: ReturnType<typeof buildChartGroups>; distribution: ChartSpec | null } {
-  const groups = buildChartGroups([{ results, run: 'single' }]);
+  // one palette for the page: a system has the same colour on every chart
+  const palette = SystemPalette.forRuns([results]);
+  const groups = buildChartGroups([{ results, run: 'single' }], RUN_METRICS, palette);
   for (const g of groups) for (const c of g.charts) c.verdict = chartVerdict(c);
-  const distribution = buildPercentileChart(results);
+  const distribution = buildPercentileChart(results, palette);
   if (distribution) distribution.verdict = chartVerdict(distribution);
   return { groups, distribution };
 }
@@ -82,18 +84,20 @@ export function pointsTable(results: ResultsFile): string {
   const head = ['#', 'system', ...axes, 'req/s (95 % CI)', 'p50 (95 % CI)', 'p99 (95 % CI)', 'errors', 'trials', 'warm-up', 'system CPU', 'CPU / request', 'peak RSS', 'status'];
   const rows = results.points.map((p) => {
     const s = p.summary;
+    // no request succeeded: its 0 req/s and 0 µs measure nothing (its CPU and memory were still measured)
+    const rates = nothingSucceeded(p) ? undefined : s;
     const cells = [
       `<td class="num">${p.index}</td>`,
       `<td title="${esc(p.systemId)}">${esc(p.label)}</td>`,
       ...axes.map((a) => `<td class="num">${p.params[a] === undefined ? '–' : esc(axisValue(a, p.params[a]!))}</td>`),
-      estimateCell(s?.requestsPerSec, rate),
-      estimateCell(s?.p50Us, micros),
-      estimateCell(s?.p99Us, micros),
+      estimateCell(rates?.requestsPerSec, rate),
+      estimateCell(rates?.p50Us, micros),
+      estimateCell(rates?.p99Us, micros),
       `<td class="num">${errorsCell(p)}</td>`,
       `<td class="num">${p.trials.length}</td>`,
       `<td class="num">${warmupCell(p)}</td>`,
       `<td class="num">${s ? esc(percent(s.systemCpu)) : '–'}</td>`,
-      `<td class="num">${typeof s?.systemCpuUsPerRequest === 'number' ? esc(`${sig3(s.systemCpuUsPerRequest)} µs`) : '–'}</td>`,
+      `<td class="num">${typeof rates?.systemCpuUsPerRequest === 'number' ? esc(`${sig3(rates.systemCpuUsPerRequest)} µs`) : '–'}</td>`,
       `<td class="num">${s ? esc(bytes(s.systemPeakRssBytes)) : '–'}</td>`,
       `<td>${statusCell(p)}</td>`,
     ];
@@ -138,8 +142,22 @@ function duration(results: ResultsFile): string {
   return Number.isFinite(ms) ? ` (${Math.round(ms / 1000).toLocaleString('en-US')} s)` : '';
 }
 
-export function runStatusBadge(results: ResultsFile): string {
-  return results.status === 'complete' ? badge('complete') : results.status === 'aborted' ? badge('aborted') : badge('running', 'incomplete (running or crashed)');
+/**
+ * A run's status as every page shows it: green "complete" only when no point failed; a complete run with
+ * failed points in the warning colour, saying how many; an interrupted or unfinished one likewise marked.
+ */
+export function runStatusBadge(results: Pick<ResultsFile, 'status' | 'points'>): string {
+  const total = results.points.length;
+  const failed = results.points.filter((p) => p.status === 'failed').length;
+  const failures = failed ? `${failed} of ${total} point${total === 1 ? '' : 's'} failed` : '';
+  switch (results.status) {
+    case 'complete':
+      return failed ? badge('complete-failures', `complete, ${failures}`) : badge('complete');
+    case 'aborted':
+      return badge('aborted', `aborted (interrupted): ${total} point${total === 1 ? '' : 's'} measured${failed ? `, ${failures}` : ''}`);
+    default:
+      return badge('running', `incomplete (running or crashed)${failed ? `, ${failures}` : ''}`);
+  }
 }
 
 /** A knob of a system as run, in words where a bare number misleads. */

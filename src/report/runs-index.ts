@@ -12,7 +12,7 @@ import { compareResults, comparisonSummary } from './compare.ts';
 import { writeComparisonReport } from './compare-report.ts';
 import { badge, esc, page } from './html.ts';
 import { readResults } from './read.ts';
-import { type PointCounts, pointCounts, writeRunReport } from './run-report.ts';
+import { type PointCounts, pointCounts, runStatusBadge, writeRunReport } from './run-report.ts';
 
 /** Directories of reports/ that do not hold scenario runs: microbenchmarks, committed baselines, gate and attack runs (listed apart). */
 const NOT_RUNS = new Set(['bench', 'baselines', 'gate', 'attack']);
@@ -256,7 +256,7 @@ export function renderIndex(runs: readonly RunEntry[], comparisons: readonly Sce
     if (!res) {
       return `<tr class="failed"><td>${esc(r.dir)}</td><td><code>${esc(r.runDir)}</code></td><td>${badge('unreadable')}</td><td colspan="5">${esc(r.error ?? '')}</td></tr>`;
     }
-    const status = res.status === 'complete' ? badge('complete') : res.status === 'aborted' ? badge('aborted') : badge('running', 'incomplete');
+    const status = runStatusBadge(res);
     const c = r.counts!;
     const link = r.reportError ? `${esc(res.runId)} <small>(page not written: ${esc(r.reportError)})</small>` : `<a href="${href(r.dir, r.runDir, 'index.html')}">${esc(res.runId)}</a>`;
     return `<tr class="run" data-scenario="${esc(res.scenario.name)}"><td>${esc(res.scenario.name)}</td><td>${link}${res.quick ? ' <small>quick</small>' : ''}</td><td>${status}</td><td>${esc(when(res.startedAt))}</td><td>${res.environment.commit ? `<code>${esc(res.environment.commit)}</code>` : '–'}</td><td class="num">${c.ok}</td><td class="num">${c.failed ? badge('failed', String(c.failed)) : '0'}</td><td class="num">${c.generatorBound ? badge('generator-bound', String(c.generatorBound)) : '0'}</td></tr>`;

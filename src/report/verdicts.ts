@@ -4,6 +4,8 @@
  * Every number in a sentence comes from the series; a point that failed or has no value is never used as
  * a value (failures are named instead), and a generator-bound value is flagged wherever it is quoted.
  */
+import { GENERATOR_NEAR_SATURATION_CPU } from '../measure/generator.ts';
+import { slope } from '../measure/stats.ts';
 import type { ChartSpec, Series, SeriesPoint } from './charts.ts';
 import { bytes, compact, describeAxisRange, describeAxisValue, micros, percent, ratio, rate } from './format.ts';
 
@@ -23,7 +25,19 @@ function usablePoints(spec: ChartSpec, s: Series): Usable[] {
   return s.points.filter(usable).sort((a, b) => spec.xValues.indexOf(a.x) - spec.xValues.indexOf(b.x));
 }
 
-const gb = (p: SeriesPoint): string => (p.status === 'generator-bound' ? ' (generator-bound)' : '');
+/** The load generator used enough of its core that it may have held the load back (below generator-bound). */
+const nearSaturation = (p: SeriesPoint): boolean => p.status !== 'generator-bound' && (p.generatorCpu ?? 0) >= GENERATOR_NEAR_SATURATION_CPU;
+
+/** The flag a quoted figure carries when the generator, not the system, may have set it. */
+function generatorNote(p: SeriesPoint): string {
+  if (p.status === 'generator-bound') return 'generator-bound';
+  return nearSaturation(p) ? `generator near saturation, ${percent(p.generatorCpu!)} of its core` : '';
+}
+
+const gb = (p: SeriesPoint): string => {
+  const note = generatorNote(p);
+  return note ? ` (${note})` : '';
+};
 
 /** "A", "A and B", "A, B and C" */
 function list(items: readonly string[]): string {
@@ -151,7 +165,36 @@ function throughputVerdict(spec: ChartSpec): string[] {
   return [...out, ...failureNotes(spec)];
 }
 
-/** p99 growth beyond a stream limit, against the lines that have no limit over the same range. */
+/**
+ * How much more the limited line must grow than a line without the limit before the growth is put down to
+ * the limit: by this factor, and — where the trials give intervals — with the intervals of the two growths apart.
+ */
+const LIMIT_MARGIN = 1.5;
+
+interface Growth {
+  s: Series;
+  r: number;
+  /** the growth's range over the trials' 95 % intervals, when both ends have one */
+  range: [number, number] | null;
+}
+
+function growth(s: Series, a: Usable, b: Usable): Growth {
+  const ok = (v: number | null): v is number => v !== null && Number.isFinite(v) && v > 0;
+  const range: [number, number] | null = ok(a.low) && ok(a.high) && ok(b.low) && ok(b.high) && (a.low !== a.high || b.low !== b.high) ? [b.low / a.high, b.high / a.low] : null;
+  return { s, r: b.y / a.y, range };
+}
+
+/** The limited line grew more than `other` by a clear margin: the limit, not the load, made the difference. */
+function clearlyMore(limited: Growth, other: Growth): boolean {
+  if (limited.r < LIMIT_MARGIN * other.r) return false;
+  return limited.range === null || other.range === null || limited.range[0] > other.range[1];
+}
+
+/**
+ * Latency growth beyond a stream limit. It is put down to the limit only when the lines of the same run
+ * without one (the same system unlimited when there is such a line, else every line without a limit) grew
+ * clearly less over the same range; otherwise the growth is stated and the limit is not named as its cause.
+ */
 function limitSentences(spec: ChartSpec, what: string): { growth: string[]; notes: string[] } {
   const out: string[] = [];
   const notes: string[] = [];
@@ -168,21 +211,28 @@ function limitSentences(spec: ChartSpec, what: string): { growth: string[]; note
       if (failedPast.length) notes.push(`${s.label} has no measurement past its stream limit of ${limit}: it failed at ${list(failedPast)} concurrent calls.`);
       continue;
     }
-    const others = spec.series
-      .filter((o) => o !== s && (o.streamLimit === null || o.streamLimit === 0 || o.streamLimit >= top.x))
+    const unlimited = spec.series
+      .filter((o) => o !== s && o.run === s.run && (o.streamLimit === null || o.streamLimit === 0 || o.streamLimit >= top.x))
       .flatMap((o) => {
         const a = at(o, below.x);
         const b = at(o, top.x);
-        return a && b ? [{ o, r: b.y / a.y }] : [];
-      })
-      .sort((a, b) => a.r - b.r)
-      .slice(0, 2);
-    const g = top.y / below.y;
-    let sentence = `Past ${describeAxisValue(spec.axis, limit)} (its stream limit), ${s.label}'s ${what} ${change(g)} (${micros(below.y)} at ${below.x.toLocaleString('en-US')} → ${micros(top.y)} at ${top.x.toLocaleString('en-US')}${gb(top).replace(' (', ', ').replace(')', '')})`;
-    if (others.length) {
-      sentence += ` while ${list(others.map(({ o, r }) => `${o.label} ${relative(r)}`))} over the same range`;
+        return a && b ? [growth(o, a, b)] : [];
+      });
+    const sameSystem = unlimited.filter((o) => o.s.systemId === s.systemId);
+    // the most comparable lines first: only the limit differs; the ones that grew most are quoted
+    const others = (sameSystem.length ? sameSystem : unlimited).sort((a, b) => b.r - a.r);
+    const mine = growth(s, below, top);
+    const figures = `(${micros(below.y)} at ${below.x.toLocaleString('en-US')} → ${micros(top.y)} at ${top.x.toLocaleString('en-US')}${gb(top).replace(' (', ', ').replace(')', '')})`;
+    const theirs = list(others.slice(0, 2).map((o) => `${o.s.label} ${relative(o.r)}`));
+    if (others.length && others.every((o) => clearlyMore(mine, o))) {
+      out.push(`Past ${describeAxisValue(spec.axis, limit)} (its stream limit), ${s.label}'s ${what} ${change(mine.r)} ${figures} while ${theirs} over the same range.`);
+    } else if (others.length) {
+      out.push(
+        `${capitalise(rangeText(spec, below.x, top.x))}, ${s.label}'s ${what} ${change(mine.r)} ${figures}; ${theirs} over the same range with no stream limit in the way, so the run does not show its limit of ${limit.toLocaleString('en-US')} causing the growth.`,
+      );
+    } else {
+      out.push(`${capitalise(rangeText(spec, below.x, top.x))}, ${s.label}'s ${what} ${change(mine.r)} ${figures}; no line without a stream limit was measured over that range to tell what its limit of ${limit.toLocaleString('en-US')} adds.`);
     }
-    out.push(`${sentence}.`);
   }
   return { growth: out, notes };
 }
@@ -269,9 +319,18 @@ function cpuVerdict(spec: ChartSpec): string[] {
       .map((v) => ({ ...v, perCore: v.p.requestsPerSec! / v.p.y }))
       .sort((a, b) => b.perCore - a.perCore);
     if (eff.length) {
-      const parts = eff.map((v) => `${v.s.label} ${compact(v.perCore)} req/s (${rate(v.p.requestsPerSec!)} on ${percent(v.p.y)} of a core${v.p.status === 'generator-bound' ? ', generator-bound' : ''})`);
+      const parts = eff.map((v) => `${v.s.label} ${compact(v.perCore)} req/s (${rate(v.p.requestsPerSec!)} on ${percent(v.p.y)} of a core${gb(v.p).replace(' (', ', ').replace(')', '')})`);
       let sentence = `${atValue(spec, shared.x)}, per core of system CPU: ${parts.join('; ')}`;
-      if (eff.length > 1) sentence += ` — ${eff[0]!.s.label} does ${ratio(eff[0]!.perCore / eff[eff.length - 1]!.perCore)} the work per CPU of ${eff[eff.length - 1]!.s.label}`;
+      if (eff.length > 1) {
+        const best = eff[0]!;
+        const worst = eff[eff.length - 1]!;
+        sentence += ` — ${best.s.label} does ${ratio(best.perCore / worst.perCore)} the work per CPU of ${worst.s.label}`;
+        // a generator that held the load back understates that system's work per CPU (the same rule as generator-bound, from 75 %)
+        const caveats: string[] = [];
+        if (generatorNote(best.p)) caveats.push(`${generatorNote(best.p)} at ${best.s.label}'s point: the ratio is a lower bound`);
+        if (generatorNote(worst.p)) caveats.push(`${generatorNote(worst.p)} at ${worst.s.label}'s point: its figure may be understated, and the ratio overstated`);
+        if (caveats.length) sentence += ` (${caveats.join('; ')})`;
+      }
       out.push(`${sentence}.`);
     }
   }
@@ -309,26 +368,38 @@ function rssVerdict(spec: ChartSpec): string[] {
   return out;
 }
 
+/** "A 79 KiB", or that RSS did not grow. */
+function perRequest(label: string, v: number): string {
+  return v > 0 ? `${label} ${bytes(v)}` : `${label} nothing measurable (peak RSS ${v < 0 ? 'fell' : 'did not change'})`;
+}
+
+/**
+ * The marginal memory chart (charts.ts marginalMemory): what the last step cost per added request, the
+ * least-squares slope over the whole sweep, and what the line is.
+ */
 function perInflightVerdict(spec: ChartSpec): string[] {
   const out: string[] = [];
   const shared = heaviest(spec);
   if (shared) {
     const sorted = [...shared.values].sort((a, b) => b.p.y - a.p.y);
-    const top = sorted[0]!;
-    const low = sorted[sorted.length - 1]!;
-    out.push(
-      sorted.length > 1
-        ? `${atValue(spec, shared.x)}, ${top.s.label} holds ${bytes(top.p.y)} of peak RSS per in-flight request, ${ratio(top.p.y / low.p.y)} ${low.s.label}'s ${bytes(low.p.y)}.`
-        : `${atValue(spec, shared.x)}, ${top.s.label} holds ${bytes(top.p.y)} of peak RSS per in-flight request.`,
-    );
+    const from = sorted[0]!.p.fromX;
+    const same = sorted.every((v) => v.p.fromX === from);
+    const parts = sorted.map((v) => `${perRequest(v.s.label, v.p.y)}${same ? '' : ` (from ${v.p.fromX!.toLocaleString('en-US')})`}${gb(v.p)}`);
+    const lead = same && from !== undefined ? `From ${from.toLocaleString('en-US')} to ${describeAxisValue(spec.axis, shared.x)}` : atValue(spec, shared.x);
+    out.push(`${lead}, peak RSS grew per added request in flight: ${parts.join('; ')}.`);
   }
-  // the slope separates the cost of one more request from the process's fixed baseline
-  const parts = spans(spec).map((v) => {
-    const slope = (v.last.y * v.last.x - v.first.y * v.first.x) / (v.last.x - v.first.x);
-    return slope > 0 ? `${v.s.label} about ${bytes(slope)}` : `${v.s.label} nothing measurable`;
+  const fitted = spec.series.flatMap((s) => {
+    const pts = s.points.filter((p) => p.status !== 'failed' && p.peakRssBytes !== undefined);
+    if (new Set(pts.map((p) => p.x)).size < 2) return [];
+    const k = slope(
+      pts.map((p) => p.x),
+      pts.map((p) => p.peakRssBytes!),
+    );
+    return Number.isFinite(k) ? [perRequest(s.label, k)] : [];
   });
-  if (parts.length) out.push(`Each extra in-flight request costs (RSS slope across the sweep): ${parts.join('; ')}.`);
+  if (fitted.length) out.push(`Fitted over the whole sweep (least-squares slope of peak RSS against requests in flight): ${fitted.join('; ')}.`);
   if (out.length === 0) out.push('No successful point to report memory for.');
+  else out.push('The line is the marginal cost: the change in peak RSS (all system processes) from the previous point divided by the requests added — not peak RSS ÷ in flight, which is mostly the processes\' fixed size.');
   return out;
 }
 

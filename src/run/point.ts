@@ -9,6 +9,7 @@ import type { EngineSpec } from '../load/engine.ts';
 import type { PacedResult, WarmupResult } from '../load/loop.ts';
 import type { LoadModel } from '../load/types.ts';
 import type { PointResult, PointSummary, ProcessProfile, ProcessUsage, TrialResult, WarmupRecord } from '../measure/results.ts';
+import { GENERATOR_BOUND_CPU } from '../measure/generator.ts';
 import { cpuShare, type ProcSample, sampleProcess } from '../measure/resources.ts';
 import { bootstrapMedianCI, median } from '../measure/stats.ts';
 import type { SteadyPolicy } from '../measure/steady.ts';
@@ -17,8 +18,7 @@ import type { ServedStats, Supervised } from './supervise.ts';
 import type { Target } from './targets.ts';
 import { type EngineHandle, LoadSession } from './worker.ts';
 
-/** A closed-loop engine using this much of a core was the limit, not the system. */
-export const GENERATOR_BOUND_CPU = 0.9;
+export { GENERATOR_BOUND_CPU } from '../measure/generator.ts';
 /**
  * An open loop whose sends left this late (p99) against their schedule was not keeping its schedule:
  * timer slop is about 1 ms, anything beyond is the generator falling behind.

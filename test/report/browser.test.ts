@@ -1,7 +1,8 @@
 /**
  * Opens generated pages from disk in a real browser (Debian's chromium driven by playwright-core): no
  * console errors, no failed or outside requests, every chart's canvas drawn with its data, links that
- * resolve. Screenshots go to test-artifacts/report-*.png.
+ * resolve; at a laptop's 1366 × 768, every chart tall enough to read with its whole legend. Screenshots go to
+ * test-artifacts/report-*.png.
  */
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { basename, join } from 'node:path';
@@ -15,7 +16,10 @@ import { writeRunReport } from '../../src/report/run-report.ts';
 import { startSystem } from '../../src/run/supervise.ts';
 import { PROFILE_DIR_ENV } from '../../src/systems/profiler.ts';
 import { writeIndex } from '../../src/report/runs-index.ts';
-import { ARTIFACTS, loadFixture, makeReportsDir, writeJson } from './helpers.ts';
+import { compareResults } from '../../src/report/compare.ts';
+import { writeComparisonReport } from '../../src/report/compare-report.ts';
+import { summarize } from '../../src/run/point.ts';
+import { ARTIFACTS, loadFixture, makeReportsDir, variant, writeJson } from './helpers.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const PAGES = join(ARTIFACTS, 'report-pages');
@@ -47,14 +51,31 @@ interface CanvasCheck {
   lineColour: number;
 }
 
+/** How a chart was laid out on the page (CSS pixels), for the charts that are shown (not in a closed <details>). */
+interface LayoutCheck {
+  id: string;
+  canvasHeight: number;
+  plotHeight: number;
+  datasets: number;
+  legendItems: number;
+  /** legend entries drawn (partly) outside the canvas: clipped */
+  legendClipped: string[];
+  /** the smallest gap between two labelled y ticks */
+  yLabelGap: number;
+}
+
 interface Visit {
   problems: string[];
   specs: ChartSpec[];
   canvases: CanvasCheck[];
   charts: { id: string; elements: number }[];
+  layout: LayoutCheck[];
   links: string[];
   screenshot: string;
 }
+
+/** A laptop screen: the width the report pages must read well at. */
+const LAPTOP = { width: 1366, height: 768 };
 
 /**
  * Runs in the page (as text: this project's TypeScript has no DOM types): the chart specs, each canvas's
@@ -81,12 +102,33 @@ const INSPECT = `(() => {
     id: ch.canvas.id,
     elements: ch.data.datasets.reduce((n, d, i) => n + ch.getDatasetMeta(i).data.length, 0),
   }));
+  const layout = (window.muxbenchCharts || []).filter((ch) => ch.canvas.getBoundingClientRect().width > 0).map((ch) => {
+    const box = ch.canvas.getBoundingClientRect();
+    const legend = ch.legend;
+    const clipped = (legend.legendHitBoxes || [])
+      .map((h, i) => ({ h, text: legend.legendItems[i] ? legend.legendItems[i].text : String(i) }))
+      .filter(({ h }) => h.top < 0 || h.left < 0 || h.top + h.height > ch.height || h.left + h.width > ch.width)
+      .map(({ text }) => text);
+    const y = ch.scales.y;
+    const ys = y.ticks.map((t, i) => ({ label: t.label, at: y.getPixelForTick(i) })).filter((t) => t.label !== '' && t.label !== undefined).map((t) => t.at).sort((a, b) => a - b);
+    let gap = Infinity;
+    for (let i = 1; i < ys.length; i++) gap = Math.min(gap, ys[i] - ys[i - 1]);
+    return {
+      id: ch.canvas.id,
+      canvasHeight: box.height,
+      plotHeight: ch.chartArea.bottom - ch.chartArea.top,
+      datasets: ch.data.datasets.length,
+      legendItems: (legend.legendItems || []).length,
+      legendClipped: clipped,
+      yLabelGap: gap,
+    };
+  });
   const links = [...document.querySelectorAll('a[href]')].map((a) => a.href);
-  return { specs, canvases, charts, links };
+  return { specs, canvases, charts, layout, links };
 })()`;
 
 async function visit(file: string, screenshot: string): Promise<Visit> {
-  const page = await browser!.newPage({ viewport: { width: 1300, height: 900 } });
+  const page = await browser!.newPage({ viewport: LAPTOP });
   const problems: string[] = [];
   page.on('console', (m) => {
     if (m.type() === 'error' || m.type() === 'warning') problems.push(`console ${m.type()}: ${m.text()}`);
@@ -123,6 +165,22 @@ function expectChartsDrawn(v: Visit, expected: number): void {
     expect(c.lineColour, `${c.id}: pixels of its first line's colour`).toBeGreaterThan(30);
   }
   for (const c of v.charts) expect(c.elements, `${c.id}: plotted points`).toBeGreaterThan(0);
+  expectReadableLayout(v);
+}
+
+/**
+ * Every chart shown is tall enough to read however long its legend: the canvas at least 250 px, the plot
+ * in it at least 200 px, every legend entry inside the canvas, y labels apart.
+ */
+function expectReadableLayout(v: Visit): void {
+  expect(v.layout.length).toBeGreaterThan(0);
+  for (const c of v.layout) {
+    expect(c.canvasHeight, `${c.id}: canvas height`).toBeGreaterThanOrEqual(250);
+    expect(c.plotHeight, `${c.id}: plot height`).toBeGreaterThanOrEqual(200);
+    expect(c.legendItems, `${c.id}: legend entries`).toBe(c.datasets);
+    expect(c.legendClipped, `${c.id}: legend entries outside the canvas`).toEqual([]);
+    expect(c.yLabelGap, `${c.id}: closest y labels`).toBeGreaterThanOrEqual(14);
+  }
 }
 
 describe('pages in a real browser', () => {
@@ -140,6 +198,33 @@ describe('pages in a real browser', () => {
     const v = await visit(join(PAGES, 'report-concurrency', '2026-01-03_00-00-00', 'compare-2026-01-02_03-04-05.html'), 'report-compare.png');
     expectChartsDrawn(v, 3);
     expect(v.specs[0]!.series.filter((s) => s.dashed)).toHaveLength(2);
+  });
+
+  it('lays out a crowded comparison page at laptop width: 14 lines, plots full height, the whole legend shown', async () => {
+    // the stream-limit run with three more systems, as the real stream-limit scenario has them: 7 lines a run
+    const base = loadFixture('report-stream-limit');
+    const http = base.points.filter((p) => p.systemId === 'http-grpc-streaming');
+    const more = [
+      ['http-grpc-compat', 'http_grpc compat (64/POST)', 0.6],
+      ['grpc-tunnel', 'grpc tunnel (no stream limit)', 0.05],
+      ['origin-direct', 'origin direct (baseline)', 1.4],
+    ] as const;
+    for (const [id, label, k] of more) {
+      for (const p of http) {
+        const copy = structuredClone(p);
+        Object.assign(copy, { index: base.points.length, systemId: id, label });
+        copy.trials.forEach((t) => (t.requestsPerSec *= k));
+        copy.summary = summarize(copy.trials);
+        base.points.push(copy);
+      }
+    }
+    base.status = 'complete';
+    const current = variant(base, { runId: '2026-01-02_05-00-00', startedAt: '2026-01-02T05:00:00.000Z', factor: [0.9, 1.1], latencyFactor: 1.2 });
+    const out = writeComparisonReport(base, current, compareResults(base, current), join(PAGES, 'crowded', 'compare.html'));
+    const v = await visit(out, 'report-compare-laptop.png');
+    const byConcurrency = v.specs.filter((s) => s.axis === 'concurrency');
+    expect(byConcurrency[0]!.series).toHaveLength(14);
+    expectChartsDrawn(v, v.specs.length);
   });
 
   it('draws a run of load groups: the groups side by side and their p99 over time', async () => {
@@ -198,7 +283,7 @@ describe('pages in a real browser', () => {
     const v = await visit(page, 'report-profile.png');
     expect(v.problems).toEqual([]);
     expect(v.links.some((l) => l.endsWith('.cpuprofile') && existsSync(fileURLToPath(l)))).toBe(true);
-    const tab = await browser!.newPage({ viewport: { width: 1300, height: 900 } });
+    const tab = await browser!.newPage({ viewport: LAPTOP });
     try {
       await tab.goto(pathToFileURL(page).href);
       const flames = (await tab.evaluate(`[...document.querySelectorAll('svg.flame')].map((s) => ({ w: s.getBoundingClientRect().width, h: s.getBoundingClientRect().height, rects: s.querySelectorAll('rect').length, wide: [...s.querySelectorAll('rect')].filter((r) => r.getBoundingClientRect().width > 20).length }))`)) as { w: number; h: number; rects: number; wide: number }[];

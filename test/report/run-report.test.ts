@@ -3,13 +3,16 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ResultsFile } from '../../src/measure/results.ts';
 import { chartJsSource } from '../../src/report/assets.ts';
-import type { ChartSpec } from '../../src/report/charts.ts';
+import { type ChartSpec, SystemPalette } from '../../src/report/charts.ts';
+import { compareResults } from '../../src/report/compare.ts';
+import { renderComparisonReport } from '../../src/report/compare-report.ts';
 import { ReportInputError } from '../../src/report/errors.ts';
 import { rate } from '../../src/report/format.ts';
 import { esc, scriptSafe } from '../../src/report/html.ts';
 import { parseResults, readResults } from '../../src/report/read.ts';
 import { renderRunReport, runCharts, writeRunReport } from '../../src/report/run-report.ts';
-import { island, loadFixture, tempDir, writeJson } from './helpers.ts';
+import { summarize } from '../../src/run/point.ts';
+import { island, loadFixture, syntheticTrial, tempDir, writeJson } from './helpers.ts';
 
 const concurrency = loadFixture('report-concurrency');
 const streamLimit = loadFixture('report-stream-limit');
@@ -60,12 +63,21 @@ describe('run report: a 2-system × 3-concurrency run with a failed and a genera
     const rps = charts[0]!;
     // 10 → 1000 spans two orders of magnitude: log x; the h2 tunnel's limit of 100 is marked
     expect(rps.xScale).toBe('logarithmic');
-    expect(rps.markers).toEqual([{ x: 100, label: 'stream limit 100' }]);
+    expect(rps.markers).toEqual([{ x: 100, label: 'h2 tunnel: stream limit 100', color: rps.series.find((s) => s.systemId === 'h2-tunnel')!.color, series: ['h2 tunnel'] }]);
     // throughput lines 8k … 400k apart by less than 100×: linear y; latency always log
     expect(rps.yLog).toBe(false);
     expect(charts[2]!.yLog).toBe(true);
-    const perInflight = charts[6]!.series[0]!.points;
-    expect(perInflight.map((p) => Math.round(p.y! / 1024))).toEqual([10_240, 1_065, 123]);
+    // the marginal memory of a request in flight, not peak RSS ÷ concurrency (10 MiB "per request" at 10):
+    // http_grpc streaming's 100 → 104 → 120 MiB over 10 → 100 → 1,000 in flight
+    const perInflight = charts[6]!;
+    expect(perInflight.title).toBe('Memory per extra in-flight request');
+    expect(perInflight.series[0]!.points.map((p) => (p.y === null ? null : Math.round(p.y)))).toEqual([null, Math.round((4 * 1024 * 1024) / 90), Math.round((16 * 1024 * 1024) / 900)]);
+    expect(perInflight.series[0]!.points.map((p) => p.fromX)).toEqual([undefined, 10, 100]);
+    expect(perInflight.verdict).toEqual([
+      'From 10 to 100 concurrent calls, peak RSS grew per added request in flight: h2 tunnel 455 KiB; http_grpc streaming 45.5 KiB.',
+      'Fitted over the whole sweep (least-squares slope of peak RSS against requests in flight): http_grpc streaming 19.7 KiB; h2 tunnel 455 KiB.',
+      "The line is the marginal cost: the change in peak RSS (all system processes) from the previous point divided by the requests added — not peak RSS ÷ in flight, which is mostly the processes' fixed size.",
+    ]);
   });
 
   it('marks failed and generator-bound points in the charts, the table and the details', () => {
@@ -87,6 +99,37 @@ describe('run report: a 2-system × 3-concurrency run with a failed and a genera
     expect(html).not.toContain('<b>not markup</b>');
   });
 
+  it('shows "–", not 0 req/s and 0 µs, where no request of a failed point succeeded; its CPU and memory stay', () => {
+    // as the real runs have them: trials measured, every request timed out (summary medians 0)
+    const r = structuredClone(concurrency);
+    const p = r.points[5]!;
+    p.trials = [0, 1, 2].map(() => syntheticTrial(0, 0, { processes: { edge: { cpu: 0.25, peakRssBytes: 480 * 1024 * 1024, elu: 0.3 } } }));
+    p.summary = summarize(p.trials);
+    expect(p.summary.requestsPerSec.median).toBe(0);
+    const page = renderRunReport(r);
+    const row = new RegExp('<tr class="failed" data-point="5">(.*?)</tr>').exec(page)![1]!;
+    const cells = [...row.matchAll(/<td[^>]*>(.*?)<\/td>/g)].map((m) => m[1]);
+    // #, system, concurrency, req/s, p50, p99, errors, trials, warm-up, system CPU, CPU / request, peak RSS, status
+    expect(cells.slice(3, 6)).toEqual(['–', '–', '–']);
+    expect(cells[10]).toBe('–');
+    expect(cells[9]).toBe('25 %');
+    expect(cells[11]).toBe('480 MiB');
+    expect(row).not.toMatch(/\b0 req\/s|\b0 µs/);
+    // and the charts draw no 0 for it: a cross, like a point with no value
+    const charts = island(page, 'muxbench-charts') as ChartSpec[];
+    for (const id of ['g-concurrency-requestsPerSec', 'g-concurrency-p99Us']) {
+      expect(charts.find((c) => c.id === id)!.series.find((s) => s.systemId === 'h2-tunnel')!.points[2]).toMatchObject({ status: 'failed', y: null });
+    }
+  });
+
+  it('calls a run "complete" in green only when no point failed', () => {
+    const clean = structuredClone(concurrency);
+    clean.points = clean.points.filter((p) => p.status !== 'failed');
+    expect(renderRunReport(clean)).toContain('<span class="badge complete">complete</span>');
+    const running = { ...clean, status: 'running' as const, points: concurrency.points };
+    expect(renderRunReport(running)).toContain('<span class="badge running">incomplete (running or crashed), 1 of 6 points failed</span>');
+  });
+
   it('shows the confidence intervals of the medians, in the table and as error-bar data', () => {
     const p = concurrency.points[0]!.summary!;
     expect(p.requestsPerSec.ci.low).toBeLessThan(p.requestsPerSec.median);
@@ -103,7 +146,9 @@ describe('run report: a 2-system × 3-concurrency run with a failed and a genera
   });
 
   it('shows environment, status, settings and the scenario definition as run', () => {
-    expect(html).toContain('<span class="badge complete">complete</span>');
+    // complete, but not in green: a point failed
+    expect(html).toContain('<span class="badge complete-failures">complete, 1 of 6 points failed</span>');
+    expect(html).not.toContain('<span class="badge complete">');
     expect(html).toContain('<dt>Node</dt><dd>v20.20.2</dd>');
     expect(html).toContain('<dt>CPU</dt><dd>Fixture CPU × 2 cores</dd>');
     expect(html).toContain('<dt>commit</dt><dd><code>abc1234</code></dd>');
@@ -157,10 +202,10 @@ describe('run report: a stream-limit sweep (streamLimit × concurrency, 0 = unli
     expect(p99.series.map((s) => s.label)).toEqual(['http_grpc streaming', 'h2 tunnel · no limit', 'h2 tunnel · limit 10', 'h2 tunnel · limit 100']);
     expect(p99.markers.map((m) => m.x)).toEqual([10, 100]);
     expect(p99.verdict).toContain(
-      "Past 100 concurrent calls (its stream limit), h2 tunnel · limit 100's p99 grows 10× (9 ms at 100 → 90 ms at 1,000) while http_grpc streaming stays within 1.4× and h2 tunnel · no limit grows 4.4× over the same range.",
+      "Past 100 concurrent calls (its stream limit), h2 tunnel · limit 100's p99 grows 10× (9 ms at 100 → 90 ms at 1,000) while h2 tunnel · no limit grows 4.4× over the same range.",
     );
     expect(p99.verdict).toContain(
-      "Past 10 concurrent calls (its stream limit), h2 tunnel · limit 10's p99 grows 10× (2 ms at 10 → 20 ms at 100) while http_grpc streaming stays within 1.4× and h2 tunnel · no limit grows 4.5× over the same range.",
+      "Past 10 concurrent calls (its stream limit), h2 tunnel · limit 10's p99 grows 10× (2 ms at 10 → 20 ms at 100) while h2 tunnel · no limit grows 4.5× and h2 tunnel · limit 100 grows 4.5× over the same range.",
     );
   });
 
@@ -182,10 +227,74 @@ describe('run report: a stream-limit sweep (streamLimit × concurrency, 0 = unli
   });
 
   it('says the run was interrupted and not pinned', () => {
-    expect(slHtml).toContain('<span class="badge aborted">aborted</span>');
+    expect(slHtml).toContain('<span class="badge aborted">aborted (interrupted): 12 points measured, 1 of 12 points failed</span>');
     expect(slHtml).toContain('The run was interrupted');
     expect(slHtml).toContain('no (systems and load share the cores: figures are noisier)');
     expect(slHtml).toContain('<dt>h2load</dt><dd>not installed</dd>');
+  });
+});
+
+describe('run report: colours and stream-limit lines', () => {
+  /** Every chart of a page but the time series (whose lines are trials): which systems each colour draws. */
+  function systemsByColour(page: string): Map<string, Set<string>> {
+    const out = new Map<string, Set<string>>();
+    for (const c of (island(page, 'muxbench-charts') as ChartSpec[]).filter((x) => !x.id.startsWith('ts-'))) {
+      for (const s of c.series) out.set(s.color, (out.get(s.color) ?? new Set()).add(s.systemId));
+    }
+    return out;
+  }
+
+  it('gives a system one colour (shades of it for its limits) on every chart of the page, the distribution included', () => {
+    // the h2 tunnel listed first, as in the real stream-limit runs: its four lines must not take the other systems' colours
+    const r = structuredClone(streamLimit);
+    r.points = [...r.points.filter((p) => p.systemId === 'h2-tunnel'), ...r.points.filter((p) => p.systemId !== 'h2-tunnel')];
+    const page = renderRunReport(r);
+    for (const [colour, systems] of systemsByColour(page)) expect([...systems], colour).toHaveLength(1);
+    const charts = island(page, 'muxbench-charts') as ChartSpec[];
+    const palette = SystemPalette.forRuns([r]);
+    const distribution = charts.find((c) => c.id === 'g-distribution-latencyPercentiles')!;
+    for (const s of distribution.series) expect(s.color, s.systemId).toBe(palette.colour(s.systemId));
+    const p99 = charts.find((c) => c.id === 'g-concurrency-p99Us')!;
+    expect(p99.series.find((s) => s.systemId === 'http-grpc-streaming')!.color).toBe(palette.colour('http-grpc-streaming'));
+    // the tunnel's three limits: three shades of its colour, told apart
+    expect(new Set(p99.series.filter((s) => s.systemId === 'h2-tunnel').map((s) => s.color)).size).toBe(3);
+  });
+
+  it('keeps the colours on a comparison page: a system is the same colour in both runs', () => {
+    const current = structuredClone(streamLimit);
+    current.runId = 'later';
+    const page = renderComparisonReport(streamLimit, current, compareResults(streamLimit, current));
+    for (const [colour, systems] of systemsByColour(page)) expect([...systems], colour).toHaveLength(1);
+    const rps = (island(page, 'muxbench-charts') as ChartSpec[]).find((c) => c.id === 'g-concurrency-requestsPerSec')!;
+    const colourOf = (label: string): string => rps.series.find((s) => s.label === label)!.color;
+    expect(colourOf('http_grpc streaming (baseline)')).toBe(colourOf('http_grpc streaming (current)'));
+    expect(colourOf('h2 tunnel · limit 10 (baseline)')).toBe(colourOf('h2 tunnel · limit 10 (current)'));
+  });
+
+  it('draws a limit line only for a system whose limit is set and finite, named after it, in its colour', () => {
+    const charts = island(slHtml, 'muxbench-charts') as ChartSpec[];
+    const p99 = charts.find((c) => c.id === 'g-concurrency-p99Us')!;
+    const colour = (label: string): string => p99.series.find((s) => s.label === label)!.color;
+    // "no limit" (0) has none; http_grpc has none
+    expect(p99.markers).toEqual([
+      { x: 10, label: 'h2 tunnel: stream limit 10', color: colour('h2 tunnel · limit 10'), series: ['h2 tunnel · limit 10'] },
+      { x: 100, label: 'h2 tunnel: stream limit 100', color: colour('h2 tunnel · limit 100'), series: ['h2 tunnel · limit 100'] },
+    ]);
+
+    // the cloudflared preset (0: unlimited, 4 connections) and an advertised 2^32−1 draw nothing; 4 × 100 streams are 400
+    const r = structuredClone(concurrency);
+    const def = r.scenario.definition as { systems: Record<string, unknown>[] };
+    const markers = (maxConcurrentStreams: number, tunnelConnections: number): ChartSpec['markers'] => {
+      Object.assign(def.systems[1]!, { maxConcurrentStreams, tunnelConnections });
+      return (island(renderRunReport(r), 'muxbench-charts') as ChartSpec[]).filter((c) => !c.id.startsWith('ts-')).flatMap((c) => c.markers);
+    };
+    expect(markers(0, 4)).toEqual([]);
+    expect(markers(2 ** 32 - 1, 1)).toEqual([]);
+    expect(markers(100, 4).map((m) => [m.x, m.label])).toContainEqual([400, 'h2 tunnel: 4 × 100 streams']);
+    // a run without any h2 tunnel: no line at all
+    const noTunnel = structuredClone(concurrency);
+    noTunnel.points = noTunnel.points.filter((p) => p.systemKind !== 'h2-tunnel');
+    expect((island(renderRunReport(noTunnel), 'muxbench-charts') as ChartSpec[]).flatMap((c) => c.markers)).toEqual([]);
   });
 });
 
@@ -258,6 +367,9 @@ describe('reading and writing', () => {
     expect(page).toMatch(/<tr class="generator-bound" data-point="3">/);
     const charts = island(page, 'muxbench-charts') as ChartSpec[];
     expect(charts[0]!.series).toHaveLength(4);
-    expect(charts.find((c) => c.id === 'g-concurrency-p99Us')!.verdict[0]).toMatch(/^Past 100 concurrent calls \(its stream limit\), h2 tunnel \(limit 100\)'s p99 grows 8\.3×/);
+    // the origin reached directly grew 6.0× over the same range: 8.3× is not clearly the stream limit's doing
+    expect(charts.find((c) => c.id === 'g-concurrency-p99Us')!.verdict[0]).toBe(
+      "From 10 to 200 concurrent calls, h2 tunnel (limit 100)'s p99 grows 8.3× (28.4 ms at 10 → 237 ms at 200); origin, direct (baseline) grows 6.0× and http_grpc streaming grows 2.6× over the same range with no stream limit in the way, so the run does not show its limit of 100 causing the growth.",
+    );
   });
 });

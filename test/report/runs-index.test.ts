@@ -19,8 +19,8 @@ describe('reports index', () => {
     ]);
     // every link points at a page that exists: writeIndex rendered the missing run pages
     for (const [, href] of order) expect(existsSync(join(dir, href!))).toBe(true);
-    expect(html).toMatch(/2026-01-02_03-04-05<\/a><\/td><td><span class="badge complete">complete<\/span><\/td><td>2026-01-02 03:04 UTC<\/td><td><code>abc1234<\/code><\/td><td class="num">4<\/td><td class="num"><span class="badge failed">1<\/span><\/td><td class="num"><span class="badge generator-bound">1<\/span><\/td>/);
-    expect(html).toContain('<span class="badge aborted">aborted</span>');
+    expect(html).toMatch(/2026-01-02_03-04-05<\/a><\/td><td><span class="badge complete-failures">complete, 1 of 6 points failed<\/span><\/td><td>2026-01-02 03:04 UTC<\/td><td><code>abc1234<\/code><\/td><td class="num">4<\/td><td class="num"><span class="badge failed">1<\/span><\/td><td class="num"><span class="badge generator-bound">1<\/span><\/td>/);
+    expect(html).toContain('<span class="badge aborted">aborted (interrupted): 12 points measured, 1 of 12 points failed</span>');
   });
 
   it('lists a file that does not parse as unreadable instead of failing', () => {

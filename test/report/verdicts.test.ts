@@ -8,9 +8,9 @@ type P = [x: number, y: number | null, status?: SeriesPoint['status']];
 function series(label: string, points: P[], extra: Partial<Series> & { errors?: Record<string, number>[]; rps?: number[] } = {}): Series {
   return {
     label,
-    systemId: label,
+    systemId: extra.systemId ?? label,
     systemLabel: label,
-    run: 'single',
+    run: extra.run ?? 'single',
     fixed: {},
     streamLimit: extra.streamLimit ?? null,
     color: '#000',
@@ -80,6 +80,51 @@ describe('latency verdicts', () => {
     expect(v).toContain('h2 has no measurement past its stream limit of 100: it failed at 1,000 concurrent calls.');
     expect(v[0]).toBe("From 10 to 100 concurrent calls, h2's p99 grows 3.0× (1 ms → 3 ms) while grpc stays within 1.1×.");
     expect(v.join(' ')).not.toMatch(/NaN|Infinity|undefined/);
+  });
+});
+
+describe('what a verdict may put down to a stream limit', () => {
+  it('does not name the limit when a line without one grew about as much over the same range', () => {
+    // the issue's case: the limited tunnel grows 4.7×, the unlimited one 4.0×
+    const spec = chart('p99Us', 'concurrency', [
+      series('h2 tunnel · limit 100', [[50, 20_000], [100, 21_000], [1000, 98_700]], { streamLimit: 100, systemId: 'h2' }),
+      series('h2 tunnel · no limit', [[50, 20_000], [100, 21_000], [1000, 84_000]], { streamLimit: 0, systemId: 'h2' }),
+      series('http_grpc streaming', [[50, 500], [100, 520], [1000, 660]]),
+    ]);
+    const v = chartVerdict(spec);
+    expect(v.join(' ')).not.toContain('(its stream limit)');
+    expect(v[0]).toBe(
+      "From 100 to 1,000 concurrent calls, h2 tunnel · limit 100's p99 grows 4.7× (21 ms at 100 → 98.7 ms at 1,000); h2 tunnel · no limit grows 4.0× over the same range with no stream limit in the way, so the run does not show its limit of 100 causing the growth.",
+    );
+  });
+
+  it('holds the growths to the trials\' intervals: a clear factor whose intervals overlap is not enough', () => {
+    const withCi = (s: Series, spread: number[]): Series => {
+      s.points.forEach((p, i) => {
+        p.low = p.y! * (1 - spread[i]!);
+        p.high = p.y! * (1 + spread[i]!);
+      });
+      return s;
+    };
+    const lines = (spread: number[]): Series[] => [
+      withCi(series('limited', [[100, 10_000], [1000, 40_000]], { streamLimit: 100 }), spread),
+      withCi(series('unlimited', [[100, 10_000], [1000, 20_000]], { streamLimit: 0 }), spread),
+    ];
+    // 4.0× against 2.0×: attributed when the trials agree (±2 %) …
+    expect(chartVerdict(chart('p99Us', 'concurrency', lines([0.02, 0.02])))[0]).toMatch(/^Past 100 concurrent calls \(its stream limit\), limited's p99 grows 4\.0×/);
+    // … not when they scatter ±30 %: 4.0× could be 2.2×, 2.0× could be 3.7×
+    expect(chartVerdict(chart('p99Us', 'concurrency', lines([0.3, 0.3])))[0]).toMatch(/^From 100 to 1,000 concurrent calls, limited's p99 grows 4\.0× .*so the run does not show its limit of 100 causing the growth\.$/);
+  });
+
+  it('states the growth without a cause when no line without the limit was measured over the range', () => {
+    const v = chartVerdict(chart('p99Us', 'concurrency', [series('h2', [[100, 1000], [1000, 9000]], { streamLimit: 100 }), series('grpc', [[100, 900], [500, 1000]])]));
+    expect(v[0]).toBe("From 100 to 1,000 concurrent calls, h2's p99 grows 9.0× (1 ms at 100 → 9 ms at 1,000); no line without a stream limit was measured over that range to tell what its limit of 100 adds.");
+  });
+
+  it('compares a comparison page\'s lines within one run only', () => {
+    const baseline = series('unlimited (baseline)', [[100, 1000], [1000, 1100]], { streamLimit: 0, run: 'baseline' });
+    const v = chartVerdict(chart('p99Us', 'concurrency', [baseline, series('limited', [[100, 1000], [1000, 5000]], { streamLimit: 100, run: 'current' })]));
+    expect(v[0]).toMatch(/^From 100 to 1,000 concurrent calls, limited's p99 grows 5\.0× .*no line without a stream limit was measured/);
   });
 });
 
@@ -157,15 +202,39 @@ describe('errors, CPU and memory verdicts', () => {
     expect(v[1]).toBe('CPU-bound (≥ 90 % of a core): b at 100 concurrent calls (95 %).');
   });
 
-  it('gives memory per in-flight request and the marginal cost of one more', () => {
-    const MiB = 1024 * 1024;
-    // peak RSS 100 MiB at 10, 110 MiB at 1010: 10 MiB over 1000 requests → 10.24 KiB each
-    const spec = chart('rssPerInflightBytes', 'concurrency', [
-      series('a', [[10, (100 * MiB) / 10], [1010, (110 * MiB) / 1010]]),
-      series('b', [[10, (300 * MiB) / 10], [1010, (500 * MiB) / 1010]]),
-    ]);
+  it('flags a work-per-CPU ratio from a point whose load generator was near saturation', () => {
+    // the issue's case: 1,386× the work per CPU, with the generator at 86.8 % of its core (generator-bound from 90 %)
+    const spec = chart('systemCpu', 'concurrency', [series('a', [[100, 0.05]], { rps: [693_000] }), series('b', [[100, 0.999]], { rps: [9_990] })]);
+    spec.series[0]!.points[0]!.generatorCpu = 0.868;
+    spec.series[1]!.points[0]!.generatorCpu = 0.3;
     const v = chartVerdict(spec);
-    expect(v[0]).toBe("At 1,010 concurrent calls, b holds 507 KiB of peak RSS per in-flight request, 4.5× a's 112 KiB.");
-    expect(v[1]).toBe('Each extra in-flight request costs (RSS slope across the sweep): a about 10.2 KiB; b about 205 KiB.');
+    expect(v[0]).toBe(
+      'At 100 concurrent calls, per core of system CPU: a 13.9M req/s (693k req/s on 5 % of a core, generator near saturation, 86.8 % of its core); b 10k req/s (9,990 req/s on 99.9 % of a core) — a does 1,386× the work per CPU of b (generator near saturation, 86.8 % of its core at a\'s point: the ratio is a lower bound).',
+    );
+    // below 75 % nothing is said; from 90 % the point is generator-bound and says that
+    spec.series[0]!.points[0]!.generatorCpu = 0.7;
+    expect(chartVerdict(spec)[0]).toMatch(/— a does 1,386× the work per CPU of b\.$/);
+    spec.series[0]!.points[0]!.status = 'generator-bound';
+    expect(chartVerdict(spec)[0]).toContain('(generator-bound at a\'s point: the ratio is a lower bound)');
+  });
+
+  it('gives the marginal memory of a request in flight: the last step drawn and the fitted slope', () => {
+    const MiB = 1024 * 1024;
+    // peak RSS 100 → 102 → 110 MiB (a) and 300 → 340 → 500 MiB (b) at 10 → 110 → 1,010 in flight
+    const rss = (label: string, values: number[]): Series => {
+      const s = series(label, [[10, null], [110, null], [1010, null]]);
+      s.points.forEach((p, i) => {
+        p.peakRssBytes = values[i]! * MiB;
+        if (i > 0) {
+          p.fromX = s.points[i - 1]!.x;
+          p.y = ((values[i]! - values[i - 1]!) * MiB) / (p.x - p.fromX);
+        }
+      });
+      return s;
+    };
+    const v = chartVerdict(chart('rssPerInflightBytes', 'concurrency', [rss('a', [100, 102, 110]), rss('b', [300, 340, 500]), rss('c', [50, 60, 55])]));
+    expect(v[0]).toBe('From 110 to 1,010 concurrent calls, peak RSS grew per added request in flight: b 182 KiB; a 9.1 KiB; c nothing measurable (peak RSS fell).');
+    expect(v[1]).toBe('Fitted over the whole sweep (least-squares slope of peak RSS against requests in flight): a 9.79 KiB; b 196 KiB; c 864 B.');
+    expect(v[2]).toMatch(/^The line is the marginal cost: .* not peak RSS ÷ in flight/);
   });
 });
