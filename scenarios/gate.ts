@@ -11,7 +11,7 @@ export default defineScenario({
     { id: 'origin-direct', label: 'origin direct (control)', kind: 'origin' },
     { id: 'http-grpc-compat', label: 'http_grpc compat (64/POST)', kind: 'http-grpc', mode: 'compat', sweep: { concurrency: [256] } },
     { id: 'http-grpc-streaming', label: 'http_grpc streaming', kind: 'http-grpc', mode: 'streaming', sweep: { concurrency: [256] } },
-    { id: 'h2-tunnel', label: 'h2 tunnel (limit 100)', kind: 'h2-tunnel', maxConcurrentStreams: 100, sweep: { concurrency: [50, 200] } },
+    { id: 'h2-tunnel', label: 'h2 tunnel (limit 100)', kind: 'h2-tunnel', streamLimit: 100, sweep: { concurrency: [50, 200] } },
     { id: 'grpc-tunnel', label: 'grpc tunnel', kind: 'grpc-tunnel', sweep: { concurrency: [50, 200] } },
   ],
   workload: { call: 'echo', payloadBytes: 64 },

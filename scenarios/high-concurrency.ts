@@ -6,7 +6,7 @@ export default defineScenario({
   systems: [
     { id: 'http-grpc-streaming', label: 'http_grpc streaming', kind: 'http-grpc', mode: 'streaming' },
     { id: 'http-grpc-compat', label: 'http_grpc compat (64/POST)', kind: 'http-grpc', mode: 'compat' },
-    { id: 'h2-tunnel', label: 'h2 tunnel (limit 100)', kind: 'h2-tunnel', maxConcurrentStreams: 100 },
+    { id: 'h2-tunnel', label: 'h2 tunnel (limit 100)', kind: 'h2-tunnel', streamLimit: 100 },
     { id: 'grpc-tunnel', label: 'grpc tunnel (1 stream, request ids)', kind: 'grpc-tunnel' },
     { id: 'origin-direct', label: 'origin direct (baseline)', kind: 'origin' },
   ],

@@ -14,7 +14,7 @@ export default defineScenario({
   description:
     'Head-of-line isolation: the p99 of 200 concurrent 64 B calls alone and while 4 clients pull 4 MiB bodies through the same tunnel connection (h2 tunnel, grpc tunnel) or the same POSTs (http_grpc)',
   systems: [
-    { id: 'h2-tunnel', label: 'h2 tunnel (limit 100)', kind: 'h2-tunnel', maxConcurrentStreams: 100 },
+    { id: 'h2-tunnel', label: 'h2 tunnel (limit 100)', kind: 'h2-tunnel', streamLimit: 100 },
     { id: 'grpc-tunnel', label: 'grpc tunnel (1 stream)', kind: 'grpc-tunnel' },
     { id: 'http-grpc-streaming', label: 'http_grpc streaming', kind: 'http-grpc', mode: 'streaming' },
     { id: 'http-grpc-compat', label: 'http_grpc compat (64/POST)', kind: 'http-grpc', mode: 'compat' },

@@ -22,7 +22,7 @@ export default defineScenario({
       id: 'h2-tunnel-100',
       label: 'h2 tunnel (1 connection, limit 100)',
       kind: 'h2-tunnel',
-      maxConcurrentStreams: 100,
+      streamLimit: 100,
       groups: { calls: { concurrency: [100, 1000] } },
     },
     { id: 'h2-tunnel-cloudflared', label: 'h2 tunnel (cloudflared preset)', kind: 'h2-tunnel', preset: 'cloudflared' },

@@ -22,7 +22,7 @@ import { newResults, runId } from '../run/runner.ts';
 import { type StartOptions, SystemStartError } from '../run/supervise.ts';
 import { applyGroups, groupResults, measureGroupsTrial } from '../run/groups.ts';
 import { profiledTrial, profileOverhead } from '../run/profile.ts';
-import { type LoadPlan, loadPlansOf, startKey, startTarget, type Target } from '../run/targets.ts';
+import { type LoadPlan, loadPlansOf, startKey, startTarget, streamLimitAt, type Target } from '../run/targets.ts';
 import { type EngineHandle, type EngineSet, LoadSession } from '../run/worker.ts';
 import { effective, expandPoints, loadScenario, type Point, type Scenario, sweptAxes } from '../scenario/index.ts';
 
@@ -83,7 +83,17 @@ interface SideState {
 }
 
 function freshPoint(point: Point): PointResult {
-  return { index: point.index, systemId: point.system.id, systemKind: point.system.kind, label: point.system.label ?? point.system.id, params: point.params as Record<string, number>, status: 'ok', trials: [] };
+  const limit = streamLimitAt(point.system, point.params);
+  return {
+    index: point.index,
+    systemId: point.system.id,
+    systemKind: point.system.kind,
+    label: point.system.label ?? point.system.id,
+    params: point.params as Record<string, number>,
+    ...(limit ? { streamLimit: limit } : {}),
+    status: 'ok',
+    trials: [],
+  };
 }
 
 function failureText(err: unknown): string {

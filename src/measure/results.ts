@@ -198,6 +198,11 @@ export interface PointResult {
   status: PointStatus;
   /** why a point failed, or what made it generator-bound */
   reason?: string;
+  /**
+   * An h2 tunnel's stream limit at this point, as it ran: advertised per tunnel connection (0 = unlimited,
+   * src/h2/stream-limit.ts) over its tunnel connections. Absent for other systems and in older results.
+   */
+  streamLimit?: { perConnection: number; connections: number };
   /** the run was stopped (Ctrl-C) during this point: its failure says nothing about the system */
   interrupted?: boolean;
   stderrTail?: string;

@@ -4,6 +4,7 @@
  * browser script turns them into chart.js charts; verdicts are computed from the same specs, so a
  * sentence under a chart always describes exactly what is drawn.
  */
+import { DEFAULT_STREAM_LIMIT, isUnlimited } from '../h2/stream-limit.ts';
 import { decodeHistogram, type Histogram } from '../measure/histogram.ts';
 import type { PointResult, PointStatus, ResultsFile } from '../measure/results.ts';
 import { axisValue } from './format.ts';
@@ -207,9 +208,6 @@ function valueKey(p: PointResult, axis: string): string {
   return v === undefined ? ABSENT : String(v);
 }
 
-/** Above this an advertised limit is "unlimited" in effect (0 asks for 2^32−1 on the wire). */
-const UNLIMITED_STREAMS = 2 ** 31;
-
 export interface StreamLimit {
   perConnection: number;
   connections: number;
@@ -218,20 +216,29 @@ export interface StreamLimit {
 }
 
 /**
- * The stream limit of an h2-tunnel point: advertised per tunnel connection (swept as params.streamLimit, or
- * from its definition) and its tunnel connections (cloudflared's 4 carry 4 × the limit). null = not an h2 tunnel.
+ * The stream limit of an h2-tunnel point: advertised per tunnel connection, over its tunnel connections
+ * (cloudflared's 4 carry 4 × the limit). null = not an h2 tunnel.
  */
 export function streamLimitInfo(p: PointResult, results: ResultsFile): StreamLimit | null {
+  const limit = p.streamLimit ?? legacyStreamLimit(p, results);
+  if (!limit) return null;
+  const perConnection = isUnlimited(limit.perConnection) ? 0 : limit.perConnection;
+  return { perConnection, connections: limit.connections, total: perConnection * limit.connections };
+}
+
+/**
+ * Results written before points recorded their stream limit: read from the stored scenario definition, where
+ * the system field was called maxConcurrentStreams (default 100).
+ */
+function legacyStreamLimit(p: PointResult, results: ResultsFile): PointResult['streamLimit'] {
+  if (p.systemKind !== 'h2-tunnel') return undefined;
   const def = results.scenario.definition as { systems?: unknown } | null;
   const systems = def && Array.isArray(def.systems) ? (def.systems as unknown[]) : [];
-  const sys = systems.find((s): s is { id?: unknown; maxConcurrentStreams?: unknown; tunnelConnections?: unknown } => typeof s === 'object' && s !== null && (s as { id?: unknown }).id === p.systemId);
-  let perConnection: number;
-  if (p.params.streamLimit !== undefined) perConnection = p.params.streamLimit;
-  else if (p.systemKind === 'h2-tunnel' && sys) perConnection = typeof sys.maxConcurrentStreams === 'number' ? sys.maxConcurrentStreams : 100;
-  else return null;
-  if (!Number.isFinite(perConnection) || perConnection >= UNLIMITED_STREAMS) perConnection = 0;
+  const sys = systems.find((s): s is Record<string, unknown> => typeof s === 'object' && s !== null && (s as { id?: unknown }).id === p.systemId);
+  const stored = sys?.streamLimit ?? sys?.maxConcurrentStreams;
+  const perConnection = p.params.streamLimit ?? (typeof stored === 'number' ? stored : DEFAULT_STREAM_LIMIT);
   const connections = p.params.tunnelConnections ?? (typeof sys?.tunnelConnections === 'number' ? sys.tunnelConnections : 1);
-  return { perConnection, connections, total: perConnection * connections };
+  return { perConnection, connections };
 }
 
 /**
@@ -335,7 +342,7 @@ function spansDecades(series: readonly Series[]): boolean {
 
 function fixedLabel(fixed: Record<string, number>): string {
   return Object.entries(fixed)
-    .map(([k, v]) => (k === 'streamLimit' ? (v === 0 ? 'no limit' : `limit ${v}`) : `${k} ${axisValue(k, v)}`))
+    .map(([k, v]) => (k === 'streamLimit' ? (isUnlimited(v) ? 'no limit' : `limit ${v}`) : `${k} ${axisValue(k, v)}`))
     .join(', ');
 }
 

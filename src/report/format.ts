@@ -2,6 +2,7 @@
  * How numbers read in reports, verdicts and the compare table: three significant digits, units that
  * fit the size (µs → ms → s, B → KiB → MiB), ratios as "4.2×". Pure; shared by HTML and text output.
  */
+import { isUnlimited } from '../h2/stream-limit.ts';
 
 /** Three significant digits, thousands separated: 707499 → "707,000"; 0.0312 → "0.0312". */
 export function sig3(n: number): string {
@@ -79,7 +80,7 @@ export function pValue(p: number): string {
 
 /** How a value of a swept axis reads on a chart tick or in a table cell. */
 export function axisValue(axis: string, v: number): string {
-  if (axis === 'streamLimit' && v === 0) return 'unlimited';
+  if (axis === 'streamLimit' && isUnlimited(v)) return 'unlimited';
   if (axis.endsWith('Bytes')) return bytes(v);
   if (axis.endsWith('Ms')) return `${sig3(v)} ms`;
   return v.toLocaleString('en-US');
@@ -97,7 +98,7 @@ export function describeAxisValue(axis: string, v: number): string {
     case 'delayMs':
       return `a ${sig3(v)} ms handler delay`;
     case 'streamLimit':
-      return v === 0 ? 'no stream limit' : `a stream limit of ${v.toLocaleString('en-US')}`;
+      return isUnlimited(v) ? 'no stream limit' : `a stream limit of ${v.toLocaleString('en-US')}`;
     case 'batchWindowMs':
       return `a ${sig3(v)} ms batch window`;
     case 'streamWindowBytes':

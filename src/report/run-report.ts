@@ -2,6 +2,7 @@
  * The report of one run: `renderRunReport` is a pure function from a results file to a self-contained
  * HTML page; `writeRunReport` is the thin wrapper that reads results.json and writes index.html beside it.
  */
+import { isUnlimited } from '../h2/stream-limit.ts';
 import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Estimate, PointResult, ResultsFile } from '../measure/results.ts';
@@ -164,7 +165,8 @@ export function runStatusBadge(results: Pick<ResultsFile, 'status' | 'points'>):
 function knobText(key: string, value: unknown): string {
   if (typeof value === 'string') return `${key} ${value}`;
   if (typeof value !== 'number') return `${key} ${JSON.stringify(value)}`;
-  if (key === 'maxConcurrentStreams' && value === 0) return `${key} unlimited (advertised as 2^32−1)`;
+  // maxConcurrentStreams: the field's name in results written before it was streamLimit
+  if ((key === 'streamLimit' || key === 'maxConcurrentStreams') && isUnlimited(value)) return `${key} unlimited (advertised as 2^32−1)`;
   return `${key} ${axisValue(key, value)}`;
 }
 

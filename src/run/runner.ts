@@ -18,7 +18,7 @@ import { createProgress, type Progress, trialText } from './progress.ts';
 import { PROFILE_DIR_ENV } from '../systems/profiler.ts';
 import { median } from '../measure/stats.ts';
 import { killAllSupervised, SystemStartError } from './supervise.ts';
-import { type LoadPlan, loadPlansOf, startKey, startTarget, type Target } from './targets.ts';
+import { type LoadPlan, loadPlansOf, startKey, startTarget, streamLimitAt, type Target } from './targets.ts';
 
 export const REPORTS_DIR = fileURLToPath(new URL('../../reports/', import.meta.url));
 
@@ -184,6 +184,8 @@ async function runPoint(
     status: 'ok',
     trials: [],
   };
+  const limit = streamLimitAt(point.system, point.params);
+  if (limit) base.streamLimit = limit;
   const label = `${labelOf(point)}${paramText(point)}`;
   const key = startKey(point.system, point.params);
   const trialMs = eff.warmupMs + eff.durationMs;

@@ -57,7 +57,8 @@ export function startArgs(system: SystemSpec, params: Params): Record<string, st
     case 'origin':
       return { origin: [] };
     case 'h2-tunnel': {
-      const args = ['--max-concurrent-streams', String(params.streamLimit ?? system.maxConcurrentStreams), '--connections', String(params.tunnelConnections ?? system.tunnelConnections)];
+      const limit = streamLimitAt(system, params)!;
+      const args = ['--max-concurrent-streams', String(limit.perConnection), '--connections', String(limit.connections)];
       const win = params.streamWindowBytes ?? system.streamWindowBytes;
       const ses = params.sessionWindowBytes ?? system.sessionWindowBytes;
       if (win !== undefined) args.push('--stream-window', String(win));
@@ -82,6 +83,12 @@ export function startArgs(system: SystemSpec, params: Params): Record<string, st
     case 'external':
       return { external: system.command ?? [system.url!] };
   }
+}
+
+/** An h2 tunnel's stream limit at this point (PointResult.streamLimit); undefined for other systems. */
+export function streamLimitAt(system: SystemSpec, params: Params): { perConnection: number; connections: number } | undefined {
+  if (system.kind !== 'h2-tunnel') return undefined;
+  return { perConnection: params.streamLimit ?? system.streamLimit, connections: params.tunnelConnections ?? system.tunnelConnections };
 }
 
 export function startKey(system: SystemSpec, params: Params): string {

@@ -8,7 +8,7 @@
  * (concurrency, payloadBytes, …) in the scenario's sweep, its quick sweep and any system's own sweep of
  * it; a system knob (streamLimit, the tunnel windows, …) in the own sweep of every system it applies to;
  * with load groups, a load axis means the primary group's, and `<group>.<axis>` names another group.
- * A field (a dotted path: `durationMs`, `workload.call`, `systems.<id>.maxConcurrentStreams`) takes one
+ * A field (a dotted path: `durationMs`, `workload.call`, `systems.<id>.streamLimit`) takes one
  * value; the settings a quick variant also has (durationMs, trials, warmupMs, maxWarmupMs) hold in
  * --quick runs too.
  */

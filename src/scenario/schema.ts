@@ -2,6 +2,7 @@
  * What a scenario file may say, checked before anything starts. `defineScenario` only types the object;
  * `parseScenario` validates it (with defaults applied) and reports every problem with its field path.
  */
+import { DEFAULT_STREAM_LIMIT } from '../h2/stream-limit.ts';
 import { z } from 'zod';
 
 /** The parameters a sweep can vary, and which system kinds each one means something to. */
@@ -102,9 +103,9 @@ export const H2_TUNNEL_PRESETS = {
    * cloudflared as shipped: 4 HA connections to the edge, no stream limit on the connector's side
    * (0 = unlimited: it advertises 2^32-1), and Go's x/net/http2 windows of 1 MiB per stream and connection.
    */
-  cloudflared: { maxConcurrentStreams: 0, tunnelConnections: 4, streamWindowBytes: MIB, sessionWindowBytes: MIB },
+  cloudflared: { streamLimit: 0, tunnelConnections: 4, streamWindowBytes: MIB, sessionWindowBytes: MIB },
   /** the same, with the 100 concurrent streams per connection that Cloudflare's origin side defaults to */
-  'limit-100': { maxConcurrentStreams: 100, tunnelConnections: 4, streamWindowBytes: MIB, sessionWindowBytes: MIB },
+  'limit-100': { streamLimit: 100, tunnelConnections: 4, streamWindowBytes: MIB, sessionWindowBytes: MIB },
 } as const;
 export type H2TunnelPreset = keyof typeof H2_TUNNEL_PRESETS;
 
@@ -114,8 +115,13 @@ const h2TunnelFields = {
   client: client.default('http2'),
   /** a named set of the knobs below (see H2_TUNNEL_PRESETS) */
   preset: z.enum(Object.keys(H2_TUNNEL_PRESETS) as [H2TunnelPreset, ...H2TunnelPreset[]]).optional(),
-  /** default 100 (the seed's number) */
-  maxConcurrentStreams: nonNegInt.optional(),
+  /**
+   * SETTINGS_MAX_CONCURRENT_STREAMS the connector advertises per tunnel connection, 0 = unlimited; default
+   * 100, the seed's number (src/h2/stream-limit.ts). Also a sweep axis of the same name.
+   */
+  streamLimit: nonNegInt.optional(),
+  /** the field's old name: refused with a message naming the new one */
+  maxConcurrentStreams: z.never({ error: 'renamed: the field is streamLimit now (the sweep axis of the same name)' }).optional(),
   streamWindowBytes: posInt.optional(),
   sessionWindowBytes: posInt.optional(),
   maxSessionMemoryMb: posInt.optional(),
@@ -129,7 +135,7 @@ const h2Tunnel = z.strictObject(h2TunnelFields).transform((s) => {
   const preset: Partial<(typeof H2_TUNNEL_PRESETS)[H2TunnelPreset]> = s.preset === undefined ? {} : H2_TUNNEL_PRESETS[s.preset];
   const filled = {
     ...s,
-    maxConcurrentStreams: s.maxConcurrentStreams ?? preset.maxConcurrentStreams ?? 100,
+    streamLimit: s.streamLimit ?? preset.streamLimit ?? DEFAULT_STREAM_LIMIT,
     tunnelConnections: s.tunnelConnections ?? preset.tunnelConnections ?? 1,
     streamWindowBytes: s.streamWindowBytes ?? preset.streamWindowBytes,
     sessionWindowBytes: s.sessionWindowBytes ?? preset.sessionWindowBytes,

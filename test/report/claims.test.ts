@@ -32,7 +32,7 @@ function point(systemId: string, n: number, trialOf: TrialResult, bulk?: TrialRe
 }
 
 const SYSTEMS = [
-  { id: 'limited', kind: 'h2-tunnel', maxConcurrentStreams: 100 },
+  { id: 'limited', kind: 'h2-tunnel', streamLimit: 100 },
   { id: 'open', kind: 'grpc-tunnel' },
   { id: 'batched', kind: 'http-grpc', mode: 'compat' },
   { id: 'single', kind: 'http-grpc', mode: 'compat', maxCallsPerBatch: 1 },

@@ -142,7 +142,7 @@ describe('h2-tunnel presets', () => {
       expect(p.groups).toBeUndefined();
     }
     const html = renderRunReport(results);
-    expect(html).toMatch(/preset <code>cloudflared<\/code>: .*maxConcurrentStreams unlimited \(advertised as 2\^32−1\).*streamWindowBytes 1 MiB.*sessionWindowBytes 1 MiB.*tunnelConnections 4/);
-    expect(html).toMatch(/preset <code>limit-100<\/code>: .*maxConcurrentStreams 100.*tunnelConnections 4/);
+    expect(html).toMatch(/preset <code>cloudflared<\/code>: .*streamLimit unlimited \(advertised as 2\^32−1\).*streamWindowBytes 1 MiB.*sessionWindowBytes 1 MiB.*tunnelConnections 4/);
+    expect(html).toMatch(/preset <code>limit-100<\/code>: .*streamLimit 100.*tunnelConnections 4/);
   });
 });

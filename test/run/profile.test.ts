@@ -142,6 +142,8 @@ describe('muxbench scenario --profile', () => {
     const { results, resultsPath } = await runScenario({ scenario: file, reportsDir: join(dir, 'reports'), progress: quiet, profile: 'cpu' });
     const [p] = results.points;
     expect(p!.trials).toHaveLength(2);
+    // the point records the stream limit it ran with (src/h2/stream-limit.ts)
+    expect(p!.streamLimit).toEqual({ perConnection: 100, connections: 1 });
     const prof = p!.profile!;
     expect(prof.kind).toBe('cpu');
     expect(prof.trial.requestsPerSec).toBeGreaterThan(0);

@@ -56,14 +56,14 @@ describe('startArgs: each kind’s command line', () => {
 
   it('h2-tunnel: stream limit and connections always, the other knobs when given', () => {
     expect(startArgs(system({ kind: 'h2-tunnel' }), {})).toEqual({ connector: ['--max-concurrent-streams', '100', '--connections', '1'] });
-    const full = system({ kind: 'h2-tunnel', maxConcurrentStreams: 7, tunnelConnections: 3, streamWindowBytes: 1000, sessionWindowBytes: 2000, maxSessionMemoryMb: 64, originProtocol: 'h2c' });
+    const full = system({ kind: 'h2-tunnel', streamLimit: 7, tunnelConnections: 3, streamWindowBytes: 1000, sessionWindowBytes: 2000, maxSessionMemoryMb: 64, originProtocol: 'h2c' });
     expect(startArgs(full, {})).toEqual({
       connector: ['--max-concurrent-streams', '7', '--connections', '3', '--stream-window', '1000', '--session-window', '2000', '--max-session-memory', '64', '--origin-protocol', 'h2c'],
     });
   });
 
   it('h2-tunnel: swept values win over the system’s, 0 (unlimited streams) included', () => {
-    const t = system({ kind: 'h2-tunnel', maxConcurrentStreams: 7, tunnelConnections: 3, streamWindowBytes: 1000 });
+    const t = system({ kind: 'h2-tunnel', streamLimit: 7, tunnelConnections: 3, streamWindowBytes: 1000 });
     expect(startArgs(t, { streamLimit: 0, tunnelConnections: 2, streamWindowBytes: 5000, sessionWindowBytes: 9000 })).toEqual({
       connector: ['--max-concurrent-streams', '0', '--connections', '2', '--stream-window', '5000', '--session-window', '9000'],
     });

@@ -172,7 +172,7 @@ describe('h2-tunnel presets', () => {
 
   it("expands 'cloudflared' and 'limit-100' to concrete knobs, in the definition and on the connector's command line", () => {
     const cf = withSystem({ id: 'cf', kind: 'h2-tunnel', preset: 'cloudflared' }).systems[0]!;
-    expect(cf).toMatchObject({ preset: 'cloudflared', maxConcurrentStreams: 0, tunnelConnections: 4, streamWindowBytes: 1024 * 1024, sessionWindowBytes: 1024 * 1024 });
+    expect(cf).toMatchObject({ preset: 'cloudflared', streamLimit: 0, tunnelConnections: 4, streamWindowBytes: 1024 * 1024, sessionWindowBytes: 1024 * 1024 });
     expect(startArgs(cf, {}).connector).toEqual(['--max-concurrent-streams', '0', '--connections', '4', '--stream-window', '1048576', '--session-window', '1048576']);
     const l100 = withSystem({ id: 'l', kind: 'h2-tunnel', preset: 'limit-100' }).systems[0]!;
     expect(startArgs(l100, {}).connector).toEqual(['--max-concurrent-streams', '100', '--connections', '4', '--stream-window', '1048576', '--session-window', '1048576']);
@@ -180,7 +180,7 @@ describe('h2-tunnel presets', () => {
 
   it('lets a knob the entry names win over its preset, and a sweep over both', () => {
     const s = withSystem({ id: 'cf', kind: 'h2-tunnel', preset: 'cloudflared', tunnelConnections: 1 }).systems[0]!;
-    expect(s).toMatchObject({ tunnelConnections: 1, maxConcurrentStreams: 0 });
+    expect(s).toMatchObject({ tunnelConnections: 1, streamLimit: 0 });
     expect(startArgs(s, { streamLimit: 10 }).connector!.slice(0, 4)).toEqual(['--max-concurrent-streams', '10', '--connections', '1']);
   });
 
@@ -209,7 +209,7 @@ describe('h2-tunnel presets', () => {
 
   it('keeps the defaults without a preset, and refuses an unknown one', () => {
     const plain = withSystem({ id: 't', kind: 'h2-tunnel' }).systems[0]!;
-    expect(plain).toEqual({ kind: 'h2-tunnel', id: 't', engine: 'default', client: 'http2', maxConcurrentStreams: 100, tunnelConnections: 1 });
+    expect(plain).toEqual({ kind: 'h2-tunnel', id: 't', engine: 'default', client: 'http2', streamLimit: 100, tunnelConnections: 1 });
     expect(problems({ name: 'p', description: 'd', systems: [{ id: 't', kind: 'h2-tunnel', preset: 'cloudflare' }], load: { model: 'closed', concurrency: 1 } })).toMatch(
       /systems\[0\]\.preset: .*cloudflared.*limit-100/,
     );

@@ -73,12 +73,12 @@ describe('scenario overrides', () => {
   it('sets any field by its path, systems and groups by id, one value each', () => {
     const s = run({
       set: [
-        { key: 'systems.t.maxConcurrentStreams', values: [0] },
+        { key: 'systems.t.streamLimit', values: [0] },
         { key: 'workload.call', values: ['sleep'] },
         { key: 'workload.delayMs', values: [5] },
       ],
     });
-    expect(s.systems[1]).toMatchObject({ id: 't', maxConcurrentStreams: 0 });
+    expect(s.systems[1]).toMatchObject({ id: 't', streamLimit: 0 });
     expect(s.workload).toEqual({ call: 'sleep', payloadBytes: 64, delayMs: 5 });
     expect(() => run({ set: [{ key: 'durationMs', values: [1, 2] }] })).toThrow(/--set durationMs: a field takes one value, got 2 \(lists are for the sweep axes: concurrency, /);
     expect(() => run({ set: [{ key: 'speed', values: [1] }] })).toThrow(/--set speed: neither a sweep axis \(concurrency, .*\) nor a scenario field \(name, description, systems, /);

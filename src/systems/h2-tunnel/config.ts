@@ -1,9 +1,6 @@
 /** The knobs of the h2-stream tunnel and why their defaults are what they are. */
+import { DEFAULT_STREAM_LIMIT } from '../../h2/stream-limit.ts';
 
-/** The limit the seed analysis argues about; cloudflared itself advertises 2^32-1. */
-export const DEFAULT_MAX_CONCURRENT_STREAMS = 100;
-/** What `--max-concurrent-streams 0` (unlimited) advertises: HTTP/2's largest value, as cloudflared does. */
-export const UNLIMITED_STREAMS = 2 ** 32 - 1;
 /** Node's defaults (RFC 9113 §6.9.2 initial window); cloudflared's Go stack uses 1 MiB. */
 export const DEFAULT_STREAM_WINDOW_BYTES = 65_535;
 export const DEFAULT_SESSION_WINDOW_BYTES = 65_535;
@@ -20,6 +17,7 @@ export { TUNNEL_MAX_HEADER_BYTES, TUNNEL_SESSION_LIMITS } from '../tunnel/sessio
 
 /** What the connector chooses and tells the edge in its hello, so both ends of a connection agree. */
 export interface ConnectionKnobs {
+  /** the stream limit (src/h2/stream-limit.ts): 0 = unlimited */
   maxConcurrentStreams: number;
   streamWindowBytes: number;
   sessionWindowBytes: number;
@@ -28,7 +26,7 @@ export interface ConnectionKnobs {
 
 export function defaultKnobs(): ConnectionKnobs {
   return {
-    maxConcurrentStreams: DEFAULT_MAX_CONCURRENT_STREAMS,
+    maxConcurrentStreams: DEFAULT_STREAM_LIMIT,
     streamWindowBytes: DEFAULT_STREAM_WINDOW_BYTES,
     sessionWindowBytes: DEFAULT_SESSION_WINDOW_BYTES,
     maxSessionMemoryMb: DEFAULT_MAX_SESSION_MEMORY_MB,

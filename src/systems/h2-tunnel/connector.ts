@@ -15,7 +15,8 @@ import { OriginForwarder, type OriginProtocol } from '../tunnel/origin-forwarder
 import type { Origins } from '../tunnel/origins.ts';
 import { ConnectorAuthError, keepConnections, startConnector } from '../tunnel/redial.ts';
 import type { ConnectorExchange, Headers, StreamKind, TunnelRequestHead } from '../tunnel/types.ts';
-import { type ConnectionKnobs, TUNNEL_SESSION_LIMITS, UNLIMITED_STREAMS } from './config.ts';
+import { advertisedStreamLimit } from '../../h2/stream-limit.ts';
+import { type ConnectionKnobs, TUNNEL_SESSION_LIMITS } from './config.ts';
 import { helloLine, readLine } from './handshake.ts';
 
 export interface H2ConnectorOptions extends ConnectionKnobs {
@@ -112,7 +113,7 @@ export class H2Connector {
             token: this.options.token,
             connector: this.id,
             index,
-            maxConcurrentStreams: this.options.maxConcurrentStreams === 0 ? UNLIMITED_STREAMS : this.options.maxConcurrentStreams,
+            maxConcurrentStreams: advertisedStreamLimit(this.options.maxConcurrentStreams),
             streamWindowBytes: this.options.streamWindowBytes,
             sessionWindowBytes: this.options.sessionWindowBytes,
             maxSessionMemoryMb: this.options.maxSessionMemoryMb,
@@ -140,7 +141,7 @@ export class H2Connector {
             new H2Session(socket, {
               role: 'server',
               ...TUNNEL_SESSION_LIMITS,
-              maxConcurrentStreams: maxConcurrentStreams === 0 ? UNLIMITED_STREAMS : maxConcurrentStreams,
+              maxConcurrentStreams: advertisedStreamLimit(maxConcurrentStreams),
               streamWindowBytes,
               sessionWindowBytes,
               maxHeldBytes: maxSessionMemoryMb * 1024 * 1024,

@@ -1,9 +1,9 @@
 /** `muxbench serve h2-edge` and `muxbench serve h2-connector`: argument parsing and usage. */
 import { parseArgs } from 'node:util';
+import { DEFAULT_STREAM_LIMIT, UNLIMITED_ADVERTISED } from '../../h2/stream-limit.ts';
 import { intOption } from '../serve.ts';
 import { CONNECTOR_ARG_OPTIONS, connectorUsage, EDGE_ARG_OPTIONS, edgeUsage, parseConnectorArgs, parseEdgeArgs } from '../tunnel/args.ts';
 import {
-  DEFAULT_MAX_CONCURRENT_STREAMS,
   DEFAULT_MAX_SESSION_MEMORY_MB,
   DEFAULT_QUEUE_LIMIT,
   DEFAULT_QUEUE_TIMEOUT_MS,
@@ -33,7 +33,7 @@ export function parseH2EdgeArgs(argv: string[]): H2EdgeOptions {
 }
 
 export const H2_CONNECTOR_USAGE = `${connectorUsage('h2-connector', 'tcp://127.0.0.1:4000', 'tunnel connections to keep open; cloudflared opens 4')}
-  --max-concurrent-streams N  streams per connection advertised to the edge, 0 = unlimited (default ${DEFAULT_MAX_CONCURRENT_STREAMS})
+  --max-concurrent-streams N  streams per connection advertised to the edge, 0 = unlimited (default ${DEFAULT_STREAM_LIMIT})
   --stream-window N         per-stream flow-control window, bytes (default ${DEFAULT_STREAM_WINDOW_BYTES})
   --session-window N        per-connection flow-control window, bytes (default ${DEFAULT_SESSION_WINDOW_BYTES})
   --max-session-memory N    MB of received body a tunnel session may hold unread before it refuses new
@@ -53,7 +53,7 @@ export function parseH2ConnectorArgs(argv: string[]): H2ConnectorOptions {
   });
   return {
     ...parseConnectorArgs(values),
-    maxConcurrentStreams: intOption('max-concurrent-streams', values['max-concurrent-streams'], DEFAULT_MAX_CONCURRENT_STREAMS, 0, 2 ** 32 - 1),
+    maxConcurrentStreams: intOption('max-concurrent-streams', values['max-concurrent-streams'], DEFAULT_STREAM_LIMIT, 0, UNLIMITED_ADVERTISED),
     streamWindowBytes: intOption('stream-window', values['stream-window'], DEFAULT_STREAM_WINDOW_BYTES, 0, WINDOW_MAX),
     sessionWindowBytes: intOption('session-window', values['session-window'], DEFAULT_SESSION_WINDOW_BYTES, 0, WINDOW_MAX),
     maxSessionMemoryMb: intOption('max-session-memory', values['max-session-memory'], DEFAULT_MAX_SESSION_MEMORY_MB, 1),
