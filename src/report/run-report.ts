@@ -3,6 +3,7 @@
  * HTML page; `writeRunReport` is the thin wrapper that reads results.json and writes index.html beside it.
  */
 import { isUnlimited } from '../h2/stream-limit.ts';
+import { describeOverrides } from '../scenario/overrides.ts';
 import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Estimate, PointResult, ResultsFile } from '../measure/results.ts';
@@ -291,6 +292,7 @@ ${facts([
   ['load model', esc(results.settings.loadModel)],
   ['quick', results.quick ? 'yes' : 'no'],
   ['scenario file', `<code>${esc(results.scenario.file)}</code>`],
+  ...(results.overrides ? [['changed on the command line', `<code>${esc(describeOverrides(results.overrides))}</code> (the definition below is what ran)`] as [string, string]] : []),
 ])}
 <h3>Systems as run</h3>
 ${systemsFacts(results)}

@@ -64,6 +64,8 @@ describe('muxbench scenario: options that change the scenario', () => {
     });
     expect(results.scenario.definition).toMatchObject({ durationMs: 300, trials: 1, warmupMs: 0, sweep: { concurrency: [2, 4] }, systems: [{ id: 'srv' }] });
     expect(results.settings).toMatchObject({ durationMs: 300, trials: 1 });
+    // and the report says so
+    expect(readFileSync(summary.report!, 'utf8')).toContain('<dt>changed on the command line</dt><dd><code>--system srv; concurrency=2,4; durationMs=300; trials=1; warmupMs=0</code>');
     // people's output went to stderr: progress in human units, then the table
     expect(r.stderr).toMatch(/^\[1\/2\] srv \(concurrency=2\): [\d,]+ req\/s, p99 [\d.]+ (µs|ms)$/m);
     expect(r.stderr).toMatch(/^system +concurrency +req\/s +p50 +p99 +errors +status$/m);
