@@ -35,7 +35,7 @@ export function flameSvg(root: FlameNode, label: string): string {
     const y = level * ROW;
     const share = root.totalUs > 0 ? n.totalUs / root.totalUs : 0;
     const title = `${n.name}${n.at ? ` — ${n.at}` : ''}\n${micros(n.totalUs)} (${percent(share)} of the busy time), self ${micros(n.selfUs)} · ${FRAME_KINDS[n.kind]}`;
-    const text = w > 40 ? `<text x="${(x + 3).toFixed(1)}" y="${y + 12}">${esc(fit(n.name, w))}</text>` : '';
+    const text = w > 40 ? `<text x="${(x + 3).toFixed(1)}" y="${y + 12}">${esc(clipped(n.name, w))}</text>` : '';
     rects.push(`<g><title>${esc(title)}</title><rect x="${x.toFixed(1)}" y="${y}" width="${Math.max(0.5, w - 0.5).toFixed(1)}" height="${ROW - 1}" fill="${KIND_COLOURS[n.kind]}"/>${text}</g>`);
     let cx = x;
     for (const c of n.children) {
@@ -49,7 +49,7 @@ export function flameSvg(root: FlameNode, label: string): string {
 }
 
 /** A frame name cut to what fits in `px` pixels at ~6.5 px per character. */
-function fit(name: string, px: number): string {
+function clipped(name: string, px: number): string {
   const chars = Math.floor((px - 6) / 6.5);
   return name.length <= chars ? name : `${name.slice(0, Math.max(1, chars - 1))}…`;
 }

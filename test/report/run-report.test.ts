@@ -90,8 +90,8 @@ describe('run report: a 2-system × 3-concurrency run with a failed and a genera
     ]);
     const grpc = charts[0]!.series.find((s) => s.systemId === 'http-grpc-streaming')!;
     expect(grpc.points[2]!.status).toBe('generator-bound');
-    expect(html).toMatch(/<tr class="failed" data-point="5">[^]*?✕ failed[^]*?the connector exited with code 1 during trial 1/);
-    expect(html).toMatch(/<tr class="generator-bound" data-point="2">[^]*?△ generator-bound/);
+    expect(html).toMatch(/<tr class="failed" data-point="5">[\s\S]*?✕ failed[\s\S]*?the connector exited with code 1 during trial 1/);
+    expect(html).toMatch(/<tr class="generator-bound" data-point="2">[\s\S]*?△ generator-bound/);
     expect(html).toContain('<details class="problem failed" open><summary><span class="marker-failed">✕ failed</span> h2 tunnel — concurrency=1,000</summary>');
     // the stderr tail is shown, escaped: it cannot close the page's script or add markup
     expect(html).toContain('Session closed with error code 11');
@@ -167,7 +167,7 @@ describe('run report: a 2-system × 3-concurrency run with a failed and a genera
     expect(html).not.toMatch(/url\(\s*['"]?https?:/i);
     expect(html).not.toMatch(/@import/);
     // http(s) addresses appear only in chart.js's licence comments
-    const withoutLicences = html.replace(/\/\*![^]*?\*\//g, '');
+    const withoutLicences = html.replace(/\/\*![\s\S]*?\*\//g, '');
     expect(withoutLicences).not.toMatch(/https?:\/\//);
     // every <script> is closed by its own </script>: nothing inlined ended one early
     expect(html.match(/<script\b/g)!.length).toBe(html.match(/<\/script>/g)!.length);
