@@ -1,11 +1,11 @@
 /**
- * The session's write side: frames written as a WriteScheduler writes them (src/h2/write-scheduler.ts),
- * once per event-loop turn or at the end of the read that produced them; body writes that wait for the
- * socket's 'drain'; and the reply backlog — frames the peer's own frames asked for (PING and SETTINGS ACKs, RST_STREAMs),
- * counted while the socket is backed up. A peer that keeps provoking replies it does not read stops being
- * read (TCP pushes back on it); past the hard cap the connection must end (Go: 10,000 queued frames).
- * Only replies pause reading, never body data: two of our sessions both sending large bodies must not
- * stop reading each other.
+ * The session's write side: frames go out as a WriteScheduler writes them (src/h2/write-scheduler.ts),
+ * once per event-loop turn or at the end of the read that produced them; on top, body writes that wait
+ * for the socket's 'drain', and the reply backlog — frames the peer's own frames asked for (PING and
+ * SETTINGS ACKs, RST_STREAMs), counted while the socket is backed up. A peer that keeps provoking replies
+ * it does not read stops being read (TCP pushes back on it); past the hard cap the connection must end
+ * (Go: 10,000 queued frames). Only replies pause reading, never body data: two of our sessions both
+ * sending large bodies must not stop reading each other.
  */
 import type { Socket } from 'node:net';
 import { PAUSE_READING_AT_QUEUED_REPLIES } from './limits.ts';
