@@ -1,59 +1,34 @@
 /**
- * The write side of one connection: frames gathered in a FrameWriter and written once per event-loop
- * turn (or at the end of the read that produced them), body writes that wait for the socket's 'drain',
- * and the reply backlog — frames the peer's own frames asked for (PING and SETTINGS ACKs, RST_STREAMs),
- * counted while the socket is backed up. A peer that keeps provoking replies it does not read stops being
- * read (TCP pushes back on it); past the hard cap the connection must end (Go: 10,000 queued frames).
- * Only replies pause reading, never body data: two of our sessions both sending large bodies must not
- * stop reading each other.
+ * The session's write side: frames go out as a WriteScheduler writes them (src/h2/write-scheduler.ts),
+ * once per event-loop turn or at the end of the read that produced them; on top, body writes that wait
+ * for the socket's 'drain', and the reply backlog — frames the peer's own frames asked for (PING and
+ * SETTINGS ACKs, RST_STREAMs), counted while the socket is backed up. A peer that keeps provoking replies
+ * it does not read stops being read (TCP pushes back on it); past the hard cap the connection must end
+ * (Go: 10,000 queued frames). Only replies pause reading, never body data: two of our sessions both
+ * sending large bodies must not stop reading each other.
  */
 import type { Socket } from 'node:net';
-import { FrameWriter } from './frame-writer.ts';
 import { PAUSE_READING_AT_QUEUED_REPLIES } from './limits.ts';
 import { clock } from './sweep.ts';
+import { FlushTurn, WriteScheduler } from './write-scheduler.ts';
 
-export class Outbound {
-  readonly frames = new FrameWriter();
+export class Outbound extends WriteScheduler {
   /** the socket asked us to wait for 'drain'; since when (clock.now) */
   backedUp = false;
   backedUpSince = 0;
   /** replies the peer provoked, queued while the socket was backed up */
   private queuedReplies = 0;
   private readPaused = false;
-  private reading = false;
-  private flushScheduled = false;
   private drainWaiters: (() => void)[] = [];
-  private readonly flushTick = (): void => {
-    this.flushScheduled = false;
-    try {
-      this.flush();
-    } catch (err) {
-      this.onError(err);
-    }
-  };
 
   constructor(
-    private readonly socket: Socket,
+    socket: Socket,
     private readonly maxQueuedReplies: number,
     /** a failure while flushing outside a read (the owner ends the connection) */
-    private readonly onError: (err: unknown) => void,
+    onError: (err: unknown) => void,
   ) {
+    super(socket, FlushTurn.AfterIo, onError);
     socket.on('drain', () => this.onDrain());
-  }
-
-  /** Frames produced while reading are written once the read is processed, not per frame. */
-  beginRead(): void {
-    this.reading = true;
-  }
-
-  endRead(): void {
-    this.reading = false;
-  }
-
-  /** Appends a frame built elsewhere and schedules a write. */
-  append(frame: Uint8Array): void {
-    this.frames.append(frame);
-    this.schedule();
   }
 
   /** A frame the peer's own frame asked for. */
@@ -67,18 +42,7 @@ export class Outbound {
     if (this.backedUp) this.queuedReplies++;
   }
 
-  /**
-   * Frames written outside a read go out once the event loop has run every I/O callback of this turn
-   * (setImmediate, not nextTick): replies produced by a hundred origin sockets' reads then share one write
-   * instead of costing a syscall each.
-   */
-  schedule(): void {
-    if (this.reading || this.flushScheduled) return;
-    this.flushScheduled = true;
-    setImmediate(this.flushTick);
-  }
-
-  flush(): void {
+  override flush(): void {
     if (!this.frames.flushTo(this.socket) && !this.backedUp) {
       this.backedUp = true;
       this.backedUpSince = clock.now;

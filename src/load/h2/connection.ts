@@ -10,6 +10,9 @@
 import { connect, type Socket } from 'node:net';
 import { bodyMatches } from '../expect.ts';
 import type { Expectation } from '../types.ts';
+import { BlockedStreams } from '../../h2/blocked.ts';
+import { connectionErrorOf } from '../../h2/errors.ts';
+import { ReceiveWindow, SendWindows, WINDOW_OK } from '../../h2/flow.ts';
 import {
   CLIENT_PREFACE,
   DEFAULT_MAX_FRAME_SIZE,
@@ -22,15 +25,14 @@ import {
   goawayFrame,
   MAX_STREAM_ID,
   MAX_WINDOW_BYTES,
-  rstStreamFrame,
   Setting,
   SETTINGS_ACK,
   settingsFrame,
-  windowUpdateFrame,
 } from '../../h2/frames.ts';
-import { FrameWriter } from '../../h2/frame-writer.ts';
-import { connectionErrorOf, dispatchFrame, type FrameTarget, HeaderBlockReader, type SettingsChange } from '../../h2/inbound.ts';
+import { dispatchFrame, type FrameTarget, HeaderBlockReader, type SettingsChange } from '../../h2/inbound.ts';
 import { HpackDecoder } from '../../h2/hpack.ts';
+import { attachSocket, type SocketOwner } from '../../h2/socket.ts';
+import { FlushTurn, WriteScheduler } from '../../h2/write-scheduler.ts';
 
 export type Done = (errorKind: string | null, bytesIn: number) => void;
 
@@ -92,7 +94,7 @@ class Stream {
   }
 }
 
-export class H2Connection implements FrameHandler, FrameTarget {
+export class H2Connection implements FrameHandler, FrameTarget, SocketOwner {
   private readonly socket: Socket;
   private readonly reader: FrameReader;
   private readonly decoder = new HpackDecoder();
@@ -104,28 +106,18 @@ export class H2Connection implements FrameHandler, FrameTarget {
 
   // peer settings (§6.5.2 defaults until its SETTINGS arrive)
   private peerMaxStreams = Number.POSITIVE_INFINITY;
-  private peerInitialWindow = DEFAULT_WINDOW_BYTES;
   private peerMaxFrameSize = DEFAULT_MAX_FRAME_SIZE;
-  private connSendWindow = DEFAULT_WINDOW_BYTES;
-
-  // receive-side flow control
-  private readonly connRecvWindow: number;
-  private connRecvUnacked = 0;
+  private readonly sendWindows = new SendWindows();
+  private readonly recvWindow: ReceiveWindow;
 
   /** streams with request body waiting for send window, oldest first */
-  private blocked: Stream[] = [];
+  private readonly blocked = new BlockedStreams<Stream>(this);
   /** the stream of the DATA frame being read */
   private current: Stream | null = null;
   readonly blocks = new HeaderBlockReader((id, end, buf, start, stop) => this.onHeaderBlock(id, end, buf, start, stop));
 
-  // writing: frames are gathered and written on flush
-  private readonly out = new FrameWriter();
-  private reading = false;
-  private flushScheduled = false;
-  private readonly flushTick = (): void => {
-    this.flushScheduled = false;
-    this.flush();
-  };
+  /** writing: frames gathered and written at the end of a read or on the next tick */
+  private readonly out: WriteScheduler;
 
   /** resolves once the socket is closed */
   readonly closed: Promise<void>;
@@ -134,26 +126,23 @@ export class H2Connection implements FrameHandler, FrameTarget {
     private readonly owner: ConnectionOwner,
     private readonly tpl: RequestTemplate,
   ) {
-    this.connRecvWindow = Math.max(DEFAULT_WINDOW_BYTES, tpl.windowBytes);
+    this.recvWindow = new ReceiveWindow(Math.max(DEFAULT_WINDOW_BYTES, tpl.windowBytes));
     this.reader = new FrameReader(this, DEFAULT_MAX_FRAME_SIZE, true);
     this.socket = connect({ host: tpl.host, port: tpl.port, noDelay: true });
+    this.out = new WriteScheduler(this.socket, FlushTurn.AfterCallback, (err) => this.protocolError(connectionErrorOf(err).errorCode));
     this.closed = new Promise((resolve) => this.socket.once('close', () => resolve()));
-    this.socket.on('data', (chunk: Buffer) => this.onSocketData(chunk));
-    this.socket.on('error', () => {}); // 'close' follows and settles everything
-    this.socket.on('close', () => this.die('connection'));
+    attachSocket(this.socket, this);
 
     // §3.4: preface, then SETTINGS; written before the connect completes, node queues it.
-    this.append(CLIENT_PREFACE);
-    this.append(
+    this.out.append(CLIENT_PREFACE);
+    this.out.append(
       settingsFrame([
         [Setting.ENABLE_PUSH, 0],
         [Setting.INITIAL_WINDOW_SIZE, Math.min(tpl.windowBytes, MAX_WINDOW_BYTES)],
       ]),
     );
-    if (this.connRecvWindow > DEFAULT_WINDOW_BYTES) {
-      this.append(windowUpdateFrame(0, this.connRecvWindow - DEFAULT_WINDOW_BYTES));
-    }
-    this.scheduleFlush();
+    const opening = this.recvWindow.openingIncrement;
+    if (opening > 0) this.out.windowUpdate(0, opening);
   }
 
   /** How many more streams this connection can open right now. */
@@ -168,7 +157,7 @@ export class H2Connection implements FrameHandler, FrameTarget {
     this.nextStreamId += 2;
     const tpl = this.tpl;
     const hasBody = tpl.body.length > 0;
-    const s = new Stream(id, done, sentAt, tpl.expect.body === undefined ? null : [], this.peerInitialWindow, hasBody);
+    const s = new Stream(id, done, sentAt, tpl.expect.body === undefined ? null : [], this.sendWindows.streamInitialBytes, hasBody);
     this.streams.set(id, s);
 
     let block = tpl.headerBlock;
@@ -176,9 +165,9 @@ export class H2Connection implements FrameHandler, FrameTarget {
       block = tpl.firstHeaderBlock;
       this.firstBlockSent = true;
     }
-    this.out.headerBlock(id, block, !hasBody, this.peerMaxFrameSize);
+    this.out.frames.headerBlock(id, block, !hasBody, this.peerMaxFrameSize);
     if (hasBody) this.sendBody(s);
-    this.scheduleFlush();
+    this.out.schedule();
 
     if (this.nextStreamId > MAX_STREAM_ID) this.retire(); // §5.1.1: ids cannot be reused; a new connection takes over
   }
@@ -194,9 +183,9 @@ export class H2Connection implements FrameHandler, FrameTarget {
     if (expired === null) return;
     for (const s of expired) {
       this.streams.delete(s.id);
-      this.appendRst(s.id, ErrorCode.CANCEL);
+      this.out.rstStream(s.id, ErrorCode.CANCEL);
     }
-    this.scheduleFlush();
+    this.out.schedule();
     for (const s of expired) this.settle(s, 'timeout');
   }
 
@@ -211,17 +200,21 @@ export class H2Connection implements FrameHandler, FrameTarget {
 
   // ---- reading ----------------------------------------------------------------------------------------
 
-  private onSocketData(chunk: Buffer): void {
-    this.reading = true;
+  onSocketData(chunk: Buffer): void {
+    this.out.beginRead();
     try {
       this.reader.push(chunk);
     } catch (err) {
       // a protocol error keeps its code; anything else (a bug) is INTERNAL_ERROR — never a throw out of here
       this.protocolError(connectionErrorOf(err).errorCode);
     } finally {
-      this.reading = false;
+      this.out.endRead();
     }
-    this.flush();
+    this.out.flush();
+  }
+
+  onSocketClose(): void {
+    this.die('connection');
   }
 
   onFrame(type: number, flags: number, streamId: number, buf: Buffer, start: number, end: number): void {
@@ -229,9 +222,8 @@ export class H2Connection implements FrameHandler, FrameTarget {
   }
 
   reply(frame: Uint8Array): void {
-    this.append(frame);
+    this.out.append(frame);
   }
-
 
   private onHeaderBlock(streamId: number, endStream: boolean, buf: Buffer, start: number, end: number): void {
     // Decode even for streams already given up on: the dynamic table must follow the peer's encoder.
@@ -248,17 +240,14 @@ export class H2Connection implements FrameHandler, FrameTarget {
   onDataStart(streamId: number, frameBytes: number, endStream: boolean): void {
     this.blocks.checkData();
     // Give window back in large steps: small responses never cost a WINDOW_UPDATE, large ones never stall.
-    this.connRecvUnacked += frameBytes;
-    if (this.connRecvUnacked >= this.connRecvWindow / 2) {
-      this.append(windowUpdateFrame(0, this.connRecvUnacked));
-      this.connRecvUnacked = 0;
-    }
+    const increment = this.recvWindow.receive(frameBytes);
+    if (increment > 0) this.out.windowUpdate(0, increment);
     const s = this.streams.get(streamId);
     this.current = s ?? null;
     if (s === undefined || endStream) return;
     s.recvUnacked += frameBytes;
     if (s.recvUnacked >= this.tpl.windowBytes / 2) {
-      this.append(windowUpdateFrame(s.id, s.recvUnacked));
+      this.out.windowUpdate(s.id, s.recvUnacked);
       s.recvUnacked = 0;
     }
   }
@@ -284,14 +273,9 @@ export class H2Connection implements FrameHandler, FrameTarget {
       grew = change.maxConcurrentStreams > this.peerMaxStreams;
       this.peerMaxStreams = change.maxConcurrentStreams;
     }
-    if (change.initialWindowSize !== undefined) {
-      // §6.9.2: the change applies to every open stream's send window
-      const delta = change.initialWindowSize - this.peerInitialWindow;
-      this.peerInitialWindow = change.initialWindowSize;
-      if (delta !== 0) for (const s of this.streams.values()) s.sendWindow += delta;
-    }
+    if (change.initialWindowSize !== undefined) this.sendWindows.setStreamInitial(change.initialWindowSize, this.streams.values());
     if (change.maxFrameSize !== undefined) this.peerMaxFrameSize = change.maxFrameSize;
-    this.append(SETTINGS_ACK);
+    this.out.append(SETTINGS_ACK);
     this.pumpBlocked();
     if (this.state === State.Connecting) {
       this.state = State.Ready;
@@ -303,14 +287,12 @@ export class H2Connection implements FrameHandler, FrameTarget {
   }
 
   onWindowUpdate(streamId: number, increment: number): void {
-    if (streamId === 0) {
-      if (increment === 0) throw new FrameError(ErrorCode.PROTOCOL_ERROR, 'WINDOW_UPDATE of 0');
-      this.connSendWindow += increment;
-      if (this.connSendWindow > MAX_WINDOW_BYTES) throw new FrameError(ErrorCode.FLOW_CONTROL_ERROR, 'connection window overflow');
-    } else {
+    if (streamId === 0) this.sendWindows.growConnection(increment);
+    else {
       const s = this.streams.get(streamId);
       if (s === undefined) return;
-      s.sendWindow += increment;
+      const code = this.sendWindows.growStream(s, increment);
+      if (code !== WINDOW_OK) return this.onStreamError(streamId, code);
     }
     this.pumpBlocked();
   }
@@ -324,7 +306,7 @@ export class H2Connection implements FrameHandler, FrameTarget {
 
   onStreamError(streamId: number, code: number): void {
     const s = this.streams.get(streamId);
-    this.appendRst(streamId, code);
+    this.out.rstStream(streamId, code);
     if (s === undefined) return;
     this.streams.delete(streamId);
     this.settle(s, 'reset');
@@ -348,7 +330,7 @@ export class H2Connection implements FrameHandler, FrameTarget {
     if (!s.localDone) {
       // §8.1: the server answered before our body was done; stop sending it
       s.localDone = true;
-      this.appendRst(s.id, ErrorCode.CANCEL);
+      this.out.rstStream(s.id, ErrorCode.CANCEL);
     }
     const expect = this.tpl.expect;
     let kind: string | null = null;
@@ -369,34 +351,28 @@ export class H2Connection implements FrameHandler, FrameTarget {
 
   private sendBody(s: Stream): void {
     const body = this.tpl.body;
+    const windows = this.sendWindows;
     while (s.bodySent < body.length) {
-      const n = Math.min(body.length - s.bodySent, s.sendWindow, this.connSendWindow, this.peerMaxFrameSize);
+      const n = windows.allowance(s, body.length - s.bodySent, this.peerMaxFrameSize);
       if (n <= 0) {
-        if (!s.blocked) {
-          s.blocked = true;
-          this.blocked.push(s);
-        }
+        this.blocked.park(s);
         return;
       }
       const last = s.bodySent + n === body.length;
-      this.out.data(s.id, body.subarray(s.bodySent, s.bodySent + n), last ? Flag.END_STREAM : 0);
+      this.out.frames.data(s.id, body.subarray(s.bodySent, s.bodySent + n), last ? Flag.END_STREAM : 0);
       s.bodySent += n;
-      s.sendWindow -= n;
-      this.connSendWindow -= n;
+      windows.spend(s, n);
     }
     s.localDone = true;
   }
 
+  resumeBlocked(s: Stream): void {
+    if (s.localDone || !this.streams.has(s.id)) return;
+    this.sendBody(s);
+  }
+
   private pumpBlocked(): void {
-    if (this.blocked.length === 0) return;
-    const waiting = this.blocked;
-    this.blocked = [];
-    for (const s of waiting) {
-      s.blocked = false;
-      if (s.localDone || !this.streams.has(s.id)) continue;
-      this.sendBody(s);
-    }
-    this.scheduleFlush();
+    if (this.blocked.pump()) this.out.schedule();
   }
 
   // ---- lifecycle --------------------------------------------------------------------------------------
@@ -421,8 +397,8 @@ export class H2Connection implements FrameHandler, FrameTarget {
   private hangUp(code: number): void {
     if (this.socket.writableEnded) return;
     // the last stream id is 0: a client processes no server-initiated streams
-    this.append(goawayFrame(0, code));
-    this.flush();
+    this.out.append(goawayFrame(0, code));
+    this.out.flush();
     this.socket.destroySoon();
   }
 
@@ -436,29 +412,7 @@ export class H2Connection implements FrameHandler, FrameTarget {
     if (!this.socket.writableEnded) this.socket.destroy();
     const left = [...this.streams.values()];
     this.streams.clear();
-    this.blocked = [];
+    this.blocked.clear();
     for (const s of left) s.done(kind, s.bytesIn);
-  }
-
-  // ---- writing ----------------------------------------------------------------------------------------
-
-  private append(frame: Uint8Array): void {
-    this.out.append(frame);
-    if (!this.reading) this.scheduleFlush();
-  }
-
-  private appendRst(streamId: number, code: number): void {
-    this.append(rstStreamFrame(streamId, code));
-  }
-
-  private scheduleFlush(): void {
-    if (this.reading || this.flushScheduled) return;
-    this.flushScheduled = true;
-    process.nextTick(this.flushTick);
-  }
-
-  private flush(): void {
-    if (this.state === State.Closed && this.socket.destroyed) return;
-    this.out.flushTo(this.socket);
   }
 }
