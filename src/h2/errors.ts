@@ -3,6 +3,7 @@
  * answers GOAWAY with its code and closes), a stream error (RST_STREAM with its code; also why a stream
  * ended early), and how any failure inside a session maps to the connection error it calls for.
  */
+import { MuxbenchError } from '../errors.ts';
 
 /** §7 error codes. */
 export const ErrorCode = {
@@ -21,9 +22,9 @@ export const ErrorCode = {
 } as const;
 
 /** A connection error (§5.4.1): what the peer did ends the whole connection with GOAWAY `errorCode`. */
-export class FrameError extends Error {
+export class FrameError extends MuxbenchError {
   override readonly name: string = 'FrameError';
-  readonly code: string = 'MUX_ERR_H2_CONNECTION';
+  readonly code: `MUX_ERR_${string}` = 'MUX_ERR_H2_CONNECTION';
   constructor(
     readonly errorCode: number,
     message: string,
@@ -34,10 +35,12 @@ export class FrameError extends Error {
 }
 
 /** A stream error (§5.4.2), or why a stream ended early: the RST_STREAM code (either side's). */
-export class StreamError extends Error {
+export class StreamError extends MuxbenchError {
   override readonly name: string = 'StreamError';
+  readonly code: `MUX_ERR_${string}` = 'MUX_ERR_H2_STREAM';
   constructor(
-    readonly code: number,
+    /** the RST_STREAM code (§7) */
+    readonly errorCode: number,
     message: string,
   ) {
     super(message);

@@ -240,7 +240,7 @@ describe('client role: what a server may not send', () => {
       const failed = new Promise<Error>((resolve) => s.once('error', resolve));
       try {
         expect(await raw!.rstCode(1, 3000)).toBe(E.PROTOCOL_ERROR);
-        expect(((await failed) as StreamError).code).toBe(E.PROTOCOL_ERROR);
+        expect(((await failed) as StreamError).errorCode).toBe(E.PROTOCOL_ERROR);
         expect(session.closed).toBe(false);
       } finally {
         session.destroy();

@@ -151,7 +151,7 @@ describe('raw session as a server', () => {
       const bad = session.request([[':path', '/x']], {}, { endStream: true });
       const err = await new Promise<Error>((resolve) => bad.once('error', resolve));
       expect(err).toBeInstanceOf(StreamError);
-      expect((err as StreamError).code).toBe(ErrorCode.PROTOCOL_ERROR);
+      expect((err as StreamError).errorCode).toBe(ErrorCode.PROTOCOL_ERROR);
       const ok = get(session, '/after');
       expect((await response(ok)).headers[':status']).toBe('200');
     } finally {
@@ -190,7 +190,7 @@ describe('raw session as a server: limits', () => {
       const b = get(session, '/b');
       const c = get(session, '/c'); // the client session itself does not queue: that is the edge's job
       const err = await new Promise<Error>((resolve) => c.once('error', resolve));
-      expect((err as StreamError).code).toBe(ErrorCode.REFUSED_STREAM);
+      expect((err as StreamError).errorCode).toBe(ErrorCode.REFUSED_STREAM);
       for (const s of held.splice(0)) {
         s.respond(204, {}, { endStream: true });
       }
@@ -224,7 +224,7 @@ describe('raw session as a server: memory bound', () => {
       await new Promise((r) => setTimeout(r, 100));
       const refused = get(session, '/next');
       const err = await new Promise<Error>((resolve) => refused.once('error', resolve));
-      expect((err as StreamError).code).toBe(ErrorCode.ENHANCE_YOUR_CALM);
+      expect((err as StreamError).errorCode).toBe(ErrorCode.ENHANCE_YOUR_CALM);
       unread[0]!.resume();
       await new Promise((r) => setTimeout(r, 100));
       const again = get(session, '/next');
@@ -327,7 +327,7 @@ describe('raw session as a client', () => {
 
       const r = get(session, '/rst');
       const err = await new Promise<Error>((resolve) => r.once('error', resolve));
-      expect((err as StreamError).code).toBe(ErrorCode.ENHANCE_YOUR_CALM);
+      expect((err as StreamError).errorCode).toBe(ErrorCode.ENHANCE_YOUR_CALM);
 
       const bye = get(session, '/goaway');
       await response(bye);
