@@ -1,5 +1,5 @@
 # Both targets install dependencies first when node_modules is missing or older than the lock file.
-.PHONY: bench bench-gate test typecheck install clean
+.PHONY: bench bench-gate test typecheck lint install clean
 
 STAMP := node_modules/.muxbench-installed
 
@@ -11,6 +11,7 @@ install: $(STAMP)
 
 test: $(STAMP)
 	node_modules/.bin/tsc --noEmit -p .
+	node_modules/.bin/biome check .
 	node_modules/.bin/vitest run
 
 # bench/all.ts exits 0, 1 when a point failed (after every scenario), 130/143 when stopped; make reports a
@@ -27,6 +28,10 @@ bench-gate: $(STAMP)
 
 typecheck: $(STAMP)
 	node_modules/.bin/tsc --noEmit -p .
+
+# Biome (biome.jsonc): lint and formatting, checked by `make test`; `npm run format` rewrites.
+lint: $(STAMP)
+	node_modules/.bin/biome check .
 
 clean:
 	rm -rf reports/bench

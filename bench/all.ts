@@ -25,7 +25,12 @@ QUICK=1 runs the scenarios' short variants.`;
 let options: { scenario?: string[]; 'no-micro'?: boolean; 'reports-dir'?: string; help?: boolean };
 try {
   ({ values: options } = parseCommandArgs({
-    options: { scenario: { type: 'string', multiple: true }, 'no-micro': { type: 'boolean' }, 'reports-dir': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      scenario: { type: 'string', multiple: true },
+      'no-micro': { type: 'boolean' },
+      'reports-dir': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
   }));
 } catch (err) {
   process.stderr.write(`bench/all.ts: ${(asUsageError(err) ?? (err as Error)).message}\n${USAGE}\n`);
@@ -85,7 +90,11 @@ const runTs = join(ROOT, 'bin/run-ts.js');
 const bin = join(ROOT, 'bin/muxbench.js');
 if (!options['no-micro']) {
   await step('codec microbenchmarks (tinybench)', [runTs, 'bench/codec.bench.ts', ...(quick ? ['--time-ms', '200'] : [])]);
-  await step('http_grpc throughput', [runTs, 'bench/http-grpc-throughput.ts', ...(quick ? ['--trials', '1', '--duration-ms', '1500', '--warmup-ms', '300'] : [])]);
+  await step('http_grpc throughput', [
+    runTs,
+    'bench/http-grpc-throughput.ts',
+    ...(quick ? ['--trials', '1', '--duration-ms', '1500', '--warmup-ms', '300'] : []),
+  ]);
 }
 
 const tables: string[] = [];
@@ -103,19 +112,28 @@ const codec = options['no-micro'] ? null : (read('codec') as { results: { name: 
 const tput = options['no-micro']
   ? null
   : (read('http-grpc-throughput') as {
-      results: { label: string; medianCallsPerSec: number; medianP50Us: number; medianP99Us: number; trials: { serverCpu: number | null; generatorBound: boolean }[] }[];
+      results: {
+        label: string;
+        medianCallsPerSec: number;
+        medianP50Us: number;
+        medianP99Us: number;
+        trials: { serverCpu: number | null; generatorBound: boolean }[];
+      }[];
     } | null);
 const lines: string[] = [''];
 if (codec) {
   lines.push('codec (tinybench)');
-  for (const r of codec.results) lines.push(`  ${r.name.padEnd(58)} ${r.framesPerSec ? `${(r.framesPerSec / 1e6).toFixed(2)} M frames/s` : `${(r.opsPerSec / 1e6).toFixed(2)} M ops/s`}`);
+  for (const r of codec.results)
+    lines.push(`  ${r.name.padEnd(58)} ${r.framesPerSec ? `${(r.framesPerSec / 1e6).toFixed(2)} M frames/s` : `${(r.opsPerSec / 1e6).toFixed(2)} M ops/s`}`);
 }
 if (tput) {
   lines.push('', 'http_grpc throughput (server on core 0, client on core 1, 8-byte echo)');
   for (const r of tput.results) {
     const cpu = r.trials.map((t) => (t.serverCpu === null ? '?' : `${Math.round(t.serverCpu * 100)}%`)).join('/');
     const gb = r.trials.some((t) => t.generatorBound) ? '  [generator-bound in some trials]' : '';
-    lines.push(`  ${r.label.padEnd(26)} ${Math.round(r.medianCallsPerSec).toLocaleString('en-US').padStart(11)} calls/s  p50 ${micros(r.medianP50Us)}  p99 ${micros(r.medianP99Us)}  server CPU ${cpu}${gb}`);
+    lines.push(
+      `  ${r.label.padEnd(26)} ${Math.round(r.medianCallsPerSec).toLocaleString('en-US').padStart(11)} calls/s  p50 ${micros(r.medianP50Us)}  p99 ${micros(r.medianP99Us)}  server CPU ${cpu}${gb}`,
+    );
   }
 }
 lines.push('', ...tables.map((t) => `${t}\n`));

@@ -36,7 +36,12 @@ interface GateJson {
   meta: { wallSeconds: number };
   comparisons: {
     scenario: string;
-    points: { label: string; params: Record<string, number>; newlyFailed: boolean; metrics: { metric: string; change: number; pAdjusted: number; regression: boolean; verdict: string }[] }[];
+    points: {
+      label: string;
+      params: Record<string, number>;
+      newlyFailed: boolean;
+      metrics: { metric: string; change: number; pAdjusted: number; regression: boolean; verdict: string }[];
+    }[];
   }[];
 }
 
@@ -64,7 +69,8 @@ if (values.resume && existsSync(resultFile)) {
     points: { point: string; runs: number; flagged: number; metrics: string; changes: Record<string, number[]> }[];
   };
   perRun.push(...previous.runs);
-  for (const p of previous.points) perPoint[p.point] = { runs: p.runs, flagged: p.flagged, metrics: JSON.parse(p.metrics) as Record<string, number>, changes: p.changes };
+  for (const p of previous.points)
+    perPoint[p.point] = { runs: p.runs, flagged: p.flagged, metrics: JSON.parse(p.metrics) as Record<string, number>, changes: p.changes };
   process.stderr.write(`[${label}] resuming after ${perRun.length} runs\n`);
 }
 const commit = environment().commit ?? undefined;
@@ -108,8 +114,17 @@ for (let i = perRun.length + 1; i <= runs; i++) {
       for (const m of p.metrics) (slot.changes[m.metric] ??= []).push(Math.round(m.change * 1000) / 1000);
     }
   }
-  perRun.push({ run: i, commit, exitCode: r.status, headline: gate?.decision.headline ?? `no gate.json (${(r.stderr ?? '').trim().split('\n').slice(-3).join(' / ')})`, wallSeconds: Math.round(wall), flagged });
-  process.stderr.write(`[${label} ${i}/${runs}] exit ${r.status} in ${Math.round(wall)} s: ${perRun.at(-1)!.headline}${flagged.length ? `\n  ${flagged.join('\n  ')}` : ''}\n`);
+  perRun.push({
+    run: i,
+    commit,
+    exitCode: r.status,
+    headline: gate?.decision.headline ?? `no gate.json (${(r.stderr ?? '').trim().split('\n').slice(-3).join(' / ')})`,
+    wallSeconds: Math.round(wall),
+    flagged,
+  });
+  process.stderr.write(
+    `[${label} ${i}/${runs}] exit ${r.status} in ${Math.round(wall)} s: ${perRun.at(-1)!.headline}${flagged.length ? `\n  ${flagged.join('\n  ')}` : ''}\n`,
+  );
   const exits: Record<string, number> = {};
   for (const x of perRun) exits[String(x.exitCode)] = (exits[String(x.exitCode)] ?? 0) + 1;
   writeBenchResult(`gate-calibration-${label}`, {

@@ -55,8 +55,14 @@ interface Design {
 const H2_LIMIT_100: Design = { name: 'h2 tunnel, limit 100', stack: { design: 'h2' } };
 const H2_UNLIMITED: Design = { name: 'h2 tunnel, unlimited streams', stack: { design: 'h2', connectorArgs: ['--max-concurrent-streams', '0'] } };
 const GRPC: Design = { name: 'grpc tunnel', stack: { design: 'grpc' } };
-const GRPC_UNBATCHED: Design = { name: 'grpc tunnel, unbatched', stack: { design: 'grpc', connectorArgs: ['--batch-bytes', '0'], edgeArgs: ['--batch-bytes', '0'] } };
-const GRPC_JS: Design = { name: 'grpc tunnel, grpc-js link stack', stack: { design: 'grpc', connectorArgs: ['--link-stack', 'grpc-js'], edgeArgs: ['--link-stack', 'grpc-js'] } };
+const GRPC_UNBATCHED: Design = {
+  name: 'grpc tunnel, unbatched',
+  stack: { design: 'grpc', connectorArgs: ['--batch-bytes', '0'], edgeArgs: ['--batch-bytes', '0'] },
+};
+const GRPC_JS: Design = {
+  name: 'grpc tunnel, grpc-js link stack',
+  stack: { design: 'grpc', connectorArgs: ['--link-stack', 'grpc-js'], edgeArgs: ['--link-stack', 'grpc-js'] },
+};
 
 function start(d: Design): Promise<Stack> {
   return startTunnelStack({ ...d.stack, cpus: { origin: systemCpu, edge: systemCpu, connector: systemCpu } });
@@ -90,7 +96,13 @@ for (const design of [H2_LIMIT_100, H2_UNLIMITED, GRPC, GRPC_UNBATCHED, GRPC_JS]
   const procs = Object.values(s.processes);
   try {
     for (const concurrency of CONCURRENCY) {
-      const point = await h2loadPoint(design.name, `${s.urls.public}${path}`, procs.map((p) => p.pid), concurrency, { trials, durationMs, warmupMs, loadCpu });
+      const point = await h2loadPoint(
+        design.name,
+        `${s.urls.public}${path}`,
+        procs.map((p) => p.pid),
+        concurrency,
+        { trials, durationMs, warmupMs, loadCpu },
+      );
       throughput.push({ system: design.name, ...point });
     }
   } finally {
@@ -123,15 +135,24 @@ for (const design of [H2_UNLIMITED, GRPC]) {
       await h2loadOnce(`${s.urls.public}/bytes/64`, 200);
       await sleep(500);
       const each = (): number[] => pids.map((pid) => sampleProcess(pid)?.rssBytes ?? 0);
-      const samples = [each(), (await sleep(100), each()), (await sleep(100), each())];
+      const samples = [each()];
+      for (let i = 0; i < 2; i++) {
+        await sleep(100);
+        samples.push(each());
+      }
       const base = pids.map((_, i) => median(samples.map((x) => x[i]!)));
       const baseline = base.reduce((a, b) => a + b, 0);
       let peak = baseline;
       const peaks = [...base];
       const sampler = setInterval(() => {
         const now = each();
-        peak = Math.max(peak, now.reduce((a, b) => a + b, 0));
-        now.forEach((v, i) => (peaks[i] = Math.max(peaks[i]!, v)));
+        peak = Math.max(
+          peak,
+          now.reduce((a, b) => a + b, 0),
+        );
+        now.forEach((v, i) => {
+          peaks[i] = Math.max(peaks[i]!, v);
+        });
       }, 50);
       const r = await h2loadOnce(`${s.urls.public}/delay/${holdMs}`, n);
       clearInterval(sampler);
@@ -147,7 +168,9 @@ for (const design of [H2_UNLIMITED, GRPC]) {
         succeeded: r.succeeded,
         failed: r.failed,
       });
-      process.stderr.write(`${design.name}, ${n} in flight: edge+connector ${round1(baseline / MiB)} → ${round1(peak / MiB)} MiB, ${round1(perThousand / MiB)} MiB per 1,000 (${r.succeeded} ok, ${r.failed} failed)\n`);
+      process.stderr.write(
+        `${design.name}, ${n} in flight: edge+connector ${round1(baseline / MiB)} → ${round1(peak / MiB)} MiB, ${round1(perThousand / MiB)} MiB per 1,000 (${r.succeeded} ok, ${r.failed} failed)\n`,
+      );
     } finally {
       await s.stop();
     }
@@ -166,7 +189,8 @@ const marginal = [H2_UNLIMITED, GRPC].map((d) => {
   const rows = memory.filter((m) => m.system === d.name).sort((a, b) => a.inFlight - b.inFlight);
   const lo = rows[0];
   const hi = rows[rows.length - 1];
-  const mib = lo && hi && hi.inFlight > lo.inFlight ? round1(((hi.peakMiB - hi.baselineMiB - (lo.peakMiB - lo.baselineMiB)) / (hi.inFlight - lo.inFlight)) * 1000) : null;
+  const mib =
+    lo && hi && hi.inFlight > lo.inFlight ? round1(((hi.peakMiB - hi.baselineMiB - (lo.peakMiB - lo.baselineMiB)) / (hi.inFlight - lo.inFlight)) * 1000) : null;
   return { system: d.name, between: lo && hi ? [lo.inFlight, hi.inFlight] : [], marginalMiBPer1000InFlight: mib };
 });
 

@@ -224,10 +224,13 @@ async function runH2load(url: string, serverPid: number, connections: number, st
     h0 = sampleProcess(child.pid!);
     s0 = sampleProcess(serverPid);
   }, warmupMs + 200);
-  const t1 = setTimeout(() => {
-    h1 = sampleProcess(child.pid!);
-    s1 = sampleProcess(serverPid);
-  }, warmupMs + durationMs - 200);
+  const t1 = setTimeout(
+    () => {
+      h1 = sampleProcess(child.pid!);
+      s1 = sampleProcess(serverPid);
+    },
+    warmupMs + durationMs - 200,
+  );
   const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
   clearTimeout(t0);
   clearTimeout(t1);

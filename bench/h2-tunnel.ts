@@ -59,16 +59,19 @@ async function nghttpx(protocol: OriginProtocol): Promise<Target> {
 }
 
 const ORIGIN_PROTOCOLS: OriginProtocol[] = ['http1', 'h2c'];
-const makers: (() => Promise<Target>)[] = [
-  direct,
-  ...ORIGIN_PROTOCOLS.flatMap((o) => [() => tunnel(100, o), () => tunnel(1000, o), () => nghttpx(o)]),
-];
+const makers: (() => Promise<Target>)[] = [direct, ...ORIGIN_PROTOCOLS.flatMap((o) => [() => tunnel(100, o), () => tunnel(1000, o), () => nghttpx(o)])];
 const results: ({ path: string } & H2loadPoint)[] = [];
 for (const make of makers) {
   const target = await make();
   try {
     for (const concurrency of CONCURRENCY) {
-      const point = await h2loadPoint(target.name, `${target.url}${path}`, target.processes.map((p) => p.pid), concurrency, { trials, durationMs, warmupMs, loadCpu });
+      const point = await h2loadPoint(
+        target.name,
+        `${target.url}${path}`,
+        target.processes.map((p) => p.pid),
+        concurrency,
+        { trials, durationMs, warmupMs, loadCpu },
+      );
       results.push({ path: target.name, ...point });
     }
   } finally {

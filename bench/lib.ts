@@ -74,12 +74,28 @@ export async function h2loadPoint(
   const trials: H2loadPoint['trials'] = [];
   for (let t = 0; t < o.trials; t++) {
     const before = pids.map((p) => sampleProcess(p));
-    const r = await runH2load({ url, clients, streamsPerClient: Math.ceil(concurrency / clients), durationMs: o.durationMs, warmupMs: o.warmupMs, cpu: o.loadCpu });
+    const r = await runH2load({
+      url,
+      clients,
+      streamsPerClient: Math.ceil(concurrency / clients),
+      durationMs: o.durationMs,
+      warmupMs: o.warmupMs,
+      cpu: o.loadCpu,
+    });
     const after = pids.map((p) => sampleProcess(p));
     const cpu = before.reduce((sum, b, i) => sum + (b && after[i] ? cpuShare(b, after[i]!) : 0), 0);
     const failed = r.failed + r.errored + r.timeout;
-    trials.push({ requestsPerSec: Math.round(r.requestsPerSec), p50Us: r.latency.p50Us, p99Us: r.latency.p99Us, succeeded: r.succeeded, failed, systemCpu: Math.round(cpu * 100) / 100 });
-    process.stderr.write(`${label} @ ${concurrency}: ${Math.round(r.requestsPerSec).toLocaleString('en-US')} req/s, p99 ${micros(r.latency.p99Us)}, ${failed} failed\n`);
+    trials.push({
+      requestsPerSec: Math.round(r.requestsPerSec),
+      p50Us: r.latency.p50Us,
+      p99Us: r.latency.p99Us,
+      succeeded: r.succeeded,
+      failed,
+      systemCpu: Math.round(cpu * 100) / 100,
+    });
+    process.stderr.write(
+      `${label} @ ${concurrency}: ${Math.round(r.requestsPerSec).toLocaleString('en-US')} req/s, p99 ${micros(r.latency.p99Us)}, ${failed} failed\n`,
+    );
   }
   return {
     concurrency,

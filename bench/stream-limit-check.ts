@@ -60,7 +60,11 @@ writeFileSync(body, patternBytes(PAYLOAD_BYTES));
 
 const rows = [];
 for (const limit of LIMITS) {
-  const stack = await startTunnelStack({ design: 'h2', connectorArgs: ['--max-concurrent-streams', String(limit)], cpus: { origin: 0, edge: 0, connector: 0 } });
+  const stack = await startTunnelStack({
+    design: 'h2',
+    connectorArgs: ['--max-concurrent-streams', String(limit)],
+    cpus: { origin: 0, edge: 0, connector: 0 },
+  });
   try {
     for (const concurrency of CONCURRENCY) {
       const clients = Math.max(1, Math.ceil(concurrency / 100));

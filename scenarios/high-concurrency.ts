@@ -2,7 +2,8 @@ import { defineScenario } from '../src/scenario/index.ts';
 
 export default defineScenario({
   name: 'high-concurrency',
-  description: 'Concurrency 1 → 2000 with tiny echo calls: many calls in one POST (http_grpc), one HTTP/2 stream per request through a tunnel limited to 100 streams, and one gRPC stream with request ids',
+  description:
+    'Concurrency 1 → 2000 with tiny echo calls: many calls in one POST (http_grpc), one HTTP/2 stream per request through a tunnel limited to 100 streams, and one gRPC stream with request ids',
   systems: [
     { id: 'http-grpc-streaming', label: 'http_grpc streaming', kind: 'http-grpc', mode: 'streaming' },
     { id: 'http-grpc-compat', label: 'http_grpc compat (64/POST)', kind: 'http-grpc', mode: 'compat' },

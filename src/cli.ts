@@ -239,18 +239,23 @@ async function serve(argv: string[]): Promise<number> {
 
 /** "10,100" (and repeats of the option) as numbers; what they may be is the scenario's checks' to say. */
 function numberList(option: string, texts: readonly string[]): number[] {
-  return texts.flatMap((t) => t.split(',')).map((v) => {
-    const n = Number(v.trim());
-    if (v.trim() === '' || !Number.isFinite(n)) throw new UsageError(`${option} takes numbers, got '${texts.join(',')}'`);
-    return n;
-  });
+  return texts
+    .flatMap((t) => t.split(','))
+    .map((v) => {
+      const n = Number(v.trim());
+      if (v.trim() === '' || !Number.isFinite(n)) throw new UsageError(`${option} takes numbers, got '${texts.join(',')}'`);
+      return n;
+    });
 }
 
 /** `KEY=V[,V…]` after --set: numbers and true/false are read as such, anything else stays text. */
 function setOption(text: string): { key: string; values: (number | string | boolean)[] } {
   const eq = text.indexOf('=');
   const key = text.slice(0, eq).trim();
-  const values = text.slice(eq + 1).split(',').map((v) => v.trim());
+  const values = text
+    .slice(eq + 1)
+    .split(',')
+    .map((v) => v.trim());
   if (eq <= 0 || key === '' || values.some((v) => v === '')) throw new UsageError(`--set takes KEY=VALUE[,VALUE…], got '${text}'`);
   return { key, values: values.map((v) => (v === 'true' ? true : v === 'false' ? false : /^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i.test(v) ? Number(v) : v)) };
 }
@@ -419,7 +424,13 @@ async function compare(argv: string[]): Promise<number> {
     ({ values, positionals } = parseCommandArgs({
       args: argv,
       allowPositionals: true,
-      options: { html: { type: 'string' }, 'min-effect': { type: 'string' }, alpha: { type: 'string' }, correction: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      options: {
+        html: { type: 'string' },
+        'min-effect': { type: 'string' },
+        alpha: { type: 'string' },
+        correction: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
     }));
     if (values.help) {
       process.stdout.write(`${COMPARE_USAGE}\n`);
@@ -655,7 +666,9 @@ export async function main(argv: string[]): Promise<number> {
       return EXIT.ok;
     default:
       process.stderr.write(
-        command.startsWith('-') ? `muxbench: unknown option '${command}' (see muxbench --help)\n` : `muxbench: unknown command '${command}' (see muxbench --help)\n`,
+        command.startsWith('-')
+          ? `muxbench: unknown option '${command}' (see muxbench --help)\n`
+          : `muxbench: unknown command '${command}' (see muxbench --help)\n`,
       );
       return EXIT.usage;
   }

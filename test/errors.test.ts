@@ -31,7 +31,9 @@ function sources(dir: string): string[] {
 describe('errors', () => {
   it('every error class in src/ extends MuxbenchError (or another of ours)', () => {
     const plain = sources('src').flatMap((f) =>
-      [...readFileSync(f, 'utf8').matchAll(/class (\w+) extends (\w+)/g)].filter(([, name, base]) => name!.endsWith('Error') && base === 'Error' && name !== 'MuxbenchError').map(([, name]) => `${f}: ${name}`),
+      [...readFileSync(f, 'utf8').matchAll(/class (\w+) extends (\w+)/g)]
+        .filter(([, name, base]) => name!.endsWith('Error') && base === 'Error' && name !== 'MuxbenchError')
+        .map(([, name]) => `${f}: ${name}`),
     );
     expect(plain).toEqual([]);
   });

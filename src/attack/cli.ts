@@ -124,7 +124,13 @@ export function parseAttackArgs(argv: string[]): ParsedCommand {
 
   const base: Partial<AttackPlan> = typeof values.plan === 'string' ? loadPlan(values.plan).plan : {};
   const flags: Partial<AttackPlan> = {};
-  const listed = (v: unknown): string[] => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter((s) => s !== '') : []);
+  const listed = (v: unknown): string[] =>
+    typeof v === 'string'
+      ? v
+          .split(',')
+          .map((s) => s.trim())
+          .filter((s) => s !== '')
+      : [];
   const targets = [...positionals, ...listed(values.targets)];
   if (targets.length > 0) flags.targets = targets;
   if (values.patterns !== undefined) {
@@ -138,7 +144,10 @@ export function parseAttackArgs(argv: string[]): ParsedCommand {
     const n = raw.trim() === '' ? Number.NaN : Number(raw);
     const checked = planSchema.shape[key].safeParse(n);
     if (!checked.success || !Number.isFinite(n)) {
-      throw new AttackInputError('MUX_ERR_ATTACK_USAGE', `--${flag}: '${raw}' is not valid: ${checked.success ? 'not a number' : checked.error.issues[0]!.message}`);
+      throw new AttackInputError(
+        'MUX_ERR_ATTACK_USAGE',
+        `--${flag}: '${raw}' is not valid: ${checked.success ? 'not a number' : checked.error.issues[0]!.message}`,
+      );
     }
     (flags as Record<string, unknown>)[key] = n;
   }
@@ -152,7 +161,10 @@ export function parseAttackArgs(argv: string[]): ParsedCommand {
   if (values['restart-each']) flags.restartEach = true;
   const merged = { ...base, ...flags };
   if (merged.targets === undefined || merged.targets.length === 0) {
-    throw new AttackInputError('MUX_ERR_ATTACK_USAGE', `name a target: an h2c URL (http://127.0.0.1:PORT) or one of ${Object.keys(REFERENCE_TARGETS).join(', ')}`);
+    throw new AttackInputError(
+      'MUX_ERR_ATTACK_USAGE',
+      `name a target: an h2c URL (http://127.0.0.1:PORT) or one of ${Object.keys(REFERENCE_TARGETS).join(', ')}`,
+    );
   }
   return {
     kind: 'run',

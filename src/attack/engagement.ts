@@ -48,7 +48,10 @@ export class Engagement {
 
   /** Opens one connection; null when it could not be opened (recorded). */
   async open(options: PeerOptions = {}): Promise<AttackPeer | null> {
-    const peer = await AttackPeer.open(this.ctx.target, this.ctx.startedAt, { connectTimeoutMs: Math.min(MAX_CONNECT_MS, Math.max(MIN_CONNECT_MS, this.ctx.budget.remainingMs)), ...options });
+    const peer = await AttackPeer.open(this.ctx.target, this.ctx.startedAt, {
+      connectTimeoutMs: Math.min(MAX_CONNECT_MS, Math.max(MIN_CONNECT_MS, this.ctx.budget.remainingMs)),
+      ...options,
+    });
     if (peer.connectError !== null) {
       this.connectFailures++;
       this.connectErrors.add(peer.connectError);

@@ -30,14 +30,13 @@ export interface MeasuredRecord extends LoadRecord {
   loadCpu: number;
 }
 
-type Command =
-  | { cmd: 'begin'; phase: string }
-  | { cmd: 'phase'; name: string }
-  | { cmd: 'poll'; id: number }
-  | { cmd: 'end'; id: number }
-  | { cmd: 'stop' };
+type Command = { cmd: 'begin'; phase: string } | { cmd: 'phase'; name: string } | { cmd: 'poll'; id: number } | { cmd: 'end'; id: number } | { cmd: 'stop' };
 
-type Reply = { event: 'ready' } | { event: 'poll'; id: number; poll: LoadPoll | null } | { event: 'record'; id: number; record: MeasuredRecord | null } | { event: 'error'; message: string };
+type Reply =
+  | { event: 'ready' }
+  | { event: 'poll'; id: number; poll: LoadPoll | null }
+  | { event: 'record'; id: number; record: MeasuredRecord | null }
+  | { event: 'error'; message: string };
 
 const START_TIMEOUT_MS = 20_000;
 const REPLY_TIMEOUT_MS = 5_000;
@@ -55,7 +54,10 @@ export async function attackLoadMain(): Promise<number> {
     if (load === null) {
       try {
         const job = JSON.parse(line) as LoadJob;
-        const expect: Expectation = { status: job.expectStatus, ...(job.expectPatternBytes === null ? {} : { body: { patternLength: job.expectPatternBytes } }) };
+        const expect: Expectation = {
+          status: job.expectStatus,
+          ...(job.expectPatternBytes === null ? {} : { body: { patternLength: job.expectPatternBytes } }),
+        };
         const requester = h2Requester({
           url: job.url,
           connections: job.connections,
@@ -91,7 +93,11 @@ export async function attackLoadMain(): Promise<number> {
         const record = load.end();
         const cpu = process.cpuUsage(cpuAtBegin);
         const wall = Math.max(1, performance.now() - wallAtBegin);
-        send({ event: 'record', id: c.id, record: record === null ? null : { ...record, loadCpu: Math.round(((cpu.user + cpu.system) / 1000 / wall) * 1000) / 1000 } });
+        send({
+          event: 'record',
+          id: c.id,
+          record: record === null ? null : { ...record, loadCpu: Math.round(((cpu.user + cpu.system) / 1000 / wall) * 1000) / 1000 },
+        });
         break;
       }
       case 'stop':
@@ -127,7 +133,10 @@ export class LoadProcess {
     track(child);
     const lp = new LoadProcess(child);
     const ready = new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new LoadProcessError(`the load process was not ready within ${START_TIMEOUT_MS} ms${lp.stderrTail()}`)), START_TIMEOUT_MS);
+      const timer = setTimeout(
+        () => reject(new LoadProcessError(`the load process was not ready within ${START_TIMEOUT_MS} ms${lp.stderrTail()}`)),
+        START_TIMEOUT_MS,
+      );
       const lines = createInterface({ input: child.stdout! });
       lines.on('line', (line) => {
         let r: Reply;
@@ -173,7 +182,8 @@ export class LoadProcess {
   /** Why the load process cannot answer any more (it exited, or stopped answering), or null while it works. */
   get failure(): string | null {
     if (this.broken !== null) return this.broken;
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return `the load process exited (${this.child.signalCode ?? `code ${this.child.exitCode}`})${this.stderrTail()}`;
+    if (this.child.exitCode !== null || this.child.signalCode !== null)
+      return `the load process exited (${this.child.signalCode ?? `code ${this.child.exitCode}`})${this.stderrTail()}`;
     return null;
   }
 

@@ -33,7 +33,10 @@ export function setParam(overrides: ParamOverrides, id: string, param: string, r
   }
   const value = typeof raw === 'number' ? raw : raw.trim() === '' ? Number.NaN : Number(raw);
   if (!Number.isInteger(value) || value < 0 || value > MAX_PARAM_VALUE) {
-    throw new AttackInputError('MUX_ERR_ATTACK_USAGE', `${where}: ${id}.${param} must be an integer from 0 to ${MAX_PARAM_VALUE.toLocaleString('en-US')}, got '${raw}'`);
+    throw new AttackInputError(
+      'MUX_ERR_ATTACK_USAGE',
+      `${where}: ${id}.${param} must be an integer from 0 to ${MAX_PARAM_VALUE.toLocaleString('en-US')}, got '${raw}'`,
+    );
   }
   (overrides[id] ??= {})[param] = value;
 }

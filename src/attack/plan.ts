@@ -53,7 +53,12 @@ export type AttackPlan = z.infer<typeof planSchema>;
 
 /** A plan by name (scenarios/<name>.json) or path. */
 export function loadPlan(nameOrPath: string): { plan: AttackPlan; file: string } {
-  const file = nameOrPath.includes('/') || nameOrPath.endsWith('.json') ? (isAbsolute(nameOrPath) ? nameOrPath : resolve(nameOrPath)) : join(SCENARIO_DIR, `${nameOrPath}.json`);
+  const file =
+    nameOrPath.includes('/') || nameOrPath.endsWith('.json')
+      ? isAbsolute(nameOrPath)
+        ? nameOrPath
+        : resolve(nameOrPath)
+      : join(SCENARIO_DIR, `${nameOrPath}.json`);
   if (!existsSync(file)) throw new AttackInputError('MUX_ERR_ATTACK_PLAN', `no attack plan '${nameOrPath}' (looked for ${file})`);
   let data: unknown;
   try {
@@ -84,22 +89,34 @@ export interface RunOptions {
 export function toRunOptions(plan: AttackPlan, extraSettings: readonly string[] = []): RunOptions {
   const patterns = plan.patterns ?? PATTERNS.map((p) => p.id);
   for (const id of patterns) {
-    if (patternById(id) === undefined) throw new AttackInputError('MUX_ERR_ATTACK_USAGE', `unknown pattern '${id}'; patterns: ${PATTERNS.map((p) => p.id).join(', ')}`);
+    if (patternById(id) === undefined)
+      throw new AttackInputError('MUX_ERR_ATTACK_USAGE', `unknown pattern '${id}'; patterns: ${PATTERNS.map((p) => p.id).join(', ')}`);
   }
   const overrides: ParamOverrides = {};
-  for (const [id, values] of Object.entries(plan.set ?? {})) for (const [param, v] of Object.entries(values)) setParam(overrides, id, param, v, `set.${id}.${param}`);
+  for (const [id, values] of Object.entries(plan.set ?? {}))
+    for (const [param, v] of Object.entries(values)) setParam(overrides, id, param, v, `set.${id}.${param}`);
   for (const text of extraSettings) addSetting(overrides, text);
 
   const urlTargets = plan.targets.filter((t) => !isReferenceName(t));
   if (plan.pid !== undefined && urlTargets.length !== 1) {
-    throw new AttackInputError('MUX_ERR_ATTACK_USAGE', `--pid belongs to one URL target; ${urlTargets.length === 0 ? 'there is none (reference systems are watched anyway)' : `there are ${urlTargets.length}`}`);
+    throw new AttackInputError(
+      'MUX_ERR_ATTACK_USAGE',
+      `--pid belongs to one URL target; ${urlTargets.length === 0 ? 'there is none (reference systems are watched anyway)' : `there are ${urlTargets.length}`}`,
+    );
   }
   const seen = new Set<string>();
   const targets = plan.targets.map((t): TargetSpec => {
     if (seen.has(t)) throw new AttackInputError('MUX_ERR_ATTACK_USAGE', `target '${t}' is named twice`);
     seen.add(t);
     if (isReferenceName(t)) return { kind: 'reference', name: t };
-    return { kind: 'url', url: t, pid: plan.pid ?? null, largePath: plan.largePath ?? null, uploadPath: plan.uploadPath ?? null, expectStatus: plan.expectStatus ?? 200 };
+    return {
+      kind: 'url',
+      url: t,
+      pid: plan.pid ?? null,
+      largePath: plan.largePath ?? null,
+      uploadPath: plan.uploadPath ?? null,
+      expectStatus: plan.expectStatus ?? 200,
+    };
   });
 
   const d = DEFAULT_SETTINGS;
@@ -125,7 +142,10 @@ export function toRunOptions(plan: AttackPlan, extraSettings: readonly string[] 
     },
   };
   if (settings.load.connections > settings.load.concurrency) {
-    throw new AttackInputError('MUX_ERR_ATTACK_USAGE', `--load-connections (${settings.load.connections}) cannot exceed --concurrency (${settings.load.concurrency})`);
+    throw new AttackInputError(
+      'MUX_ERR_ATTACK_USAGE',
+      `--load-connections (${settings.load.connections}) cannot exceed --concurrency (${settings.load.concurrency})`,
+    );
   }
   return { targets, patterns, overrides, settings };
 }

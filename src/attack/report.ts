@@ -15,7 +15,13 @@ import { AttackInputError } from './errors.ts';
 import { ATTACK_SCHEMA, type AttackResults, type PatternOutcome, type TargetResult } from './results.ts';
 import { outcomeFigures } from './table.ts';
 
-const VERDICT_CLASS: Record<PatternOutcome['verdict'], string> = { held: 'ok', failed: 'failed', crashed: 'failed', error: 'failed', skipped: 'generator-bound' };
+const VERDICT_CLASS: Record<PatternOutcome['verdict'], string> = {
+  held: 'ok',
+  failed: 'failed',
+  crashed: 'failed',
+  error: 'failed',
+  skipped: 'generator-bound',
+};
 const GRADE_TEXT = { expected: '✓ as the RFC names', tolerated: '~ permitted', unexpected: '✗ not permitted' } as const;
 
 const EXTRA_STYLE = `<style>
@@ -52,7 +58,17 @@ ${rows.join('\n')}
 }
 
 function series(t: TargetResult, i: number, points: Series['points']): Series {
-  return { label: t.name, systemId: t.name, systemLabel: t.name, run: 'single', fixed: {}, streamLimit: null, color: PALETTE[i % PALETTE.length]!, dashed: false, points };
+  return {
+    label: t.name,
+    systemId: t.name,
+    systemLabel: t.name,
+    run: 'single',
+    fixed: {},
+    streamLimit: null,
+    color: PALETTE[i % PALETTE.length]!,
+    dashed: false,
+    points,
+  };
 }
 
 /** Goodput under attack per pattern (category axis), one line per target; a pattern that did not hold is marked failed. */
@@ -66,14 +82,30 @@ export function goodputChart(r: AttackResults): ChartSpec {
         const o = t.outcomes.find((q) => q.pattern === id);
         if (!o || o.verdict === 'skipped') return [];
         const y = o.service?.goodput ?? null;
-        return [{ x, y, low: null, high: null, status: o.verdict === 'held' ? ('ok' as const) : ('failed' as const), reason: o.verdict === 'held' ? '' : `${o.verdict}: ${o.reasons.join('; ').split('\n')[0]}`, params: {}, trials: 1 }];
+        return [
+          {
+            x,
+            y,
+            low: null,
+            high: null,
+            status: o.verdict === 'held' ? ('ok' as const) : ('failed' as const),
+            reason: o.verdict === 'held' ? '' : `${o.verdict}: ${o.reasons.join('; ').split('\n')[0]}`,
+            params: {},
+            trials: 1,
+          },
+        ];
       }),
     ),
   );
-  const worst = r.targets.flatMap((t) => t.outcomes.filter((o) => o.service?.goodput != null).map((o) => ({ t: t.name, p: o.pattern, g: o.service!.goodput! })));
+  const worst = r.targets.flatMap((t) =>
+    t.outcomes.filter((o) => o.service?.goodput != null).map((o) => ({ t: t.name, p: o.pattern, g: o.service!.goodput! })),
+  );
   worst.sort((a, b) => a.g - b.g);
   const verdict = worst.length
-    ? [`Lowest goodput under attack: ${worst[0]!.t} under ${worst[0]!.p}, ${percent(worst[0]!.g)} of its baseline.`, 'Red crosses: patterns the target did not hold (see the tables for why).']
+    ? [
+        `Lowest goodput under attack: ${worst[0]!.t} under ${worst[0]!.p}, ${percent(worst[0]!.g)} of its baseline.`,
+        'Red crosses: patterns the target did not hold (see the tables for why).',
+      ]
     : ['No pattern was measured with a baseline.'];
   return {
     id: 'goodput',
@@ -111,7 +143,9 @@ export function timelineChart(r: AttackResults, patternId: string): ChartSpec | 
       return { x, y: (n * 1000) / tl.bucketMs, low: null, high: null, status: 'ok' as const, params: {}, trials: 1 };
     });
     lines.push(series(t, i, points));
-    ends.push(`${t.name}: attack over after ${((tl.attackEndMs - tl.attackStartMs) / 1000).toFixed(1)} s${o.service!.stoppedServing ? `, stopped serving for ${(o.service!.longestGapMs / 1000).toFixed(1)} s` : ''}`);
+    ends.push(
+      `${t.name}: attack over after ${((tl.attackEndMs - tl.attackStartMs) / 1000).toFixed(1)} s${o.service!.stoppedServing ? `, stopped serving for ${(o.service!.longestGapMs / 1000).toFixed(1)} s` : ''}`,
+    );
   });
   if (lines.length === 0) return null;
   const ticks: number[] = [];
@@ -124,7 +158,7 @@ export function timelineChart(r: AttackResults, patternId: string): ChartSpec | 
     yFormat: 'rate',
     yLog: false,
     axis: 'seconds',
-    xTitle: 'seconds from the attack\'s start',
+    xTitle: "seconds from the attack's start",
     xScale: 'linear',
     xValues: ticks,
     xLabels: ticks.map((s) => `${s} s`),
@@ -136,18 +170,42 @@ export function timelineChart(r: AttackResults, patternId: string): ChartSpec | 
 }
 
 function detailTable(t: TargetResult): string {
-  const head = ['pattern', 'verdict', 'answer', 'target CPU baseline → attack', 'CPU time in attack', 'RSS before → peak (growth) → after', 'goodput', 'successes/s baseline → attack', 'p99 baseline → attack', 'errors in attack', 'serving again', 'longest gap'];
+  const head = [
+    'pattern',
+    'verdict',
+    'answer',
+    'target CPU baseline → attack',
+    'CPU time in attack',
+    'RSS before → peak (growth) → after',
+    'goodput',
+    'successes/s baseline → attack',
+    'p99 baseline → attack',
+    'errors in attack',
+    'serving again',
+    'longest gap',
+  ];
   const rows = t.outcomes.map((o) => {
     const f = outcomeFigures(t, o);
     const u = o.usage && t.attackedRole ? o.usage[t.attackedRole] : undefined;
     const s = o.service;
-    const rss = u && u.rssBeforeBytes !== null ? `${bytes(u.rssBeforeBytes)} → ${u.rssPeakBytes === null ? '?' : bytes(u.rssPeakBytes)} (${f.rss}) → ${u.rssAfterBytes === null ? 'gone' : bytes(u.rssAfterBytes)}` : '–';
-    const errs = s ? Object.entries(s.attack.errors).map(([k, n]) => `${k} ×${n}`).join(', ') || '0' : '–';
+    const rss =
+      u && u.rssBeforeBytes !== null
+        ? `${bytes(u.rssBeforeBytes)} → ${u.rssPeakBytes === null ? '?' : bytes(u.rssPeakBytes)} (${f.rss}) → ${u.rssAfterBytes === null ? 'gone' : bytes(u.rssAfterBytes)}`
+        : '–';
+    const errs = s
+      ? Object.entries(s.attack.errors)
+          .map(([k, n]) => `${k} ×${n}`)
+          .join(', ') || '0'
+      : '–';
     const answer = o.answer ? `${gradeSpan(o)}<br>${esc(o.answer.observed)}<br><small>${esc(o.answer.note)}</small>` : '';
     const reasons = o.reasons.length ? `<br><small>${esc(o.reasons.map((x) => x.split('\n')[0]).join('; '))}</small>` : '';
     const restarted = o.restartedAfter ? '<br><small>restarted after this pattern</small>' : '';
     return `<tr class="${esc(VERDICT_CLASS[o.verdict] === 'ok' ? 'ok' : 'failed')}" data-pattern="${esc(o.pattern)}">
-<td><b>${esc(o.pattern)}</b><br><small>${esc(Object.entries(o.params).map(([k, v]) => `${k}=${v.toLocaleString('en-US')}`).join(', '))}</small></td>
+<td><b>${esc(o.pattern)}</b><br><small>${esc(
+      Object.entries(o.params)
+        .map(([k, v]) => `${k}=${v.toLocaleString('en-US')}`)
+        .join(', '),
+    )}</small></td>
 <td>${verdictBadge(o)}${reasons}${restarted}</td>
 <td>${answer}</td>
 <td class="num">${esc(f.cpu)}</td>
@@ -163,7 +221,10 @@ function detailTable(t: TargetResult): string {
   });
   const crashes = t.outcomes
     .filter((o) => o.crash !== null || o.error !== null)
-    .map((o) => `<details><summary>${esc(o.pattern)}: ${esc(o.crash ? `${o.crash.role} crashed` : 'harness error')}</summary><pre>${esc(o.crash?.detail ?? o.error ?? '')}</pre></details>`)
+    .map(
+      (o) =>
+        `<details><summary>${esc(o.pattern)}: ${esc(o.crash ? `${o.crash.role} crashed` : 'harness error')}</summary><pre>${esc(o.crash?.detail ?? o.error ?? '')}</pre></details>`,
+    )
     .join('\n');
   return `<div class="table-wrap"><table class="points"><thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>
 ${rows.join('\n')}
@@ -181,7 +242,12 @@ function targetSection(t: TargetResult): string {
 <p class="lead">${esc(t.description)}${t.startError ? ` — <b>could not start</b>: ${esc(t.startError.split('\n')[0]!)}` : ''}</p>
 ${facts([
   ['patterns', counts || 'none'],
-  ['processes watched', t.roles.length ? esc(t.roles.join(', ')) + (t.attackedRole ? ` (attacked: ${esc(t.attackedRole)})` : '') : 'none known (give --pid for CPU, memory and crash detection)'],
+  [
+    'processes watched',
+    t.roles.length
+      ? esc(t.roles.join(', ')) + (t.attackedRole ? ` (attacked: ${esc(t.attackedRole)})` : '')
+      : 'none known (give --pid for CPU, memory and crash detection)',
+  ],
   ['restarts', String(t.restarts)],
 ])}
 ${detailTable(t)}
@@ -191,7 +257,11 @@ ${detailTable(t)}
 function patternsSection(r: AttackResults): string {
   const rows = r.patterns.map(
     (p) =>
-      `<tr><td><b>${esc(p.id)}</b></td><td>${esc(p.cve ?? '–')} (${p.year})</td><td>${esc(p.summary)}</td><td>${esc(p.expected)}<br><small>${esc(p.rfc)}</small></td><td><small>${esc(Object.entries(p.params).map(([k, v]) => `${k}=${v.toLocaleString('en-US')}`).join(', '))}</small></td></tr>`,
+      `<tr><td><b>${esc(p.id)}</b></td><td>${esc(p.cve ?? '–')} (${p.year})</td><td>${esc(p.summary)}</td><td>${esc(p.expected)}<br><small>${esc(p.rfc)}</small></td><td><small>${esc(
+        Object.entries(p.params)
+          .map(([k, v]) => `${k}=${v.toLocaleString('en-US')}`)
+          .join(', '),
+      )}</small></td></tr>`,
   );
   return `<div class="table-wrap"><table><thead><tr><th>pattern</th><th>CVE</th><th>what it does</th><th>expected answer</th><th>bounds as run</th></tr></thead><tbody>${rows.join('\n')}</tbody></table></div>`;
 }
@@ -200,10 +270,16 @@ export function renderAttackReport(r: AttackResults): string {
   const s = r.settings;
   const charts = [goodputChart(r), ...r.patterns.map((p) => timelineChart(r, p.id)).filter((c): c is ChartSpec => c !== null)];
   const warn: string[] = [];
-  if (r.status !== 'complete') warn.push(r.status === 'aborted' ? 'The run was interrupted: only the patterns measured before that are shown.' : 'The run had not finished when this file was written.');
+  if (r.status !== 'complete')
+    warn.push(
+      r.status === 'aborted'
+        ? 'The run was interrupted: only the patterns measured before that are shown.'
+        : 'The run had not finished when this file was written.',
+    );
   if (s.pinned.targetCpu === null) warn.push('Targets and the well-behaved load were not pinned to separate cores: figures are noisier.');
   if (s.scale !== 1) warn.push(`Pattern counts scaled by ${s.scale}.`);
-  if (r.targets.some((t) => t.kind === 'url' && t.roles.length === 0)) warn.push('A URL target without --pid: its CPU and memory were not measured, and a crash shows only as "not serving again".');
+  if (r.targets.some((t) => t.kind === 'url' && t.roles.length === 0))
+    warn.push('A URL target without --pid: its CPU and memory were not measured, and a crash shows only as "not serving again".');
   const mib = (b: number): string => `${(b / 2 ** 20).toLocaleString('en-US')} MiB`;
   const body = `${EXTRA_STYLE}
 <header>
@@ -237,10 +313,20 @@ ${patternsSection(r)}
 <h2>Environment and settings</h2>
 ${environmentFacts(r)}
 ${facts([
-  ['phases', esc(`warm-up ${s.warmupMs} ms, then per pattern: baseline ${s.baselineMs} ms, attack traffic ≤ ${s.attackMs} ms + ${s.observeMs} ms observation, recovery ≤ ${s.recoveryMs} ms`)],
+  [
+    'phases',
+    esc(
+      `warm-up ${s.warmupMs} ms, then per pattern: baseline ${s.baselineMs} ms, attack traffic ≤ ${s.attackMs} ms + ${s.observeMs} ms observation, recovery ≤ ${s.recoveryMs} ms`,
+    ),
+  ],
   ['attack bytes', esc(`≤ ${mib(s.maxAttackBytes)} per pattern`)],
   ['well-behaved load', esc(`closed loop, ${s.load.concurrency} in flight over ${s.load.connections} connections, ${s.load.requestTimeoutMs} ms timeout`)],
-  ['limits', esc(`RSS growth ≤ ${mib(s.limits.maxRssGrowthBytes)}, serving again ≤ ${s.limits.maxRecoveryMs} ms; "stopped serving" = no success for ${s.limits.stallMs} ms`)],
+  [
+    'limits',
+    esc(
+      `RSS growth ≤ ${mib(s.limits.maxRssGrowthBytes)}, serving again ≤ ${s.limits.maxRecoveryMs} ms; "stopped serving" = no success for ${s.limits.stallMs} ms`,
+    ),
+  ],
   ['pinning', s.pinned.targetCpu === null ? 'none' : esc(`targets on core ${s.pinned.targetCpu}, load on core ${s.pinned.loadCpu}`)],
 ])}
 </section>`;

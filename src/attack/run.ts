@@ -64,7 +64,11 @@ const SETTLE_MS = 500;
 const RECOVERY_POLL_MS = 25;
 
 export function newRunId(now = new Date()): string {
-  return now.toISOString().replace(/\.\d+Z$/, '').replace('T', '_').replace(/:/g, '-');
+  return now
+    .toISOString()
+    .replace(/\.\d+Z$/, '')
+    .replace('T', '_')
+    .replace(/:/g, '-');
 }
 
 export async function runAttack(o: AttackOptions): Promise<AttackRun> {
@@ -89,7 +93,16 @@ export async function runAttack(o: AttackOptions): Promise<AttackRun> {
     startedAt: new Date().toISOString(),
     environment: environment(),
     settings,
-    patterns: patterns.map((p) => ({ id: p.id, title: p.title, cve: p.cve, year: p.year, summary: p.summary, expected: p.expected, rfc: p.rfc, params: params.get(p.id)! })),
+    patterns: patterns.map((p) => ({
+      id: p.id,
+      title: p.title,
+      cve: p.cve,
+      year: p.year,
+      summary: p.summary,
+      expected: p.expected,
+      rfc: p.rfc,
+      params: params.get(p.id)!,
+    })),
     targets: [],
   };
   const resultsPath = join(o.reportsDir, 'attack', runId, 'results.json');
@@ -213,7 +226,8 @@ async function attackTarget(
       save();
       const current: Live = live!;
       const loadFailed = current.load.failure !== null;
-      const broken = loadFailed || current.target.gone() !== null || outcome.verdict === 'crashed' || (outcome.service !== null && outcome.service.servingAgainMs === null);
+      const broken =
+        loadFailed || current.target.gone() !== null || outcome.verdict === 'crashed' || (outcome.service !== null && outcome.service.servingAgainMs === null);
       if (!broken || i + 1 >= patterns.length) continue;
       if (!current.target.restartable && !loadFailed) {
         if (current.target.gone() !== null) {
@@ -246,8 +260,14 @@ async function attackOnce(live: Live, p: Pattern, params: Record<string, number>
     if (load.failure !== null) return skipped(p.id, params, load.failure);
     const rec = await load.end();
     const first = rec?.phases[0];
-    const kinds = [...Object.entries(first?.errors ?? {}).map(([k, n]) => `${k} ×${n}`), ...(first?.pending ? [`${first.pending} requests still waiting`] : [])].join(', ');
-    return { ...skipped(p.id, params, `the target did not serve the well-behaved load before the attack (${kinds || `no request completed in ${s.baselineMs} ms`})`), notServingBefore: true };
+    const kinds = [
+      ...Object.entries(first?.errors ?? {}).map(([k, n]) => `${k} ×${n}`),
+      ...(first?.pending ? [`${first.pending} requests still waiting`] : []),
+    ].join(', ');
+    return {
+      ...skipped(p.id, params, `the target did not serve the well-behaved load before the attack (${kinds || `no request completed in ${s.baselineMs} ms`})`),
+      notServingBefore: true,
+    };
   }
 
   load.phase('attack');
@@ -295,11 +315,19 @@ async function attackOnce(live: Live, p: Pattern, params: Record<string, number>
   if (record === null) error ??= load.failure ?? 'the well-behaved load gave no record';
   const crash = target.gone();
   // A process that died closed its connections by dying: that close is no answer the RFC permits.
-  if (crash !== null && answer !== null) answer = { ...answer, grade: 'unexpected', note: `the target crashed (${crash.role} ${crash.detail.split('\n')[0]}) instead of answering` };
+  if (crash !== null && answer !== null)
+    answer = { ...answer, grade: 'unexpected', note: `the target crashed (${crash.role} ${crash.detail.split('\n')[0]}) instead of answering` };
   const usage = Object.keys(target.roles).length > 0 ? sampler.usage() : null;
   const service = record === null ? null : serviceOf(record, s.limits.stallMs);
   const { verdict, reasons } = judgeOutcome(
-    { answer, crash, usage: usage !== null && target.attackedRole !== null ? (usage[target.attackedRole] ?? null) : null, service, recoveryWindowMs: s.recoveryMs, error },
+    {
+      answer,
+      crash,
+      usage: usage !== null && target.attackedRole !== null ? (usage[target.attackedRole] ?? null) : null,
+      service,
+      recoveryWindowMs: s.recoveryMs,
+      error,
+    },
     s.limits,
   );
   return {
@@ -319,7 +347,20 @@ async function attackOnce(live: Live, p: Pattern, params: Record<string, number>
 }
 
 function skipped(pattern: string, params: Record<string, number>, reason: string): PatternOutcome {
-  return { pattern, verdict: 'skipped', reasons: [reason], params, answer: null, observation: null, usage: null, service: null, crash: null, error: null, restartedAfter: false, durationMs: 0 };
+  return {
+    pattern,
+    verdict: 'skipped',
+    reasons: [reason],
+    params,
+    answer: null,
+    observation: null,
+    usage: null,
+    service: null,
+    crash: null,
+    error: null,
+    restartedAfter: false,
+    durationMs: 0,
+  };
 }
 
 function progressLine(target: string, out: PatternOutcome): string {

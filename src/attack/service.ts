@@ -45,7 +45,13 @@ export function serviceOf(record: MeasuredRecord, stallMs: number): Service | nu
     longestGapMs,
     stoppedServing: longestGapMs >= stallMs,
     loadCpu: record.loadCpu,
-    timeline: { bucketMs: record.bucketMs, ok: record.okPerBucket, errors: record.errorsPerBucket, attackStartMs: attack.startMs, attackEndMs: recovery.startMs },
+    timeline: {
+      bucketMs: record.bucketMs,
+      ok: record.okPerBucket,
+      errors: record.errorsPerBucket,
+      attackStartMs: attack.startMs,
+      attackEndMs: recovery.startMs,
+    },
   };
 }
 

@@ -19,10 +19,10 @@ import { checkAttackHost } from './loopback.ts';
 import type { TargetPaths } from './patterns/index.ts';
 
 export const REFERENCE_TARGETS = {
-  'h2-edge': 'our h2 tunnel (origin + edge + connector); the edge\'s public h2c port is attacked',
-  'node-http2': 'a plain node:http2 h2c server (muxbench serve node-http2), node\'s default settings',
-  nghttpx: 'nghttpx (nghttp2\'s proxy) in front of our origin, h2c frontend, HTTP/1.1 to the origin',
-  nghttpd: 'nghttpd (nghttp2\'s server) serving static files',
+  'h2-edge': "our h2 tunnel (origin + edge + connector); the edge's public h2c port is attacked",
+  'node-http2': "a plain node:http2 h2c server (muxbench serve node-http2), node's default settings",
+  nghttpx: "nghttpx (nghttp2's proxy) in front of our origin, h2c frontend, HTTP/1.1 to the origin",
+  nghttpd: "nghttpd (nghttp2's server) serving static files",
 } as const;
 
 export type ReferenceName = keyof typeof REFERENCE_TARGETS;
@@ -82,7 +82,10 @@ export async function checkTarget(spec: TargetSpec, allowRemote: boolean): Promi
   if (spec.kind === 'reference') {
     const binary = spec.name === 'nghttpx' ? 'nghttpx' : spec.name === 'nghttpd' ? 'nghttpd' : null;
     if (binary !== null && spawnSync(binary, ['--version'], { stdio: 'ignore' }).status !== 0) {
-      throw new AttackInputError('MUX_ERR_ATTACK_TARGET', `target '${spec.name}' needs the ${binary} binary, which is not installed (Debian: apt-get install ${binary === 'nghttpx' ? 'nghttp2-proxy' : 'nghttp2-server'})`);
+      throw new AttackInputError(
+        'MUX_ERR_ATTACK_TARGET',
+        `target '${spec.name}' needs the ${binary} binary, which is not installed (Debian: apt-get install ${binary === 'nghttpx' ? 'nghttp2-proxy' : 'nghttp2-server'})`,
+      );
     }
     return;
   }
@@ -97,8 +100,13 @@ export function parseTargetUrl(text: string): URL {
   } catch {
     throw new AttackInputError('MUX_ERR_ATTACK_TARGET', `target '${text}' is neither a URL nor one of ${Object.keys(REFERENCE_TARGETS).join(', ')}`);
   }
-  if (url.protocol === 'https:') throw new AttackInputError('MUX_ERR_ATTACK_TARGET', `target '${text}': TLS is not supported; give the server's h2c (cleartext, prior knowledge) address as http://host:port`);
-  if (url.protocol !== 'http:') throw new AttackInputError('MUX_ERR_ATTACK_TARGET', `target '${text}': only http:// (h2c with prior knowledge) URLs can be attacked, not ${url.protocol}`);
+  if (url.protocol === 'https:')
+    throw new AttackInputError(
+      'MUX_ERR_ATTACK_TARGET',
+      `target '${text}': TLS is not supported; give the server's h2c (cleartext, prior knowledge) address as http://host:port`,
+    );
+  if (url.protocol !== 'http:')
+    throw new AttackInputError('MUX_ERR_ATTACK_TARGET', `target '${text}': only http:// (h2c with prior knowledge) URLs can be attacked, not ${url.protocol}`);
   return url;
 }
 
@@ -139,7 +147,13 @@ export async function startTarget(spec: TargetSpec, cpu: number | undefined): Pr
   }
 }
 
-function referenceTarget(name: ReferenceName, url: string, processes: Record<string, Supervised>, attackedRole: string, stop: () => Promise<void>): RunningTarget {
+function referenceTarget(
+  name: ReferenceName,
+  url: string,
+  processes: Record<string, Supervised>,
+  attackedRole: string,
+  stop: () => Promise<void>,
+): RunningTarget {
   const u = new URL(url);
   return {
     name,

@@ -42,7 +42,8 @@ export function judgeOutcome(input: VerdictInput, limits: Limits): { verdict: Ve
   const s = input.service;
   if (s !== null) {
     if (s.servingAgainMs === null) reasons.push(`not serving again within ${secs(input.recoveryWindowMs)} after the attack`);
-    else if (s.servingAgainMs > limits.maxRecoveryMs) reasons.push(`serving again only ${secs(s.servingAgainMs)} after the attack (limit ${secs(limits.maxRecoveryMs)})`);
+    else if (s.servingAgainMs > limits.maxRecoveryMs)
+      reasons.push(`serving again only ${secs(s.servingAgainMs)} after the attack (limit ${secs(limits.maxRecoveryMs)})`);
   }
   return { verdict: reasons.length === 0 ? 'held' : 'failed', reasons };
 }

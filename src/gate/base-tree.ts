@@ -67,7 +67,10 @@ export function checkoutBase(root: string, ref: string, log: (m: string) => void
     git(root, ['worktree', 'add', '--detach', dir, commit]);
   } catch (err) {
     rmSync(parent, { recursive: true, force: true });
-    throw new GateError('MUX_ERR_GATE_WORKTREE', `could not check out ${ref} (${commit.slice(0, 12)}) into a worktree: ${(err as { stderr?: string }).stderr?.trim() || (err as Error).message}`);
+    throw new GateError(
+      'MUX_ERR_GATE_WORKTREE',
+      `could not check out ${ref} (${commit.slice(0, 12)}) into a worktree: ${(err as { stderr?: string }).stderr?.trim() || (err as Error).message}`,
+    );
   }
   const remove = (): void => {
     try {
@@ -90,11 +93,16 @@ export function checkoutBase(root: string, ref: string, log: (m: string) => void
     } else {
       log(`base ${ref}: package-lock.json differs from this tree's, installing its dependencies (npm ci)…`);
       const r = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-      if (r.status !== 0) throw new GateError('MUX_ERR_GATE_INSTALL', `npm ci in the base tree failed (exit ${r.status ?? r.signal}): ${(r.stderr ?? '').trim().split('\n').slice(-5).join('\n')}`);
+      if (r.status !== 0)
+        throw new GateError(
+          'MUX_ERR_GATE_INSTALL',
+          `npm ci in the base tree failed (exit ${r.status ?? r.signal}): ${(r.stderr ?? '').trim().split('\n').slice(-5).join('\n')}`,
+        );
       install = 'npm ci';
     }
     const bin = join(dir, 'bin', 'muxbench.js');
-    if (!existsSync(bin)) throw new GateError('MUX_ERR_GATE_BASE_TREE', `the base revision ${ref} has no bin/muxbench.js: it is older than muxbench's serve command`);
+    if (!existsSync(bin))
+      throw new GateError('MUX_ERR_GATE_BASE_TREE', `the base revision ${ref} has no bin/muxbench.js: it is older than muxbench's serve command`);
     return { dir, bin, commit, install, remove };
   } catch (err) {
     remove();
@@ -106,7 +114,8 @@ export function checkoutBase(root: string, ref: string, log: (m: string) => void
 export function givenBase(dir: string): BaseTree {
   const bin = join(dir, 'bin', 'muxbench.js');
   if (!existsSync(bin)) throw new GateError('MUX_ERR_GATE_BASE_TREE', `--base-dir ${dir}: no bin/muxbench.js there`);
-  if (!existsSync(join(dir, 'node_modules'))) throw new GateError('MUX_ERR_GATE_BASE_TREE', `--base-dir ${dir}: no node_modules there (run npm ci in it first)`);
+  if (!existsSync(join(dir, 'node_modules')))
+    throw new GateError('MUX_ERR_GATE_BASE_TREE', `--base-dir ${dir}: no node_modules there (run npm ci in it first)`);
   let commit: string | null = null;
   try {
     commit = git(dir, ['rev-parse', 'HEAD']);

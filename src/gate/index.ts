@@ -61,7 +61,9 @@ export async function runGate(o: GateOptions): Promise<GateResult> {
   for (const name of o.scenarios) planned += expandPoints((await loadScenario(name)).scenario, false).length;
   const base: BaseTree = o.baseDir ? givenBase(o.baseDir) : checkoutBase(ROOT, o.baseRef, (m) => o.progress.note(m));
   try {
-    o.progress.note(`base ${o.baseRef}${base.commit ? ` (${base.commit.slice(0, 12)})` : ''} in ${base.dir} (dependencies ${base.install}); candidate: this working tree`);
+    o.progress.note(
+      `base ${o.baseRef}${base.commit ? ` (${base.commit.slice(0, 12)})` : ''} in ${base.dir} (dependencies ${base.install}); candidate: this working tree`,
+    );
     const candidateCommit = gitCommit();
     const dir = join(o.reportsDir ?? REPORTS_DIR, 'gate', runId());
     // A base tree older than the profiler would die of SIGUSR2 (its default action): it is not asked.
@@ -77,8 +79,16 @@ export async function runGate(o: GateOptions): Promise<GateResult> {
     const runner = new GateRunner({
       scenarios: o.scenarios,
       sides: {
-        base: { name: 'base', start: { bin: base.bin, env: { ...process.env, ...o.baseEnv, ...profileEnv('base') } }, commit: base.commit?.slice(0, 12) ?? null },
-        candidate: { name: 'candidate', start: { bin: MUXBENCH_BIN, env: { ...process.env, ...o.candidateEnv, ...profileEnv('candidate') } }, commit: candidateCommit },
+        base: {
+          name: 'base',
+          start: { bin: base.bin, env: { ...process.env, ...o.baseEnv, ...profileEnv('base') } },
+          commit: base.commit?.slice(0, 12) ?? null,
+        },
+        candidate: {
+          name: 'candidate',
+          start: { bin: MUXBENCH_BIN, env: { ...process.env, ...o.candidateEnv, ...profileEnv('candidate') } },
+          commit: candidateCommit,
+        },
       },
       profile,
       rounds: o.rounds,

@@ -199,10 +199,31 @@ export class GateRunner {
     return [t];
   }
 
-  private async runPoint(scenario: Scenario, point: Point, policy: SteadyPolicy, trialMs: number, dirs: Record<SideName, string>): Promise<Record<SideName, PointResult>> {
+  private async runPoint(
+    scenario: Scenario,
+    point: Point,
+    policy: SteadyPolicy,
+    trialMs: number,
+    dirs: Record<SideName, string>,
+  ): Promise<Record<SideName, PointResult>> {
     const { signal, progress } = this.o;
-    const states: SideState[] = SIDES.map((name) => ({ side: this.o.sides[name], result: freshPoint(point), target: null, loads: [], engine: null, set: null, groups: [], watch: null }));
-    const label = `${point.system.label ?? point.system.id}${Object.keys(point.params).length ? ` (${Object.entries(point.params).map(([k, v]) => `${k}=${v}`).join(', ')})` : ''}`;
+    const states: SideState[] = SIDES.map((name) => ({
+      side: this.o.sides[name],
+      result: freshPoint(point),
+      target: null,
+      loads: [],
+      engine: null,
+      set: null,
+      groups: [],
+      watch: null,
+    }));
+    const label = `${point.system.label ?? point.system.id}${
+      Object.keys(point.params).length
+        ? ` (${Object.entries(point.params)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(', ')})`
+        : ''
+    }`;
     // One load worker drives both sides: the same instrument (process, JIT state, pinning) measures each.
     const session = LoadSession.start(this.place.loadCpu, signal);
     try {
@@ -238,7 +259,10 @@ export class GateRunner {
           if (s.result.status === 'failed' || !driver || !s.target || !s.watch) continue;
           try {
             const each = await this.sideTrial(s, rewarm, trialMs);
-            if (s.set) each.forEach((g, i) => s.groups[i]!.trials.push(g));
+            if (s.set)
+              each.forEach((g, i) => {
+                s.groups[i]!.trials.push(g);
+              });
             const t = each[0]!;
             s.result.trials.push(t);
             progress.trial(`${label} [${s.side.name}]`, `${trialText(t)}${cpuText(t)}`);
@@ -254,7 +278,12 @@ export class GateRunner {
         try {
           const profiled = await profiledTrial(s.target, dirs[s.side.name], () => this.sideTrial(s, rewarm, trialMs));
           const t = profiled.trial[0]!;
-          s.result.profile = { kind: 'cpu', trial: t, overhead: profileOverhead(t, median(s.result.trials.map((x) => x.requestsPerSec))), processes: profiled.processes };
+          s.result.profile = {
+            kind: 'cpu',
+            trial: t,
+            overhead: profileOverhead(t, median(s.result.trials.map((x) => x.requestsPerSec))),
+            processes: profiled.processes,
+          };
         } catch (err) {
           // the rounds are measured: a profiled trial that fails costs its profile, not the point
           progress.note(`${label} [${s.side.name}]: no profile — ${failureText(err)}`);
@@ -292,4 +321,3 @@ function cpuText(t: TrialResult): string {
   if (v.length === 0 || !v.every((x): x is number => typeof x === 'number')) return '';
   return `, CPU ${micros(v.reduce((a, b) => a + b, 0))}/req`;
 }
-

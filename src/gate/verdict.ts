@@ -51,12 +51,14 @@ export function decideGate(cs: readonly Comparison[], runs: readonly GateScenari
       const name = `${c.scenario}: ${where(p, c.axes)}`;
       if (p.interrupted) undecided.push(`${name}: interrupted`);
       else if (p.baselineStatus === 'failed') undecided.push(`${name}: failed on the base side too (${basePoint(run.base, p.key)?.reason ?? 'no reason'})`);
-      else if (!p.newlyFailed && p.metrics.every((m) => m.verdict === 'insufficient data')) undecided.push(`${name}: no metric had enough trials (${p.metrics[0]?.note ?? 'no data'})`);
+      else if (!p.newlyFailed && p.metrics.every((m) => m.verdict === 'insufficient data'))
+        undecided.push(`${name}: no metric had enough trials (${p.metrics[0]?.note ?? 'no data'})`);
     }
   }
   const regressions = cs.reduce((n, c) => n + c.regressions.length, 0);
   if (regressions > 0) return { exitCode: 1, headline: `REGRESSION: ${regressions} significant regression${regressions === 1 ? '' : 's'}`, undecided };
-  if (undecided.length > 0) return { exitCode: 2, headline: `could not decide: ${undecided[0]}${undecided.length > 1 ? ` (and ${undecided.length - 1} more)` : ''}`, undecided };
+  if (undecided.length > 0)
+    return { exitCode: 2, headline: `could not decide: ${undecided[0]}${undecided.length > 1 ? ` (and ${undecided.length - 1} more)` : ''}`, undecided };
   return { exitCode: 0, headline: 'no significant regression', undecided };
 }
 
@@ -89,7 +91,13 @@ export function gateMarkdown(cs: readonly Comparison[], d: GateDecision, meta: G
   const lines = [
     `## ${icon} muxbench gate: ${d.headline}`,
     '',
-    `Base \`${meta.baseRef}\`${meta.baseCommit ? ` (\`${meta.baseCommit.slice(0, 12)}\`)` : ''} against the candidate${meta.candidateCommit ? ` \`${meta.candidateCommit}\`` : ''}${Object.keys(meta.candidateEnv).length ? ` with ${Object.entries(meta.candidateEnv).map(([k, v]) => `\`${k}=${v}\``).join(', ')}` : ''}, on one machine (${meta.machine}), ${meta.rounds} interleaved rounds per point, ${Math.round(meta.wallSeconds)} s.`,
+    `Base \`${meta.baseRef}\`${meta.baseCommit ? ` (\`${meta.baseCommit.slice(0, 12)}\`)` : ''} against the candidate${meta.candidateCommit ? ` \`${meta.candidateCommit}\`` : ''}${
+      Object.keys(meta.candidateEnv).length
+        ? ` with ${Object.entries(meta.candidateEnv)
+            .map(([k, v]) => `\`${k}=${v}\``)
+            .join(', ')}`
+        : ''
+    }, on one machine (${meta.machine}), ${meta.rounds} interleaved rounds per point, ${Math.round(meta.wallSeconds)} s.`,
     `A change counts when Mann-Whitney U p (${cs[0]?.options.correction === 'holm' ? 'Holm-corrected' : cs[0]?.options.correction === 'bh' ? 'Benjamini–Hochberg-corrected' : 'uncorrected'} over ${cs[0]?.tests ?? 0} comparisons) ≤ ${cs[0]?.options.alpha}, its 95 % bootstrap interval excludes 0 and it is at least ${Math.round((cs[0]?.options.minEffect ?? 0) * 100)} %; gated: req/s, p50, CPU time per request.`,
     '',
     '| scenario | point | req/s | p50 | CPU/req | p99 (not gated) |',
@@ -129,10 +137,17 @@ export function benchmarkActionJson(runs: readonly GateScenarioRun[]): BenchEntr
       const base = basePoint(r.base, pointKey(p));
       const add = (metric: string, unit: string, value: (v: number) => number): void => {
         const def = metricDef(metric as Parameters<typeof metricDef>[0]);
-        const xs = p.trials.map(def.trialValue).filter((v): v is number => v !== null && Number.isFinite(v)).map(value);
+        const xs = p.trials
+          .map(def.trialValue)
+          .filter((v): v is number => v !== null && Number.isFinite(v))
+          .map(value);
         if (xs.length === 0) return;
         const ci = bootstrapMedianCI(xs);
-        const bs = base?.trials.map(def.trialValue).filter((v): v is number => v !== null && Number.isFinite(v)).map(value) ?? [];
+        const bs =
+          base?.trials
+            .map(def.trialValue)
+            .filter((v): v is number => v !== null && Number.isFinite(v))
+            .map(value) ?? [];
         out.push({
           name: `${name} ${def.label === 'req/s' ? 'time per request' : def.label}`,
           unit,
@@ -155,7 +170,13 @@ export function bencherJson(runs: readonly GateScenarioRun[]): Record<string, Re
   for (const r of runs) {
     for (const p of r.candidate.points) {
       if (p.status === 'failed' || p.trials.length === 0) continue;
-      const name = `${r.scenario}/${p.systemId}${Object.keys(p.params).length ? `/${Object.entries(p.params).map(([k, v]) => `${k}=${v}`).join(',')}` : ''}`;
+      const name = `${r.scenario}/${p.systemId}${
+        Object.keys(p.params).length
+          ? `/${Object.entries(p.params)
+              .map(([k, v]) => `${k}=${v}`)
+              .join(',')}`
+          : ''
+      }`;
       const measures: Record<string, { value: number; lower_value: number; upper_value: number }> = {};
       const put = (measure: string, metric: string): void => {
         const def = metricDef(metric as Parameters<typeof metricDef>[0]);
@@ -185,17 +206,34 @@ export function gateIndexHtml(cs: readonly Comparison[], d: GateDecision, meta: 
 ${facts([
   ['decision', badge(kind, d.headline)],
   ['base', `<code>${esc(meta.baseRef)}</code>${meta.baseCommit ? ` (${esc(meta.baseCommit.slice(0, 12))})` : ''}`],
-  ['candidate', `${meta.candidateCommit ? `<code>${esc(meta.candidateCommit)}</code>` : 'working tree'}${Object.keys(meta.candidateEnv).length ? ` with ${esc(Object.entries(meta.candidateEnv).map(([k, v]) => `${k}=${v}`).join(', '))}` : ''}`],
+  [
+    'candidate',
+    `${meta.candidateCommit ? `<code>${esc(meta.candidateCommit)}</code>` : 'working tree'}${
+      Object.keys(meta.candidateEnv).length
+        ? ` with ${esc(
+            Object.entries(meta.candidateEnv)
+              .map(([k, v]) => `${k}=${v}`)
+              .join(', '),
+          )}`
+        : ''
+    }`,
+  ],
   ['rounds per point', String(meta.rounds)],
   ['wall time', `${Math.round(meta.wallSeconds)} s`],
 ])}</header>
 <section><h2>Scenarios</h2><ul>${cs
-    .map((c) => `<li><a href="${esc(c.scenario)}/index.html">${esc(c.scenario)}</a>: ${esc(comparisonSummary(c))}${c.regressions.length ? ` — ${badge('slower', `${c.regressions.length} regression${c.regressions.length === 1 ? '' : 's'}`)}` : ''}</li>`)
+    .map(
+      (c) =>
+        `<li><a href="${esc(c.scenario)}/index.html">${esc(c.scenario)}</a>: ${esc(comparisonSummary(c))}${c.regressions.length ? ` — ${badge('slower', `${c.regressions.length} regression${c.regressions.length === 1 ? '' : 's'}`)}` : ''}</li>`,
+    )
     .join('')}</ul>
 ${d.undecided.length ? `<h3>Not judged</h3><ul>${d.undecided.map((u) => `<li>${esc(u)}</li>`).join('')}</ul>` : ''}
-<p>Regressions: ${cs.flatMap((c) => c.regressions.map((r) => `${c.scenario}: ${where(r.point, c.axes)} — ${r.why}`)).map(esc).join('; ') || 'none'}. p-values: ${cs
-    .flatMap((c) => c.regressions.filter((r) => r.metric).map((r) => pValue(r.metric!.pAdjusted)))
-    .join(', ') || '–'}.</p></section>`;
+<p>Regressions: ${
+    cs
+      .flatMap((c) => c.regressions.map((r) => `${c.scenario}: ${where(r.point, c.axes)} — ${r.why}`))
+      .map(esc)
+      .join('; ') || 'none'
+  }. p-values: ${cs.flatMap((c) => c.regressions.filter((r) => r.metric).map((r) => pValue(r.metric!.pAdjusted))).join(', ') || '–'}.</p></section>`;
   return page({ title: `muxbench gate: ${d.headline}`, body, data: { 'muxbench-gate': { decision: d, meta } } });
 }
 
@@ -216,7 +254,10 @@ export function writeGateOutputs(dir: string, runs: readonly GateScenarioRun[], 
     html: join(dir, 'index.html'),
   };
   writeFileSync(files.summary, markdown);
-  writeFileSync(files.decision, `${JSON.stringify({ schema: 'muxbench.gate/1', decision: d, meta, comparisons: cs, results: runs.map((r) => ({ scenario: r.scenario, ...r.paths })) }, null, 2)}\n`);
+  writeFileSync(
+    files.decision,
+    `${JSON.stringify({ schema: 'muxbench.gate/1', decision: d, meta, comparisons: cs, results: runs.map((r) => ({ scenario: r.scenario, ...r.paths })) }, null, 2)}\n`,
+  );
   writeFileSync(files.benchmark, `${JSON.stringify(benchmarkActionJson(runs), null, 2)}\n`);
   writeFileSync(files.bencher, `${JSON.stringify(bencherJson(runs), null, 2)}\n`);
   for (const [i, c] of cs.entries()) writeComparisonReport(runs[i]!.base, runs[i]!.candidate, c, join(dir, c.scenario, 'index.html'));

@@ -232,7 +232,10 @@ export class H1ResponseParser {
       return;
     }
     if (te !== undefined) {
-      const codings = String(te).toLowerCase().split(',').map((s) => s.trim());
+      const codings = String(te)
+        .toLowerCase()
+        .split(',')
+        .map((s) => s.trim());
       if (codings[codings.length - 1] === 'chunked') {
         this.state = State.ChunkSize;
       } else {

@@ -94,16 +94,21 @@ export class FieldCollector {
 
   /** Static-table names and values are well-formed: only what the peer spelled out is scanned. */
   private check(name: string, value: string, source: FieldSource): void {
-    if (source !== FieldSource.StaticPair && valueProblem(value)) return this.fail(`field ${JSON.stringify(name)} has a value with NUL, CR, LF or surrounding white space`);
+    if (source !== FieldSource.StaticPair && valueProblem(value))
+      return this.fail(`field ${JSON.stringify(name)} has a value with NUL, CR, LF or surrounding white space`);
     if (name.charCodeAt(0) === 58 /* ':' */) {
       if (this.regularSeen) return this.fail(`pseudo-header ${name} after a regular field`);
       if (this.fields[name] !== undefined) return this.fail(`pseudo-header ${name} twice`);
       const known = this.kind === BlockKind.Request ? REQUEST_PSEUDO.has(name) : this.kind === BlockKind.Response ? name === ':status' : false;
-      if (!known) return this.fail(`pseudo-header ${name} is not allowed in ${this.kind === BlockKind.Trailers ? 'trailers' : this.kind === BlockKind.Request ? 'a request' : 'a response'}`);
+      if (!known)
+        return this.fail(
+          `pseudo-header ${name} is not allowed in ${this.kind === BlockKind.Trailers ? 'trailers' : this.kind === BlockKind.Request ? 'a request' : 'a response'}`,
+        );
       return;
     }
     this.regularSeen = true;
-    if (source === FieldSource.Peer && nameProblem(name, 0)) return this.fail(`malformed field name ${JSON.stringify(name)} (empty, upper case or not a token)`);
+    if (source === FieldSource.Peer && nameProblem(name, 0))
+      return this.fail(`malformed field name ${JSON.stringify(name)} (empty, upper case or not a token)`);
     if (isConnectionSpecific(name)) return this.fail(`connection-specific field ${name}`);
     if (name === 'te' && value !== 'trailers') return this.fail('te other than "trailers"');
   }

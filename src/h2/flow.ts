@@ -54,7 +54,8 @@ export class SendWindows {
     if (delta === 0) return;
     for (const s of open) {
       s.sendWindow += delta;
-      if (s.sendWindow > MAX_WINDOW_BYTES) throw new FrameError(ErrorCode.FLOW_CONTROL_ERROR, `INITIAL_WINDOW_SIZE change pushes stream ${s.id}'s window past 2^31-1`);
+      if (s.sendWindow > MAX_WINDOW_BYTES)
+        throw new FrameError(ErrorCode.FLOW_CONTROL_ERROR, `INITIAL_WINDOW_SIZE change pushes stream ${s.id}'s window past 2^31-1`);
     }
   }
 

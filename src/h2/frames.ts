@@ -204,7 +204,8 @@ export class FrameReader {
         throw new FrameError(ErrorCode.FRAME_SIZE_ERROR, `frame of ${length} octets exceeds SETTINGS_MAX_FRAME_SIZE ${this.maxFrameSize}`);
       }
       if (this.awaitingSettings) {
-        if (type !== FrameType.SETTINGS || (flags & Flag.ACK) !== 0) throw new FrameError(ErrorCode.PROTOCOL_ERROR, `the connection preface is not a SETTINGS frame (frame type ${type})`);
+        if (type !== FrameType.SETTINGS || (flags & Flag.ACK) !== 0)
+          throw new FrameError(ErrorCode.PROTOCOL_ERROR, `the connection preface is not a SETTINGS frame (frame type ${type})`);
         this.awaitingSettings = false;
       }
       if (type === 0x0 /* DATA */) {

@@ -194,7 +194,8 @@ export function readSettings(flags: number, buf: Buffer, start: number, end: num
         change.initialWindowSize = value;
         break;
       case Setting.MAX_FRAME_SIZE:
-        if (value < DEFAULT_MAX_FRAME_SIZE || value > MAX_ALLOWED_FRAME_SIZE) throw new FrameError(ErrorCode.PROTOCOL_ERROR, `MAX_FRAME_SIZE ${value} out of range`);
+        if (value < DEFAULT_MAX_FRAME_SIZE || value > MAX_ALLOWED_FRAME_SIZE)
+          throw new FrameError(ErrorCode.PROTOCOL_ERROR, `MAX_FRAME_SIZE ${value} out of range`);
         change.maxFrameSize = value;
         break;
       case Setting.MAX_HEADER_LIST_SIZE:

@@ -71,7 +71,8 @@ export class HeadReceiver {
     if (s.remoteEnded) return table.streamError(s, ErrorCode.STREAM_CLOSED, 'HEADERS after END_STREAM');
     if (this.decoder.overflowed) return table.streamError(s, ErrorCode.ENHANCE_YOUR_CALM, 'header list larger than SETTINGS_MAX_HEADER_LIST_SIZE');
     if (badPriority) return table.streamError(s, ErrorCode.PROTOCOL_ERROR, 'stream depends on itself (§5.3.1)');
-    if (collector.problem !== null) return table.streamError(s, ErrorCode.PROTOCOL_ERROR, `malformed ${kind === BlockKind.Response ? 'response' : 'trailers'}: ${collector.problem}`);
+    if (collector.problem !== null)
+      return table.streamError(s, ErrorCode.PROTOCOL_ERROR, `malformed ${kind === BlockKind.Response ? 'response' : 'trailers'}: ${collector.problem}`);
     const fields = collector.fields;
     if (kind === BlockKind.Response) {
       const status = responseStatus(fields);

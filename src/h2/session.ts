@@ -17,7 +17,18 @@
 import type { Socket } from 'node:net';
 import { connectionErrorOf, ErrorCode, FrameError } from './errors.ts';
 import type { HeaderFields } from './fields.ts';
-import { CLIENT_PREFACE, DEFAULT_MAX_FRAME_SIZE, DEFAULT_WINDOW_BYTES, type FrameHandler, FrameReader, goawayFrame, MAX_WINDOW_BYTES, Setting, SETTINGS_ACK, settingsFrame } from './frames.ts';
+import {
+  CLIENT_PREFACE,
+  DEFAULT_MAX_FRAME_SIZE,
+  DEFAULT_WINDOW_BYTES,
+  type FrameHandler,
+  FrameReader,
+  goawayFrame,
+  MAX_WINDOW_BYTES,
+  Setting,
+  SETTINGS_ACK,
+  settingsFrame,
+} from './frames.ts';
 import { dispatchFrame, type FrameTarget, type HeaderBlockReader, type SettingsChange } from './inbound.ts';
 import { DEFAULT_MAX_HEADER_LIST_BYTES, DEFAULT_MAX_QUEUED_CONTROL_FRAMES, type SessionLimits } from './limits.ts';
 import { Outbound } from './outbound.ts';
@@ -209,7 +220,8 @@ export class H2Session implements FrameHandler, FrameTarget, StreamOwner, Sweepa
       if (this.prefaceLeft > 0) {
         const at = CLIENT_PREFACE.length - this.prefaceLeft;
         const n = Math.min(this.prefaceLeft, chunk.length);
-        if (!chunk.subarray(0, n).equals(CLIENT_PREFACE.subarray(at, at + n))) throw new FrameError(ErrorCode.PROTOCOL_ERROR, 'not an HTTP/2 connection preface');
+        if (!chunk.subarray(0, n).equals(CLIENT_PREFACE.subarray(at, at + n)))
+          throw new FrameError(ErrorCode.PROTOCOL_ERROR, 'not an HTTP/2 connection preface');
         this.prefaceLeft -= n;
         chunk = chunk.subarray(n);
       }

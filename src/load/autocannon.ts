@@ -32,15 +32,15 @@ export async function runAutocannon(spec: HttpRequestSpec, budget: LoadBudget): 
   let mismatches = 0;
   const instance = autocannon(
     {
-    url: new URL(spec.path, spec.url).href,
-    method: spec.method as 'GET',
-    headers: spec.headers,
-    body,
-    connections: spec.connections,
-    pipelining: 1,
-    duration: (budget.warmupMs + budget.durationMs) / 1000,
-    amount: budget.maxRequests || undefined,
-    timeout: Math.ceil((spec.timeoutMs ?? 30_000) / 1000),
+      url: new URL(spec.path, spec.url).href,
+      method: spec.method as 'GET',
+      headers: spec.headers,
+      body,
+      connections: spec.connections,
+      pipelining: 1,
+      duration: (budget.warmupMs + budget.durationMs) / 1000,
+      amount: budget.maxRequests || undefined,
+      timeout: Math.ceil((spec.timeoutMs ?? 30_000) / 1000),
       ...(expectedText === undefined
         ? {}
         : {

@@ -55,11 +55,16 @@ export async function runH2load(options: H2loadOptions): Promise<H2loadResult> {
   const dir = mkdtempSync(join(tmpdir(), 'muxbench-h2load-'));
   const log = join(dir, 'requests.log');
   const args = [
-    '-c', String(options.clients),
-    '-m', String(options.streamsPerClient),
-    '-D', seconds(options.durationMs),
-    '--warm-up-time', seconds(options.warmupMs),
-    '--log-file', log,
+    '-c',
+    String(options.clients),
+    '-m',
+    String(options.streamsPerClient),
+    '-D',
+    seconds(options.durationMs),
+    '--warm-up-time',
+    seconds(options.warmupMs),
+    '--log-file',
+    log,
     ...(options.http1 ? ['--h1'] : []),
     ...(options.bodyFile ? ['-d', options.bodyFile] : []),
     ...Object.entries(options.headers ?? {}).flatMap(([k, v]) => ['-H', `${k}: ${v}`]),
@@ -68,10 +73,15 @@ export async function runH2load(options: H2loadOptions): Promise<H2loadResult> {
   const [cmd, ...rest] = pinnedCommand(['h2load', ...args], options.cpu);
   try {
     const stdout = await new Promise<string>((resolve, reject) => {
-      execFile(cmd!, rest, { timeout: options.warmupMs + options.durationMs + (options.graceMs ?? 30_000), maxBuffer: 16 * 1024 * 1024 }, (err, out, errOut) => {
-        if (err) reject(new Error(`h2load failed: ${err.message}\n${errOut}`));
-        else resolve(out);
-      });
+      execFile(
+        cmd!,
+        rest,
+        { timeout: options.warmupMs + options.durationMs + (options.graceMs ?? 30_000), maxBuffer: 16 * 1024 * 1024 },
+        (err, out, errOut) => {
+          if (err) reject(new Error(`h2load failed: ${err.message}\n${errOut}`));
+          else resolve(out);
+        },
+      );
     });
     const tput = /finished in [\d.]+\w+, ([\d.]+) req\/s/.exec(stdout);
     const counts = /requests: (\d+) total, \d+ started, \d+ done, (\d+) succeeded, (\d+) failed, (\d+) errored, (\d+) timeout/.exec(stdout);

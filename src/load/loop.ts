@@ -194,10 +194,16 @@ export class LoadLoop {
         const judged = loops.map((l, i) => {
           l.finalizeBuckets(now, false);
           const windows = l.series.slice(from[i]);
-          return { windows, last: steadiness(windows.map((w) => w.ok), policy) };
+          return {
+            windows,
+            last: steadiness(
+              windows.map((w) => w.ok),
+              policy,
+            ),
+          };
         });
         const primary = judged[0]!.last;
-        const steady = primary !== null && primary.steady && elapsed >= policy.minMs;
+        const steady = (primary?.steady ?? false) && elapsed >= policy.minMs;
         if (steady || elapsed >= policy.maxMs || loops.some((l) => !l.running)) {
           clearInterval(timer);
           resolve(judged.map((j) => ({ steady, elapsedMs: Math.round(elapsed), series: j.windows, last: j.last })));
@@ -236,7 +242,9 @@ export class LoadLoop {
     // one instant for every window's end: nothing is sent or answered during this synchronous pass
     const closeTimer = setTimeout(() => {
       const at = performance.now();
-      loops.forEach((l, i) => l.closeMeter(meters[i]!, at));
+      loops.forEach((l, i) => {
+        l.closeMeter(meters[i]!, at);
+      });
     }, durationMs);
     let open = loops.length;
     return Promise.all(
@@ -405,7 +413,7 @@ export class LoadLoop {
         if (this.meter) this.meter.dropped++;
         continue;
       }
-      this.meter?.lag!.record((now - due) * 1000);
+      this.meter?.lag?.record((now - due) * 1000);
       this.fire(due);
     }
     if (!this.running) return;

@@ -24,7 +24,7 @@ function upperOf(b: number): number {
   if (b < SUB_BUCKETS) return b;
   const shift = Math.floor(b / SUB_BUCKETS) - 1;
   const sub = b % SUB_BUCKETS;
-  return ((SUB_BUCKETS + sub + 1) * 2 ** shift) - 1;
+  return (SUB_BUCKETS + sub + 1) * 2 ** shift - 1;
 }
 
 export class CoarseHistogram {

@@ -147,7 +147,10 @@ export function summarizeProfile(p: CpuProfile, minShare = 0.005): ProfileSummar
     ...n,
     totalUs: Math.round(n.totalUs),
     selfUs: Math.round(n.selfUs),
-    children: n.children.filter((c) => c.totalUs >= floor).sort((a, b) => b.totalUs - a.totalUs).map((c) => prune(c, floor)),
+    children: n.children
+      .filter((c) => c.totalUs >= floor)
+      .sort((a, b) => b.totalUs - a.totalUs)
+      .map((c) => prune(c, floor)),
   });
   return { durationUs: Math.round(p.endTime - p.startTime), samples: samples.length, kinds, top, flame: prune(flame, flame.totalUs * minShare) };
 }
@@ -200,7 +203,13 @@ export function diffProfiles(base: ProfileSummary, current: ProfileSummary, show
   const all = [...shifts.values()].map((e) => ({ ...e, change: e.currentShare - e.baseShare }));
   return {
     kinds,
-    grew: all.filter((e) => e.change > 0).sort((a, b) => b.change - a.change).slice(0, shown),
-    shrank: all.filter((e) => e.change < 0).sort((a, b) => a.change - b.change).slice(0, shown),
+    grew: all
+      .filter((e) => e.change > 0)
+      .sort((a, b) => b.change - a.change)
+      .slice(0, shown),
+    shrank: all
+      .filter((e) => e.change < 0)
+      .sort((a, b) => a.change - b.change)
+      .slice(0, shown),
   };
 }

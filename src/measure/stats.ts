@@ -159,7 +159,10 @@ export type Correction = 'holm' | 'bh' | 'none';
  * NaN stays NaN and does not count as a test.
  */
 export function adjustPValues(ps: readonly number[], method: Correction): number[] {
-  const idx = ps.map((p, i) => ({ p, i })).filter((x) => Number.isFinite(x.p)).sort((a, b) => a.p - b.p);
+  const idx = ps
+    .map((p, i) => ({ p, i }))
+    .filter((x) => Number.isFinite(x.p))
+    .sort((a, b) => a.p - b.p);
   const m = idx.length;
   const out = ps.map((p) => (Number.isFinite(p) ? p : Number.NaN));
   if (method === 'none' || m === 0) return out;

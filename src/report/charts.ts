@@ -399,7 +399,11 @@ function limitMarkers(series: readonly Series[], byLine: Map<string, Tagged[]>, 
  * One group of charts per swept axis (or per facet of it). Several sources (a baseline and a current run)
  * put their series on the same charts; the baseline's lines are dashed.
  */
-export function buildChartGroups(sources: readonly Source[], metrics: readonly MetricId[] = RUN_METRICS, palette = SystemPalette.forRuns(sources.map((s) => s.results))): ChartGroup[] {
+export function buildChartGroups(
+  sources: readonly Source[],
+  metrics: readonly MetricId[] = RUN_METRICS,
+  palette = SystemPalette.forRuns(sources.map((s) => s.results)),
+): ChartGroup[] {
   const all: Tagged[] = sources.flatMap((s) => s.results.points.map((p) => ({ p, run: s.run, results: s.results })));
   const axes: string[] = [];
   for (const s of sources) for (const a of s.results.axes) if (!axes.includes(a)) axes.push(a);
@@ -433,7 +437,10 @@ export function buildChartGroups(sources: readonly Source[], metrics: readonly M
         const v = members[0]!.p.params[a];
         if (v !== undefined) facet[a] = v;
       }
-      const xValues = orderValues(axis, members.map((t) => t.p.params[axis]!));
+      const xValues = orderValues(
+        axis,
+        members.map((t) => t.p.params[axis]!),
+      );
       const xScale = xScaleFor(axis, xValues);
       const byLine = combos(members, (t) => `${t.run}\u0000${identity(t, seriesAxes)}`);
       // a system's lines in this facet (baseline and current share one): shade i of n of its colour
@@ -574,7 +581,15 @@ export function buildPercentileChart(results: ResultsFile, palette = SystemPalet
     const pts: SeriesPoint[] = [];
     for (const q of PERCENTILES) {
       if ((1 - q / 100) * h.totalCount < 1) break;
-      pts.push({ x: percentileX(q), y: Math.max(1, h.getValueAtPercentile(q)), low: null, high: null, status: heaviest.status, params: heaviest.params, trials: heaviest.trials.length });
+      pts.push({
+        x: percentileX(q),
+        y: Math.max(1, h.getValueAtPercentile(q)),
+        low: null,
+        high: null,
+        status: heaviest.status,
+        params: heaviest.params,
+        trials: heaviest.trials.length,
+      });
     }
     h.destroy();
     const where = fixedLabel(heaviest.params);

@@ -49,7 +49,11 @@ class RunData {
   readonly breaksLittle: Set<number>;
   constructor(readonly results: ResultsFile) {
     this.def = (results.scenario.definition ?? {}) as Definition;
-    this.breaksLittle = new Set(littlesLaw(results).filter((c) => !c.consistent).map((c) => c.index));
+    this.breaksLittle = new Set(
+      littlesLaw(results)
+        .filter((c) => !c.consistent)
+        .map((c) => c.index),
+    );
   }
 
   /** Points of a system with only the primary group running (every point, for a scenario without groups). */
@@ -94,7 +98,14 @@ function byInflight(d: RunData, points: PointResult[], rates = true): { ok: { p:
   for (const p of points) {
     const n = d.inflight(p);
     if (n === null) continue;
-    const where = `${p.label} at ${n.toLocaleString('en-US')} in flight${p.groups && p.groups.length > 1 ? ` beside ${p.groups.slice(1).map((g) => g.label).join(', ')}` : ''}`;
+    const where = `${p.label} at ${n.toLocaleString('en-US')} in flight${
+      p.groups && p.groups.length > 1
+        ? ` beside ${p.groups
+            .slice(1)
+            .map((g) => g.label)
+            .join(', ')}`
+        : ''
+    }`;
     if (!measured(p)) {
       missing.push(`${where} was ${p.status} (not used)`);
       continue;
@@ -135,7 +146,14 @@ function systemRss(p: PointResult): number {
   return median(p.trials.map((t) => Object.entries(t.processes).reduce((sum, [role, u]) => (role === 'origin' ? sum : sum + u.peakRssBytes), 0)));
 }
 
-const noData = (c: ClaimSpec, anchor: string, evidence: string[]): ClaimResult => ({ id: c.id, claim: c.claim, source: c.source, verdict: 'no data', evidence, anchor });
+const noData = (c: ClaimSpec, anchor: string, evidence: string[]): ClaimResult => ({
+  id: c.id,
+  claim: c.claim,
+  source: c.source,
+  verdict: 'no data',
+  evidence,
+  anchor,
+});
 
 function streamLimitClaim(d: RunData, c: Extract<ClaimSpec, { kind: 'stream-limit' }>): ClaimResult {
   const anchor = 'points';
@@ -204,10 +222,20 @@ function comparableClaim(d: RunData, c: Extract<ClaimSpec, { kind: 'comparable' 
       const best = pts.ok.reduce<{ p: PointResult; n: number } | null>((b, x) => (b === null || rps(x.p) > rps(b.p) ? x : b), null);
       if (!best) return;
       const e = best.p.summary!.requestsPerSec;
-      figures.push({ label: d.label(id), value: e.median, range: [finite(e.ci.low, e.median), finite(e.ci.high, e.median)], text: `${d.label(id)}: at most ${rate(e.median)} (at ${best.n.toLocaleString('en-US')} in flight)` });
+      figures.push({
+        label: d.label(id),
+        value: e.median,
+        range: [finite(e.ci.low, e.median), finite(e.ci.high, e.median)],
+        text: `${d.label(id)}: at most ${rate(e.median)} (at ${best.n.toLocaleString('en-US')} in flight)`,
+      });
     }
   });
-  if (figures.length < 2) return noData(c, anchor, [...figures.map((f) => f.text), ...(c.metric === 'latency' ? ['needs both systems measured at one concurrency'] : []), ...missing]);
+  if (figures.length < 2)
+    return noData(c, anchor, [
+      ...figures.map((f) => f.text),
+      ...(c.metric === 'latency' ? ['needs both systems measured at one concurrency'] : []),
+      ...missing,
+    ]);
   const [a, b] = figures as [(typeof figures)[0], (typeof figures)[0]];
   const r = Math.max(a.value, b.value) / Math.min(a.value, b.value);
   const range = ratioRange(a.range, b.range);
@@ -221,7 +249,15 @@ function comparableClaim(d: RunData, c: Extract<ClaimSpec, { kind: 'comparable' 
       : r <= c.within
         ? `within ${factor(r)} of each other${spread} (comparable: within ${factor(c.within)})`
         : `${better.label} is ${factor(r)} ${c.metric === 'latency' ? 'faster' : 'higher'}${spread} (comparable would be within ${factor(c.within)})`;
-  return { id: c.id, claim: c.claim, source: c.source, verdict, evidence: [a.text, b.text, sentence, ...missing], anchor, metric: c.metric === 'latency' ? 'p50Us' : 'requestsPerSec' };
+  return {
+    id: c.id,
+    claim: c.claim,
+    source: c.source,
+    verdict,
+    evidence: [a.text, b.text, sentence, ...missing],
+    anchor,
+    metric: c.metric === 'latency' ? 'p50Us' : 'requestsPerSec',
+  };
 }
 
 /** A bound of an interval, or the median where the interval has none (one trial, or an old file). */
@@ -246,7 +282,9 @@ function memoryClaim(d: RunData, c: Extract<ClaimSpec, { kind: 'memory' }>): Cla
     const lo = pts.ok[0]!;
     const hi = pts.ok[pts.ok.length - 1]!;
     slopes.push({ label: d.label(id), perRequest: s });
-    figures.push(`${d.label(id)}: ${bytes(s)} per request in flight (RSS ${bytes(systemRss(lo.p))} at ${lo.n.toLocaleString('en-US')} → ${bytes(systemRss(hi.p))} at ${hi.n.toLocaleString('en-US')}, origin excluded; peak RSS under load, so garbage not yet collected counts)`);
+    figures.push(
+      `${d.label(id)}: ${bytes(s)} per request in flight (RSS ${bytes(systemRss(lo.p))} at ${lo.n.toLocaleString('en-US')} → ${bytes(systemRss(hi.p))} at ${hi.n.toLocaleString('en-US')}, origin excluded; peak RSS under load, so garbage not yet collected counts)`,
+    );
   }
   evidence.unshift(...figures);
   if (slopes.length < 2) return noData(c, anchor, [`needs points at two or more concurrencies for ${d.label(c.lower)} and ${d.label(c.higher)}`, ...evidence]);
@@ -289,7 +327,10 @@ function isolationClaim(d: RunData, c: Extract<ClaimSpec, { kind: 'isolation' }>
     const eb = pair.b!.p.summary!.p99Us;
     const r = eb.median / ea.median;
     // how much the p99 can have grown, given both medians' 95 % intervals
-    const range: [number, number] = [finite(eb.ci.low, eb.median) / finite(ea.ci.high, ea.median), finite(eb.ci.high, eb.median) / finite(ea.ci.low, ea.median)];
+    const range: [number, number] = [
+      finite(eb.ci.low, eb.median) / finite(ea.ci.high, ea.median),
+      finite(eb.ci.high, eb.median) / finite(ea.ci.low, ea.median),
+    ];
     const side = against([Math.min(range[0], r), Math.max(range[1], r)], c.within);
     const bulk = pair.b!.p.groups!.find((g) => g.id === c.group)!;
     if (side === 'within') held++;
@@ -354,11 +395,21 @@ export function evaluateClaims(results: ResultsFile): ClaimResult[] {
         return isolationClaim(d, c);
       case 'batching':
         return batchingClaim(d, c);
+      default: {
+        const unknown: never = c;
+        throw new Error(`unknown claim kind in ${JSON.stringify(unknown)}`);
+      }
     }
   });
 }
 
-const VERDICT_BADGE: Record<ClaimVerdict, string> = { holds: 'holds', 'does not hold': 'not-hold', depends: 'depends', inconclusive: 'no-data', 'no data': 'no-data' };
+const VERDICT_BADGE: Record<ClaimVerdict, string> = {
+  holds: 'holds',
+  'does not hold': 'not-hold',
+  depends: 'depends',
+  inconclusive: 'no-data',
+  'no data': 'no-data',
+};
 
 /**
  * Where a claim's figures are drawn: the chart of its metric over the primary load's concurrency, in the
@@ -377,7 +428,8 @@ export function claimsSection(results: ResultsFile, charts: readonly ChartGroup[
   const claims = evaluateClaims(results);
   if (claims.length === 0) return '';
   const rows = claims.map(
-    (r) => `<tr id="claim-${esc(r.id)}" data-verdict="${esc(r.verdict)}"><td>${esc(r.claim)}<br><small>${esc(r.source)}</small></td><td>${badge(VERDICT_BADGE[r.verdict], r.verdict)}</td><td><ul class="verdict">${r.evidence.map((e) => `<li>${esc(e)}</li>`).join('')}</ul></td><td><a href="#${esc(linkTarget(r, charts))}">chart / table</a></td></tr>`,
+    (r) =>
+      `<tr id="claim-${esc(r.id)}" data-verdict="${esc(r.verdict)}"><td>${esc(r.claim)}<br><small>${esc(r.source)}</small></td><td>${badge(VERDICT_BADGE[r.verdict], r.verdict)}</td><td><ul class="verdict">${r.evidence.map((e) => `<li>${esc(e)}</li>`).join('')}</ul></td><td><a href="#${esc(linkTarget(r, charts))}">chart / table</a></td></tr>`,
   );
   return `<section id="claims">
 <h2>The seeds' claims, measured</h2>

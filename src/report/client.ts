@@ -4,7 +4,7 @@
  * the confidence intervals, the stream-limit lines and the crosses of points that failed without a value.
  * Plain ES2017, no modules: it runs from file:// with nothing else loaded.
  */
-export const CLIENT_SCRIPT = String.raw`(function () {
+export const CLIENT_SCRIPT = `(function () {
   'use strict';
   var specs = JSON.parse(document.getElementById('muxbench-charts').textContent);
 

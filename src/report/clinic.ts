@@ -21,7 +21,9 @@ function costText(p: PointResult, c: ClinicProfile): string {
 }
 
 function pagesText(c: ClinicProfile): string {
-  const pages = c.processes.map((proc) => (proc.html ? `<a href="${esc(proc.html)}">${esc(proc.role)}</a>` : `${esc(proc.role)}: no page (${esc(proc.error ?? 'unknown reason')})`));
+  const pages = c.processes.map((proc) =>
+    proc.html ? `<a href="${esc(proc.html)}">${esc(proc.role)}</a>` : `${esc(proc.role)}: no page (${esc(proc.error ?? 'unknown reason')})`,
+  );
   const problems = c.error ? [`<span class="badge failed">failed</span> ${esc(c.error)}`] : [];
   return [...pages, ...problems].join(' · ') || '–';
 }

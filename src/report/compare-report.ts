@@ -89,10 +89,15 @@ export function renderComparisonReport(base: ResultsFile, current: ResultsFile, 
   );
   for (const g of groups) for (const chart of g.charts) chart.verdict = comparisonChartVerdict(c, chart.metric as ComparedMetric, g.axis);
   const charts: ChartSpec[] = groups.flatMap((g) => g.charts);
-  const verdictBadge = c.regressions.length ? badge('slower', `${c.regressions.length} regression${c.regressions.length === 1 ? '' : 's'}`) : badge('faster', 'no significant regression');
+  const verdictBadge = c.regressions.length
+    ? badge('slower', `${c.regressions.length} regression${c.regressions.length === 1 ? '' : 's'}`)
+    : badge('faster', 'no significant regression');
   const regressions = c.regressions.length
     ? `<ul class="regressions">${c.regressions
-        .map((r) => `<li><b>${esc(r.point.label)}</b>${Object.keys(r.point.params).length ? ` — ${esc(paramsText(r.point.params, c.axes))}` : ''}: ${esc(r.why)}${r.point.profiles?.length ? ` — <a href="#profile-diff-${esc(pointKey(r.point))}">what changed in its profiles</a>` : ''}</li>`)
+        .map(
+          (r) =>
+            `<li><b>${esc(r.point.label)}</b>${Object.keys(r.point.params).length ? ` — ${esc(paramsText(r.point.params, c.axes))}` : ''}: ${esc(r.why)}${r.point.profiles?.length ? ` — <a href="#profile-diff-${esc(pointKey(r.point))}">what changed in its profiles</a>` : ''}</li>`,
+        )
         .join('')}</ul>`
     : '';
   const body = `
@@ -126,7 +131,13 @@ ${comparisonTable(c)}
 ${refList('Only in the current run (added)', c.added, c.axes)}
 ${refList('Only in the baseline (removed)', c.removed, c.axes)}
 </section>`;
-  return page({ title: `muxbench ${c.scenario}: ${c.baseline.runId} → ${c.current.runId}`, body, charts, data: { 'muxbench-comparison': c }, chartJs: chartJsSource() });
+  return page({
+    title: `muxbench ${c.scenario}: ${c.baseline.runId} → ${c.current.runId}`,
+    body,
+    charts,
+    data: { 'muxbench-comparison': c },
+    chartJs: chartJsSource(),
+  });
 }
 
 /** Both runs profiled these points: per process, the kinds' and the functions' shares of the busy time, before and now. */
@@ -139,7 +150,8 @@ function profileDiffSection(c: Comparison): string {
         .filter((k) => k.baseShare > 0.005 || k.currentShare > 0.005)
         .map((k) => `${esc(FRAME_KINDS[k.kind])}: ${esc(percent(k.baseShare))} → ${esc(percent(k.currentShare))} (${esc(pp(k.change))})`)
         .join('<br>');
-      const fn = (f: FunctionShift): string => `<tr><td><code>${esc(f.name)}</code> <small>${esc(f.at || '(native)')}</small></td><td class="num">${esc(percent(f.baseShare))}</td><td class="num">${esc(percent(f.currentShare))}</td><td class="num">${esc(pp(f.change))}</td></tr>`;
+      const fn = (f: FunctionShift): string =>
+        `<tr><td><code>${esc(f.name)}</code> <small>${esc(f.at || '(native)')}</small></td><td class="num">${esc(percent(f.baseShare))}</td><td class="num">${esc(percent(f.currentShare))}</td><td class="num">${esc(pp(f.change))}</td></tr>`;
       return `<h4>${esc(role)}</h4><p class="lead">${kinds}</p>
 <div class="table-wrap"><table class="profile-diff"><thead><tr><th>grew most</th><th>baseline</th><th>current</th><th>change</th></tr></thead><tbody>${diff.grew.map(fn).join('') || '<tr><td colspan="4">none</td></tr>'}</tbody></table>
 <table class="profile-diff"><thead><tr><th>shrank most</th><th>baseline</th><th>current</th><th>change</th></tr></thead><tbody>${diff.shrank.map(fn).join('') || '<tr><td colspan="4">none</td></tr>'}</tbody></table></div>`;

@@ -58,7 +58,13 @@ export function metricDef(metric: ComparedMetric): MetricDef {
  */
 function metricsFor(base: PointResult, cur: PointResult): MetricDef[] {
   const sampled = (p: PointResult): Set<string> =>
-    new Set(p.trials.flatMap((t) => Object.entries(t.processes).filter(([, u]) => typeof u.cpuUsPerRequest === 'number').map(([role]) => role)));
+    new Set(
+      p.trials.flatMap((t) =>
+        Object.entries(t.processes)
+          .filter(([, u]) => typeof u.cpuUsPerRequest === 'number')
+          .map(([role]) => role),
+      ),
+    );
   const b = sampled(base);
   const shared = [...sampled(cur)].filter((r) => b.has(r)).sort();
   const fixed = COMPARED_METRICS.filter((d) => d.metric !== 'cpuUsPerRequest' || shared.length > 0);
@@ -193,7 +199,21 @@ function measureChange(def: MetricDef, base: PointResult, cur: PointResult): Met
   const change = bm > 0 ? (cm - bm) / bm : Number.NaN;
   const ci = bootstrapChangeCI(b, c);
   const p = b.length && c.length ? mannWhitneyU(b, c).p : Number.NaN;
-  const out: MetricChange = { metric: def.metric, label: def.label, better: def.better, baseline: b, current: c, baselineMedian: bm, currentMedian: cm, change, ci, p, pAdjusted: Number.NaN, verdict: 'insufficient data', regression: false };
+  const out: MetricChange = {
+    metric: def.metric,
+    label: def.label,
+    better: def.better,
+    baseline: b,
+    current: c,
+    baselineMedian: bm,
+    currentMedian: cm,
+    change,
+    ci,
+    p,
+    pAdjusted: Number.NaN,
+    verdict: 'insufficient data',
+    regression: false,
+  };
   if (base.interrupted || cur.interrupted) {
     out.note = 'the run was interrupted during this point';
   } else if (base.status === 'failed' || cur.status === 'failed') {
@@ -240,9 +260,14 @@ function comparabilityWarnings(base: ResultsFile, current: ResultsFile): string[
   if (diff.length) w.push(`the two runs' scenario definitions differ (${diff.join(', ')}): points may not measure the same thing`);
   if (base.quick !== current.quick) w.push(`one run is quick and the other is not: warm-up, duration and trials differ`);
   if (base.environment.hostname !== current.environment.hostname || base.environment.cpu !== current.environment.cpu) {
-    w.push(`the runs come from different machines (${base.environment.hostname} / ${current.environment.hostname}): differences may be the machines'; run \`muxbench gate\` to compare on one machine`);
+    w.push(
+      `the runs come from different machines (${base.environment.hostname} / ${current.environment.hostname}): differences may be the machines'; run \`muxbench gate\` to compare on one machine`,
+    );
   }
-  for (const [name, r] of [['baseline', base], ['current', current]] as const) {
+  for (const [name, r] of [
+    ['baseline', base],
+    ['current', current],
+  ] as const) {
     if (r.status !== 'complete') w.push(`the ${name} run is ${r.status}: points it did not finish are not compared as failures`);
   }
   return w;
@@ -279,7 +304,12 @@ export function compareRunPairs(pairs: readonly (readonly [ResultsFile, ResultsF
       if (p.newlyFailed) c.regressions.push({ point: p, metric: null, why: `now fails${p.reason ? `: ${p.reason.split('\n')[0]}` : ''}` });
       for (const m of p.metrics) {
         c.counts[m.verdict]++;
-        if (m.regression) c.regressions.push({ point: p, metric: m, why: `${m.label} ${signedPercent(m.change)} (95 % CI ${signedPercent(m.ci.low)} … ${signedPercent(m.ci.high)}, p = ${pValue(m.p)}${o.correction === 'none' ? '' : `, corrected ${pValue(m.pAdjusted)}`})` });
+        if (m.regression)
+          c.regressions.push({
+            point: p,
+            metric: m,
+            why: `${m.label} ${signedPercent(m.change)} (95 % CI ${signedPercent(m.ci.low)} … ${signedPercent(m.ci.high)}, p = ${pValue(m.p)}${o.correction === 'none' ? '' : `, corrected ${pValue(m.pAdjusted)}`})`,
+          });
       }
     }
   }
@@ -408,7 +438,8 @@ export function formatComparison(c: Comparison): string {
   if (rows.length) out.push(line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line));
   else out.push('no point is in both runs');
   const listRefs = (title: string, refs: PointRef[]): void => {
-    if (refs.length) out.push('', `${title}:`, ...refs.map((r) => `  ${r.label}${Object.keys(r.params).length ? ` (${paramsText(r.params, c.axes)})` : ''} [${r.status}]`));
+    if (refs.length)
+      out.push('', `${title}:`, ...refs.map((r) => `  ${r.label}${Object.keys(r.params).length ? ` (${paramsText(r.params, c.axes)})` : ''} [${r.status}]`));
   };
   listRefs('only in the current run (added)', c.added);
   listRefs('only in the baseline (removed)', c.removed);

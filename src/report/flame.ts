@@ -36,7 +36,9 @@ export function flameSvg(root: FlameNode, label: string): string {
     const share = root.totalUs > 0 ? n.totalUs / root.totalUs : 0;
     const title = `${n.name}${n.at ? ` — ${n.at}` : ''}\n${micros(n.totalUs)} (${percent(share)} of the busy time), self ${micros(n.selfUs)} · ${FRAME_KINDS[n.kind]}`;
     const text = w > 40 ? `<text x="${(x + 3).toFixed(1)}" y="${y + 12}">${esc(clipped(n.name, w))}</text>` : '';
-    rects.push(`<g><title>${esc(title)}</title><rect x="${x.toFixed(1)}" y="${y}" width="${Math.max(0.5, w - 0.5).toFixed(1)}" height="${ROW - 1}" fill="${KIND_COLOURS[n.kind]}"/>${text}</g>`);
+    rects.push(
+      `<g><title>${esc(title)}</title><rect x="${x.toFixed(1)}" y="${y}" width="${Math.max(0.5, w - 0.5).toFixed(1)}" height="${ROW - 1}" fill="${KIND_COLOURS[n.kind]}"/>${text}</g>`,
+    );
     let cx = x;
     for (const c of n.children) {
       draw(c, cx, level + 1);
@@ -63,9 +65,12 @@ function kindsLine(s: ProfileSummary): string {
 }
 
 function topTable(s: ProfileSummary): string {
-  const rows = s.top.slice(0, 15).map(
-    (f) => `<tr><td><code>${esc(f.name)}</code></td><td><small>${esc(f.at || '(native)')}</small></td><td>${esc(FRAME_KINDS[f.kind])}</td><td class="num">${esc(micros(f.selfUs))}</td><td class="num">${esc(percent(f.share))}</td></tr>`,
-  );
+  const rows = s.top
+    .slice(0, 15)
+    .map(
+      (f) =>
+        `<tr><td><code>${esc(f.name)}</code></td><td><small>${esc(f.at || '(native)')}</small></td><td>${esc(FRAME_KINDS[f.kind])}</td><td class="num">${esc(micros(f.selfUs))}</td><td class="num">${esc(percent(f.share))}</td></tr>`,
+    );
   return `<div class="table-wrap"><table class="top-functions"><thead><tr><th>function</th><th>where</th><th>kind</th><th>self time</th><th>share</th></tr></thead><tbody>${rows.join('')}</tbody></table></div>`;
 }
 
@@ -101,7 +106,9 @@ export function profilesSection(results: ResultsFile): string {
 <p class="lead">Each point ran one more trial with every system process under V8's sampling profiler (one sample per ms), started just before the trial's window opened and stopped once its requests had answered (the load runs on meanwhile). Flame graphs show the busy time (idle left out): callers on top, width ∝ time; hover a frame for its place and time. Colours: ${(['own', 'node', 'native', 'deps', 'gc', 'program'] as FrameKind[]).map((k) => `<span class="kind"><i style="background:${KIND_COLOURS[k]}"></i>${esc(FRAME_KINDS[k])}</span>`).join(' ')}.${mean === null ? '' : ` Profiling cost ${esc(signedPercent(mean))} requests/s on average over the ${costs.length} profiled point${costs.length === 1 ? '' : 's'}.`}</p>
 ${points
   .map(
-    (p) => `<details class="profile" id="profile-${p.index}" open><summary>${esc(p.label)}${Object.keys(p.params).length ? ` — ${esc(paramsText(p.params, results.axes))}` : ''}</summary>
+    (
+      p,
+    ) => `<details class="profile" id="profile-${p.index}" open><summary>${esc(p.label)}${Object.keys(p.params).length ? ` — ${esc(paramsText(p.params, results.axes))}` : ''}</summary>
 <p class="lead">${costLine(p)}</p>
 ${p.profile!.processes.map((proc) => processBlock(p, proc)).join('\n')}
 </details>`,

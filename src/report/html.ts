@@ -24,7 +24,10 @@ export function scriptSafe(js: string): string {
 
 /** JSON inside a <script type="application/json">: `<` escaped so no tag can close it; JSON.parse reads it back as is. */
 export function jsonScript(id: string, data: unknown): string {
-  const json = JSON.stringify(data).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+  const json = JSON.stringify(data)
+    .replace(/</g, '\\u003c')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
   return `<script type="application/json" id="${esc(id)}">${json}</script>`;
 }
 

@@ -47,7 +47,10 @@ export function primaryLoad(p: PointResult, definition: unknown): { inflight: nu
   const def = (definition ?? {}) as Definition;
   const primary = p.groups?.[0];
   if (primary) {
-    return { inflight: primary.load.model === 'closed' ? primary.load.concurrency : null, holdMs: primary.workload.call === 'sleep' ? primary.workload.delayMs : 0 };
+    return {
+      inflight: primary.load.model === 'closed' ? primary.load.concurrency : null,
+      holdMs: primary.workload.call === 'sleep' ? primary.workload.delayMs : 0,
+    };
   }
   const holdMs = def.workload?.call === 'sleep' ? (p.params.delayMs ?? def.workload.delayMs ?? 0) : 0;
   return { inflight: def.load?.model === 'closed' ? (p.params.concurrency ?? def.load.concurrency ?? null) : null, holdMs };
@@ -85,16 +88,33 @@ export function littlesLaw(results: ResultsFile): LittleCheck[] {
       `${describe(p, results.axes)}: ${rate(x)} × ${micros(w)} mean latency = ${sig3(occupancy)} in flight, ${consistent ? `consistent with the ${inflight.toLocaleString('en-US')} the load kept` : `NOT the ${inflight.toLocaleString('en-US')} the load kept (${percent(occupancy / inflight)}): this measurement needs explaining before it is used`}.`,
     ];
     if (ceiling) {
-      const bound = ceiling.limit !== null && ceiling.limit < inflight ? `${ceiling.limit.toLocaleString('en-US')} streams (the limit)` : `${inflight.toLocaleString('en-US')} in flight`;
+      const bound =
+        ceiling.limit !== null && ceiling.limit < inflight
+          ? `${ceiling.limit.toLocaleString('en-US')} streams (the limit)`
+          : `${inflight.toLocaleString('en-US')} in flight`;
       let s = `Ceiling: ${bound} / ${ceiling.delayMs} ms = ${rate(ceiling.requestsPerSec)}; measured ${percent(ceiling.share)} of it`;
       if (ceiling.share < CEILING_SHORTFALL) {
         const cpu = p.summary.systemCpu;
         s += ` — something besides ${ceiling.limit !== null && ceiling.limit < inflight ? 'the stream limit' : 'the handler delay'} bounds it: each slot was held ${sig3(ceiling.holdMs)} ms for a ${ceiling.delayMs} ms call`;
-        s += cpu >= 0.9 ? `, with the system's processes using ${percent(cpu)} of their core (CPU-bound)` : ` while the system's processes used ${percent(cpu)} of their core (not CPU-bound: time spent queueing between processes)`;
+        s +=
+          cpu >= 0.9
+            ? `, with the system's processes using ${percent(cpu)} of their core (CPU-bound)`
+            : ` while the system's processes used ${percent(cpu)} of their core (not CPU-bound: time spent queueing between processes)`;
       }
       parts.push(`${s}.`);
     }
-    out.push({ index: p.index, label: p.label, params: p.params, inflight, requestsPerSec: x, meanLatencyUs: w, occupancy, consistent, ceiling, sentence: parts.join(' ') });
+    out.push({
+      index: p.index,
+      label: p.label,
+      params: p.params,
+      inflight,
+      requestsPerSec: x,
+      meanLatencyUs: w,
+      occupancy,
+      consistent,
+      ceiling,
+      sentence: parts.join(' '),
+    });
   }
   return out;
 }

@@ -11,7 +11,10 @@ export function checkResults(data: unknown, name: string): ResultsFile {
   const schema = (data as { schema?: unknown }).schema;
   if (typeof schema !== 'string' || !READABLE_SCHEMAS.includes(schema)) {
     const found = schema === undefined ? 'no schema field' : `schema ${JSON.stringify(schema)}`;
-    throw new ReportInputError('MUX_ERR_RESULTS_SCHEMA', `${name}: unsupported results file: ${found}, expected one of ${READABLE_SCHEMAS.map((s) => `'${s}'`).join(', ')}`);
+    throw new ReportInputError(
+      'MUX_ERR_RESULTS_SCHEMA',
+      `${name}: unsupported results file: ${found}, expected one of ${READABLE_SCHEMAS.map((s) => `'${s}'`).join(', ')}`,
+    );
   }
   const r = data as Partial<ResultsFile>;
   const missing = (['runId', 'scenario', 'environment', 'status', 'startedAt', 'axes', 'settings', 'points'] as const).filter((k) => r[k] === undefined);

@@ -38,7 +38,12 @@ export function pointCounts(results: ResultsFile): PointCounts {
   return c;
 }
 
-const STATUS_TEXT: Record<PointResult['status'], string> = { ok: 'ok', failed: '✕ failed', 'generator-bound': '△ generator-bound', 'not-steady': '◇ not steady' };
+const STATUS_TEXT: Record<PointResult['status'], string> = {
+  ok: 'ok',
+  failed: '✕ failed',
+  'generator-bound': '△ generator-bound',
+  'not-steady': '◇ not steady',
+};
 
 /** The charts of a run with their verdicts filled in. */
 export function runCharts(results: ResultsFile): { groups: ReturnType<typeof buildChartGroups>; distribution: ChartSpec | null } {
@@ -83,7 +88,21 @@ function warmupCell(p: PointResult): string {
 
 export function pointsTable(results: ResultsFile): string {
   const axes = results.axes;
-  const head = ['#', 'system', ...axes, 'req/s (95 % CI)', 'p50 (95 % CI)', 'p99 (95 % CI)', 'errors', 'trials', 'warm-up', 'system CPU', 'CPU / request', 'peak RSS', 'status'];
+  const head = [
+    '#',
+    'system',
+    ...axes,
+    'req/s (95 % CI)',
+    'p50 (95 % CI)',
+    'p99 (95 % CI)',
+    'errors',
+    'trials',
+    'warm-up',
+    'system CPU',
+    'CPU / request',
+    'peak RSS',
+    'status',
+  ];
   const rows = results.points.map((p) => {
     const s = p.summary;
     // no request succeeded: its 0 req/s and 0 µs measure nothing (its CPU and memory were still measured)
@@ -133,7 +152,10 @@ export function environmentFacts(results: Pick<ResultsFile, 'environment'>): str
     ['OS', esc(e.os)],
     ['host', esc(e.hostname)],
     ['commit', e.commit ? `<code>${esc(e.commit)}</code>` : 'unknown'],
-    ['pinned', e.pinned ? `yes: systems on core ${e.systemCpu ?? '?'}, load on core ${e.loadCpu ?? '?'}` : 'no (systems and load share the cores: figures are noisier)'],
+    [
+      'pinned',
+      e.pinned ? `yes: systems on core ${e.systemCpu ?? '?'}, load on core ${e.loadCpu ?? '?'}` : 'no (systems and load share the cores: figures are noisier)',
+    ],
     ['h2load', e.h2load ? 'available' : 'not installed'],
   ]);
 }
@@ -182,7 +204,9 @@ export function systemsFacts(results: ResultsFile): string {
   const skip = new Set(['id', 'label', 'kind', 'sweep', 'preset', 'groups']);
   return facts(
     systems.map((sys) => {
-      const knobs = Object.entries(sys).filter(([k]) => !skip.has(k)).map(([k, v]) => knobText(k, v));
+      const knobs = Object.entries(sys)
+        .filter(([k]) => !skip.has(k))
+        .map(([k, v]) => knobText(k, v));
       const preset = typeof sys.preset === 'string' ? `preset <code>${esc(sys.preset)}</code>: ` : '';
       const sweep = sys.sweep && typeof sys.sweep === 'object' ? `; swept: ${esc(Object.keys(sys.sweep).join(', '))}` : '';
       const own = sys.groups && typeof sys.groups === 'object' ? `; its own load sweeps: ${esc(JSON.stringify(sys.groups))}` : '';
@@ -210,7 +234,9 @@ export function timeSeriesSection(results: ResultsFile, series: ReturnType<typeo
 <p class="lead">Every point's throughput and p99 per 100 ms window: the warm-up (grey) until throughput settled, then each trial. Requests count in the window that sent them.</p>
 ${series
   .map(
-    (t) => `<details class="series" id="series-${t.point.index}"${t.point.status === 'not-steady' ? ' open' : ''}><summary>${esc(timeSeriesTitle(t, results.axes))} ${t.point.status === 'ok' ? '' : badge(t.point.status, STATUS_TEXT[t.point.status])}</summary>
+    (
+      t,
+    ) => `<details class="series" id="series-${t.point.index}"${t.point.status === 'not-steady' ? ' open' : ''}><summary>${esc(timeSeriesTitle(t, results.axes))} ${t.point.status === 'ok' ? '' : badge(t.point.status, STATUS_TEXT[t.point.status])}</summary>
 <ul class="verdict">${t.verdict.map((v) => `<li>${esc(v)}</li>`).join('')}</ul>
 <div class="charts">${t.charts.map(chartFigure).join('')}</div></details>`,
   )
@@ -230,10 +256,16 @@ export function renderRunReport(results: ResultsFile): string {
   if (results.quick) warn.push('Quick run (shortened settings): for a smoke check, not for conclusions.');
   if (!results.environment.pinned) warn.push('Systems and load engine were not pinned to separate cores: figures are noisier.');
   if (results.settings.trials < 2) warn.push('One trial per point: no confidence intervals.');
-  if (results.points.some((p) => p.profile)) warn.push("Profiled run: each point's profiled trial is extra and not in its figures (see \"Where the time goes\").");
-  if (results.points.some((p) => p.clinic)) warn.push("Run under clinic: each point's trials under clinic doctor and flame are extra and not in its figures (see \"Where the time goes: clinic\").");
-  if (counts.notSteady) warn.push(`${counts.notSteady} point${counts.notSteady === 1 ? '' : 's'} had not settled when the warm-up cap came: their figures are marked not steady.`);
-  if (inconsistent.length) warn.push(`${inconsistent.length} point${inconsistent.length === 1 ? '' : 's'} break${inconsistent.length === 1 ? 's' : ''} Little's law (throughput × latency ≠ requests in flight): see below before using them.`);
+  if (results.points.some((p) => p.profile))
+    warn.push('Profiled run: each point\'s profiled trial is extra and not in its figures (see "Where the time goes").');
+  if (results.points.some((p) => p.clinic))
+    warn.push('Run under clinic: each point\'s trials under clinic doctor and flame are extra and not in its figures (see "Where the time goes: clinic").');
+  if (counts.notSteady)
+    warn.push(`${counts.notSteady} point${counts.notSteady === 1 ? '' : 's'} had not settled when the warm-up cap came: their figures are marked not steady.`);
+  if (inconsistent.length)
+    warn.push(
+      `${inconsistent.length} point${inconsistent.length === 1 ? '' : 's'} break${inconsistent.length === 1 ? 's' : ''} Little's law (throughput × latency ≠ requests in flight): see below before using them.`,
+    );
 
   const body = `
 <header>
@@ -292,7 +324,9 @@ ${facts([
   ['load model', esc(results.settings.loadModel)],
   ['quick', results.quick ? 'yes' : 'no'],
   ['scenario file', `<code>${esc(results.scenario.file)}</code>`],
-  ...(results.overrides ? [['changed on the command line', `<code>${esc(describeOverrides(results.overrides))}</code> (the definition below is what ran)`] as [string, string]] : []),
+  ...(results.overrides
+    ? [['changed on the command line', `<code>${esc(describeOverrides(results.overrides))}</code> (the definition below is what ran)`] as [string, string]]
+    : []),
 ])}
 <h3>Systems as run</h3>
 ${systemsFacts(results)}

@@ -149,7 +149,9 @@ export function scanBench(reportsDir: string): BenchEntry[] {
   const dir = join(reportsDir, 'bench');
   let files: string[];
   try {
-    files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
+    files = readdirSync(dir)
+      .filter((f) => f.endsWith('.json'))
+      .sort();
   } catch {
     return [];
   }
@@ -201,7 +203,10 @@ export function scanGates(reportsDir: string): GateEntry[] {
     .filter((runDir) => existsSync(join(reportsDir, 'gate', runDir, 'gate.json')))
     .map((runDir) => {
       try {
-        const g = JSON.parse(readFileSync(join(reportsDir, 'gate', runDir, 'gate.json'), 'utf8')) as { decision?: { headline?: unknown; exitCode?: unknown }; meta?: { baseRef?: unknown } };
+        const g = JSON.parse(readFileSync(join(reportsDir, 'gate', runDir, 'gate.json'), 'utf8')) as {
+          decision?: { headline?: unknown; exitCode?: unknown };
+          meta?: { baseRef?: unknown };
+        };
         return {
           runDir,
           headline: typeof g.decision?.headline === 'string' ? g.decision.headline : 'unknown',
@@ -233,7 +238,8 @@ function when(iso: string | null | undefined): string {
 }
 
 function scalarCell(v: Scalar): string {
-  if (typeof v === 'number') return `<td class="num">${esc(Number.isInteger(v) ? v.toLocaleString('en-US') : Number(v.toPrecision(4)).toLocaleString('en-US'))}</td>`;
+  if (typeof v === 'number')
+    return `<td class="num">${esc(Number.isInteger(v) ? v.toLocaleString('en-US') : Number(v.toPrecision(4)).toLocaleString('en-US'))}</td>`;
   return `<td>${v === null ? '–' : esc(String(v))}</td>`;
 }
 
@@ -243,12 +249,21 @@ export interface OtherRuns {
   attacks?: readonly AttackEntry[];
 }
 
-export function renderIndex(runs: readonly RunEntry[], comparisons: readonly ScenarioComparison[], bench: readonly BenchEntry[], other: OtherRuns = {}): string {
+export function renderIndex(
+  runs: readonly RunEntry[],
+  comparisons: readonly ScenarioComparison[],
+  bench: readonly BenchEntry[],
+  other: OtherRuns = {},
+): string {
   const gates = other.gates ?? [];
   const attacks = other.attacks ?? [];
   const attackRows = attacks.map((a) => {
     const link = a.hasPage ? `<a href="${href('attack', a.runDir, 'index.html')}">${esc(a.runId)}</a>` : esc(a.runId);
-    const targets = a.error ? esc(a.error) : a.targets.map((t) => `${esc(t.name)} ${t.held === t.patterns ? badge('ok', `${t.held}/${t.patterns} held`) : badge('failed', `${t.held}/${t.patterns} held`)}`).join(' ');
+    const targets = a.error
+      ? esc(a.error)
+      : a.targets
+          .map((t) => `${esc(t.name)} ${t.held === t.patterns ? badge('ok', `${t.held}/${t.patterns} held`) : badge('failed', `${t.held}/${t.patterns} held`)}`)
+          .join(' ');
     return `<tr><td>${link}</td><td>${esc(a.status)}</td><td>${esc(when(a.startedAt))}</td><td>${a.commit ? `<code>${esc(a.commit)}</code>` : '–'}</td><td>${targets}</td></tr>`;
   });
   const runRows = runs.map((r) => {
@@ -258,7 +273,9 @@ export function renderIndex(runs: readonly RunEntry[], comparisons: readonly Sce
     }
     const status = runStatusBadge(res);
     const c = r.counts!;
-    const link = r.reportError ? `${esc(res.runId)} <small>(page not written: ${esc(r.reportError)})</small>` : `<a href="${href(r.dir, r.runDir, 'index.html')}">${esc(res.runId)}</a>`;
+    const link = r.reportError
+      ? `${esc(res.runId)} <small>(page not written: ${esc(r.reportError)})</small>`
+      : `<a href="${href(r.dir, r.runDir, 'index.html')}">${esc(res.runId)}</a>`;
     return `<tr class="run" data-scenario="${esc(res.scenario.name)}"><td>${esc(res.scenario.name)}</td><td>${link}${res.quick ? ' <small>quick</small>' : ''}</td><td>${status}</td><td>${esc(when(res.startedAt))}</td><td>${res.environment.commit ? `<code>${esc(res.environment.commit)}</code>` : '–'}</td><td class="num">${c.ok}</td><td class="num">${c.failed ? badge('failed', String(c.failed)) : '0'}</td><td class="num">${c.generatorBound ? badge('generator-bound', String(c.generatorBound)) : '0'}</td></tr>`;
   });
   const cmpRows = comparisons.map((c) => {

@@ -75,8 +75,14 @@ export function timeSeriesVerdict(p: PointResult): string[] {
   const out: string[] = [];
   const w = p.warmup;
   if (w) {
-    if (w.steady === true) out.push(`Warm-up: ${sig3(w.elapsedMs / 1000)} s until throughput settled (the last blocks within ${w.spread === null ? '?' : percent(w.spread)}, tolerance ${w.tolerance === null ? '?' : percent(w.tolerance)}).`);
-    else if (w.steady === false) out.push(`Warm-up: throughput had not settled after ${sig3(w.elapsedMs / 1000)} s (spread ${w.spread === null || !Number.isFinite(w.spread) ? 'unknown' : percent(w.spread)}, tolerance ${w.tolerance === null ? '?' : percent(w.tolerance)}): the point is marked not-steady.`);
+    if (w.steady === true)
+      out.push(
+        `Warm-up: ${sig3(w.elapsedMs / 1000)} s until throughput settled (the last blocks within ${w.spread === null ? '?' : percent(w.spread)}, tolerance ${w.tolerance === null ? '?' : percent(w.tolerance)}).`,
+      );
+    else if (w.steady === false)
+      out.push(
+        `Warm-up: throughput had not settled after ${sig3(w.elapsedMs / 1000)} s (spread ${w.spread === null || !Number.isFinite(w.spread) ? 'unknown' : percent(w.spread)}, tolerance ${w.tolerance === null ? '?' : percent(w.tolerance)}): the point is marked not-steady.`,
+      );
     else out.push(`Warm-up: a fixed ${sig3(w.elapsedMs / 1000)} s (this engine runs its own loop; steadiness not judged).`);
   }
   const measured = p.trials.flatMap((t) => t.series ?? []).filter((x) => x.ms > 0);
@@ -87,9 +93,14 @@ export function timeSeriesVerdict(p: PointResult): string[] {
       const mean = rates.reduce((a, b) => a + b, 0) / rates.length;
       const sd = Math.sqrt(rates.reduce((a, b) => a + (b - mean) ** 2, 0) / (rates.length - 1));
       const lowest = Math.min(...rates);
-      out.push(`Measured windows: median ${rate(m)}, window-to-window variation ${percent(sd / mean)} (coefficient of variation), lowest window ${percent(lowest / m)} of the median.`);
+      out.push(
+        `Measured windows: median ${rate(m)}, window-to-window variation ${percent(sd / mean)} (coefficient of variation), lowest window ${percent(lowest / m)} of the median.`,
+      );
       const stalls = measured.filter((x) => x.ok === 0);
-      if (stalls.length) out.push(`Stall: in ${stalls.length} window${stalls.length === 1 ? '' : 's'} (first at ${sig3(stalls[0]!.atMs / 1000)} s) no request sent then succeeded.`);
+      if (stalls.length)
+        out.push(
+          `Stall: in ${stalls.length} window${stalls.length === 1 ? '' : 's'} (first at ${sig3(stalls[0]!.atMs / 1000)} s) no request sent then succeeded.`,
+        );
     }
   }
   return out;
@@ -124,7 +135,15 @@ function groupsSpec(p: PointResult): ChartSpec {
       const shift = (primary[k]?.series?.[0]?.atMs ?? 0) - (own[0]?.atMs ?? 0);
       const windows = own
         .filter((w) => w.ms > 0)
-        .map((w) => ({ x: Math.round(w.atMs + shift) / 1000, y: w.p99Us as number | null, low: null, high: null, status: 'ok' as const, params: p.params, trials: 1 }));
+        .map((w) => ({
+          x: Math.round(w.atMs + shift) / 1000,
+          y: w.p99Us as number | null,
+          low: null,
+          high: null,
+          status: 'ok' as const,
+          params: p.params,
+          trials: 1,
+        }));
       // a gap between trials (the load ran on, unmeasured, in between)
       const last = windows.at(-1);
       return last ? [...windows, { ...last, x: last.x + 0.05, y: null }] : windows;

@@ -137,7 +137,8 @@ function failureNotes(spec: ChartSpec): string[] {
   const notes: string[] = [];
   if (failed.length) notes.push(`Failed (no usable measurement, see the failed points below): ${list(failed)}.`);
   if (bound.length) notes.push(`Generator-bound — the load engine was saturated, so these figures are its limit, not the system's: ${list(bound)}.`);
-  if (unsettled.length) notes.push(`Not steady — throughput was still changing when the warm-up cap came, so these figures may move with a longer run: ${list(unsettled)}.`);
+  if (unsettled.length)
+    notes.push(`Not steady — throughput was still changing when the warm-up cap came, so these figures may move with a longer run: ${list(unsettled)}.`);
   return notes;
 }
 
@@ -180,7 +181,8 @@ interface Growth {
 
 function growth(s: Series, a: Usable, b: Usable): Growth {
   const ok = (v: number | null): v is number => v !== null && Number.isFinite(v) && v > 0;
-  const range: [number, number] | null = ok(a.low) && ok(a.high) && ok(b.low) && ok(b.high) && (a.low !== a.high || b.low !== b.high) ? [b.low / a.high, b.high / a.low] : null;
+  const range: [number, number] | null =
+    ok(a.low) && ok(a.high) && ok(b.low) && ok(b.high) && (a.low !== a.high || b.low !== b.high) ? [b.low / a.high, b.high / a.low] : null;
   return { s, r: b.y / a.y, range };
 }
 
@@ -225,13 +227,17 @@ function limitSentences(spec: ChartSpec, what: string): { growth: string[]; note
     const figures = `(${micros(below.y)} at ${below.x.toLocaleString('en-US')} → ${micros(top.y)} at ${top.x.toLocaleString('en-US')}${gb(top).replace(' (', ', ').replace(')', '')})`;
     const theirs = list(others.slice(0, 2).map((o) => `${o.s.label} ${relative(o.r)}`));
     if (others.length && others.every((o) => clearlyMore(mine, o))) {
-      out.push(`Past ${describeAxisValue(spec.axis, limit)} (its stream limit), ${s.label}'s ${what} ${change(mine.r)} ${figures} while ${theirs} over the same range.`);
+      out.push(
+        `Past ${describeAxisValue(spec.axis, limit)} (its stream limit), ${s.label}'s ${what} ${change(mine.r)} ${figures} while ${theirs} over the same range.`,
+      );
     } else if (others.length) {
       out.push(
         `${capitalise(rangeText(spec, below.x, top.x))}, ${s.label}'s ${what} ${change(mine.r)} ${figures}; ${theirs} over the same range with no stream limit in the way, so the run does not show its limit of ${limit.toLocaleString('en-US')} causing the growth.`,
       );
     } else {
-      out.push(`${capitalise(rangeText(spec, below.x, top.x))}, ${s.label}'s ${what} ${change(mine.r)} ${figures}; no line without a stream limit was measured over that range to tell what its limit of ${limit.toLocaleString('en-US')} adds.`);
+      out.push(
+        `${capitalise(rangeText(spec, below.x, top.x))}, ${s.label}'s ${what} ${change(mine.r)} ${figures}; no line without a stream limit was measured over that range to tell what its limit of ${limit.toLocaleString('en-US')} adds.`,
+      );
     }
   }
   return { growth: out, notes };
@@ -271,7 +277,10 @@ function latencyVerdict(spec: ChartSpec, what: string): string[] {
       );
     } else {
       const sp = spans(spec)[0];
-      if (sp) out.push(`${capitalise(rangeText(spec, sp.first.x, sp.last.x))}, ${sp.s.label}'s ${what} ${change(sp.last.y / sp.first.y)} (${micros(sp.first.y)} → ${micros(sp.last.y)}).`);
+      if (sp)
+        out.push(
+          `${capitalise(rangeText(spec, sp.first.x, sp.last.x))}, ${sp.s.label}'s ${what} ${change(sp.last.y / sp.first.y)} (${micros(sp.first.y)} → ${micros(sp.last.y)}).`,
+        );
     }
   }
   const shared = heaviestShared(spec, 2);
@@ -300,7 +309,9 @@ function errorsVerdict(spec: ChartSpec): string[] {
         .sort((a, b) => b[1] - a[1])
         .slice(0, 3)
         .map(([k, n]) => `${k} ${n.toLocaleString('en-US')}`);
-      withErrors.push(`${s.label} lost ${percent(worst.y)} of calls at ${describeAxisValue(spec.axis, worst.x)}${kinds.length ? ` (${kinds.join(', ')})` : ''}`);
+      withErrors.push(
+        `${s.label} lost ${percent(worst.y)} of calls at ${describeAxisValue(spec.axis, worst.x)}${kinds.length ? ` (${kinds.join(', ')})` : ''}`,
+      );
     } else clean.push(s.label);
   }
   if (withErrors.length === 0 && clean.length === 0) return ['No successful point to report errors for.'];
@@ -319,7 +330,10 @@ function cpuVerdict(spec: ChartSpec): string[] {
       .map((v) => ({ ...v, perCore: v.p.requestsPerSec! / v.p.y }))
       .sort((a, b) => b.perCore - a.perCore);
     if (eff.length) {
-      const parts = eff.map((v) => `${v.s.label} ${compact(v.perCore)} req/s (${rate(v.p.requestsPerSec!)} on ${percent(v.p.y)} of a core${gb(v.p).replace(' (', ', ').replace(')', '')})`);
+      const parts = eff.map(
+        (v) =>
+          `${v.s.label} ${compact(v.perCore)} req/s (${rate(v.p.requestsPerSec!)} on ${percent(v.p.y)} of a core${gb(v.p).replace(' (', ', ').replace(')', '')})`,
+      );
       let sentence = `${atValue(spec, shared.x)}, per core of system CPU: ${parts.join('; ')}`;
       if (eff.length > 1) {
         const best = eff[0]!;
@@ -328,13 +342,18 @@ function cpuVerdict(spec: ChartSpec): string[] {
         // a generator that held the load back understates that system's work per CPU (the same rule as generator-bound, from 75 %)
         const caveats: string[] = [];
         if (generatorNote(best.p)) caveats.push(`${generatorNote(best.p)} at ${best.s.label}'s point: the ratio is a lower bound`);
-        if (generatorNote(worst.p)) caveats.push(`${generatorNote(worst.p)} at ${worst.s.label}'s point: its figure may be understated, and the ratio overstated`);
+        if (generatorNote(worst.p))
+          caveats.push(`${generatorNote(worst.p)} at ${worst.s.label}'s point: its figure may be understated, and the ratio overstated`);
         if (caveats.length) sentence += ` (${caveats.join('; ')})`;
       }
       out.push(`${sentence}.`);
     }
   }
-  const saturated = spec.series.flatMap((s) => usablePoints(spec, s).filter((p) => p.y >= 0.9).map((p) => `${s.label} at ${describeAxisValue(spec.axis, p.x)} (${percent(p.y)})`));
+  const saturated = spec.series.flatMap((s) =>
+    usablePoints(spec, s)
+      .filter((p) => p.y >= 0.9)
+      .map((p) => `${s.label} at ${describeAxisValue(spec.axis, p.x)} (${percent(p.y)})`),
+  );
   if (saturated.length) out.push(`CPU-bound (≥ 90 % of a core): ${list(saturated)}.`);
   if (out.length === 0) out.push('No successful point to report CPU for.');
   return out;
@@ -399,7 +418,10 @@ function perInflightVerdict(spec: ChartSpec): string[] {
   });
   if (fitted.length) out.push(`Fitted over the whole sweep (least-squares slope of peak RSS against requests in flight): ${fitted.join('; ')}.`);
   if (out.length === 0) out.push('No successful point to report memory for.');
-  else out.push('The line is the marginal cost: the change in peak RSS (all system processes) from the previous point divided by the requests added — not peak RSS ÷ in flight, which is mostly the processes\' fixed size.');
+  else
+    out.push(
+      "The line is the marginal cost: the change in peak RSS (all system processes) from the previous point divided by the requests added — not peak RSS ÷ in flight, which is mostly the processes' fixed size.",
+    );
   return out;
 }
 
@@ -414,8 +436,14 @@ function percentileVerdict(spec: ChartSpec): string[] {
   if (rows.length === 0) return ['No latency histograms in this run.'];
   const parts = rows.map((r) => `${r.s.label}: p50 ${micros(r.p50.y)}${r.p99 ? `, p99 ${micros(r.p99.y)}` : ''}${r.p999 ? `, p99.9 ${micros(r.p999.y)}` : ''}`);
   const out = [`${parts.join('; ')}.`];
-  const spread = rows.filter((r) => r.p99).map((r) => ({ s: r.s, k: r.p99!.y / r.p50.y })).sort((a, b) => b.k - a.k);
-  if (spread.length > 1) out.push(`The longest tail relative to its median is ${spread[0]!.s.label}'s: p99 is ${ratio(spread[0]!.k)} its p50 (${spread[spread.length - 1]!.s.label}: ${ratio(spread[spread.length - 1]!.k)}).`);
+  const spread = rows
+    .filter((r) => r.p99)
+    .map((r) => ({ s: r.s, k: r.p99!.y / r.p50.y }))
+    .sort((a, b) => b.k - a.k);
+  if (spread.length > 1)
+    out.push(
+      `The longest tail relative to its median is ${spread[0]!.s.label}'s: p99 is ${ratio(spread[0]!.k)} its p50 (${spread[spread.length - 1]!.s.label}: ${ratio(spread[spread.length - 1]!.k)}).`,
+    );
   return out;
 }
 

@@ -94,8 +94,15 @@ async function clinicProfile(o: ClinicPointOptions, dir: string, tool: ClinicToo
     const file = pages.get(p.ready.system);
     if (file === undefined) return { role, html: null, error: 'not a muxbench system process' };
     if (p.child.exitCode === 0 && existsSync(file)) return { role, html: join(CLINIC_DIR, basename(file)) };
-    const why = p.stderrTail().split('\n').filter((l) => l.startsWith('clinic-collect: ')).pop();
-    const how = p.child.exitCode === null ? `ended by ${p.child.signalCode ?? 'a signal'} (it had ${CLINIC_STOP_MS / 1000} s to write its page)` : `exited with code ${p.child.exitCode}`;
+    const why = p
+      .stderrTail()
+      .split('\n')
+      .filter((l) => l.startsWith('clinic-collect: '))
+      .pop();
+    const how =
+      p.child.exitCode === null
+        ? `ended by ${p.child.signalCode ?? 'a signal'} (it had ${CLINIC_STOP_MS / 1000} s to write its page)`
+        : `exited with code ${p.child.exitCode}`;
     return { role, html: null, error: why ? why.slice('clinic-collect: '.length) : `the collector ${how} without a page` };
   });
   const overhead = trial ? profileOverhead(trial, o.baseRequestsPerSec) : null;

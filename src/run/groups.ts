@@ -29,7 +29,11 @@ export async function measureGroupsTrial(set: EngineSet, watch: ProcessWatch, ta
   watch.resetPeak();
   const results = await set.trial(durationMs, { onOpen: () => void (opened = watch.mark()), onClose: () => void (closed = watch.mark()) });
   checkAlive(target);
-  const usage = watch.usage(opened, closed, results.reduce((n, r) => n + r.requests, 0));
+  const usage = watch.usage(
+    opened,
+    closed,
+    results.reduce((n, r) => n + r.requests, 0),
+  );
   return results.map((r) => trialResult(r, usage));
 }
 
@@ -38,7 +42,13 @@ export async function measureGroupsTrial(set: EngineSet, watch: ProcessWatch, ta
  * sees each trial's groups (in the plans' order) as it ends. A failure carries what was measured before
  * it (MeasureError.partial, with the groups).
  */
-export async function measureGroups(target: Target, loads: readonly LoadPlan[], plan: Omit<PointPlan, 'spec' | 'model'>, signal: AbortSignal | undefined, onTrial: (groups: TrialResult[]) => void): Promise<GroupsMeasurement> {
+export async function measureGroups(
+  target: Target,
+  loads: readonly LoadPlan[],
+  plan: Omit<PointPlan, 'spec' | 'model'>,
+  signal: AbortSignal | undefined,
+  onTrial: (groups: TrialResult[]) => void,
+): Promise<GroupsMeasurement> {
   const session = LoadSession.start(plan.loadCpu, signal);
   const watch = new ProcessWatch(target);
   const groups = loads.map(() => ({ warmup: warmupRecord(null, plan.policy.minMs), trials: [] as TrialResult[] }));
@@ -46,12 +56,16 @@ export async function measureGroups(target: Target, loads: readonly LoadPlan[], 
   try {
     const set = await session.openSet(loads);
     const warmups = await set.warmUp(plan.policy);
-    warmups.forEach((w, i) => (groups[i]!.warmup = warmupRecord(w, plan.policy.minMs)));
+    warmups.forEach((w, i) => {
+      groups[i]!.warmup = warmupRecord(w, plan.policy.minMs);
+    });
     checkAlive(target);
     for (let i = 0; i < plan.trials; i++) {
       if (signal?.aborted) throw new Error('the run was interrupted');
       const trials = await measureGroupsTrial(set, watch, target, plan.durationMs);
-      trials.forEach((t, g) => groups[g]!.trials.push(t));
+      trials.forEach((t, g) => {
+        groups[g]!.trials.push(t);
+      });
       onTrial(trials);
     }
     if (!plan.profile) return { groups };
@@ -72,7 +86,15 @@ const SEVERITY: Record<PointStatus, number> = { ok: 0, 'not-steady': 1, 'generat
 export function groupResults(loads: readonly LoadPlan[], measured: GroupsMeasurement['groups'], trialMs: number): GroupResult[] {
   return loads.map((l, i) => {
     const m = measured[i] ?? { warmup: undefined, trials: [] };
-    const g: GroupResult = { id: l.id, label: l.label, description: describeLoad(l), workload: { ...l.workload }, load: { ...l.load }, status: 'ok', trials: m.trials };
+    const g: GroupResult = {
+      id: l.id,
+      label: l.label,
+      description: describeLoad(l),
+      workload: { ...l.workload },
+      load: { ...l.load },
+      status: 'ok',
+      trials: m.trials,
+    };
     if (m.warmup) g.warmup = m.warmup;
     if (m.trials.length) {
       g.summary = summarize(m.trials);

@@ -148,7 +148,13 @@ export function trialResult(result: PacedResult, processes: Record<string, Proce
 }
 
 /** Runs one measured window on an open engine, with the target's usage sampled at its edges. */
-export async function measureTrial(engine: EngineHandle, watch: ProcessWatch, target: Target, durationMs: number, options: { maxRequests?: number; fixedWarmupMs?: number } = {}): Promise<TrialResult> {
+export async function measureTrial(
+  engine: EngineHandle,
+  watch: ProcessWatch,
+  target: Target,
+  durationMs: number,
+  options: { maxRequests?: number; fixedWarmupMs?: number } = {},
+): Promise<TrialResult> {
   let opened = watch.mark();
   let closed = opened;
   watch.resetPeak();
@@ -188,7 +194,12 @@ export interface PointMeasurement {
  * Whatever was measured before a failure is lost only for the trial that failed: the error carries the
  * trials that completed (`MeasureError.partial`).
  */
-export async function measurePoint(target: Target, plan: PointPlan, signal: AbortSignal | undefined, onTrial: (t: TrialResult) => void): Promise<PointMeasurement> {
+export async function measurePoint(
+  target: Target,
+  plan: PointPlan,
+  signal: AbortSignal | undefined,
+  onTrial: (t: TrialResult) => void,
+): Promise<PointMeasurement> {
   const { session, engine } = await LoadSession.single(plan.spec, plan.model, plan.loadCpu, signal);
   const watch = new ProcessWatch(target);
   const trials: TrialResult[] = [];
@@ -205,7 +216,9 @@ export async function measurePoint(target: Target, plan: PointPlan, signal: Abor
       onTrial(t);
     }
     if (!plan.profile) return { warmup, trials };
-    const profiled = await profiledTrial(target, plan.profile.resultsDir, () => measureTrial(engine, watch, target, plan.durationMs, { maxRequests: plan.maxRequests, fixedWarmupMs: plan.policy.minMs }));
+    const profiled = await profiledTrial(target, plan.profile.resultsDir, () =>
+      measureTrial(engine, watch, target, plan.durationMs, { maxRequests: plan.maxRequests, fixedWarmupMs: plan.policy.minMs }),
+    );
     return { warmup, trials, profile: { trials: [profiled.trial], processes: profiled.processes } };
   } catch (err) {
     throw new MeasureError(diedOr(target, err), { warmup, trials });
@@ -269,7 +282,9 @@ export function summarize(trials: TrialResult[]): PointSummary {
     .filter((v): v is number => v !== null);
   const elus = trials
     .map((t) => {
-      const v = Object.values(t.processes).map((p) => p.elu).filter((e): e is number => e !== null);
+      const v = Object.values(t.processes)
+        .map((p) => p.elu)
+        .filter((e): e is number => e !== null);
       return v.length ? Math.max(...v) : null;
     })
     .filter((e): e is number => e !== null);
@@ -297,11 +312,17 @@ export function summarize(trials: TrialResult[]): PointSummary {
  * What a measured point may be called: failed (nothing succeeded), generator-bound (the load engine, not
  * the system, set the figure), not-steady (the warm-up cap came before throughput settled), or ok.
  */
-export function pointStatus(p: Pick<PointResult, 'summary' | 'trials' | 'warmup'>, trialMs: number, model: 'closed' | 'open'): { status: PointResult['status']; reason?: string } {
+export function pointStatus(
+  p: Pick<PointResult, 'summary' | 'trials' | 'warmup'>,
+  trialMs: number,
+  model: 'closed' | 'open',
+): { status: PointResult['status']; reason?: string } {
   const s = p.summary!;
   const succeeded = p.trials.reduce((n, t) => n + t.requests, 0);
   if (succeeded === 0) {
-    const errs = Object.entries(s.errors).map(([k, v]) => `${k} ×${v}`).join(', ');
+    const errs = Object.entries(s.errors)
+      .map(([k, v]) => `${k} ×${v}`)
+      .join(', ');
     return {
       status: 'failed',
       reason: errs
@@ -310,7 +331,10 @@ export function pointStatus(p: Pick<PointResult, 'summary' | 'trials' | 'warmup'
     };
   }
   if (model === 'closed' && s.generatorCpu >= GENERATOR_BOUND_CPU) {
-    return { status: 'generator-bound', reason: `the load engine used ${Math.round(s.generatorCpu * 100)} % of a core: the figures are the generator's limit, not the system's` };
+    return {
+      status: 'generator-bound',
+      reason: `the load engine used ${Math.round(s.generatorCpu * 100)} % of a core: the figures are the generator's limit, not the system's`,
+    };
   }
   if (model === 'open') {
     const lag = Math.max(...p.trials.map((t) => t.sendLag?.p99Us ?? 0));
@@ -337,4 +361,3 @@ export function pointStatus(p: Pick<PointResult, 'summary' | 'trials' | 'warmup'
   }
   return { status: 'ok' };
 }
-

@@ -28,11 +28,16 @@ function failed(a: ProfileAnswer, what: string): string {
  * (MUXBENCH_PROFILE_DIR, set when they were started); entries name the files relative to `resultsDir`, the
  * directory of the results file they go into.
  */
-export async function profiledTrial<T extends TrialResult | TrialResult[]>(target: Target, resultsDir: string, trial: () => Promise<T>): Promise<{ trial: T; processes: ProcessProfile[] }> {
+export async function profiledTrial<T extends TrialResult | TrialResult[]>(
+  target: Target,
+  resultsDir: string,
+  trial: () => Promise<T>,
+): Promise<{ trial: T; processes: ProcessProfile[] }> {
   const roles = Object.entries(target.processes);
   const started = await Promise.all(roles.map(([, p]) => p.profile()));
   // stop whatever started, even when the trial fails: a profiler left running slows every later point
-  const stop = (): Promise<ProfileAnswer[]> => Promise.all(roles.map(([, p], i) => (started[i]!.event === 'profile-started' ? p.profile() : Promise.resolve(started[i]!))));
+  const stop = (): Promise<ProfileAnswer[]> =>
+    Promise.all(roles.map(([, p], i) => (started[i]!.event === 'profile-started' ? p.profile() : Promise.resolve(started[i]!))));
   let result: T;
   try {
     result = await trial();

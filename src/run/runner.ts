@@ -7,7 +7,17 @@ import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RESULTS_SCHEMA, type PointResult, type ResultsFile, type TrialResult } from '../measure/results.ts';
-import { describeLoad, effective, expandPoints, loadScenario, type Point, type Scenario, ScenarioError, type ScenarioOverrides, sweptAxes } from '../scenario/index.ts';
+import {
+  describeLoad,
+  effective,
+  expandPoints,
+  loadScenario,
+  type Point,
+  type Scenario,
+  ScenarioError,
+  type ScenarioOverrides,
+  sweptAxes,
+} from '../scenario/index.ts';
 import { CLINIC_DIR, clinicMissing, clinicProfiles } from './clinic.ts';
 import { environment, placement } from './environment.ts';
 import { applyGroups, groupResults, measureGroups } from './groups.ts';
@@ -125,7 +135,10 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
     profileEnv = { ...process.env, [PROFILE_DIR_ENV]: dir };
     progress.note(`profiling: one more trial per point with every system process under V8's CPU profiler → ${dir}`);
   }
-  if (profileKind === 'clinic') progress.note(`profiling: per point, the system afresh under clinic doctor, then clinic flame (warm-up and one trial each) → ${join(dirname(resultsPath), CLINIC_DIR)}`);
+  if (profileKind === 'clinic')
+    progress.note(
+      `profiling: per point, the system afresh under clinic doctor, then clinic flame (warm-up and one trial each) → ${join(dirname(resultsPath), CLINIC_DIR)}`,
+    );
 
   let current: { key: string; target: Target } | null = null;
   const stopCurrent = async (): Promise<void> => {
@@ -138,13 +151,22 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
   try {
     for (const point of points) {
       if (options.signal?.aborted) break;
-      const outcome = await runPoint(scenario, point, eff, place, progress, options.signal, { kind: profileKind, env: profileEnv, runDir: dirname(resultsPath) }, {
-        get: () => current,
-        set: (c) => {
-          current = c;
+      const outcome = await runPoint(
+        scenario,
+        point,
+        eff,
+        place,
+        progress,
+        options.signal,
+        { kind: profileKind, env: profileEnv, runDir: dirname(resultsPath) },
+        {
+          get: () => current,
+          set: (c) => {
+            current = c;
+          },
+          stop: stopCurrent,
         },
-        stop: stopCurrent,
-      });
+      );
       results.points.push(outcome);
       writeJsonAtomic(resultsPath, results);
     }
@@ -233,7 +255,13 @@ async function runPoint(
         start: (wrapped) => startTarget(point.system, point.params, place.systemCpu, wrapped),
         measure: (t) => oneTrial(scenario, point, t, { ...settings, trials: 1 }, signal),
       });
-      for (const c of base.clinic) progress.note(`${label}: clinic ${c.tool}: ${c.error ?? (c.trial ? trialText(c.trial) : '')}${c.processes.filter((p) => p.error).map((p) => `; ${p.role}: ${p.error}`).join('')}`);
+      for (const c of base.clinic)
+        progress.note(
+          `${label}: clinic ${c.tool}: ${c.error ?? (c.trial ? trialText(c.trial) : '')}${c.processes
+            .filter((p) => p.error)
+            .map((p) => `; ${p.role}: ${p.error}`)
+            .join('')}`,
+        );
     }
     if (base.status === 'failed') progress.note(`${label}: FAILED — ${base.reason}`);
     else if (base.status === 'not-steady') progress.note(`${label}: not steady — ${base.reason}`);
@@ -249,11 +277,7 @@ async function runPoint(
     }
     base.status = 'failed';
     if (signal?.aborted) base.interrupted = true;
-    base.reason = signal?.aborted
-      ? 'interrupted: the run was stopped during this point'
-      : err instanceof Error
-        ? err.message
-        : String(err);
+    base.reason = signal?.aborted ? 'interrupted: the run was stopped during this point' : err instanceof Error ? err.message : String(err);
     if (err instanceof SystemStartError || err instanceof TargetDiedError) base.stderrTail = err.stderrTail;
     if (base.trials.length > 0) base.summary = summarize(base.trials);
     // the point failed as a whole, whatever each group managed before
@@ -271,7 +295,13 @@ function attachProfile(point: PointResult, profile: PointMeasurement['profile'])
 }
 
 /** A warm-up and one trial of the point against `target` (the primary group's, for load groups). */
-async function oneTrial(scenario: Scenario, point: Point, target: Target, settings: Omit<PointPlan, 'spec' | 'model'>, signal: AbortSignal | undefined): Promise<TrialResult> {
+async function oneTrial(
+  scenario: Scenario,
+  point: Point,
+  target: Target,
+  settings: Omit<PointPlan, 'spec' | 'model'>,
+  signal: AbortSignal | undefined,
+): Promise<TrialResult> {
   const loads = loadPlansOf(scenario, point, target);
   if (scenario.groups !== undefined) {
     const measured = await measureGroups(target, loads, settings, signal, () => {});

@@ -184,7 +184,8 @@ export function superviseCommand(argv: string[], options: StartOptions = {}): Pr
   };
   const profileWaiters: ((a: ProfileAnswer) => void)[] = [];
   const profile = (timeoutMs = 10_000): Promise<ProfileAnswer> => {
-    if (!answersStats || child.exitCode !== null || child.signalCode !== null) return Promise.resolve({ event: 'profile', error: 'not a running muxbench serve process' });
+    if (!answersStats || child.exitCode !== null || child.signalCode !== null)
+      return Promise.resolve({ event: 'profile', error: 'not a running muxbench serve process' });
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
         const i = profileWaiters.indexOf(waiter);

@@ -4,7 +4,7 @@
  */
 import { loadsAt, type LoadSpec, type Params, type Point, type PointLoad, type Scenario, type SystemSpec, type Workload } from '../scenario/index.ts';
 import { clientOf } from '../scenario/load.ts';
-import type { BodyCheck, EngineSpec } from '../load/engine.ts';
+import type { EngineSpec } from '../load/engine.ts';
 import type { LoadModel } from '../load/types.ts';
 import { builtinCall } from '../clients/http-grpc/builtins.ts';
 import { CRATE_MAX_CALLS_PER_REQUEST } from '../wire/index.ts';
@@ -20,7 +20,9 @@ export interface Target {
 
 /** The load model the engines run for a scenario's load (its sweep values already applied). */
 export function loadModelOf(load: LoadSpec): LoadModel {
-  return load.model === 'closed' ? { kind: 'closed', concurrency: load.concurrency } : { kind: 'open', ratePerSec: load.ratePerSec, maxInflight: load.maxInflight };
+  return load.model === 'closed'
+    ? { kind: 'closed', concurrency: load.concurrency }
+    : { kind: 'open', ratePerSec: load.ratePerSec, maxInflight: load.maxInflight };
 }
 
 /** One load of a point, ready for the load worker: what it is (id, workload, load) and what the engine sends. */
@@ -49,7 +51,8 @@ export function startArgs(system: SystemSpec, params: Params): Record<string, st
     case 'http-grpc':
       return {
         server: [
-          '--mode', system.mode,
+          '--mode',
+          system.mode,
           ...(system.transport === 'h2c' ? ['--http2'] : []),
           ...(system.maxInflight ? ['--max-inflight', String(system.maxInflight)] : []),
         ],
@@ -99,7 +102,12 @@ export function startKey(system: SystemSpec, params: Params): string {
  * Starts the point's system. `start` may name another tree's muxbench (`bin`) and extra environment for the
  * system's processes (`env`): `muxbench gate` runs a base and a candidate tree side by side this way.
  */
-export async function startTarget(system: SystemSpec, params: Params, cpu: number | undefined, start: Pick<StartOptions, 'bin' | 'env' | 'wrap' | 'stopGraceMs'> = {}): Promise<Target> {
+export async function startTarget(
+  system: SystemSpec,
+  params: Params,
+  cpu: number | undefined,
+  start: Pick<StartOptions, 'bin' | 'env' | 'wrap' | 'stopGraceMs'> = {},
+): Promise<Target> {
   const args = startArgs(system, params);
   switch (system.kind) {
     case 'http-grpc': {
@@ -142,7 +150,8 @@ export function engineSpecFor(system: SystemSpec, target: Target, w: Workload, p
     if (system.kind !== 'http-grpc' && system.kind !== 'external') throw new Error(`${system.id}: no http-grpc client for kind ${system.kind}`);
     const mode = system.kind === 'http-grpc' ? system.mode : 'streaming';
     const streamRequests = system.kind === 'http-grpc' ? (system.streamRequests ?? mode === 'streaming') : false;
-    const maxCalls = system.kind === 'http-grpc' && system.maxCallsPerBatch !== undefined ? system.maxCallsPerBatch : streamRequests ? 0 : CRATE_MAX_CALLS_PER_REQUEST;
+    const maxCalls =
+      system.kind === 'http-grpc' && system.maxCallsPerBatch !== undefined ? system.maxCallsPerBatch : streamRequests ? 0 : CRATE_MAX_CALLS_PER_REQUEST;
     const url = system.kind === 'external' ? target.urls[system.urlKey]! : target.urls.http!;
     const { reply, ...call } = builtinCall(w.call, w.payloadBytes, w.delayMs);
     return {
@@ -163,13 +172,24 @@ export function engineSpecFor(system: SystemSpec, target: Target, w: Workload, p
     if (system.kind === 'external') return target.urls[system.urlKey] ?? Object.values(target.urls)[0]!;
     return target.urls[key] ?? target.urls[fallback]!;
   };
-  if (protocol === 'grpc') return { protocol, url: system.kind === 'origin' ? target.urls.grpc! : urlFor('public', 'grpc'), payloadBytes: w.payloadBytes, connections: connections ?? 1 };
+  if (protocol === 'grpc')
+    return {
+      protocol,
+      url: system.kind === 'origin' ? target.urls.grpc! : urlFor('public', 'grpc'),
+      payloadBytes: w.payloadBytes,
+      connections: connections ?? 1,
+    };
   if (protocol === 'ws') {
     const base = system.kind === 'origin' ? target.urls.ws! : urlFor('public', 'ws').replace(/^http/, 'ws');
     return { protocol, url: base, payloadBytes: w.payloadBytes, connections: connections ?? Math.min(concurrency, 64) };
   }
   if (protocol === 'tcp') {
-    return { protocol, url: system.kind === 'origin' ? target.urls.tcp! : urlFor('tcp', 'tcp'), payloadBytes: w.payloadBytes, connections: connections ?? Math.min(concurrency, 64) };
+    return {
+      protocol,
+      url: system.kind === 'origin' ? target.urls.tcp! : urlFor('tcp', 'tcp'),
+      payloadBytes: w.payloadBytes,
+      connections: connections ?? Math.min(concurrency, 64),
+    };
   }
   // HTTP/1.1 or HTTP/2
   const paths = httpPaths(system);

@@ -140,7 +140,12 @@ export class LoadSession {
   }
 
   /** A worker with one engine open: what a scenario point needs. */
-  static async single(spec: EngineSpec, model: LoadModel, cpu: number | undefined, signal?: AbortSignal): Promise<{ session: LoadSession; engine: EngineHandle }> {
+  static async single(
+    spec: EngineSpec,
+    model: LoadModel,
+    cpu: number | undefined,
+    signal?: AbortSignal,
+  ): Promise<{ session: LoadSession; engine: EngineHandle }> {
     const session = LoadSession.start(cpu, signal);
     try {
       return { session, engine: await session.open('main', spec, model) };
@@ -156,7 +161,10 @@ export class LoadSession {
       const e = await this.open(l.id, l.spec, l.model);
       if (!e.continuous) throw new LoadWorkerError(`load '${l.id}': its engine runs whole trials on its own and cannot share a point with other loads`);
     }
-    return new EngineSet(this, loads.map((l) => l.id));
+    return new EngineSet(
+      this,
+      loads.map((l) => l.id),
+    );
   }
 
   /** Opens an engine in this worker (its connections are made, nothing sent yet). */
@@ -219,7 +227,10 @@ export class LoadSession {
         this.child.kill('SIGKILL');
         throw this.failure(`the load worker did not answer '${event}' within ${limitMs} ms`);
       }
-      if (e === null) throw this.failure(this.signal?.aborted ? 'the run was interrupted' : `the load worker exited (${this.child.signalCode ?? `code ${this.child.exitCode}`})`);
+      if (e === null)
+        throw this.failure(
+          this.signal?.aborted ? 'the run was interrupted' : `the load worker exited (${this.child.signalCode ?? `code ${this.child.exitCode}`})`,
+        );
       if (e.event === 'error') throw this.failure(`the load engine failed: ${String(e.message)}`);
       if (e.event !== event) throw this.failure(`the load worker answered '${e.event}' where '${event}' was expected`);
       return e;

@@ -60,6 +60,7 @@ export function describeLoad(l: Pick<PointLoad, 'workload' | 'load'>): string {
   const w = l.workload;
   const size = sizeText(w.payloadBytes);
   const what = w.call === 'echo' ? `echo ${size}` : w.call === 'sized' ? `${size} replies` : `sleep ${w.delayMs} ms, ${size}`;
-  const how = l.load.model === 'closed' ? `closed loop, ${l.load.concurrency} in flight` : `open loop, ${l.load.ratePerSec}/s (at most ${l.load.maxInflight} in flight)`;
+  const how =
+    l.load.model === 'closed' ? `closed loop, ${l.load.concurrency} in flight` : `open loop, ${l.load.ratePerSec}/s (at most ${l.load.maxInflight} in flight)`;
   return `${how}, ${what}`;
 }

@@ -8,13 +8,24 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { tsImport } from 'tsx/esm/api';
 import type { z } from 'zod';
 import { applyOverrides, describeOverrides, type ScenarioOverrides } from './overrides.ts';
-import { type Axis, AXIS_APPLIES, claimSystems, GROUP_AXES, type GroupAxis, type LoadGroupSpec, type LoadSpec, type Scenario, scenarioSchema, type SystemSpec, type Workload } from './schema.ts';
+import {
+  type Axis,
+  AXIS_APPLIES,
+  claimSystems,
+  GROUP_AXES,
+  type GroupAxis,
+  type LoadGroupSpec,
+  type LoadSpec,
+  type Scenario,
+  scenarioSchema,
+  type SystemSpec,
+  type Workload,
+} from './schema.ts';
 import { ScenarioError } from './errors.ts';
 
 export { AXIS_APPLIES, ScenarioError };
 
 export const SCENARIO_DIR = fileURLToPath(new URL('../../scenarios/', import.meta.url));
-
 
 /** What each axis's values must be: the one check of sweep values, with one message per axis. */
 const AXIS_VALUES: Record<Axis, { whole: boolean; min: number; aboveMin?: boolean }> = {
@@ -90,10 +101,12 @@ function groupProblems(groups: LoadGroupSpec[]): string[] {
 function groupSweepProblems(s: Scenario, sweeps: Record<string, Partial<Record<GroupAxis, number[]>>>, at: string): string[] {
   if (s.groups === undefined) return [`${at}: the scenario has no groups`];
   const problems: string[] = [];
-  for (const id of Object.keys(sweeps)) if (!s.groups.some((g) => g.id === id)) problems.push(`${at}.${id}: no group has this id (${s.groups.map((g) => g.id).join(', ')})`);
+  for (const id of Object.keys(sweeps))
+    if (!s.groups.some((g) => g.id === id)) problems.push(`${at}.${id}: no group has this id (${s.groups.map((g) => g.id).join(', ')})`);
   const own = new Set(groupProblems(s.groups));
   const swept = s.groups.map((g) => (sweeps[g.id] ? { ...g, sweep: sweeps[g.id] } : g));
-  for (const p of groupProblems(swept)) if (!own.has(p)) problems.push(p.replace(/^groups\[(\d+)\]\.sweep/, (_, i: string) => `${at}.${s.groups![Number(i)]!.id}`));
+  for (const p of groupProblems(swept))
+    if (!own.has(p)) problems.push(p.replace(/^groups\[(\d+)\]\.sweep/, (_, i: string) => `${at}.${s.groups![Number(i)]!.id}`));
   return problems;
 }
 
@@ -106,7 +119,8 @@ function claimProblems(s: Scenario): string[] {
     const at = `claims[${i}]`;
     if (ids.has(c.id)) problems.push(`${at}.id: '${c.id}' is used twice`);
     ids.add(c.id);
-    for (const [field, sys] of claimSystems(c)) if (!systems.has(sys)) problems.push(`${at}.${field}: no system has the id '${sys}' (${[...systems].join(', ')})`);
+    for (const [field, sys] of claimSystems(c))
+      if (!systems.has(sys)) problems.push(`${at}.${field}: no system has the id '${sys}' (${[...systems].join(', ')})`);
     if (c.kind === 'isolation') {
       const index = (s.groups ?? []).findIndex((g) => g.id === c.group);
       if (index < 0) problems.push(`${at}.group: no load group has the id '${c.group}'`);
@@ -141,7 +155,8 @@ function semanticProblems(s: Scenario): string[] {
   };
   if (s.groups !== undefined) {
     problems.push(...groupProblems(s.groups));
-    if (s.maxRequests > 0) problems.push('maxRequests: cannot be used with groups: every group is measured over the same window, which a request count would cut short');
+    if (s.maxRequests > 0)
+      problems.push('maxRequests: cannot be used with groups: every group is measured over the same window, which a request count would cut short');
   }
   s.systems.forEach((spec, i) => {
     const at = `systems[${i}]`;
@@ -171,8 +186,16 @@ function semanticProblems(s: Scenario): string[] {
   });
   if (s.quick?.groups !== undefined) problems.push(...groupSweepProblems(s, s.quick.groups, 'quick.groups'));
   problems.push(...claimProblems(s));
-  check('sweep', s.sweep, s.systems.map((spec, i) => ({ spec, at: `systems[${i}]` })));
-  check('quick.sweep', s.quick?.sweep, s.systems.map((spec, i) => ({ spec, at: `systems[${i}]` })));
+  check(
+    'sweep',
+    s.sweep,
+    s.systems.map((spec, i) => ({ spec, at: `systems[${i}]` })),
+  );
+  check(
+    'quick.sweep',
+    s.quick?.sweep,
+    s.systems.map((spec, i) => ({ spec, at: `systems[${i}]` })),
+  );
   return problems;
 }
 

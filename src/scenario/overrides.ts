@@ -95,7 +95,9 @@ function setAxis(s: Obj, axis: Axis, values: number[], groupId: string | undefin
   // a knob of some kinds of system (streamLimit: h2 tunnels): each of them sweeps it as its own
   const applies = systems.filter((x) => (AXIS_APPLIES[axis] as readonly unknown[]).includes(x.kind));
   if (applies.length === 0) {
-    fail(`applies to ${AXIS_APPLIES[axis].join(', ')} systems, and this scenario runs none (${systems.map((x) => `${String(x.id)}: ${String(x.kind)}`).join(', ')})`);
+    fail(
+      `applies to ${AXIS_APPLIES[axis].join(', ')} systems, and this scenario runs none (${systems.map((x) => `${String(x.id)}: ${String(x.kind)}`).join(', ')})`,
+    );
   }
   for (const sweep of [s.sweep, quick?.sweep]) if (isObj(sweep)) delete sweep[axis];
   for (const x of applies) x.sweep = { ...(isObj(x.sweep) ? x.sweep : {}), [axis]: values };
@@ -110,7 +112,12 @@ function setField(s: Obj, path: string[], value: OverrideValue, fail: (message: 
     if (Array.isArray(child)) {
       const id = path[++i]!;
       const entry = entries(child).find((e) => e.id === id);
-      if (!entry) fail(`no entry of ${step} has the id '${id}' (${entries(child).map((e) => String(e.id)).join(', ')})`);
+      if (!entry)
+        fail(
+          `no entry of ${step} has the id '${id}' (${entries(child)
+            .map((e) => String(e.id))
+            .join(', ')})`,
+        );
       if (i === path.length - 1) fail(`name a field of ${step} '${id}', e.g. ${step}.${id}.label=…`);
       node = entry!;
     } else if (child === undefined) {

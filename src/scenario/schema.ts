@@ -171,9 +171,7 @@ const external = z
     /** which entry of the ready line's urls to use */
     urlKey: z.string().default('http'),
     /** request paths for HTTP targets ({n} = payload bytes, {ms} = delay) */
-    paths: z
-      .strictObject({ echo: z.string().optional(), sized: z.string().optional(), sleep: z.string().optional() })
-      .default({}),
+    paths: z.strictObject({ echo: z.string().optional(), sized: z.string().optional(), sleep: z.string().optional() }).default({}),
   })
   .refine((s) => (s.url === undefined) !== (s.command === undefined), { message: 'give exactly one of url or command' });
 
@@ -191,7 +189,6 @@ const workload = z.strictObject({
 });
 const DEFAULT_WORKLOAD = { call: 'echo', payloadBytes: 64, delayMs: 0 } as const;
 const load = z.discriminatedUnion('model', [closed, open]);
-
 
 /**
  * One of several loads run together at a point against the same target (say 200 small calls while 4
@@ -253,7 +250,10 @@ export function claimSystems(claim: object): [field: string, id: string][] {
   for (const field of CLAIM_SYSTEM_FIELDS) {
     const v = (claim as Record<string, unknown>)[field];
     if (typeof v === 'string') out.push([field, v]);
-    else if (Array.isArray(v)) v.forEach((id, j) => typeof id === 'string' && out.push([`${field}[${j}]`, id]));
+    else if (Array.isArray(v))
+      v.forEach((id, j) => {
+        if (typeof id === 'string') out.push([`${field}[${j}]`, id]);
+      });
   }
   return out;
 }
@@ -320,7 +320,12 @@ export const scenarioSchema = z
   .superRefine((s, ctx) => {
     if (s.groups !== undefined) {
       for (const k of ['workload', 'load'] as const) {
-        if (s[k] !== undefined) ctx.addIssue({ code: 'custom', path: [k], message: `not with groups: give either workload and load, or groups (each with its own workload and load)` });
+        if (s[k] !== undefined)
+          ctx.addIssue({
+            code: 'custom',
+            path: [k],
+            message: `not with groups: give either workload and load, or groups (each with its own workload and load)`,
+          });
       }
     } else if (s.load === undefined) ctx.addIssue({ code: 'custom', path: ['load'], message: 'required (a load model), unless the scenario gives groups' });
   })

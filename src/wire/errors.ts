@@ -5,11 +5,7 @@
  */
 import { MuxbenchError } from '../errors.ts';
 
-export type WireErrorCode =
-  | 'MUX_ERR_VARINT_OVERLENGTH'
-  | 'MUX_ERR_VARINT_RANGE'
-  | 'MUX_ERR_FRAME_TOO_LARGE'
-  | 'MUX_ERR_GRPC_COMPRESSED';
+export type WireErrorCode = 'MUX_ERR_VARINT_OVERLENGTH' | 'MUX_ERR_VARINT_RANGE' | 'MUX_ERR_FRAME_TOO_LARGE' | 'MUX_ERR_GRPC_COMPRESSED';
 
 export class WireError extends MuxbenchError {
   override readonly name = 'WireError';

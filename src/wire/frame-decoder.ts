@@ -76,7 +76,6 @@ export abstract class IncrementalFrameDecoder<F> {
       }
       if (!complete) return out;
       this.headerHave = 0;
-      const h = this.header;
       pos = this.beginPayload(this.rawCallId(this.headerScratch, 0, true), chunk, pos, out);
     }
 
@@ -114,7 +113,7 @@ export abstract class IncrementalFrameDecoder<F> {
     }
     // The chunk may be reused by its producer once we return: keep copies of what we hold.
     this.pendingCallId = h.callId;
-    this.pendingRawCallId = rawCallId && rawCallId.slice();
+    this.pendingRawCallId = rawCallId ? rawCallId.slice() : null;
     this.pendingSecond = h.second;
     this.pendingHeaderBytes = h.headerLength;
     this.payload = new Uint8Array(h.payloadLength);
@@ -161,10 +160,7 @@ export abstract class IncrementalFrameDecoder<F> {
     const lenLength = len % 8;
     const payloadLength = (len - lenLength) / 8;
     if (payloadLength > this.maxPayloadBytes) {
-      throw new WireError(
-        'MUX_ERR_FRAME_TOO_LARGE',
-        `frame payload of ${payloadLength} bytes exceeds the limit of ${this.maxPayloadBytes} bytes`,
-      );
+      throw new WireError('MUX_ERR_FRAME_TOO_LARGE', `frame payload of ${payloadLength} bytes exceeds the limit of ${this.maxPayloadBytes} bytes`);
     }
     this.header.payloadLength = payloadLength;
     this.header.headerLength = at + lenLength - start;

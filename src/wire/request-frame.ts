@@ -33,13 +33,7 @@ export function requestFrameLength(callId: number, funcId: number, payloadLength
 }
 
 /** Writes one request frame at `offset` (the caller sized `target`); returns the offset after it. */
-export function writeRequestFrame(
-  target: Uint8Array,
-  offset: number,
-  callId: number,
-  funcId: number,
-  payload: Uint8Array,
-): number {
+export function writeRequestFrame(target: Uint8Array, offset: number, callId: number, funcId: number, payload: Uint8Array): number {
   let at = writeVarint(callId, target, offset);
   at = writeVarint(funcId, target, at);
   at = writeVarint(payload.length, target, at);

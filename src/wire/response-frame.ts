@@ -54,25 +54,13 @@ export function responseHeaderLength(callId: CallIdInput, code: number, payloadL
 }
 
 /** Writes only the header of a response frame, for senders that pass a large payload on without copying it. */
-export function writeResponseHeader(
-  target: Uint8Array,
-  offset: number,
-  callId: CallIdInput,
-  code: number,
-  payloadLength: number,
-): number {
+export function writeResponseHeader(target: Uint8Array, offset: number, callId: CallIdInput, code: number, payloadLength: number): number {
   if (code === NO_REPLY_CODE) throw new RangeError('code 0xFFFFFFFF is the no-reply frame: use writeNoReplyFrame');
   const at = writeCallId(callId, target, offset);
   return writeVarint(payloadLength, target, writeVarint(code, target, at));
 }
 
-export function writeResponseFrame(
-  target: Uint8Array,
-  offset: number,
-  callId: CallIdInput,
-  code: number,
-  payload: Uint8Array,
-): number {
+export function writeResponseFrame(target: Uint8Array, offset: number, callId: CallIdInput, code: number, payload: Uint8Array): number {
   const at = writeResponseHeader(target, offset, callId, code, payload.length);
   target.set(payload, at);
   return at + payload.length;

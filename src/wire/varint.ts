@@ -67,10 +67,7 @@ export function readVarint(bytes: Uint8Array, pos: number, end: number): number 
     if ((byte & 0x80) === 0) return value * 8 + (i + 1);
     multiplier *= 128;
   }
-  throw new WireError(
-    'MUX_ERR_VARINT_OVERLENGTH',
-    `varint overlength: byte ${MAX_VARINT_BYTES} of a u32 varint still has the continuation bit set`,
-  );
+  throw new WireError('MUX_ERR_VARINT_OVERLENGTH', `varint overlength: byte ${MAX_VARINT_BYTES} of a u32 varint still has the continuation bit set`);
 }
 
 export interface DecodedVarint {

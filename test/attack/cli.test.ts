@@ -60,7 +60,14 @@ describe('bad input: exit 2 with a message that names the problem, nothing attac
   it('lists the patterns with their CVE and expected answer, and has help', async () => {
     const [list, help] = await Promise.all([runCli(['attack', '--list']), runCli(['help', 'attack'])]);
     expect(list.code).toBe(0);
-    for (const text of ['rapid-reset — CVE-2023-44487', 'ping-flood — CVE-2019-9512', 'empty-continuation-flood', 'hpack-bomb', 'slowloris', 'expected: GOAWAY COMPRESSION_ERROR']) {
+    for (const text of [
+      'rapid-reset — CVE-2023-44487',
+      'ping-flood — CVE-2019-9512',
+      'empty-continuation-flood',
+      'hpack-bomb',
+      'slowloris',
+      'expected: GOAWAY COMPRESSION_ERROR',
+    ]) {
       expect(list.stdout).toContain(text);
     }
     expect(help.code).toBe(0);
@@ -148,7 +155,10 @@ describe('a run against node:http2 and nghttpx, side by side', () => {
 
   it('renders a self-contained page that opens offline without errors, charts drawn', async () => {
     if (!existsSync(CHROMIUM)) throw new Error(`Debian's chromium is missing (${CHROMIUM}): apt-get install -y chromium`);
-    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    });
     try {
       const page = await browser.newPage({ viewport: { width: 1300, height: 900 } });
       const problems: string[] = [];
@@ -184,44 +194,85 @@ describe('a run against node:http2 and nghttpx, side by side', () => {
 });
 
 describe('a target that breaks', () => {
-  it('that crashes is reported as crashed, and the patterns after it as skipped (it was not started by muxbench)', async () => {
-    const fragile = await superviseCommand([process.execPath, RUN_TS, FRAGILE]);
-    const plan = join(dir, 'fragile-plan.json');
-    writeFileSync(plan, JSON.stringify({ targets: [`${fragile.ready.urls.http}/`], pid: fragile.pid, patterns: ['settings-flood', 'ping-flood'], scale: 0.01, warmupMs: 200, baselineMs: 300 }));
-    const r = await runCli(['attack', '--plan', plan, '--observe-ms', '200', '--recovery-ms', '2000', '--reports-dir', dir], RUN_TIMEOUT_MS);
-    expect(await fragile.exited).toBe(3); // the fixture's own exit code: it died of the flood, not of a kill
-    expect(r.code).toBe(1);
-    const { results } = resultsOf(r.stdout);
-    const [flood, ping] = results.targets[0]!.outcomes;
-    expect(flood!.verdict).toBe('crashed');
-    expect(flood!.reasons[0]).toContain(`process ${fragile.pid} is gone`);
-    expect(flood!.answer!.grade).toBe('unexpected'); // dying is no answer, whatever the close looked like
-    expect(flood!.answer!.note).toMatch(/^the target crashed/);
-    expect(ping!.verdict).toBe('skipped');
-    expect(ping!.reasons[0]).toMatch(/the target is gone \(after settings-flood\)/);
-    expect(r.stdout).toMatch(/^settings-flood +crashed/m);
-  }, RUN_TIMEOUT_MS + 5000);
-
-  it('that stays up but stops serving fails the pattern, and the next is skipped: the target was not serving before it', async () => {
-    const fragile = await superviseCommand([process.execPath, RUN_TS, FRAGILE, 'stall']);
-    try {
-      const r = await runCli(
-        ['attack', `${fragile.ready.urls.http}/`, '--pid', String(fragile.pid), '--patterns', 'settings-flood,ping-flood', '--scale', '0.01', '--warmup-ms', '200', '--baseline-ms', '300', '--observe-ms', '2000', '--recovery-ms', '1000', '--request-timeout-ms', '500', '--reports-dir', dir],
-        RUN_TIMEOUT_MS,
+  it(
+    'that crashes is reported as crashed, and the patterns after it as skipped (it was not started by muxbench)',
+    async () => {
+      const fragile = await superviseCommand([process.execPath, RUN_TS, FRAGILE]);
+      const plan = join(dir, 'fragile-plan.json');
+      writeFileSync(
+        plan,
+        JSON.stringify({
+          targets: [`${fragile.ready.urls.http}/`],
+          pid: fragile.pid,
+          patterns: ['settings-flood', 'ping-flood'],
+          scale: 0.01,
+          warmupMs: 200,
+          baselineMs: 300,
+        }),
       );
+      const r = await runCli(['attack', '--plan', plan, '--observe-ms', '200', '--recovery-ms', '2000', '--reports-dir', dir], RUN_TIMEOUT_MS);
+      expect(await fragile.exited).toBe(3); // the fixture's own exit code: it died of the flood, not of a kill
       expect(r.code).toBe(1);
-      const [flood, ping] = resultsOf(r.stdout).results.targets[0]!.outcomes;
-      expect(flood!.verdict).toBe('failed');
-      // (the observation window ends as soon as node's GOAWAY or close arrives; 2 s is only its bound)
-      expect(flood!.reasons).toContain('not serving again within 1.00 s after the attack');
-      expect(flood!.reasons).toContain('the target no longer served when the next pattern began: what this pattern did outlasted its recovery');
-      expect(flood!.service!.stoppedServing).toBe(true);
+      const { results } = resultsOf(r.stdout);
+      const [flood, ping] = results.targets[0]!.outcomes;
+      expect(flood!.verdict).toBe('crashed');
+      expect(flood!.reasons[0]).toContain(`process ${fragile.pid} is gone`);
+      expect(flood!.answer!.grade).toBe('unexpected'); // dying is no answer, whatever the close looked like
+      expect(flood!.answer!.note).toMatch(/^the target crashed/);
       expect(ping!.verdict).toBe('skipped');
-      expect(ping!.notServingBefore).toBe(true);
-      expect(ping!.reasons[0]).toMatch(/^the target did not serve the well-behaved load before the attack \((timeout ×\d+|\d+ requests still waiting|no request completed in 300 ms)/);
-      expect(fragile.child.exitCode).toBeNull();
-    } finally {
-      await fragile.stop();
-    }
-  }, RUN_TIMEOUT_MS + 5000);
+      expect(ping!.reasons[0]).toMatch(/the target is gone \(after settings-flood\)/);
+      expect(r.stdout).toMatch(/^settings-flood +crashed/m);
+    },
+    RUN_TIMEOUT_MS + 5000,
+  );
+
+  it(
+    'that stays up but stops serving fails the pattern, and the next is skipped: the target was not serving before it',
+    async () => {
+      const fragile = await superviseCommand([process.execPath, RUN_TS, FRAGILE, 'stall']);
+      try {
+        const r = await runCli(
+          [
+            'attack',
+            `${fragile.ready.urls.http}/`,
+            '--pid',
+            String(fragile.pid),
+            '--patterns',
+            'settings-flood,ping-flood',
+            '--scale',
+            '0.01',
+            '--warmup-ms',
+            '200',
+            '--baseline-ms',
+            '300',
+            '--observe-ms',
+            '2000',
+            '--recovery-ms',
+            '1000',
+            '--request-timeout-ms',
+            '500',
+            '--reports-dir',
+            dir,
+          ],
+          RUN_TIMEOUT_MS,
+        );
+        expect(r.code).toBe(1);
+        const [flood, ping] = resultsOf(r.stdout).results.targets[0]!.outcomes;
+        expect(flood!.verdict).toBe('failed');
+        // (the observation window ends as soon as node's GOAWAY or close arrives; 2 s is only its bound)
+        expect(flood!.reasons).toContain('not serving again within 1.00 s after the attack');
+        expect(flood!.reasons).toContain('the target no longer served when the next pattern began: what this pattern did outlasted its recovery');
+        expect(flood!.service!.stoppedServing).toBe(true);
+        expect(ping!.verdict).toBe('skipped');
+        expect(ping!.notServingBefore).toBe(true);
+        expect(ping!.reasons[0]).toMatch(
+          /^the target did not serve the well-behaved load before the attack \((timeout ×\d+|\d+ requests still waiting|no request completed in 300 ms)/,
+        );
+        expect(fragile.child.exitCode).toBeNull();
+      } finally {
+        await fragile.stop();
+      }
+    },
+    RUN_TIMEOUT_MS + 5000,
+  );
 });

@@ -58,7 +58,10 @@ describe('where attack traffic may go', () => {
   });
 
   it('refuses a remote host unless allowed, and accepts localhost', async () => {
-    await expect(checkAttackHost('192.0.2.1', false)).rejects.toMatchObject({ code: 'MUX_ERR_ATTACK_REMOTE', message: expect.stringContaining('--allow-remote') });
+    await expect(checkAttackHost('192.0.2.1', false)).rejects.toMatchObject({
+      code: 'MUX_ERR_ATTACK_REMOTE',
+      message: expect.stringContaining('--allow-remote'),
+    });
     await expect(checkAttackHost('[2001:db8::1]', false)).rejects.toMatchObject({ code: 'MUX_ERR_ATTACK_REMOTE' });
     await expect(checkAttackHost('192.0.2.1', true)).resolves.toBeUndefined();
     await expect(checkAttackHost('localhost', false)).resolves.toBeUndefined();
@@ -76,7 +79,10 @@ describe('what the patterns put on the wire', () => {
   });
 
   it('an HPACK bomb decodes (by our own decoder) to more than 2,500 times its size', () => {
-    const head = encodeHeaderBlock([[':method', 'GET'], [':path', '/']]);
+    const head = encodeHeaderBlock([
+      [':method', 'GET'],
+      [':path', '/'],
+    ]);
     const { block, decodedBytes } = bombBlock(head, 4096, 16_384);
     expect(block.length).toBe(16_384);
     let decoded = 0;
@@ -136,7 +142,8 @@ describe('grading answers', () => {
   });
 
   it('a pattern that could not open a connection has attacked nothing', () => {
-    for (const p of PATTERNS) expect(p.judge(obs({ connections: 0, connectFailures: 1, connectErrors: ['ECONNREFUSED'] }), p.defaults).grade, p.id).toBe('unexpected');
+    for (const p of PATTERNS)
+      expect(p.judge(obs({ connections: 0, connectFailures: 1, connectErrors: ['ECONNREFUSED'] }), p.defaults).grade, p.id).toBe('unexpected');
   });
 });
 
@@ -162,14 +169,20 @@ describe('verdicts', () => {
   });
 
   it('fails with every reason: an answer not permitted, RSS past the limit, serving again too late or never', () => {
-    const r = judgeOutcome({ ...base, answer: { ...expected, grade: 'unexpected', note: 'no answer' }, usage: usage(300 * 2 ** 20), service: service(2500) }, DEFAULT_LIMITS);
+    const r = judgeOutcome(
+      { ...base, answer: { ...expected, grade: 'unexpected', note: 'no answer' }, usage: usage(300 * 2 ** 20), service: service(2500) },
+      DEFAULT_LIMITS,
+    );
     expect(r.verdict).toBe('failed');
     expect(r.reasons).toEqual(['answer: no answer', 'RSS grew 300 MiB (limit 100 MiB)', 'serving again only 2.50 s after the attack (limit 2.00 s)']);
     expect(judgeOutcome({ ...base, service: service(null) }, DEFAULT_LIMITS).reasons).toEqual(['not serving again within 5.00 s after the attack']);
   });
 
   it('a crash outranks everything', () => {
-    expect(judgeOutcome({ ...base, crash: { role: 'edge', detail: 'exited (code 1)\nTypeError' } }, DEFAULT_LIMITS)).toEqual({ verdict: 'crashed', reasons: ['edge exited (code 1)'] });
+    expect(judgeOutcome({ ...base, crash: { role: 'edge', detail: 'exited (code 1)\nTypeError' } }, DEFAULT_LIMITS)).toEqual({
+      verdict: 'crashed',
+      reasons: ['edge exited (code 1)'],
+    });
   });
 
   it('reads the longest stretch without a success from the attack on', () => {
@@ -192,7 +205,19 @@ describe('arguments and plans', () => {
   };
 
   it('turns arguments into targets, patterns, parameters and settings', () => {
-    const cmd = parseAttackArgs(['h2-edge', '--targets', 'nghttpx,http://127.0.0.1:8080/x', '--patterns', 'rapid-reset,slowloris', '--set', 'rapid-reset.streams=500', '--scale', '0.5', '--baseline-ms', '2000']);
+    const cmd = parseAttackArgs([
+      'h2-edge',
+      '--targets',
+      'nghttpx,http://127.0.0.1:8080/x',
+      '--patterns',
+      'rapid-reset,slowloris',
+      '--set',
+      'rapid-reset.streams=500',
+      '--scale',
+      '0.5',
+      '--baseline-ms',
+      '2000',
+    ]);
     const o = toRunOptions(cmd.plan, cmd.sets);
     expect(o.targets.map((t) => (t.kind === 'reference' ? t.name : t.url))).toEqual(['h2-edge', 'nghttpx', 'http://127.0.0.1:8080/x']);
     expect(o.patterns).toEqual(['rapid-reset', 'slowloris']);
@@ -216,7 +241,9 @@ describe('arguments and plans', () => {
   });
 
   it('checks a plan field by field', () => {
-    expect(() => parsePlan({ targets: ['node-http2'], baselineMs: 5, colour: 'red' }, 'plan.json')).toThrow(/plan.json is not a valid attack plan:\n {2}- baselineMs: .*\n {2}- \(top level\): Unrecognized key/);
+    expect(() => parsePlan({ targets: ['node-http2'], baselineMs: 5, colour: 'red' }, 'plan.json')).toThrow(
+      /plan.json is not a valid attack plan:\n {2}- baselineMs: .*\n {2}- \(top level\): Unrecognized key/,
+    );
     expect(parsePlan({ targets: ['node-http2'], set: { 'rapid-reset': { streams: 10 } } }, 'p').set).toEqual({ 'rapid-reset': { streams: 10 } });
   });
 });

@@ -30,13 +30,24 @@ interface Seen {
   a: Answer;
 }
 
-async function attack(t: RunningTarget, id: string, overrides: Record<string, number> = {}, observeMs = ASSERTED_ANSWERS.has(id) ? ANSWER_OBSERVE_MS : OBSERVE_MS): Promise<Seen> {
+async function attack(
+  t: RunningTarget,
+  id: string,
+  overrides: Record<string, number> = {},
+  observeMs = ASSERTED_ANSWERS.has(id) ? ANSWER_OBSERVE_MS : OBSERVE_MS,
+): Promise<Seen> {
   const p = patternById(id)!;
   const params = { ...resolveParams(p, SCALE, {}), ...overrides };
   if ('holdMs' in params) params.holdMs = HOLD_MS;
   const startedAt = performance.now();
   const o = await p.run(
-    { target: { host: t.host, port: t.port, authority: t.authority }, paths: t.paths, budget: new Budget(startedAt + ATTACK_MS, MAX_ATTACK_BYTES), observeMs, startedAt },
+    {
+      target: { host: t.host, port: t.port, authority: t.authority },
+      paths: t.paths,
+      budget: new Budget(startedAt + ATTACK_MS, MAX_ATTACK_BYTES),
+      observeMs,
+      startedAt,
+    },
     params,
   );
   return { o, a: p.judge(o, params) };
@@ -47,7 +58,10 @@ let nghttpd: RunningTarget;
 const onNode = new Map<string, Seen>();
 
 beforeAll(async () => {
-  [node, nghttpd] = await Promise.all([startTarget({ kind: 'reference', name: 'node-http2' }, undefined), startTarget({ kind: 'reference', name: 'nghttpd' }, undefined)]);
+  [node, nghttpd] = await Promise.all([
+    startTarget({ kind: 'reference', name: 'node-http2' }, undefined),
+    startTarget({ kind: 'reference', name: 'nghttpd' }, undefined),
+  ]);
   // rapid reset needs more than nghttp2's reset burst (1000) to draw its answer
   for (const p of PATTERNS) onNode.set(p.id, await attack(node, p.id, p.id === 'rapid-reset' ? { streams: 3000 } : {}));
 }, 50_000);

@@ -40,7 +40,11 @@ const broken = scenarioFile(dir, 'broken', {
 });
 
 function bench(args: string[]): { child: ChildProcess; stderr: () => string; done: Promise<{ code: number | null; stdout: string }> } {
-  const child = spawn(process.execPath, [join(ROOT, 'bin/run-ts.js'), 'bench/all.ts', '--no-micro', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CI: 'true' } });
+  const child = spawn(process.execPath, [join(ROOT, 'bin/run-ts.js'), 'bench/all.ts', '--no-micro', ...args], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, CI: 'true' },
+  });
   children.add(child);
   let stdout = '';
   let stderr = '';
@@ -51,7 +55,9 @@ function bench(args: string[]): { child: ChildProcess; stderr: () => string; don
 }
 
 const runsOf = (reports: string, name: string): ResultsFile[] =>
-  existsSync(join(reports, name)) ? readdirSync(join(reports, name)).map((run) => JSON.parse(readFileSync(join(reports, name, run, 'results.json'), 'utf8')) as ResultsFile) : [];
+  existsSync(join(reports, name))
+    ? readdirSync(join(reports, name)).map((run) => JSON.parse(readFileSync(join(reports, name, run, 'results.json'), 'utf8')) as ResultsFile)
+    : [];
 
 describe('bench/all.ts exit status', () => {
   it('runs every scenario after one with a failed point, writes the index, and exits 1', async () => {
@@ -69,7 +75,14 @@ describe('bench/all.ts exit status', () => {
 
   it('passes SIGTERM to the scenario running, writes the index with what there is, and exits 143', async () => {
     const reports = join(dir, 'reports-stopped');
-    const { child, done, stderr } = bench(['--scenario', good('long', [1, 2, 3, 4, 5, 6, 7, 8]), '--scenario', good('never-reached', [1]), '--reports-dir', reports]);
+    const { child, done, stderr } = bench([
+      '--scenario',
+      good('long', [1, 2, 3, 4, 5, 6, 7, 8]),
+      '--scenario',
+      good('never-reached', [1]),
+      '--reports-dir',
+      reports,
+    ]);
     for (let i = 0; i < 300 && !/\[1\/8\]/.test(stderr()); i++) await new Promise((r) => setTimeout(r, 50));
     const family = descendants(child.pid!);
     child.kill('SIGTERM');

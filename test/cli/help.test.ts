@@ -28,7 +28,18 @@ describe('muxbench help', () => {
       expect(r.stderr).toBe('');
     });
     const [scenario, , , , , , serve] = runs;
-    for (const option of ['-c, --concurrency', '-d, --duration', '--trials', '--warmup', '--system', '--set KEY=V', '--json', '-q, --quiet', '--profile[=cpu]', 'exit status: 0']) {
+    for (const option of [
+      '-c, --concurrency',
+      '-d, --duration',
+      '--trials',
+      '--warmup',
+      '--system',
+      '--set KEY=V',
+      '--json',
+      '-q, --quiet',
+      '--profile[=cpu]',
+      'exit status: 0',
+    ]) {
       expect(scenario!.stdout).toContain(option);
     }
     expect(serve!.stdout).toMatch(/until the\nprocess that started it exits/);

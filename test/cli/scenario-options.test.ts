@@ -24,7 +24,12 @@ const file = scenarioFile(dir, 'cli-options', {
   description: 'the command line changes this scenario',
   systems: [
     { id: 'srv', kind: 'http-grpc', mode: 'streaming' },
-    { id: 'broken', kind: 'external', protocol: 'http1', command: [process.execPath, '-e', `console.error('boom: ${'no config file, '.repeat(12)}'); process.exit(3)`] },
+    {
+      id: 'broken',
+      kind: 'external',
+      protocol: 'http1',
+      command: [process.execPath, '-e', `console.error('boom: ${'no config file, '.repeat(12)}'); process.exit(3)`],
+    },
   ],
   load: { model: 'closed', concurrency: 8 },
   warmupMs: 1000,
@@ -36,7 +41,11 @@ const file = scenarioFile(dir, 'cli-options', {
 
 describe('muxbench scenario: options that change the scenario', () => {
   it('runs the points the options name and records them; --json puts only the summary on stdout', async () => {
-    const r = await runCli(['scenario', file, '--reports-dir', reports, '-c', '2,4', '-d', '300ms', '--trials', '1', '--warmup', '0', '--system', 'srv', '--json'], 30_000, { CI: 'true' });
+    const r = await runCli(
+      ['scenario', file, '--reports-dir', reports, '-c', '2,4', '-d', '300ms', '--trials', '1', '--warmup', '0', '--system', 'srv', '--json'],
+      30_000,
+      { CI: 'true' },
+    );
     expect(r.code, r.stderr).toBe(0);
     const summary = JSON.parse(r.stdout) as RunSummary;
     expect(summary).toMatchObject({ schema: 'muxbench.summary/1', scenario: 'cli-options', status: 'complete', exitCode: 0, quick: false });
@@ -65,7 +74,9 @@ describe('muxbench scenario: options that change the scenario', () => {
     expect(results.scenario.definition).toMatchObject({ durationMs: 300, trials: 1, warmupMs: 0, sweep: { concurrency: [2, 4] }, systems: [{ id: 'srv' }] });
     expect(results.settings).toMatchObject({ durationMs: 300, trials: 1 });
     // and the report says so
-    expect(readFileSync(summary.report!, 'utf8')).toContain('<dt>changed on the command line</dt><dd><code>--system srv; concurrency=2,4; durationMs=300; trials=1; warmupMs=0</code>');
+    expect(readFileSync(summary.report!, 'utf8')).toContain(
+      '<dt>changed on the command line</dt><dd><code>--system srv; concurrency=2,4; durationMs=300; trials=1; warmupMs=0</code>',
+    );
     // people's output went to stderr: progress in human units, then the table
     expect(r.stderr).toMatch(/^\[1\/2\] srv \(concurrency=2\): [\d,]+ req\/s, p99 [\d.]+ (µs|ms)$/m);
     expect(r.stderr).toMatch(/^system +concurrency +req\/s +p50 +p99 +errors +status$/m);
@@ -89,7 +100,13 @@ describe('muxbench scenario: options that change the scenario', () => {
     const summary = JSON.parse(j.stdout) as RunSummary;
     expect(summary.exitCode).toBe(1);
     expect(summary.points).toEqual([
-      expect.objectContaining({ system: 'broken', params: { concurrency: 1 }, status: 'failed', reason: expect.stringMatching(/exited \(code 3\) before it was ready/), requestsPerSec: null }),
+      expect.objectContaining({
+        system: 'broken',
+        params: { concurrency: 1 },
+        status: 'failed',
+        reason: expect.stringMatching(/exited \(code 3\) before it was ready/),
+        requestsPerSec: null,
+      }),
     ]);
   });
 
@@ -104,7 +121,9 @@ describe('muxbench scenario: options that change the scenario', () => {
       expect(r.code, r.stderr).toBe(2);
       expect(r.stdout).toBe('');
     }
-    expect(runs[0]!.stderr).toContain(`${file} (with concurrency=0,2.5 from the command line) is not a valid scenario:\n  - sweep.concurrency: 0 is not a whole number ≥ 1\n  - sweep.concurrency: 2.5 is not a whole number ≥ 1\n`);
+    expect(runs[0]!.stderr).toContain(
+      `${file} (with concurrency=0,2.5 from the command line) is not a valid scenario:\n  - sweep.concurrency: 0 is not a whole number ≥ 1\n  - sweep.concurrency: 2.5 is not a whole number ≥ 1\n`,
+    );
     expect(runs[1]!.stderr).toBe(`muxbench scenario: ${file}: --system: no system 'nope' in this scenario; its systems: srv, broken\n`);
     expect(runs[2]!.stderr).toMatch(/--set streamLimit: applies to h2-tunnel systems, and this scenario runs none \(srv: http-grpc, broken: external\)/);
     expect(runs[3]!.stderr).toBe("muxbench scenario: --duration takes a duration like 500ms, 10s or 2m, got '10 seconds' (see muxbench scenario --help)\n");
@@ -113,10 +132,14 @@ describe('muxbench scenario: options that change the scenario', () => {
 
   it('exits 143 on SIGTERM, keeping the points measured so far, and leaves no process behind', async () => {
     const out = join(dir, 'sigterm');
-    const child = spawn(process.execPath, [MUXBENCH_BIN, 'scenario', file, '--reports-dir', out, '--system', 'srv', '-c', '1,2,3,4,5,6', '-d', '300ms', '--trials', '1', '--warmup', '0'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, CI: 'true' },
-    });
+    const child = spawn(
+      process.execPath,
+      [MUXBENCH_BIN, 'scenario', file, '--reports-dir', out, '--system', 'srv', '-c', '1,2,3,4,5,6', '-d', '300ms', '--trials', '1', '--warmup', '0'],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, CI: 'true' },
+      },
+    );
     let stderr = '';
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));

@@ -52,7 +52,11 @@ function readyLine(child: ChildProcess, timeoutMs: number): Promise<ReadyLine> {
  * `signal` to the command's pid (or, `toGroup`, to its whole group, as a terminal's Ctrl-C does), and
  * says how long the port stayed open and the processes alive.
  */
-async function serveAndEnd(command: string[], signal: NodeJS.Signals, toGroup = false): Promise<{ closedAfterMs: number; exitedAfterMs: number; stderr: string; family: number[] }> {
+async function serveAndEnd(
+  command: string[],
+  signal: NodeJS.Signals,
+  toGroup = false,
+): Promise<{ closedAfterMs: number; exitedAfterMs: number; stderr: string; family: number[] }> {
   const parent = spawn(command[0]!, command.slice(1), { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   started.push(parent.pid!);
   let stderr = '';

@@ -50,12 +50,24 @@ describe('muxbench gate', () => {
     expect(r.code).toBe(1);
     expect(r.stdout).toContain('muxbench gate: REGRESSION');
     const out = outputDir(dir);
-    for (const f of ['summary.md', 'gate.json', 'benchmark.json', 'bencher.json', 'index.html', 'tiny-gate/index.html', 'tiny-gate/base/results.json', 'tiny-gate/candidate/results.json']) {
+    for (const f of [
+      'summary.md',
+      'gate.json',
+      'benchmark.json',
+      'bencher.json',
+      'index.html',
+      'tiny-gate/index.html',
+      'tiny-gate/base/results.json',
+      'tiny-gate/candidate/results.json',
+    ]) {
       expect(existsSync(join(out, f)), f).toBe(true);
     }
     const gate = JSON.parse(readFileSync(join(out, 'gate.json'), 'utf8')) as {
       decision: { exitCode: number };
-      comparisons: { regressions: { why: string; metric: { metric: string; change: number } | null }[]; points: { metrics: { metric: string; baseline: number[]; current: number[] }[] }[] }[];
+      comparisons: {
+        regressions: { why: string; metric: { metric: string; change: number } | null }[];
+        points: { metrics: { metric: string; baseline: number[]; current: number[] }[] }[];
+      }[];
     };
     expect(gate.decision.exitCode).toBe(1);
     const cpu = gate.comparisons[0]!.regressions.find((x) => x.metric?.metric === 'cpuUsPerRequest');
@@ -74,10 +86,15 @@ describe('muxbench gate', () => {
     expect(readFileSync(join(out, 'summary.md'), 'utf8')).toMatch(/❌ muxbench gate: REGRESSION[\s\S]*\| tiny-gate \| origin/);
     // --profile: one profiled trial per side after the rounds, not among them; the comparison shows what grew
     for (const side of ['base', 'candidate']) {
-      const results = JSON.parse(readFileSync(join(out, 'tiny-gate', side, 'results.json'), 'utf8')) as { points: { trials: unknown[]; profile?: { processes: { role: string; file: string | null }[] } }[] };
+      const results = JSON.parse(readFileSync(join(out, 'tiny-gate', side, 'results.json'), 'utf8')) as {
+        points: { trials: unknown[]; profile?: { processes: { role: string; file: string | null }[] } }[];
+      };
       const [p] = results.points;
       expect(p!.trials, side).toHaveLength(5);
-      expect(p!.profile?.processes.map((x) => x.role), side).toEqual(['origin']);
+      expect(
+        p!.profile?.processes.map((x) => x.role),
+        side,
+      ).toEqual(['origin']);
       expect(existsSync(join(out, 'tiny-gate', side, p!.profile!.processes[0]!.file!)), side).toBe(true);
     }
     const page = readFileSync(join(out, 'tiny-gate', 'index.html'), 'utf8');

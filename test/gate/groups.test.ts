@@ -35,7 +35,14 @@ describe('gate with load groups', () => {
       })};\n`,
     );
     const side = (name: 'base' | 'candidate') => ({ name, start: {}, commit: null });
-    const runner = new GateRunner({ scenarios: [file], sides: { base: side('base'), candidate: side('candidate') }, rounds: 2, rewarmMs: 200, outDir: join(dir, 'out'), progress: quiet });
+    const runner = new GateRunner({
+      scenarios: [file],
+      sides: { base: side('base'), candidate: side('candidate') },
+      rounds: 2,
+      rewarmMs: 200,
+      outDir: join(dir, 'out'),
+      progress: quiet,
+    });
     const [run] = await runner.run();
     for (const r of [run!.base, run!.candidate]) {
       const [p] = r.points;

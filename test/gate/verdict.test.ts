@@ -7,7 +7,15 @@ import { decideGate, GATE_COMPARE_OPTIONS, gateMarkdown } from '../../src/gate/v
 import { loadFixture, variant } from '../report/helpers.ts';
 
 const later = { runId: '2026-01-03_00-00-00', startedAt: '2026-01-03T00:00:00.000Z' };
-const meta = { baseRef: 'origin/main', baseCommit: 'abcdef1234567890', candidateCommit: 'fedcba9', candidateEnv: {}, rounds: 3, wallSeconds: 12, machine: 'fixture' };
+const meta = {
+  baseRef: 'origin/main',
+  baseCommit: 'abcdef1234567890',
+  candidateCommit: 'fedcba9',
+  candidateEnv: {},
+  rounds: 3,
+  wallSeconds: 12,
+  machine: 'fixture',
+};
 
 function run(base: ResultsFile, candidate: ResultsFile): GateScenarioRun {
   return { scenario: base.scenario.name, base, candidate, paths: { base: 'b.json', candidate: 'c.json' } };
@@ -44,7 +52,9 @@ describe('decideGate', () => {
   it('is 2 when a point failed on the base side too, or the run was interrupted', () => {
     const failedBoth = judge(base, variant(base, { ...later, factor: 1 })).d;
     expect(failedBoth.exitCode).toBe(2);
-    expect(failedBoth.undecided).toEqual(['report-concurrency: h2 tunnel (concurrency=1,000): failed on the base side too (the connector exited with code 1 during trial 1)']);
+    expect(failedBoth.undecided).toEqual([
+      'report-concurrency: h2 tunnel (concurrency=1,000): failed on the base side too (the connector exited with code 1 during trial 1)',
+    ]);
     expect(failedBoth.headline).toBe(`could not decide: ${failedBoth.undecided[0]}`);
     const cut = variant(clean, { ...later, factor: 1 });
     cut.status = 'aborted';

@@ -48,7 +48,8 @@ describe('H1ResponseParser', () => {
   });
 
   it('decodes chunked bodies with extensions and trailers, and ignores a stray Content-Length', () => {
-    const wire = 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Length: 99\r\n\r\n5;ext=1\r\nhello\r\n1A\r\nabcdefghijklmnopqrstuvwxyz\r\n0\r\nx-trailer: t\r\n\r\n';
+    const wire =
+      'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Length: 99\r\n\r\n5;ext=1\r\nhello\r\n1A\r\nabcdefghijklmnopqrstuvwxyz\r\n0\r\nx-trailer: t\r\n\r\n';
     expectEvery(parse(wire), (p) => {
       expect(p.heads[0]!.headers['content-length']).toBeUndefined();
       expect(p.body).toBe('helloabcdefghijklmnopqrstuvwxyz');

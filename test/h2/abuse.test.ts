@@ -8,22 +8,7 @@ import { type AddressInfo, createServer as createNetServer, connect as netConnec
 import { afterEach, describe, expect, it } from 'vitest';
 import { HeadTooLargeError } from '../../src/h2/errors.ts';
 import { H2Session, type H2Stream, type HeaderFields, type SessionOptions } from '../../src/h2/session.ts';
-import {
-  E,
-  eventually,
-  F,
-  frame,
-  GET_FIELDS,
-  headers,
-  indexed,
-  literal,
-  literalIndexed,
-  ping,
-  RawH2,
-  rst,
-  settings,
-  T,
-} from '../helpers/h2-wire.ts';
+import { E, eventually, F, frame, GET_FIELDS, headers, indexed, literal, literalIndexed, ping, RawH2, rst, settings, T } from '../helpers/h2-wire.ts';
 
 interface Srv {
   port: number;
@@ -136,7 +121,18 @@ describe('reset and glitch budget (nghttp2: burst 1000, 33 per second)', () => {
   it('empty DATA frames without END_STREAM (CVE-2019-9518) get GOAWAY ENHANCE_YOUR_CALM', async () => {
     const srv = await rawServer();
     const raw = await connect(srv.port);
-    raw.send(headers(1, [[':method', 'POST'], [':scheme', 'http'], [':path', '/hold'], [':authority', 'a']], { endStream: false }));
+    raw.send(
+      headers(
+        1,
+        [
+          [':method', 'POST'],
+          [':scheme', 'http'],
+          [':path', '/hold'],
+          [':authority', 'a'],
+        ],
+        { endStream: false },
+      ),
+    );
     raw.send(...Array.from({ length: 3000 }, () => frame(T.DATA, 0, 1)));
     expect((await raw.goaway(3000)).code).toBe(E.ENHANCE_YOUR_CALM);
   });
@@ -166,7 +162,9 @@ describe('header blocks', () => {
     const fields = Buffer.concat(GET_FIELDS('/split').map(([n, v]) => literal(n, v)));
     const parts = [fields.subarray(0, 4), ...Array.from({ length: 8 }, (_, i) => fields.subarray(4 + i * 2, i === 7 ? fields.length : 6 + i * 2))];
     raw.send(headers(1, parts[0]!, { endHeaders: false }));
-    parts.slice(1).forEach((p, i) => raw.send(frame(T.CONTINUATION, i === 7 ? F.END_HEADERS : 0, 1, p)));
+    parts.slice(1).forEach((p, i) => {
+      raw.send(frame(T.CONTINUATION, i === 7 ? F.END_HEADERS : 0, 1, p));
+    });
     expect(await raw.status(1, 2000)).toBe(200);
   });
 
@@ -179,7 +177,11 @@ describe('header blocks', () => {
   it('a client does not send a head larger than the server advertised (HeadTooLargeError; an edge answers 431)', async () => {
     const srv = await rawServer({ maxHeaderListBytes: 2048 });
     const client: H2Session = await new Promise((resolve, reject) => {
-      const c: H2Session = new H2Session(netConnect({ host: '127.0.0.1', port: srv.port }), { role: 'client', onRemoteSettings: () => resolve(c), onClose: (r) => reject(r) });
+      const c: H2Session = new H2Session(netConnect({ host: '127.0.0.1', port: srv.port }), {
+        role: 'client',
+        onRemoteSettings: () => resolve(c),
+        onClose: (r) => reject(r),
+      });
     });
     try {
       const head = GET_FIELDS('/big-head');
@@ -196,7 +198,11 @@ describe('header blocks', () => {
   it('an HPACK bomb (one 4 KB entry referenced 15,000 times: 60 MB decoded) is refused with 431 while decoding; the connection lives', async () => {
     const srv = await rawServer();
     const raw = await connect(srv.port);
-    const bomb = Buffer.concat([...GET_FIELDS('/bomb').map(([n, v]) => literal(n, v)), literalIndexed('x-bomb', 'a'.repeat(4000)), Buffer.alloc(15_000, indexed(62)[0]!)]);
+    const bomb = Buffer.concat([
+      ...GET_FIELDS('/bomb').map(([n, v]) => literal(n, v)),
+      literalIndexed('x-bomb', 'a'.repeat(4000)),
+      Buffer.alloc(15_000, indexed(62)[0]!),
+    ]);
     raw.send(headers(1, bomb.subarray(0, 16_000), { endHeaders: false }), frame(T.CONTINUATION, F.END_HEADERS, 1, bomb.subarray(16_000)));
     expect(await raw.status(1, 3000)).toBe(431);
     expect(srv.seen).not.toContain('/bomb');
@@ -208,9 +214,25 @@ describe('header blocks', () => {
 describe('body data a reader has not taken yet', () => {
   it('1-byte DATA frames to a stream nobody reads are kept in few chunks, not one object per frame (~100 bytes each)', async () => {
     const held: H2Stream[] = [];
-    const srv = await rawServer({ onStream: (s) => (s.on('error', () => {}), held.push(s)) });
+    const srv = await rawServer({
+      onStream: (s) => {
+        s.on('error', () => {});
+        held.push(s);
+      },
+    });
     const raw = await connect(srv.port);
-    raw.send(headers(1, [[':method', 'POST'], [':scheme', 'http'], [':path', '/hold'], [':authority', 'a']], { endStream: false }));
+    raw.send(
+      headers(
+        1,
+        [
+          [':method', 'POST'],
+          [':scheme', 'http'],
+          [':path', '/hold'],
+          [':authority', 'a'],
+        ],
+        { endStream: false },
+      ),
+    );
     const one = Buffer.from([0x61]);
     raw.send(Buffer.concat(Array.from({ length: 65_535 }, () => frame(T.DATA, 0, 1, one)))); // the whole stream window
     await eventually(() => held[0] !== undefined && held[0].readableLength + pendingBytes(held[0]) === 65_535, 5000, 'all 65,535 bytes at the session');
@@ -294,7 +316,18 @@ describe('timeouts (one coarse sweep per second)', () => {
   it('a request whose body never comes (slowloris) is reset (CANCEL) after streamStallTimeoutMs', async () => {
     const srv = await rawServer({ streamStallTimeoutMs: 300 });
     const raw = await connect(srv.port);
-    raw.send(headers(1, [[':method', 'POST'], [':scheme', 'http'], [':path', '/hold'], [':authority', 'a']], { endStream: false }));
+    raw.send(
+      headers(
+        1,
+        [
+          [':method', 'POST'],
+          [':scheme', 'http'],
+          [':path', '/hold'],
+          [':authority', 'a'],
+        ],
+        { endStream: false },
+      ),
+    );
     expect(await raw.rstCode(1, 4000)).toBe(E.CANCEL);
   });
 

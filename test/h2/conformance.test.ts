@@ -5,24 +5,8 @@
  */
 import { type AddressInfo, createServer as createNetServer, type Server, connect as netConnect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { H2Session, type H2Stream, type HeaderFields, type SessionOptions, StreamError } from '../../src/h2/session.ts';
-import {
-  block,
-  E,
-  F,
-  frame,
-  GET_FIELDS,
-  headers,
-  PREFACE,
-  ping,
-  RawH2,
-  rst,
-  settings,
-  SETTINGS_ACK,
-  T,
-  u32,
-  windowUpdate,
-} from '../helpers/h2-wire.ts';
+import { H2Session, type H2Stream, type HeaderFields, type SessionOptions, type StreamError } from '../../src/h2/session.ts';
+import { block, E, F, frame, GET_FIELDS, headers, PREFACE, ping, RawH2, rst, settings, SETTINGS_ACK, T, u32, windowUpdate } from '../helpers/h2-wire.ts';
 
 interface Srv {
   port: number;
@@ -124,18 +108,52 @@ describe('server role: stream errors (RST_STREAM), the connection lives on', () 
 
   it.each([
     ['§5.3.1 PRIORITY making a stream depend on itself', (id: number) => [frame(T.PRIORITY, 0, id, self(id))], E.PROTOCOL_ERROR],
-    ['§5.3.1 HEADERS whose priority makes the stream depend on itself', (id: number) => [headers(id, GET_FIELDS('/self'), { priority: self(id) })], E.PROTOCOL_ERROR],
+    [
+      '§5.3.1 HEADERS whose priority makes the stream depend on itself',
+      (id: number) => [headers(id, GET_FIELDS('/self'), { priority: self(id) })],
+      E.PROTOCOL_ERROR,
+    ],
     ['§6.3 PRIORITY of 4 octets', (id: number) => [frame(T.PRIORITY, 0, id, Buffer.from([0, 0, 0, 0]))], E.FRAME_SIZE_ERROR],
     ['§8.2.1 an upper-case field name', (id: number) => [headers(id, [...GET_FIELDS('/upper'), ['X-Upper', '1']])], E.PROTOCOL_ERROR],
-    ['§8.2.2 a connection-specific field (connection)', (id: number) => [headers(id, [...GET_FIELDS('/conn'), ['connection', 'keep-alive']])], E.PROTOCOL_ERROR],
-    ['§8.2.2 a connection-specific field (transfer-encoding)', (id: number) => [headers(id, [...GET_FIELDS('/te'), ['transfer-encoding', 'chunked']])], E.PROTOCOL_ERROR],
+    [
+      '§8.2.2 a connection-specific field (connection)',
+      (id: number) => [headers(id, [...GET_FIELDS('/conn'), ['connection', 'keep-alive']])],
+      E.PROTOCOL_ERROR,
+    ],
+    [
+      '§8.2.2 a connection-specific field (transfer-encoding)',
+      (id: number) => [headers(id, [...GET_FIELDS('/te'), ['transfer-encoding', 'chunked']])],
+      E.PROTOCOL_ERROR,
+    ],
     ['§8.2.2 te other than "trailers"', (id: number) => [headers(id, [...GET_FIELDS('/te'), ['te', 'gzip']])], E.PROTOCOL_ERROR],
-    ['§8.3 a pseudo-header after a regular field', (id: number) => [headers(id, [[':method', 'GET'], [':scheme', 'http'], ['accept', '*/*'], [':path', '/late'], [':authority', 'a']])], E.PROTOCOL_ERROR],
+    [
+      '§8.3 a pseudo-header after a regular field',
+      (id: number) => [
+        headers(id, [
+          [':method', 'GET'],
+          [':scheme', 'http'],
+          ['accept', '*/*'],
+          [':path', '/late'],
+          [':authority', 'a'],
+        ]),
+      ],
+      E.PROTOCOL_ERROR,
+    ],
     ['§8.3 an unknown pseudo-header', (id: number) => [headers(id, [...GET_FIELDS('/p'), [':foo', 'x']])], E.PROTOCOL_ERROR],
     ['§8.3 a response pseudo-header in a request', (id: number) => [headers(id, [...GET_FIELDS('/s'), [':status', '200']])], E.PROTOCOL_ERROR],
     ['§8.3.1 a pseudo-header twice', (id: number) => [headers(id, [...GET_FIELDS('/twice'), [':path', '/again']])], E.PROTOCOL_ERROR],
     ['§8.3.1 an empty :path', (id: number) => [headers(id, GET_FIELDS(''))], E.PROTOCOL_ERROR],
-    ['§8.3.1 a request without :scheme', (id: number) => [headers(id, [[':method', 'GET'], [':path', '/'], [':authority', 'a']])], E.PROTOCOL_ERROR],
+    [
+      '§8.3.1 a request without :scheme',
+      (id: number) => [
+        headers(id, [
+          [':method', 'GET'],
+          [':path', '/'],
+          [':authority', 'a'],
+        ]),
+      ],
+      E.PROTOCOL_ERROR,
+    ],
     ['§8.2.1 a field value with a line feed', (id: number) => [headers(id, [...GET_FIELDS('/lf'), ['x-a', 'one\ntwo']])], E.PROTOCOL_ERROR],
     ['§8.2.1 a field value with leading white space', (id: number) => [headers(id, [...GET_FIELDS('/ws'), ['x-a', ' padded']])], E.PROTOCOL_ERROR],
     ['§8.2.1 a field name with a space', (id: number) => [headers(id, [...GET_FIELDS('/sp'), ['x a', '1']])], E.PROTOCOL_ERROR],
@@ -143,7 +161,17 @@ describe('server role: stream errors (RST_STREAM), the connection lives on', () 
     [
       '§8.1.1 a body shorter than its content-length',
       (id: number) => [
-        headers(id, [[':method', 'POST'], [':scheme', 'http'], [':path', '/hold'], [':authority', 'a'], ['content-length', '10']], { endStream: false }),
+        headers(
+          id,
+          [
+            [':method', 'POST'],
+            [':scheme', 'http'],
+            [':path', '/hold'],
+            [':authority', 'a'],
+            ['content-length', '10'],
+          ],
+          { endStream: false },
+        ),
         frame(T.DATA, F.END_STREAM, id, Buffer.from('abc')),
       ],
       E.PROTOCOL_ERROR,
@@ -151,7 +179,16 @@ describe('server role: stream errors (RST_STREAM), the connection lives on', () 
     [
       '§8.1 trailers with a pseudo-header',
       (id: number) => [
-        headers(id, [[':method', 'POST'], [':scheme', 'http'], [':path', '/hold'], [':authority', 'a']], { endStream: false }),
+        headers(
+          id,
+          [
+            [':method', 'POST'],
+            [':scheme', 'http'],
+            [':path', '/hold'],
+            [':authority', 'a'],
+          ],
+          { endStream: false },
+        ),
         headers(id, [[':path', '/x']]),
       ],
       E.PROTOCOL_ERROR,
@@ -213,7 +250,10 @@ describe('client role: what a server may not send', () => {
     let raw: RawH2 | undefined;
     const srv = await fakeServer((r) => {
       raw = r;
-      r.until(() => r.frames.some((f) => f.type === T.SETTINGS && f.flags & F.ACK)).then(() => script(r), () => {});
+      r.until(() => r.frames.some((f) => f.type === T.SETTINGS && f.flags & F.ACK)).then(
+        () => script(r),
+        () => {},
+      );
     });
     try {
       const { session } = await clientTo(srv.port);
@@ -232,7 +272,19 @@ describe('client role: what a server may not send', () => {
     let raw: RawH2 | undefined;
     const srv = await fakeServer((r) => {
       raw = r;
-      r.until(() => r.find(T.HEADERS, 1) !== undefined).then(() => r.send(headers(1, block([[':status', '200'], ['X-Bad', '1']]))), () => {});
+      r.until(() => r.find(T.HEADERS, 1) !== undefined).then(
+        () =>
+          r.send(
+            headers(
+              1,
+              block([
+                [':status', '200'],
+                ['X-Bad', '1'],
+              ]),
+            ),
+          ),
+        () => {},
+      );
     });
     try {
       const { session } = await clientTo(srv.port);

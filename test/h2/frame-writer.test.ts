@@ -63,7 +63,8 @@ function readBack(bytes: Buffer, maxFrameSize = MAX_ALLOWED_FRAME_SIZE): ReadFra
       data = [];
     },
     onDataBytes: (buf, start, end) => void data.push(Buffer.from(buf.subarray(start, end))),
-    onDataEnd: (endStream) => void frames.push({ type: T.DATA, flags: endStream ? F.END_STREAM : 0, streamId: dataStream, payload: Buffer.concat(data).toString('hex') }),
+    onDataEnd: (endStream) =>
+      void frames.push({ type: T.DATA, flags: endStream ? F.END_STREAM : 0, streamId: dataStream, payload: Buffer.concat(data).toString('hex') }),
   };
   new FrameReader(handler, maxFrameSize).push(bytes);
   return frames;
@@ -257,7 +258,9 @@ describe('the slab', () => {
     const out = flushed(w);
     expect(out.length).toBe(SLAB_BYTES + 17 + 19);
     expect(out.subarray(0, filler.length).equals(filler)).toBe(true);
-    expect(toHex(out.subarray(filler.length))).toBe('00000b060000000000' + '11'.repeat(11) + '000008060000000000' + '22'.repeat(8) + '00000a000000000001' + '33'.repeat(10));
+    expect(toHex(out.subarray(filler.length))).toBe(
+      `00000b060000000000${'11'.repeat(11)}000008060000000000${'22'.repeat(8)}00000a000000000001${'33'.repeat(10)}`,
+    );
   });
 
   it('10,000 small frames over several slabs come out whole and in order', () => {

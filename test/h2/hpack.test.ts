@@ -227,11 +227,7 @@ describe.each([
     expected: REQUESTS,
     status: [-1, -1, -1],
     tables: REQUEST_TABLES,
-    blocks: [
-      '828684410f7777772e6578616d706c652e636f6d',
-      '828684be58086e6f2d6361636865',
-      '828785bf400a637573746f6d2d6b65790c637573746f6d2d76616c7565',
-    ],
+    blocks: ['828684410f7777772e6578616d706c652e636f6d', '828684be58086e6f2d6361636865', '828785bf400a637573746f6d2d6b65790c637573746f6d2d76616c7565'],
   },
   {
     name: 'C.4 requests with Huffman',

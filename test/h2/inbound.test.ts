@@ -29,7 +29,8 @@ class Conn implements FrameTarget {
 
   constructor(maxBlockBytes?: number, maxContinuations?: number) {
     this.blocks = new HeaderBlockReader(
-      (streamId, endStream, buf, start, end, badPriority) => this.events.push({ block: streamId, endStream, bytes: buf.toString('hex', start, end), badPriority }),
+      (streamId, endStream, buf, start, end, badPriority) =>
+        this.events.push({ block: streamId, endStream, bytes: buf.toString('hex', start, end), badPriority }),
       maxBlockBytes,
       maxContinuations,
     );
@@ -84,7 +85,8 @@ function codeOf(...frames: Buffer[]): number | null {
 const headersFrame = (streamId: number, flags: number, payload: Uint8Array): Buffer => frame(T.HEADERS, flags, streamId, payload);
 const continuation = (streamId: number, flags: number, payload: Uint8Array = Buffer.alloc(0)): Buffer => frame(T.CONTINUATION, flags, streamId, payload);
 /** Priority fields (§6.2): exclusive bit, 31-bit dependency, weight. */
-const priority = (dependsOn: number, exclusive = false, weight = 16): Buffer => Buffer.concat([u32((exclusive ? 0x80000000 : 0) | dependsOn), Buffer.from([weight])]);
+const priority = (dependsOn: number, exclusive = false, weight = 16): Buffer =>
+  Buffer.concat([u32((exclusive ? 0x80000000 : 0) | dependsOn), Buffer.from([weight])]);
 /** The same frame on another stream. */
 const onStream = (f: Buffer, streamId: number): Buffer => {
   const g = Buffer.from(f);
@@ -99,13 +101,31 @@ const LAST = literal('x-c', '333');
 describe('control frames (§6.3–§6.9)', () => {
   it('SETTINGS: each known setting read into a change, the last value of a repeated one winning', () => {
     const c = new Conn();
-    feed(c, settings([[3, 100], [4, 1], [5, 20_000], [6, 8192], [2, 0], [3, 7]]));
+    feed(
+      c,
+      settings([
+        [3, 100],
+        [4, 1],
+        [5, 20_000],
+        [6, 8192],
+        [2, 0],
+        [3, 7],
+      ]),
+    );
     expect(c.events).toEqual([{ settings: { maxConcurrentStreams: 7, initialWindowSize: 1, maxFrameSize: 20_000, maxHeaderListSize: 8192, enablePush: 0 } }]);
   });
 
   it('SETTINGS: HEADER_TABLE_SIZE, ENABLE_CONNECT_PROTOCOL and unknown ids change nothing (§6.5.2); an empty frame is no change; an ACK is null', () => {
     const c = new Conn();
-    feed(c, settings([[1, 4096], [8, 1], [0x99, 12345], [0xffff, 0]]));
+    feed(
+      c,
+      settings([
+        [1, 4096],
+        [8, 1],
+        [0x99, 12345],
+        [0xffff, 0],
+      ]),
+    );
     feed(c, settings());
     feed(c, settings([], F.ACK));
     expect(c.events).toEqual([{ settings: {} }, { settings: {} }, { settings: null }]);
@@ -131,7 +151,15 @@ describe('control frames (§6.3–§6.9)', () => {
 
   it('SETTINGS: a refused value ends the connection even after good entries in the same frame', () => {
     const c = new Conn();
-    expect(errorOf(c, settings([[3, 10], [5, 100]]))).toEqual({ code: E.PROTOCOL_ERROR, message: 'MAX_FRAME_SIZE 100 out of range' });
+    expect(
+      errorOf(
+        c,
+        settings([
+          [3, 10],
+          [5, 100],
+        ]),
+      ),
+    ).toEqual({ code: E.PROTOCOL_ERROR, message: 'MAX_FRAME_SIZE 100 out of range' });
     expect(c.events).toEqual([]);
   });
 
@@ -257,7 +285,12 @@ describe('control frames (§6.3–§6.9)', () => {
 });
 
 describe('HEADERS (§6.2)', () => {
-  const block = (streamId: number, bytes: Buffer, endStream = false, badPriority = false): Event => ({ block: streamId, endStream, bytes: bytes.toString('hex'), badPriority });
+  const block = (streamId: number, bytes: Buffer, endStream = false, badPriority = false): Event => ({
+    block: streamId,
+    endStream,
+    bytes: bytes.toString('hex'),
+    badPriority,
+  });
 
   it('with END_HEADERS: the block handed over at once, END_STREAM carried', () => {
     const c = new Conn();
@@ -318,7 +351,9 @@ describe('HEADERS (§6.2)', () => {
   it('PADDED and PRIORITY: padding longer than what follows the priority fields is a PROTOCOL_ERROR (§6.2), not a FRAME_SIZE_ERROR', () => {
     // 6 octets hold the pad length and the priority fields: the frame is big enough, its padding is not possible
     expect(codeOf(headersFrame(1, F.END_HEADERS | F.PADDED | F.PRIORITY, Buffer.concat([Buffer.from([1]), priority(0)])))).toBe(E.PROTOCOL_ERROR);
-    expect(codeOf(headersFrame(1, F.END_HEADERS | F.PADDED | F.PRIORITY, Buffer.concat([Buffer.from([3]), priority(0), Buffer.alloc(2)])))).toBe(E.PROTOCOL_ERROR);
+    expect(codeOf(headersFrame(1, F.END_HEADERS | F.PADDED | F.PRIORITY, Buffer.concat([Buffer.from([3]), priority(0), Buffer.alloc(2)])))).toBe(
+      E.PROTOCOL_ERROR,
+    );
     // too small for the pad length and the priority fields: that one is a FRAME_SIZE_ERROR
     expect(codeOf(headersFrame(1, F.END_HEADERS | F.PADDED | F.PRIORITY, Buffer.from([0, 0, 0, 0, 0])))).toBe(E.FRAME_SIZE_ERROR);
   });
@@ -415,7 +450,10 @@ describe('CONTINUATION (§6.10)', () => {
 });
 
 describe('header block limits (src/h2/limits.ts)', () => {
-  const flood = (n: number, last: number = F.END_HEADERS): Buffer[] => [headersFrame(1, 0, BLOCK), ...Array.from({ length: n }, (_, i) => continuation(1, i === n - 1 ? last : 0))];
+  const flood = (n: number, last: number = F.END_HEADERS): Buffer[] => [
+    headersFrame(1, 0, BLOCK),
+    ...Array.from({ length: n }, (_, i) => continuation(1, i === n - 1 ? last : 0)),
+  ];
 
   it(`CONTINUATION frames per block: ${DEFAULT_MAX_CONTINUATION_FRAMES} by default are taken, one more is ENHANCE_YOUR_CALM (nghttp2 max_continuations)`, () => {
     const ok = new Conn();
@@ -445,7 +483,10 @@ describe('header block limits (src/h2/limits.ts)', () => {
     feed(c, continuation(3, F.END_HEADERS));
     expect(c.events).toHaveLength(2);
     const over = Buffer.alloc(max + 1, 0x41);
-    expect(errorOf(new Conn(max), headersFrame(1, F.END_HEADERS, over))).toEqual({ code: E.ENHANCE_YOUR_CALM, message: `header block larger than ${max} bytes` });
+    expect(errorOf(new Conn(max), headersFrame(1, F.END_HEADERS, over))).toEqual({
+      code: E.ENHANCE_YOUR_CALM,
+      message: `header block larger than ${max} bytes`,
+    });
     expect(errorOf(new Conn(max), headersFrame(1, 0, over))?.code).toBe(E.ENHANCE_YOUR_CALM); // before any CONTINUATION
   });
 
@@ -516,7 +557,12 @@ describe('connectionErrorOf (re-exported for the connections that dispatch)', ()
     expect(connectionErrorOf(protocol)).toBe(protocol);
     const bug = new TypeError('undefined is not a function');
     const err = connectionErrorOf(bug);
-    expect(err).toMatchObject({ errorCode: ErrorCode.INTERNAL_ERROR, message: 'internal error: TypeError: undefined is not a function', cause: bug, code: 'MUX_ERR_H2_CONNECTION' });
+    expect(err).toMatchObject({
+      errorCode: ErrorCode.INTERNAL_ERROR,
+      message: 'internal error: TypeError: undefined is not a function',
+      cause: bug,
+      code: 'MUX_ERR_H2_CONNECTION',
+    });
     expect(connectionErrorOf('thrown string')).toMatchObject({ errorCode: ErrorCode.INTERNAL_ERROR, message: 'internal error: thrown string' });
   });
 });

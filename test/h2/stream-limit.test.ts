@@ -38,12 +38,29 @@ describe('the stream limit', () => {
   });
 
   it('is read by the report from the point, or from an older run’s stored definition', () => {
-    const point = (extra: Partial<PointResult>): PointResult => ({ index: 0, systemId: 't', systemKind: 'h2-tunnel', label: 't', params: {}, status: 'ok', trials: [], ...extra });
+    const point = (extra: Partial<PointResult>): PointResult => ({
+      index: 0,
+      systemId: 't',
+      systemKind: 'h2-tunnel',
+      label: 't',
+      params: {},
+      status: 'ok',
+      trials: [],
+      ...extra,
+    });
     const results = (systems: object[]): ResultsFile => ({ scenario: { definition: { systems } } }) as unknown as ResultsFile;
-    expect(streamLimitInfo(point({ streamLimit: { perConnection: 100, connections: 4 } }), results([]))).toEqual({ perConnection: 100, connections: 4, total: 400 });
+    expect(streamLimitInfo(point({ streamLimit: { perConnection: 100, connections: 4 } }), results([]))).toEqual({
+      perConnection: 100,
+      connections: 4,
+      total: 400,
+    });
     expect(streamLimitInfo(point({ streamLimit: { perConnection: 0, connections: 4 } }), results([]))!.total).toBe(0);
     // results written before points recorded it: the definition's old field name
-    expect(streamLimitInfo(point({}), results([{ id: 't', maxConcurrentStreams: 10, tunnelConnections: 2 }]))).toEqual({ perConnection: 10, connections: 2, total: 20 });
+    expect(streamLimitInfo(point({}), results([{ id: 't', maxConcurrentStreams: 10, tunnelConnections: 2 }]))).toEqual({
+      perConnection: 10,
+      connections: 2,
+      total: 20,
+    });
     expect(streamLimitInfo(point({}), results([{ id: 't', maxConcurrentStreams: UNLIMITED_ADVERTISED }]))!.total).toBe(0);
     expect(streamLimitInfo(point({ systemKind: 'origin' }), results([]))).toBeNull();
   });

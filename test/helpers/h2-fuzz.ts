@@ -137,7 +137,12 @@ export const hpackPiece: fc.Arbitrary<number[]> = fc.oneof(
   // an integer with many continuation octets (the NaN crash), after each kind of prefix
   // (zero-valued continuation octets keep the value small until 2 ** shift overflows to Infinity)
   fc
-    .tuple(fc.constantFrom(0xff, 0x7f, 0x3f, 0x1f, 0x0f, 0x00), fc.integer({ min: 0, max: 200 }), fc.array(fc.integer({ min: 0x80, max: 0xff }), { maxLength: 3 }), fc.integer({ min: 0, max: 0x7f }))
+    .tuple(
+      fc.constantFrom(0xff, 0x7f, 0x3f, 0x1f, 0x0f, 0x00),
+      fc.integer({ min: 0, max: 200 }),
+      fc.array(fc.integer({ min: 0x80, max: 0xff }), { maxLength: 3 }),
+      fc.integer({ min: 0, max: 0x7f }),
+    )
     .map(([prefix, zeros, cont, last]) => [...(prefix === 0x00 ? [0x00, 0xff] : [prefix]), ...Array<number>(zeros).fill(0x80), ...cont, last, 0x61, 0x61]),
   fc.constantFrom(...REQUEST_FIELDS()).map(([n, v]) => literal(n, v)),
   fc.uint8Array({ maxLength: 8 }).map((b) => [...b]),
@@ -209,7 +214,11 @@ const frameArb: fc.Arbitrary<WireFrame> = fc.oneof(
       fc.constantFrom(0x1, 0x9),
       fc.constantFrom(0x0, 0x1, 0x4, 0x5, 0x8, 0x20, 0x24, 0x25, 0x2d),
       fc.constantFrom(0, 1, 2, 3, 5, 7, 9),
-      fc.oneof(fc.constant(GOOD_HEAD), fc.constant(GOOD_RESPONSE), fc.array(hpackPiece, { maxLength: 8 }).map((p) => Uint8Array.from(p.flat()))),
+      fc.oneof(
+        fc.constant(GOOD_HEAD),
+        fc.constant(GOOD_RESPONSE),
+        fc.array(hpackPiece, { maxLength: 8 }).map((p) => Uint8Array.from(p.flat())),
+      ),
       fc.uint8Array({ minLength: 0, maxLength: 6 }),
     )
     .map(([type, flags, streamId, block, pre]) => ({ type, flags, streamId, payload: (flags & 0x28) !== 0 ? Uint8Array.from([...pre, ...block]) : block })),
@@ -219,7 +228,16 @@ const frameArb: fc.Arbitrary<WireFrame> = fc.oneof(
     .map(([flags, streamId, payload]) => ({ type: 0, flags, streamId, payload })),
   // SETTINGS (known ids, odd values), PING, RST_STREAM, WINDOW_UPDATE, PRIORITY, GOAWAY
   fc
-    .tuple(fc.constantFrom(0, 1), fc.array(fc.tuple(fc.integer({ min: 0, max: 9 }), fc.oneof(fc.integer({ min: 0, max: 3 }), fc.constantFrom(65_535, 65_536, 2 ** 31 - 1, 2 ** 31, 16_384, 2 ** 24), fc.nat())), { maxLength: 4 }))
+    .tuple(
+      fc.constantFrom(0, 1),
+      fc.array(
+        fc.tuple(
+          fc.integer({ min: 0, max: 9 }),
+          fc.oneof(fc.integer({ min: 0, max: 3 }), fc.constantFrom(65_535, 65_536, 2 ** 31 - 1, 2 ** 31, 16_384, 2 ** 24), fc.nat()),
+        ),
+        { maxLength: 4 },
+      ),
+    )
     .map(([flags, entries]) => {
       const p = Buffer.alloc(6 * entries.length);
       entries.forEach(([id, v], i) => {
@@ -231,11 +249,19 @@ const frameArb: fc.Arbitrary<WireFrame> = fc.oneof(
   fc
     .tuple(fc.constantFrom(0x2, 0x3, 0x6, 0x7, 0x8), fc.constantFrom(0, 1), fc.constantFrom(0, 1, 2, 3, 5, 99), fc.uint8Array({ minLength: 0, maxLength: 9 }))
     .map(([type, flags, streamId, payload]) => ({ type, flags, streamId, payload })),
-  fc
-    .tuple(fc.constantFrom(0, 1, 3, 5), fc.constantFrom(1, 100, 65_535, 2 ** 31 - 1))
-    .map(([streamId, inc]) => ({ type: 8, flags: 0, streamId, payload: Uint8Array.from([(inc >>> 24) & 0x7f, (inc >>> 16) & 0xff, (inc >>> 8) & 0xff, inc & 0xff]) })),
+  fc.tuple(fc.constantFrom(0, 1, 3, 5), fc.constantFrom(1, 100, 65_535, 2 ** 31 - 1)).map(([streamId, inc]) => ({
+    type: 8,
+    flags: 0,
+    streamId,
+    payload: Uint8Array.from([(inc >>> 24) & 0x7f, (inc >>> 16) & 0xff, (inc >>> 8) & 0xff, inc & 0xff]),
+  })),
   // anything at all
-  fc.record({ type: fc.integer({ min: 0, max: 255 }), flags: fc.integer({ min: 0, max: 255 }), streamId: fc.integer({ min: 0, max: 2 ** 31 - 1 }), payload: fc.uint8Array({ maxLength: 30 }) }),
+  fc.record({
+    type: fc.integer({ min: 0, max: 255 }),
+    flags: fc.integer({ min: 0, max: 255 }),
+    streamId: fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+    payload: fc.uint8Array({ maxLength: 30 }),
+  }),
 );
 
 /**
@@ -254,17 +280,47 @@ type Op =
   | { op: 'raw'; frame: WireFrame };
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
-  { weight: 4, arbitrary: fc.record({ op: fc.constant('open' as const), end: fc.boolean(), split: fc.integer({ min: 0, max: 12 }), extra: fc.oneof({ weight: 6, arbitrary: fc.constant<number[]>([]) }, { weight: 1, arbitrary: hpackPiece }) }) },
-  { weight: 4, arbitrary: fc.record({ op: fc.constant('data' as const), which: fc.nat(8), bytes: fc.uint8Array({ maxLength: 60 }), end: fc.boolean(), pad: fc.integer({ min: -1, max: 5 }) }) },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      op: fc.constant('open' as const),
+      end: fc.boolean(),
+      split: fc.integer({ min: 0, max: 12 }),
+      extra: fc.oneof({ weight: 6, arbitrary: fc.constant<number[]>([]) }, { weight: 1, arbitrary: hpackPiece }),
+    }),
+  },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      op: fc.constant('data' as const),
+      which: fc.nat(8),
+      bytes: fc.uint8Array({ maxLength: 60 }),
+      end: fc.boolean(),
+      pad: fc.integer({ min: -1, max: 5 }),
+    }),
+  },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('trailers' as const), which: fc.nat(8), extra: fc.oneof(fc.constant<number[]>([]), hpackPiece) }) },
   { weight: 2, arbitrary: fc.record({ op: fc.constant('rst' as const), which: fc.nat(8), code: fc.integer({ min: 0, max: 13 }) }) },
-  { weight: 2, arbitrary: fc.record({ op: fc.constant('window' as const), which: fc.nat(8), increment: fc.oneof(fc.integer({ min: 0, max: 70_000 }), fc.constant(2 ** 31 - 1)) }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      op: fc.constant('window' as const),
+      which: fc.nat(8),
+      increment: fc.oneof(fc.integer({ min: 0, max: 70_000 }), fc.constant(2 ** 31 - 1)),
+    }),
+  },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('ping' as const) }) },
   {
     weight: 1,
     arbitrary: fc.record({
       op: fc.constant('settings' as const),
-      entries: fc.array(fc.tuple(fc.constantFrom(1, 2, 3, 4, 5, 6, 8, 9), fc.oneof(fc.integer({ min: 0, max: 1 }), fc.constantFrom(0, 10, 16_384, 65_535, 65_536, 1 << 20, 2 ** 31 - 1))), { maxLength: 3 }),
+      entries: fc.array(
+        fc.tuple(
+          fc.constantFrom(1, 2, 3, 4, 5, 6, 8, 9),
+          fc.oneof(fc.integer({ min: 0, max: 1 }), fc.constantFrom(0, 10, 16_384, 65_535, 65_536, 1 << 20, 2 ** 31 - 1)),
+        ),
+        { maxLength: 3 },
+      ),
     }),
   },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('priority' as const), which: fc.nat(8), dependsOn: fc.nat(8) }) },
@@ -368,7 +424,16 @@ export function runSession(input: SessionInput): void {
   });
   if (!input.server) {
     for (let i = 0; i < 3; i++) {
-      const s = session.request([[':method', 'GET'], [':scheme', 'http'], [':path', '/'], [':authority', 'a']], {}, { endStream: i !== 1 });
+      const s = session.request(
+        [
+          [':method', 'GET'],
+          [':scheme', 'http'],
+          [':path', '/'],
+          [':authority', 'a'],
+        ],
+        {},
+        { endStream: i !== 1 },
+      );
       s.on('error', () => {});
       s.on('response', () => {});
       s.resume();

@@ -8,7 +8,18 @@ import { connect, type Socket } from 'node:net';
 
 export const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');
 
-export const T = { DATA: 0, HEADERS: 1, PRIORITY: 2, RST_STREAM: 3, SETTINGS: 4, PUSH_PROMISE: 5, PING: 6, GOAWAY: 7, WINDOW_UPDATE: 8, CONTINUATION: 9 } as const;
+export const T = {
+  DATA: 0,
+  HEADERS: 1,
+  PRIORITY: 2,
+  RST_STREAM: 3,
+  SETTINGS: 4,
+  PUSH_PROMISE: 5,
+  PING: 6,
+  GOAWAY: 7,
+  WINDOW_UPDATE: 8,
+  CONTINUATION: 9,
+} as const;
 export const F = { END_STREAM: 0x1, ACK: 0x1, END_HEADERS: 0x4, PADDED: 0x8, PRIORITY: 0x20 } as const;
 export const E = {
   NO_ERROR: 0,
@@ -54,7 +65,9 @@ export const SETTINGS_ACK = frame(T.SETTINGS, F.ACK, 0);
 
 export function u32(...values: number[]): Buffer {
   const b = Buffer.alloc(4 * values.length);
-  values.forEach((v, i) => b.writeUInt32BE(v >>> 0, 4 * i));
+  values.forEach((v, i) => {
+    b.writeUInt32BE(v >>> 0, 4 * i);
+  });
   return b;
 }
 
@@ -114,9 +127,13 @@ export const GET_FIELDS = (path = '/', authority = 'test'): [string, string][] =
   [':authority', authority],
 ];
 
-export function headers(streamId: number, fields: [string, string][] | Buffer, options: { endStream?: boolean; endHeaders?: boolean; priority?: Buffer } = {}): Buffer {
+export function headers(
+  streamId: number,
+  fields: [string, string][] | Buffer,
+  options: { endStream?: boolean; endHeaders?: boolean; priority?: Buffer } = {},
+): Buffer {
   const b = Buffer.isBuffer(fields) ? fields : block(fields);
-  let flags = (options.endStream ?? true ? F.END_STREAM : 0) | (options.endHeaders ?? true ? F.END_HEADERS : 0);
+  let flags = ((options.endStream ?? true) ? F.END_STREAM : 0) | ((options.endHeaders ?? true) ? F.END_HEADERS : 0);
   let payload = b;
   if (options.priority) {
     flags |= F.PRIORITY;
@@ -248,7 +265,11 @@ export class RawH2 {
 
   /** `:status` of the response HEADERS on `streamId` (the first header block, decoded loosely). */
   async status(streamId: number, timeoutMs = 5000): Promise<number> {
-    await this.until(() => this.find(T.HEADERS, streamId) !== undefined || this.find(T.RST_STREAM, streamId) !== undefined, timeoutMs, `a response on ${streamId}`);
+    await this.until(
+      () => this.find(T.HEADERS, streamId) !== undefined || this.find(T.RST_STREAM, streamId) !== undefined,
+      timeoutMs,
+      `a response on ${streamId}`,
+    );
     const h = this.find(T.HEADERS, streamId);
     if (!h) throw new Error(`stream ${streamId} was reset with code ${this.find(T.RST_STREAM, streamId)!.payload.readUInt32BE(0)}`);
     return statusOf(h.payload);
@@ -284,10 +305,16 @@ export class RawH2 {
     while (this.buf.length >= 9) {
       const len = this.buf.readUIntBE(0, 3);
       if (this.buf.length < 9 + len) break;
-      const f: WireFrame = { type: this.buf[3]!, flags: this.buf[4]!, streamId: this.buf.readUInt32BE(5) & 0x7fffffff, payload: Buffer.from(this.buf.subarray(9, 9 + len)) };
+      const f: WireFrame = {
+        type: this.buf[3]!,
+        flags: this.buf[4]!,
+        streamId: this.buf.readUInt32BE(5) & 0x7fffffff,
+        payload: Buffer.from(this.buf.subarray(9, 9 + len)),
+      };
       this.buf = this.buf.subarray(9 + len);
       this.frames.push(f);
-      if (f.type === T.SETTINGS && !(f.flags & F.ACK) && (this.options.ackSettings ?? (this.sendsPreface || this.options.expectPreface === true))) this.send(SETTINGS_ACK);
+      if (f.type === T.SETTINGS && !(f.flags & F.ACK) && (this.options.ackSettings ?? (this.sendsPreface || this.options.expectPreface === true)))
+        this.send(SETTINGS_ACK);
     }
     this.notify();
   }

@@ -44,7 +44,11 @@ export function tunnelInteropSuite(name: string, current: () => Stack): void {
       ['HTTP/1.1', []],
       ['h2c', ['--http2-prior-knowledge']],
     ])('carries body, status and headers for curl over %s', async (_name, args) => {
-      const echo = await curl(`${stack.urls.public}/echo`, [...args, '-H', 'x-echo-trace: abc-123', '-H', 'content-type: text/x-test'], Buffer.from('through the tunnel'));
+      const echo = await curl(
+        `${stack.urls.public}/echo`,
+        [...args, '-H', 'x-echo-trace: abc-123', '-H', 'content-type: text/x-test'],
+        Buffer.from('through the tunnel'),
+      );
       expect(echo.status).toBe(200);
       expect(echo.body.toString()).toBe('through the tunnel');
       expect(echo.headers['x-echo-trace']).toEqual(['abc-123']);
@@ -55,7 +59,6 @@ export function tunnelInteropSuite(name: string, current: () => Stack): void {
       expect(bytes.body.length).toBe(300_000);
       expect(isPattern(bytes.body)).toBe(true);
     });
-
   });
 
   describe(`${name}: gRPC through the edge (@grpc/grpc-js client)`, () => {
@@ -66,7 +69,9 @@ export function tunnelInteropSuite(name: string, current: () => Stack): void {
     afterAll(() => client.close());
 
     it('carries unary calls, server streams and error statuses (trailers preserved)', async () => {
-      const reply = await new Promise<EchoReply>((resolve, reject) => client.unary({ payload: Buffer.from('grpc ok') }, (e, r) => (e ? reject(e) : resolve(r!))));
+      const reply = await new Promise<EchoReply>((resolve, reject) =>
+        client.unary({ payload: Buffer.from('grpc ok') }, (e, r) => (e ? reject(e) : resolve(r!))),
+      );
       expect(reply.payload.toString()).toBe('grpc ok');
 
       const replies: EchoReply[] = await new Promise((resolve, reject) => {
@@ -110,7 +115,14 @@ export function tunnelInteropSuite(name: string, current: () => Stack): void {
       const session = h2connect(stack.urls.public!);
       await new Promise<void>((resolve) => session.once('remoteSettings', () => resolve()));
       expect(session.remoteSettings.enableConnectProtocol).toBe(true);
-      const stream = session.request({ ':method': 'CONNECT', ':protocol': 'websocket', ':scheme': 'http', ':path': '/chat', ':authority': 'edge', 'sec-websocket-version': '13' });
+      const stream = session.request({
+        ':method': 'CONNECT',
+        ':protocol': 'websocket',
+        ':scheme': 'http',
+        ':path': '/chat',
+        ':authority': 'edge',
+        'sec-websocket-version': '13',
+      });
       const status = await new Promise<number>((resolve, reject) => {
         stream.once('response', (h) => resolve(Number(h[':status'])));
         stream.once('error', reject);
@@ -224,7 +236,15 @@ export function tunnelFaultSuite(name: string, design: 'h2' | 'grpc', current: (
         expect(performance.now() - t0).toBeLessThan(5000); // answered, not hung until some timeout
 
         const origin = s.processes.origin!;
-        replacement = await startSystem(`${design}-connector`, ['--edge', s.urls.tunnel!, '--token', tokenOf(s), '--origin', JSON.stringify(origin.ready), ...connectorArgs]);
+        replacement = await startSystem(`${design}-connector`, [
+          '--edge',
+          s.urls.tunnel!,
+          '--token',
+          tokenOf(s),
+          '--origin',
+          JSON.stringify(origin.ready),
+          ...connectorArgs,
+        ]);
         const back = await curl(`${s.urls.public}/echo`, [], Buffer.from('back again'));
         expect(back.status).toBe(200);
         expect(back.body.toString()).toBe('back again');
@@ -254,6 +274,5 @@ export function tunnelFaultSuite(name: string, design: 'h2' | 'grpc', current: (
         await s.stop();
       }
     });
-
   });
 }

@@ -7,7 +7,10 @@ import { randomBytes } from 'node:crypto';
 export function clientFrame(payload: Buffer, opcode = 0x1): Buffer {
   if (payload.length >= 65_536) throw new RangeError('test frames stay under 64 KiB');
   const mask = randomBytes(4);
-  const head = payload.length < 126 ? Buffer.from([0x80 | opcode, 0x80 | payload.length]) : Buffer.from([0x80 | opcode, 0x80 | 126, payload.length >> 8, payload.length & 0xff]);
+  const head =
+    payload.length < 126
+      ? Buffer.from([0x80 | opcode, 0x80 | payload.length])
+      : Buffer.from([0x80 | opcode, 0x80 | 126, payload.length >> 8, payload.length & 0xff]);
   const body = Buffer.from(payload.map((b, i) => b ^ mask[i % 4]!));
   return Buffer.concat([head, mask, body]);
 }

@@ -61,15 +61,17 @@ function expectAllWrong(r: PacedResult): void {
 }
 
 type Handler = (req: IncomingMessage | Http2ServerRequest, res: ServerResponse | Http2ServerResponse) => void;
-const echoHandler = (bad: boolean): Handler => (req, res) => {
-  const parts: Buffer[] = [];
-  req.on('data', (c: Buffer) => parts.push(c));
-  req.on('end', () => {
-    const body = Buffer.concat(parts);
-    res.writeHead(200, { 'content-type': 'application/octet-stream' });
-    res.end(bad ? corrupt(body) : body);
-  });
-};
+const echoHandler =
+  (bad: boolean): Handler =>
+  (req, res) => {
+    const parts: Buffer[] = [];
+    req.on('data', (c: Buffer) => parts.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(parts);
+      res.writeHead(200, { 'content-type': 'application/octet-stream' });
+      res.end(bad ? corrupt(body) : body);
+    });
+  };
 
 async function httpServer(http2: boolean, bad: boolean): Promise<string> {
   const server = trackConnections(http2 ? createH2Server(echoHandler(bad)) : createHttp1Server(echoHandler(bad)));
@@ -103,7 +105,9 @@ describe.each([false, true])('engines against correct and corrupting servers (co
     const server = trackConnections(createHttp1Server(httpGrpcRequestHandler(defaultServerOptions('streaming'), { functions })));
     const port = await listen(server, '127.0.0.1', 0);
     cleanups.push(() => closeServer(server));
-    check(await drive(httpGrpcRequester({ client: { url: `http://127.0.0.1:${port}`, streamRequests: true, maxCallsPerBatch: 0 }, funcId: FUNC.echo, payload })));
+    check(
+      await drive(httpGrpcRequester({ client: { url: `http://127.0.0.1:${port}`, streamRequests: true, maxCallsPerBatch: 0 }, funcId: FUNC.echo, payload })),
+    );
   });
 
   it('gRPC (@grpc/grpc-js)', async () => {
@@ -125,10 +129,13 @@ describe.each([false, true])('engines against correct and corrupting servers (co
     const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
     await new Promise((r) => wss.once('listening', r));
     wss.on('connection', (ws) => ws.on('message', (data: Buffer) => ws.send(bad ? corrupt(data) : data)));
-    cleanups.push(() => new Promise<void>((r) => {
-      for (const c of wss.clients) c.terminate();
-      wss.close(() => r());
-    }));
+    cleanups.push(
+      () =>
+        new Promise<void>((r) => {
+          for (const c of wss.clients) c.terminate();
+          wss.close(() => r());
+        }),
+    );
     const port = (wss.address() as { port: number }).port;
     check(await drive(wsRequester({ url: `ws://127.0.0.1:${port}`, payload, connections: 2 })));
   });

@@ -84,7 +84,10 @@ describe('correction for many comparisons', () => {
 
   it('lets 8 vs 8 fully separated trials pass Holm over 40 comparisons at 0.05, and one overlap too, but not four', () => {
     const a = [10, 11, 12, 13, 14, 15, 16, 17];
-    const sep = mannWhitneyU(a, a.map((x) => x + 10)).p;
+    const sep = mannWhitneyU(
+      a,
+      a.map((x) => x + 10),
+    ).p;
     const oneOverlap = mannWhitneyU(a, [16.5, 18, 19, 20, 21, 22, 23, 24]).p;
     const fourInversions = mannWhitneyU(a, [13.5, 14.5, 15.5, 16.5, 18, 19, 20, 21]).p;
     expect(sep * 40).toBeLessThan(0.05);

@@ -29,7 +29,9 @@ let indexPath = '';
 
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) {
-    throw new Error(`Debian's chromium is missing (${CHROMIUM}): install it with 'apt-get install -y chromium' as root (.ci/run does this). The report tests need a real browser and do not download one.`);
+    throw new Error(
+      `Debian's chromium is missing (${CHROMIUM}): install it with 'apt-get install -y chromium' as root (.ci/run does this). The report tests need a real browser and do not download one.`,
+    );
   }
   rmSync(PAGES, { recursive: true, force: true });
   mkdirSync(PAGES, { recursive: true });
@@ -213,7 +215,9 @@ describe('pages in a real browser', () => {
       for (const p of http) {
         const copy = structuredClone(p);
         Object.assign(copy, { index: base.points.length, systemId: id, label });
-        copy.trials.forEach((t) => (t.requestsPerSec *= k));
+        copy.trials.forEach((t) => {
+          t.requestsPerSec *= k;
+        });
         copy.summary = summarize(copy.trials);
         base.points.push(copy);
       }
@@ -233,7 +237,10 @@ describe('pages in a real browser', () => {
     r.runId = '2026-01-05_00-00-00';
     const withSeries = (t: TrialResult, p99Us: number, startMs: number): TrialResult => ({
       ...t,
-      series: Array.from({ length: 10 }, (_, i): SeriesWindow => ({ atMs: startMs + i * 100, ms: 100, ok: 50 + i, errors: 0, dropped: 0, p99Us: p99Us * (1 + (i % 3)) })),
+      series: Array.from(
+        { length: 10 },
+        (_, i): SeriesWindow => ({ atMs: startMs + i * 100, ms: 100, ok: 50 + i, errors: 0, dropped: 0, p99Us: p99Us * (1 + (i % 3)) }),
+      ),
     });
     for (const p of r.points) {
       const small = p.trials.map((t, k) => withSeries(t, 2000, 5000 + k * 1000));
@@ -270,7 +277,7 @@ describe('pages in a real browser', () => {
     try {
       await origin.profile();
       for (let i = 0; i < 200; i++) await (await fetch(`${origin.ready.urls.http}/echo`, { method: 'POST', body: 'abc' })).text();
-      file = (await origin.profile() as { file: string }).file;
+      file = ((await origin.profile()) as { file: string }).file;
     } finally {
       await origin.stop();
     }
@@ -278,7 +285,15 @@ describe('pages in a real browser', () => {
     r.runId = '2026-01-06_00-00-00';
     const p = r.points.find((x) => x.trials.length > 0)!;
     const summary = summarizeProfile(JSON.parse(readFileSync(file, 'utf8')) as CpuProfile);
-    p.profile = { kind: 'cpu', trial: p.trials[0]!, overhead: -0.07, processes: [{ role: 'origin', file: join('profiles', basename(file)), summary }, { role: 'external', file: null, error: 'not a running muxbench serve process' }] };
+    p.profile = {
+      kind: 'cpu',
+      trial: p.trials[0]!,
+      overhead: -0.07,
+      processes: [
+        { role: 'origin', file: join('profiles', basename(file)), summary },
+        { role: 'external', file: null, error: 'not a running muxbench serve process' },
+      ],
+    };
     const page = writeRunReport(writeJson(join(run, 'results.json'), r));
     const v = await visit(page, 'report-profile.png');
     expect(v.problems).toEqual([]);
@@ -286,7 +301,9 @@ describe('pages in a real browser', () => {
     const tab = await browser!.newPage({ viewport: LAPTOP });
     try {
       await tab.goto(pathToFileURL(page).href);
-      const flames = (await tab.evaluate(`[...document.querySelectorAll('svg.flame')].map((s) => ({ w: s.getBoundingClientRect().width, h: s.getBoundingClientRect().height, rects: s.querySelectorAll('rect').length, wide: [...s.querySelectorAll('rect')].filter((r) => r.getBoundingClientRect().width > 20).length }))`)) as { w: number; h: number; rects: number; wide: number }[];
+      const flames = (await tab.evaluate(
+        `[...document.querySelectorAll('svg.flame')].map((s) => ({ w: s.getBoundingClientRect().width, h: s.getBoundingClientRect().height, rects: s.querySelectorAll('rect').length, wide: [...s.querySelectorAll('rect')].filter((r) => r.getBoundingClientRect().width > 20).length }))`,
+      )) as { w: number; h: number; rects: number; wide: number }[];
       expect(flames).toHaveLength(1);
       expect(flames[0]!.w).toBeGreaterThan(600);
       expect(flames[0]!.h).toBeGreaterThan(30);

@@ -15,7 +15,10 @@ const MiB = 1024 * 1024;
 function trial(rps: number, p50Us: number, o: { p99Us?: number; rss?: Record<string, number>; cpuUs?: number } = {}): TrialResult {
   const rss = o.rss ?? { edge: 50 * MiB, connector: 50 * MiB, origin: 40 * MiB };
   const cpuUsPerRequest = o.cpuUs === undefined ? null : o.cpuUs / Object.keys(rss).length;
-  return syntheticTrial(rps, p50Us, { p99Us: o.p99Us, processes: Object.fromEntries(Object.entries(rss).map(([role, bytes]) => [role, { cpu: 0.5, peakRssBytes: bytes, elu: null, cpuUsPerRequest }])) });
+  return syntheticTrial(rps, p50Us, {
+    p99Us: o.p99Us,
+    processes: Object.fromEntries(Object.entries(rss).map(([role, bytes]) => [role, { cpu: 0.5, peakRssBytes: bytes, elu: null, cpuUsPerRequest }])),
+  });
 }
 
 const CALLS = { id: 'calls', label: 'calls', description: '', workload: { call: 'sleep', payloadBytes: 64, delayMs: 20 } };
@@ -27,8 +30,28 @@ const CALLS = { id: 'calls', label: 'calls', description: '', workload: { call: 
 function point(systemId: string, n: number, trialOf: TrialResult, bulk?: TrialResult, status: PointResult['status'] = 'ok'): PointResult {
   const calls = { ...trialOf, latency: { ...trialOf.latency, meanUs: (n / trialOf.requestsPerSec) * 1e6 } };
   const groups: GroupResult[] = [{ ...CALLS, load: { model: 'closed', concurrency: n }, status, trials: [calls], summary: summarize([calls]) }];
-  if (bulk) groups.push({ id: 'bulk', label: '4 MiB downloads', description: '', workload: { call: 'sized', payloadBytes: 4 * MiB, delayMs: 0 }, load: { model: 'closed', concurrency: 4 }, status: 'ok', trials: [bulk], summary: summarize([bulk]) });
-  return { index: 0, systemId, systemKind: 'h2-tunnel', label: systemId, params: { 'calls.concurrency': n, 'bulk.concurrency': bulk ? 4 : 0 }, status, trials: [calls], summary: summarize([calls]), groups };
+  if (bulk)
+    groups.push({
+      id: 'bulk',
+      label: '4 MiB downloads',
+      description: '',
+      workload: { call: 'sized', payloadBytes: 4 * MiB, delayMs: 0 },
+      load: { model: 'closed', concurrency: 4 },
+      status: 'ok',
+      trials: [bulk],
+      summary: summarize([bulk]),
+    });
+  return {
+    index: 0,
+    systemId,
+    systemKind: 'h2-tunnel',
+    label: systemId,
+    params: { 'calls.concurrency': n, 'bulk.concurrency': bulk ? 4 : 0 },
+    status,
+    trials: [calls],
+    summary: summarize([calls]),
+    groups,
+  };
 }
 
 const SYSTEMS = [
@@ -53,7 +76,9 @@ function run(points: PointResult[], claims: unknown[]): ResultsFile {
     'test',
   );
   const base = loadFixture('report-concurrency');
-  points.forEach((p, i) => (p.index = i));
+  points.forEach((p, i) => {
+    p.index = i;
+  });
   return { ...base, axes: ['calls.concurrency', 'bulk.concurrency'], scenario: { ...base.scenario, definition }, points };
 }
 
@@ -62,7 +87,12 @@ const LIMIT = { id: 'limit', kind: 'stream-limit', claim: 'at most 100 streams',
 describe('claims', () => {
   it('stream limit: holds when the limited design stays under limit / hold and the unlimited one goes past it', () => {
     // limit 100, calls held 20 ms: at most 5,000/s
-    const points = [point('limited', 100, trial(4800, 21_000)), point('limited', 1000, trial(4900, 200_000)), point('open', 100, trial(4700, 21_000)), point('open', 1000, trial(9000, 110_000))];
+    const points = [
+      point('limited', 100, trial(4800, 21_000)),
+      point('limited', 1000, trial(4900, 200_000)),
+      point('open', 100, trial(4700, 21_000)),
+      point('open', 1000, trial(9000, 110_000)),
+    ];
     const [c] = evaluateClaims(run(points, [LIMIT]));
     expect(c!.verdict).toBe('holds');
     expect(c!.evidence.join('\n')).toContain('a limit of 100 streams with calls held 20 ms carries at most 5,000 req/s');
@@ -84,7 +114,9 @@ describe('claims', () => {
     // 1 ms and 1.2 ms above a 20 ms hold: comparable; 1 ms against 4 ms: not
     const close = evaluateClaims(run([point('limited', 100, trial(4800, 21_000)), point('open', 100, trial(4700, 21_200))], [claim]))[0]!;
     expect(close.verdict).toBe('holds');
-    const far = evaluateClaims(run([point('limited', 100, trial(4800, 21_000)), point('open', 100, trial(4000, 24_000)), point('open', 1000, trial(9000, 24_000))], [claim]))[0]!;
+    const far = evaluateClaims(
+      run([point('limited', 100, trial(4800, 21_000)), point('open', 100, trial(4000, 24_000)), point('open', 1000, trial(9000, 24_000))], [claim]),
+    )[0]!;
     expect(far.verdict).toBe('does not hold');
     expect(far.evidence.join('\n')).toContain('limited is 4.0× faster');
   });
@@ -135,7 +167,9 @@ describe('claims', () => {
     // medians 4,000 vs 5,200 (1.30×), but the trials span 3,000–5,000 and 4,000–6,000: anything from 1 to 2×
     const wide = evaluateClaims(run([three('limited', 100, [3000, 4000, 5000]), three('open', 100, [4000, 5200, 6000])], [claim]))[0]!;
     expect(wide.verdict).toBe('inconclusive');
-    expect(wide.evidence.join('\n')).toMatch(/open is 1\.30× higher \(1\.00× … 2\.00× over the trials' 95 % intervals\): the intervals reach both sides of 1\.25×/);
+    expect(wide.evidence.join('\n')).toMatch(
+      /open is 1\.30× higher \(1\.00× … 2\.00× over the trials' 95 % intervals\): the intervals reach both sides of 1\.25×/,
+    );
     // tight trials: 1.30× for sure
     const tight = evaluateClaims(run([three('limited', 100, [3990, 4000, 4010]), three('open', 100, [5190, 5200, 5210])], [claim]))[0]!;
     expect(tight.verdict).toBe('does not hold');
@@ -143,7 +177,9 @@ describe('claims', () => {
 
   it('comparable throughput: peak requests/s over the base points', () => {
     const claim = { id: 'tput', kind: 'comparable', claim: 'high throughput', source: 's', metric: 'throughput', systems: ['limited', 'open'] };
-    const r = evaluateClaims(run([point('limited', 1000, trial(5000, 1)), point('open', 100, trial(4000, 1)), point('open', 1000, trial(10_000, 1), trial(10, 1))], [claim]))[0]!;
+    const r = evaluateClaims(
+      run([point('limited', 1000, trial(5000, 1)), point('open', 100, trial(4000, 1)), point('open', 1000, trial(10_000, 1), trial(10, 1))], [claim]),
+    )[0]!;
     // the bulk point of 'open' (10,000/s beside the downloads) is not a base point: its peak is 4,000
     expect(r.evidence.join('\n')).toContain('open: at most 4,000 req/s (at 100 in flight)');
     expect(r.verdict).toBe('holds');
@@ -204,7 +240,12 @@ describe('claims', () => {
   });
 
   it('prints the claims table first on the page, with each verdict and a link to its chart or table', () => {
-    const points = [point('limited', 100, trial(4800, 21_000)), point('limited', 1000, trial(4900, 200_000)), point('open', 100, trial(4700, 21_000)), point('open', 1000, trial(9000, 110_000))];
+    const points = [
+      point('limited', 100, trial(4800, 21_000)),
+      point('limited', 1000, trial(4900, 200_000)),
+      point('open', 100, trial(4700, 21_000)),
+      point('open', 1000, trial(9000, 110_000)),
+    ];
     const html = renderRunReport(run(points, [LIMIT]));
     expect(html.indexOf('id="claims"')).toBeGreaterThan(0);
     expect(html.indexOf('id="claims"')).toBeLessThan(html.indexOf('id="points"'));
@@ -213,7 +254,9 @@ describe('claims', () => {
 
   it('refuses claims that name a system or group the scenario does not have', () => {
     expect(() => run([], [{ ...LIMIT, unlimited: ['nope'] }])).toThrow(/claims\[0\]\.unlimited\[0\]: no system has the id 'nope'/);
-    expect(() => run([], [{ id: 'i', kind: 'isolation', claim: 'c', source: 's', systems: ['open'], group: 'calls' }])).toThrow(/claims\[0\]\.group: 'calls' is the primary group/);
+    expect(() => run([], [{ id: 'i', kind: 'isolation', claim: 'c', source: 's', systems: ['open'], group: 'calls' }])).toThrow(
+      /claims\[0\]\.group: 'calls' is the primary group/,
+    );
     expect(() => run([], [LIMIT, LIMIT])).toThrow(/claims\[1\]\.id: 'limit' is used twice/);
   });
 });

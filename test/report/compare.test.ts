@@ -46,7 +46,12 @@ describe('compareResults', () => {
     expect(gb.verdict).toBe('slower');
     expect(gb.regression).toBe(false);
     expect(gb.note).toMatch(/generator-bound/);
-    expect(c.regressions.map((r) => `${r.point.systemId}@${r.point.params.concurrency}`)).toEqual(['http-grpc-streaming@10', 'http-grpc-streaming@100', 'h2-tunnel@10', 'h2-tunnel@100']);
+    expect(c.regressions.map((r) => `${r.point.systemId}@${r.point.params.concurrency}`)).toEqual([
+      'http-grpc-streaming@10',
+      'http-grpc-streaming@100',
+      'h2-tunnel@10',
+      'h2-tunnel@100',
+    ]);
     expect(comparisonExitCode(c)).toBe(1);
   });
 
@@ -71,7 +76,9 @@ describe('compareResults', () => {
     expect(metric(compareResults(base, current), 'h2-tunnel', 10, 'requestsPerSec').verdict).toBe('no significant change');
     expect(metric(compareResults(base, current, { minEffect: 0.03 }), 'h2-tunnel', 10, 'requestsPerSec').verdict).toBe('slower');
     // and alpha: below 0.1 nothing can be significant with 3 vs 3 trials
-    expect(metric(compareResults(base, variant(base, { ...later, factor: 0.5 }), { alpha: 0.05 }), 'h2-tunnel', 10, 'requestsPerSec').verdict).toBe('no significant change');
+    expect(metric(compareResults(base, variant(base, { ...later, factor: 0.5 }), { alpha: 0.05 }), 'h2-tunnel', 10, 'requestsPerSec').verdict).toBe(
+      'no significant change',
+    );
   });
 
   it('gives no verdict on fewer than 2 trials a side', () => {
@@ -105,7 +112,9 @@ describe('compareResults', () => {
 
   it('refuses runs of different scenarios', () => {
     expect(() => compareResults(base, loadFixture('report-stream-limit'))).toThrow(ReportInputError);
-    expect(() => compareResults(base, loadFixture('report-stream-limit'))).toThrow(/different scenarios: the baseline is a run of 'report-concurrency', the current file of 'report-stream-limit'/);
+    expect(() => compareResults(base, loadFixture('report-stream-limit'))).toThrow(
+      /different scenarios: the baseline is a run of 'report-concurrency', the current file of 'report-stream-limit'/,
+    );
   });
 
   it('renders a comparison page with both runs on each chart, the baseline dashed', () => {
@@ -175,7 +184,9 @@ describe('muxbench compare (the CLI)', () => {
     writeFileSync(wrong, JSON.stringify({ schema: 'muxbench.results/0' }));
     const schema = await runCli(['compare', wrong, a]);
     expect(schema.code).toBe(2);
-    expect(schema.stderr).toContain(`${wrong}: unsupported results file: schema "muxbench.results/0", expected one of 'muxbench.results/1', 'muxbench.results/2'`);
+    expect(schema.stderr).toContain(
+      `${wrong}: unsupported results file: schema "muxbench.results/0", expected one of 'muxbench.results/1', 'muxbench.results/2'`,
+    );
 
     const other = await runCli(['compare', a, fixturePath('report-stream-limit')]);
     expect(other.code).toBe(2);
@@ -221,7 +232,7 @@ describe('compareResults: honest comparisons', () => {
     expect(c.warnings).toEqual([
       "the two runs' scenario definitions differ (durationMs, trials): points may not measure the same thing",
       'one run is quick and the other is not: warm-up, duration and trials differ',
-      'the runs come from different machines (fixture / other-host): differences may be the machines\'; run `muxbench gate` to compare on one machine',
+      "the runs come from different machines (fixture / other-host): differences may be the machines'; run `muxbench gate` to compare on one machine",
     ]);
     expect(formatComparison(c)).toContain("  WARNING: the two runs' scenario definitions differ (durationMs, trials)");
   });

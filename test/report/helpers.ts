@@ -35,7 +35,15 @@ export function syntheticTrial(
     dropped: 0,
     abandoned: 0,
     elapsedMs: 1000,
-    latency: { count: rps, meanUs: latencyUs, p50Us: latencyUs, p90Us: latencyUs, p99Us: o.p99Us ?? latencyUs * 2, p999Us: latencyUs * 3, maxUs: latencyUs * 4 },
+    latency: {
+      count: rps,
+      meanUs: latencyUs,
+      p50Us: latencyUs,
+      p90Us: latencyUs,
+      p99Us: o.p99Us ?? latencyUs * 2,
+      p999Us: latencyUs * 3,
+      maxUs: latencyUs * 4,
+    },
     histogram: '',
     generatorCpu: 0.2,
     processes: o.processes ?? {},
@@ -100,7 +108,10 @@ export function makeReportsDir(dir = tempDir('reports')): string {
       { name: 'decode 256 frames', opsPerSec: 57785, meanNsPerOp: 18166, trials: [1, 2] },
     ],
   });
-  writeJson(join(dir, 'bench', 'tunnel.json'), { bench: 'tunnel', throughput: [{ system: 'h2 tunnel, limit 100', concurrency: 100, medianRequestsPerSec: 3202 }] });
+  writeJson(join(dir, 'bench', 'tunnel.json'), {
+    bench: 'tunnel',
+    throughput: [{ system: 'h2 tunnel, limit 100', concurrency: 100, medianRequestsPerSec: 3202 }],
+  });
   writeFileSync(join(dir, 'bench', 'cut.json'), '{');
   return dir;
 }

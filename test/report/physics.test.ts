@@ -46,7 +46,10 @@ describe("Little's law", () => {
   });
 
   it('takes the requests in flight as the ceiling below the limit, and unlimited as no limit', () => {
-    const r = results([point(0, { concurrency: 50, streamLimit: 100 }, [trial(2400, 20_800)]), point(1, { concurrency: 500, streamLimit: 0 }, [trial(24_000, 20_800)])]);
+    const r = results([
+      point(0, { concurrency: 50, streamLimit: 100 }, [trial(2400, 20_800)]),
+      point(1, { concurrency: 500, streamLimit: 0 }, [trial(24_000, 20_800)]),
+    ]);
     const [below, unlimited] = littlesLaw(r);
     expect(below!.ceiling).toMatchObject({ slots: 50, requestsPerSec: 2500, share: 0.96 });
     expect(below!.sentence).not.toContain('something besides');
@@ -80,7 +83,9 @@ describe('a point over time', () => {
     });
     const v = timeSeriesVerdict(p);
     expect(v[0]).toBe('Warm-up: 2.9 s until throughput settled (the last blocks within 4 %, tolerance 10 %).');
-    expect(v[1]).toMatch(/^Measured windows: median 1,000 req\/s, window-to-window variation 55\.9 % \(coefficient of variation\), lowest window 0 % of the median\.$/);
+    expect(v[1]).toMatch(
+      /^Measured windows: median 1,000 req\/s, window-to-window variation 55\.9 % \(coefficient of variation\), lowest window 0 % of the median\.$/,
+    );
     expect(v[2]).toBe('Stall: in 1 window (first at 3.2 s) no request sent then succeeded.');
     const [ts] = buildTimeSeries(results([p]));
     expect(ts!.charts.map((c) => c.id)).toEqual(['ts-0-rps', 'ts-0-p99']);

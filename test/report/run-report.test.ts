@@ -40,7 +40,9 @@ describe('run report: a 2-system × 3-concurrency run with a failed and a genera
       "At 100 concurrent calls, http_grpc streaming has the lowest p99, 700 µs; h2 tunnel's is 13× that, 9 ms.",
       'h2 tunnel has no measurement past its stream limit of 100: it failed at 1,000 concurrent calls.',
     ]);
-    expect(verdictOf(concurrency, 'g-concurrency-errorRate')[0]).toMatch(/^h2 tunnel lost 0\.0\d+ % of calls at 100 concurrent calls \(ECONNRESET 30, status 502 6\)\.$/);
+    expect(verdictOf(concurrency, 'g-concurrency-errorRate')[0]).toMatch(
+      /^h2 tunnel lost 0\.0\d+ % of calls at 100 concurrent calls \(ECONNRESET 30, status 502 6\)\.$/,
+    );
     for (const sentence of throughput) expect(html).toContain(esc(sentence));
   });
 
@@ -63,7 +65,9 @@ describe('run report: a 2-system × 3-concurrency run with a failed and a genera
     const rps = charts[0]!;
     // 10 → 1000 spans two orders of magnitude: log x; the h2 tunnel's limit of 100 is marked
     expect(rps.xScale).toBe('logarithmic');
-    expect(rps.markers).toEqual([{ x: 100, label: 'h2 tunnel: stream limit 100', color: rps.series.find((s) => s.systemId === 'h2-tunnel')!.color, series: ['h2 tunnel'] }]);
+    expect(rps.markers).toEqual([
+      { x: 100, label: 'h2 tunnel: stream limit 100', color: rps.series.find((s) => s.systemId === 'h2-tunnel')!.color, series: ['h2 tunnel'] },
+    ]);
     // throughput lines 8k … 400k apart by less than 100×: linear y; latency always log
     expect(rps.yLog).toBe(false);
     expect(charts[2]!.yLog).toBe(true);
@@ -71,7 +75,11 @@ describe('run report: a 2-system × 3-concurrency run with a failed and a genera
     // http_grpc streaming's 100 → 104 → 120 MiB over 10 → 100 → 1,000 in flight
     const perInflight = charts[6]!;
     expect(perInflight.title).toBe('Memory per extra in-flight request');
-    expect(perInflight.series[0]!.points.map((p) => (p.y === null ? null : Math.round(p.y)))).toEqual([null, Math.round((4 * 1024 * 1024) / 90), Math.round((16 * 1024 * 1024) / 900)]);
+    expect(perInflight.series[0]!.points.map((p) => (p.y === null ? null : Math.round(p.y)))).toEqual([
+      null,
+      Math.round((4 * 1024 * 1024) / 90),
+      Math.round((16 * 1024 * 1024) / 900),
+    ]);
     expect(perInflight.series[0]!.points.map((p) => p.fromX)).toEqual([undefined, 10, 100]);
     expect(perInflight.verdict).toEqual([
       'From 10 to 100 concurrent calls, peak RSS grew per added request in flight: h2 tunnel 455 KiB; http_grpc streaming 45.5 KiB.',
@@ -107,7 +115,7 @@ describe('run report: a 2-system × 3-concurrency run with a failed and a genera
     p.summary = summarize(p.trials);
     expect(p.summary.requestsPerSec.median).toBe(0);
     const page = renderRunReport(r);
-    const row = new RegExp('<tr class="failed" data-point="5">(.*?)</tr>').exec(page)![1]!;
+    const row = /<tr class="failed" data-point="5">(.*?)<\/tr>/.exec(page)![1]!;
     const cells = [...row.matchAll(/<td[^>]*>(.*?)<\/td>/g)].map((m) => m[1]);
     // #, system, concurrency, req/s, p50, p99, errors, trials, warm-up, system CPU, CPU / request, peak RSS, status
     expect(cells.slice(3, 6)).toEqual(['–', '–', '–']);
@@ -134,7 +142,9 @@ describe('run report: a 2-system × 3-concurrency run with a failed and a genera
     const p = concurrency.points[0]!.summary!;
     expect(p.requestsPerSec.ci.low).toBeLessThan(p.requestsPerSec.median);
     expect(p.requestsPerSec.ci.high).toBeGreaterThan(p.requestsPerSec.median);
-    expect(html).toContain(`<td class="num">50k req/s<div class="ci">${esc(`${rate(p.requestsPerSec.ci.low)} – ${rate(p.requestsPerSec.ci.high)}`)}</div></td>`);
+    expect(html).toContain(
+      `<td class="num">50k req/s<div class="ci">${esc(`${rate(p.requestsPerSec.ci.low)} – ${rate(p.requestsPerSec.ci.high)}`)}</div></td>`,
+    );
     const charts = island(html, 'muxbench-charts') as ChartSpec[];
     const first = charts[0]!.series[0]!.points[0]!;
     expect([first.low, first.y, first.high]).toEqual([p.requestsPerSec.ci.low, p.requestsPerSec.median, p.requestsPerSec.ci.high]);
@@ -215,7 +225,9 @@ describe('run report: a stream-limit sweep (streamLimit × concurrency, 0 = unli
     expect(rps.xLabels).toEqual(['10', '100', 'unlimited']);
     expect(rps.series.map((s) => s.label)).toEqual(['h2 tunnel · concurrency 10', 'h2 tunnel · concurrency 100', 'h2 tunnel · concurrency 1,000']);
     expect(slHtml).toContain(esc('Not swept over streamLimit, so not on these charts: http_grpc streaming.'));
-    expect(rps.verdict[0]).toBe("With no stream limit, h2 tunnel · concurrency 1,000 has the highest throughput, 14k req/s: 1.2× h2 tunnel · concurrency 100's 12k req/s and 1.8× h2 tunnel · concurrency 10's 8,000 req/s (the lowest).");
+    expect(rps.verdict[0]).toBe(
+      "With no stream limit, h2 tunnel · concurrency 1,000 has the highest throughput, 14k req/s: 1.2× h2 tunnel · concurrency 100's 12k req/s and 1.8× h2 tunnel · concurrency 10's 8,000 req/s (the lowest).",
+    );
   });
 
   it('draws a point that failed after a trial at its partial value, marked failed, and leaves it out of verdicts', () => {
@@ -305,13 +317,23 @@ describe('run report: shapes other than one clean sweep', () => {
     const systems = ['a', 'b', 'c'];
     r.points = systems.flatMap((id, si) =>
       [64, 1024, 65536].flatMap((payloadBytes, pi) =>
-        concurrency.points.slice(0, 3).map((p, ci) => ({ ...structuredClone(p), index: si * 9 + pi * 3 + ci, systemId: id, label: `system ${id}`, params: { concurrency: p.params.concurrency!, payloadBytes } })),
+        concurrency.points.slice(0, 3).map((p, ci) => ({
+          ...structuredClone(p),
+          index: si * 9 + pi * 3 + ci,
+          systemId: id,
+          label: `system ${id}`,
+          params: { concurrency: p.params.concurrency!, payloadBytes },
+        })),
       ),
     );
     const { groups } = runCharts(r);
     // by concurrency: 3 systems × 3 payloads = 9 lines > 8, so one facet per payload size
     const byConcurrency = groups.filter((g) => g.axis === 'concurrency');
-    expect(byConcurrency.map((g) => g.title)).toEqual(['by concurrency — payloadBytes = 64 B', 'by concurrency — payloadBytes = 1 KiB', 'by concurrency — payloadBytes = 64 KiB']);
+    expect(byConcurrency.map((g) => g.title)).toEqual([
+      'by concurrency — payloadBytes = 64 B',
+      'by concurrency — payloadBytes = 1 KiB',
+      'by concurrency — payloadBytes = 64 KiB',
+    ]);
     expect(byConcurrency[0]!.charts[0]!.series.map((x) => x.label)).toEqual(['system a', 'system b', 'system c']);
     const byPayload = groups.filter((g) => g.axis === 'payloadBytes');
     expect(byPayload).toHaveLength(3);

@@ -11,7 +11,11 @@ describe('reports index', () => {
 
   it('lists every run newest first with relative links, status, date, commit and point counts', () => {
     expect(out).toBe(join(dir, 'index.html'));
-    const order = [...html.matchAll(/<tr class="run" data-scenario="([^"]+)"><td>[^<]*<\/td><td><a href="([^"]+)">([^<]+)<\/a>/g)].map((m) => [m[1], m[2], m[3]]);
+    const order = [...html.matchAll(/<tr class="run" data-scenario="([^"]+)"><td>[^<]*<\/td><td><a href="([^"]+)">([^<]+)<\/a>/g)].map((m) => [
+      m[1],
+      m[2],
+      m[3],
+    ]);
     expect(order).toEqual([
       ['report-concurrency', 'report-concurrency/2026-01-03_00-00-00/index.html', '2026-01-03_00-00-00'],
       ['report-stream-limit', 'report-stream-limit/2026-01-02_04-00-00/index.html', '2026-01-02_04-00-00'],
@@ -19,12 +23,16 @@ describe('reports index', () => {
     ]);
     // every link points at a page that exists: writeIndex rendered the missing run pages
     for (const [, href] of order) expect(existsSync(join(dir, href!))).toBe(true);
-    expect(html).toMatch(/2026-01-02_03-04-05<\/a><\/td><td><span class="badge complete-failures">complete, 1 of 6 points failed<\/span><\/td><td>2026-01-02 03:04 UTC<\/td><td><code>abc1234<\/code><\/td><td class="num">4<\/td><td class="num"><span class="badge failed">1<\/span><\/td><td class="num"><span class="badge generator-bound">1<\/span><\/td>/);
+    expect(html).toMatch(
+      /2026-01-02_03-04-05<\/a><\/td><td><span class="badge complete-failures">complete, 1 of 6 points failed<\/span><\/td><td>2026-01-02 03:04 UTC<\/td><td><code>abc1234<\/code><\/td><td class="num">4<\/td><td class="num"><span class="badge failed">1<\/span><\/td><td class="num"><span class="badge generator-bound">1<\/span><\/td>/,
+    );
     expect(html).toContain('<span class="badge aborted">aborted (interrupted): 12 points measured, 1 of 12 points failed</span>');
   });
 
   it('lists a file that does not parse as unreadable instead of failing', () => {
-    expect(html).toMatch(/<tr class="failed"><td>broken<\/td><td><code>run-x<\/code><\/td><td><span class="badge unreadable">unreadable<\/span><\/td><td colspan="5">not valid JSON/);
+    expect(html).toMatch(
+      /<tr class="failed"><td>broken<\/td><td><code>run-x<\/code><\/td><td><span class="badge unreadable">unreadable<\/span><\/td><td colspan="5">not valid JSON/,
+    );
     expect(scanRuns(dir).filter((r) => r.error)).toHaveLength(1);
   });
 
@@ -74,12 +82,18 @@ describe('reports index: which runs are compared', () => {
     // a quick run in between, not compared with full runs
     const quick = { ...variant(base, { runId: '2026-01-03_12-00-00', startedAt: '2026-01-03T12:00:00.000Z', factor: 0.6 }), quick: true };
     writeJson(join(dir, 'report-concurrency', quick.runId, 'results.json'), quick);
-    writeJson(join(dir, 'gate', '2026-01-05_00-00-00', 'gate.json'), { schema: 'muxbench.gate/1', decision: { exitCode: 1, headline: 'REGRESSION: 2 significant regressions' }, meta: { baseRef: 'origin/main' } });
+    writeJson(join(dir, 'gate', '2026-01-05_00-00-00', 'gate.json'), {
+      schema: 'muxbench.gate/1',
+      decision: { exitCode: 1, headline: 'REGRESSION: 2 significant regressions' },
+      meta: { baseRef: 'origin/main' },
+    });
     const page = readFileSync(writeIndex(dir), 'utf8');
     expect(page, page.slice(page.indexOf('id="comparisons"'), page.indexOf('id="runs"'))).toContain('2026-01-02_03-04-05 → 2026-01-03_00-00-00');
     expect(page).not.toContain('→ 2026-01-04_00-00-00');
     expect(page).not.toContain('→ 2026-01-03_12-00-00');
     expect(page).toContain('no regression');
-    expect(page).toMatch(/<a href="gate\/2026-01-05_00-00-00\/index.html">2026-01-05_00-00-00<\/a><\/td><td><code>origin\/main<\/code><\/td><td><span class="badge slower">REGRESSION: 2 significant regressions<\/span>/);
+    expect(page).toMatch(
+      /<a href="gate\/2026-01-05_00-00-00\/index.html">2026-01-05_00-00-00<\/a><\/td><td><code>origin\/main<\/code><\/td><td><span class="badge slower">REGRESSION: 2 significant regressions<\/span>/,
+    );
   });
 });

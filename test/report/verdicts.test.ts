@@ -52,8 +52,20 @@ function chart(metric: MetricId, axis: string, s: Series[]): ChartSpec {
 describe('latency verdicts', () => {
   it('measures p99 growth past a stream limit against the unlimited lines over the same range', () => {
     const spec = chart('p99Us', 'concurrency', [
-      series('h2 tunnel', [[10, 2000], [100, 2100], [1000, 8820]], { streamLimit: 100 }),
-      series('http_grpc streaming', [[10, 500], [100, 520], [1000, 660]]),
+      series(
+        'h2 tunnel',
+        [
+          [10, 2000],
+          [100, 2100],
+          [1000, 8820],
+        ],
+        { streamLimit: 100 },
+      ),
+      series('http_grpc streaming', [
+        [10, 500],
+        [100, 520],
+        [1000, 660],
+      ]),
     ]);
     expect(chartVerdict(spec)).toEqual([
       "Past 100 concurrent calls (its stream limit), h2 tunnel's p99 grows 4.2× (2.1 ms at 100 → 8.82 ms at 1,000) while http_grpc streaming stays within 1.3× over the same range.",
@@ -63,8 +75,16 @@ describe('latency verdicts', () => {
 
   it('compares growth over the range both lines measured when there is no limit to speak of', () => {
     const spec = chart('p50Us', 'payloadBytes', [
-      series('a', [[64, 100], [65536, 400], [4194304, 5000]]),
-      series('b', [[64, 200], [65536, 260], [4194304, null, 'failed']]),
+      series('a', [
+        [64, 100],
+        [65536, 400],
+        [4194304, 5000],
+      ]),
+      series('b', [
+        [64, 200],
+        [65536, 260],
+        [4194304, null, 'failed'],
+      ]),
     ]);
     const v = chartVerdict(spec);
     expect(v[0]).toBe("From 64 B payloads to 64 KiB payloads, a's p50 grows 4.0× (100 µs → 400 µs) while b stays within 1.3×.");
@@ -73,8 +93,20 @@ describe('latency verdicts', () => {
 
   it('says so when a limited line failed past its limit instead of inventing a number', () => {
     const spec = chart('p99Us', 'concurrency', [
-      series('h2', [[10, 1000], [100, 3000], [1000, null, 'failed']], { streamLimit: 100 }),
-      series('grpc', [[10, 900], [100, 1000], [1000, 1200]]),
+      series(
+        'h2',
+        [
+          [10, 1000],
+          [100, 3000],
+          [1000, null, 'failed'],
+        ],
+        { streamLimit: 100 },
+      ),
+      series('grpc', [
+        [10, 900],
+        [100, 1000],
+        [1000, 1200],
+      ]),
     ]);
     const v = chartVerdict(spec);
     expect(v).toContain('h2 has no measurement past its stream limit of 100: it failed at 1,000 concurrent calls.');
@@ -87,9 +119,29 @@ describe('what a verdict may put down to a stream limit', () => {
   it('does not name the limit when a line without one grew about as much over the same range', () => {
     // the issue's case: the limited tunnel grows 4.7×, the unlimited one 4.0×
     const spec = chart('p99Us', 'concurrency', [
-      series('h2 tunnel · limit 100', [[50, 20_000], [100, 21_000], [1000, 98_700]], { streamLimit: 100, systemId: 'h2' }),
-      series('h2 tunnel · no limit', [[50, 20_000], [100, 21_000], [1000, 84_000]], { streamLimit: 0, systemId: 'h2' }),
-      series('http_grpc streaming', [[50, 500], [100, 520], [1000, 660]]),
+      series(
+        'h2 tunnel · limit 100',
+        [
+          [50, 20_000],
+          [100, 21_000],
+          [1000, 98_700],
+        ],
+        { streamLimit: 100, systemId: 'h2' },
+      ),
+      series(
+        'h2 tunnel · no limit',
+        [
+          [50, 20_000],
+          [100, 21_000],
+          [1000, 84_000],
+        ],
+        { streamLimit: 0, systemId: 'h2' },
+      ),
+      series('http_grpc streaming', [
+        [50, 500],
+        [100, 520],
+        [1000, 660],
+      ]),
     ]);
     const v = chartVerdict(spec);
     expect(v.join(' ')).not.toContain('(its stream limit)');
@@ -98,7 +150,7 @@ describe('what a verdict may put down to a stream limit', () => {
     );
   });
 
-  it('holds the growths to the trials\' intervals: a clear factor whose intervals overlap is not enough', () => {
+  it("holds the growths to the trials' intervals: a clear factor whose intervals overlap is not enough", () => {
     const withCi = (s: Series, spread: number[]): Series => {
       s.points.forEach((p, i) => {
         p.low = p.y! * (1 - spread[i]!);
@@ -107,23 +159,83 @@ describe('what a verdict may put down to a stream limit', () => {
       return s;
     };
     const lines = (spread: number[]): Series[] => [
-      withCi(series('limited', [[100, 10_000], [1000, 40_000]], { streamLimit: 100 }), spread),
-      withCi(series('unlimited', [[100, 10_000], [1000, 20_000]], { streamLimit: 0 }), spread),
+      withCi(
+        series(
+          'limited',
+          [
+            [100, 10_000],
+            [1000, 40_000],
+          ],
+          { streamLimit: 100 },
+        ),
+        spread,
+      ),
+      withCi(
+        series(
+          'unlimited',
+          [
+            [100, 10_000],
+            [1000, 20_000],
+          ],
+          { streamLimit: 0 },
+        ),
+        spread,
+      ),
     ];
     // 4.0× against 2.0×: attributed when the trials agree (±2 %) …
-    expect(chartVerdict(chart('p99Us', 'concurrency', lines([0.02, 0.02])))[0]).toMatch(/^Past 100 concurrent calls \(its stream limit\), limited's p99 grows 4\.0×/);
+    expect(chartVerdict(chart('p99Us', 'concurrency', lines([0.02, 0.02])))[0]).toMatch(
+      /^Past 100 concurrent calls \(its stream limit\), limited's p99 grows 4\.0×/,
+    );
     // … not when they scatter ±30 %: 4.0× could be 2.2×, 2.0× could be 3.7×
-    expect(chartVerdict(chart('p99Us', 'concurrency', lines([0.3, 0.3])))[0]).toMatch(/^From 100 to 1,000 concurrent calls, limited's p99 grows 4\.0× .*so the run does not show its limit of 100 causing the growth\.$/);
+    expect(chartVerdict(chart('p99Us', 'concurrency', lines([0.3, 0.3])))[0]).toMatch(
+      /^From 100 to 1,000 concurrent calls, limited's p99 grows 4\.0× .*so the run does not show its limit of 100 causing the growth\.$/,
+    );
   });
 
   it('states the growth without a cause when no line without the limit was measured over the range', () => {
-    const v = chartVerdict(chart('p99Us', 'concurrency', [series('h2', [[100, 1000], [1000, 9000]], { streamLimit: 100 }), series('grpc', [[100, 900], [500, 1000]])]));
-    expect(v[0]).toBe("From 100 to 1,000 concurrent calls, h2's p99 grows 9.0× (1 ms at 100 → 9 ms at 1,000); no line without a stream limit was measured over that range to tell what its limit of 100 adds.");
+    const v = chartVerdict(
+      chart('p99Us', 'concurrency', [
+        series(
+          'h2',
+          [
+            [100, 1000],
+            [1000, 9000],
+          ],
+          { streamLimit: 100 },
+        ),
+        series('grpc', [
+          [100, 900],
+          [500, 1000],
+        ]),
+      ]),
+    );
+    expect(v[0]).toBe(
+      "From 100 to 1,000 concurrent calls, h2's p99 grows 9.0× (1 ms at 100 → 9 ms at 1,000); no line without a stream limit was measured over that range to tell what its limit of 100 adds.",
+    );
   });
 
-  it('compares a comparison page\'s lines within one run only', () => {
-    const baseline = series('unlimited (baseline)', [[100, 1000], [1000, 1100]], { streamLimit: 0, run: 'baseline' });
-    const v = chartVerdict(chart('p99Us', 'concurrency', [baseline, series('limited', [[100, 1000], [1000, 5000]], { streamLimit: 100, run: 'current' })]));
+  it("compares a comparison page's lines within one run only", () => {
+    const baseline = series(
+      'unlimited (baseline)',
+      [
+        [100, 1000],
+        [1000, 1100],
+      ],
+      { streamLimit: 0, run: 'baseline' },
+    );
+    const v = chartVerdict(
+      chart('p99Us', 'concurrency', [
+        baseline,
+        series(
+          'limited',
+          [
+            [100, 1000],
+            [1000, 5000],
+          ],
+          { streamLimit: 100, run: 'current' },
+        ),
+      ]),
+    );
     expect(v[0]).toMatch(/^From 100 to 1,000 concurrent calls, limited's p99 grows 5\.0× .*no line without a stream limit was measured/);
   });
 });
@@ -131,8 +243,14 @@ describe('what a verdict may put down to a stream limit', () => {
 describe('throughput verdicts', () => {
   it('names the leader at the heaviest shared point with the ratio, and the scaling of each line', () => {
     const spec = chart('requestsPerSec', 'payloadBytes', [
-      series('http_grpc streaming', [[1024, 40_000], [4194304, 2_100]]),
-      series('h2 tunnel', [[1024, 20_000], [4194304, 1_000]]),
+      series('http_grpc streaming', [
+        [1024, 40_000],
+        [4194304, 2_100],
+      ]),
+      series('h2 tunnel', [
+        [1024, 20_000],
+        [4194304, 1_000],
+      ]),
     ]);
     expect(chartVerdict(spec)).toEqual([
       "At 4 MiB payloads, http_grpc streaming has the highest throughput, 2,100 req/s: 2.1× h2 tunnel's 1,000 req/s.",
@@ -142,8 +260,16 @@ describe('throughput verdicts', () => {
 
   it('flags generator-bound values and lists failed points, never using them as values', () => {
     const spec = chart('requestsPerSec', 'concurrency', [
-      series('a', [[10, 1000], [100, 9000, 'generator-bound'], [1000, 5, 'failed']]),
-      series('b', [[10, 500], [100, 3000], [1000, null, 'failed']]),
+      series('a', [
+        [10, 1000],
+        [100, 9000, 'generator-bound'],
+        [1000, 5, 'failed'],
+      ]),
+      series('b', [
+        [10, 500],
+        [100, 3000],
+        [1000, null, 'failed'],
+      ]),
     ]);
     const v = chartVerdict(spec);
     expect(v[0]).toBe("At 100 concurrent calls, a has the highest throughput, 9,000 req/s (generator-bound): 3.0× b's 3,000 req/s.");
@@ -153,8 +279,14 @@ describe('throughput verdicts', () => {
 
   it('says a line completed no calls rather than dividing by zero', () => {
     const spec = chart('requestsPerSec', 'concurrency', [
-      series('a', [[50, 2_000], [500, 20_000]]),
-      series('b', [[50, 500], [500, 0, 'generator-bound']]),
+      series('a', [
+        [50, 2_000],
+        [500, 20_000],
+      ]),
+      series('b', [
+        [50, 500],
+        [500, 0, 'generator-bound'],
+      ]),
     ]);
     const v = chartVerdict(spec);
     expect(v[0]).toBe('At 500 concurrent calls, a has the highest throughput, 20k req/s; b (generator-bound) completed no calls.');
@@ -165,14 +297,25 @@ describe('throughput verdicts', () => {
 
   it('copes with a chart where nothing succeeded', () => {
     const spec = chart('requestsPerSec', 'concurrency', [series('a', [[10, null, 'failed']])]);
-    expect(chartVerdict(spec)).toEqual(['No successful point to compare.', 'Failed (no usable measurement, see the failed points below): a at 10 concurrent calls.']);
+    expect(chartVerdict(spec)).toEqual([
+      'No successful point to compare.',
+      'Failed (no usable measurement, see the failed points below): a at 10 concurrent calls.',
+    ]);
     expect(chartVerdict(chart('p99Us', 'concurrency', []))).toEqual(['Not enough successful points to compare.']);
   });
 
   it('puts "unlimited" (stream limit 0) last and words it as such', () => {
     const spec = chart('requestsPerSec', 'streamLimit', [
-      series('c=100', [[0, 12_000], [10, 8_000], [100, 11_000]]),
-      series('c=10', [[0, 8_000], [10, 8_000], [100, 8_000]]),
+      series('c=100', [
+        [0, 12_000],
+        [10, 8_000],
+        [100, 11_000],
+      ]),
+      series('c=10', [
+        [0, 8_000],
+        [10, 8_000],
+        [100, 8_000],
+      ]),
     ]);
     expect(spec.xValues).toEqual([10, 100, 0]);
     expect(spec.xScale).toBe('category');
@@ -185,8 +328,22 @@ describe('throughput verdicts', () => {
 describe('errors, CPU and memory verdicts', () => {
   it('reports the worst error rate with its kinds, and who was error-free', () => {
     const spec = chart('errorRate', 'concurrency', [
-      series('h2', [[10, 0], [100, 0.032]], { errors: [{}, { ECONNRESET: 120, timeout: 8 }] }),
-      series('grpc', [[10, 0], [100, 0]], { errors: [{}, {}] }),
+      series(
+        'h2',
+        [
+          [10, 0],
+          [100, 0.032],
+        ],
+        { errors: [{}, { ECONNRESET: 120, timeout: 8 }] },
+      ),
+      series(
+        'grpc',
+        [
+          [10, 0],
+          [100, 0],
+        ],
+        { errors: [{}, {}] },
+      ),
     ]);
     expect(chartVerdict(spec)).toEqual(['h2 lost 3.2 % of calls at 100 concurrent calls (ECONNRESET 120, timeout 8).', 'Error-free: grpc.']);
     expect(chartVerdict(chart('errorRate', 'concurrency', [series('grpc', [[10, 0]])]))).toEqual(['No call failed at any measured point.']);
@@ -194,11 +351,27 @@ describe('errors, CPU and memory verdicts', () => {
 
   it('turns CPU into work per core and flags saturation', () => {
     const spec = chart('systemCpu', 'concurrency', [
-      series('a', [[10, 0.25], [100, 0.5]], { rps: [100_000, 400_000] }),
-      series('b', [[10, 0.5], [100, 0.95]], { rps: [2_000, 3_800] }),
+      series(
+        'a',
+        [
+          [10, 0.25],
+          [100, 0.5],
+        ],
+        { rps: [100_000, 400_000] },
+      ),
+      series(
+        'b',
+        [
+          [10, 0.5],
+          [100, 0.95],
+        ],
+        { rps: [2_000, 3_800] },
+      ),
     ]);
     const v = chartVerdict(spec);
-    expect(v[0]).toBe('At 100 concurrent calls, per core of system CPU: a 800k req/s (400k req/s on 50 % of a core); b 4,000 req/s (3,800 req/s on 95 % of a core) — a does 200× the work per CPU of b.');
+    expect(v[0]).toBe(
+      'At 100 concurrent calls, per core of system CPU: a 800k req/s (400k req/s on 50 % of a core); b 4,000 req/s (3,800 req/s on 95 % of a core) — a does 200× the work per CPU of b.',
+    );
     expect(v[1]).toBe('CPU-bound (≥ 90 % of a core): b at 100 concurrent calls (95 %).');
   });
 
@@ -209,20 +382,24 @@ describe('errors, CPU and memory verdicts', () => {
     spec.series[1]!.points[0]!.generatorCpu = 0.3;
     const v = chartVerdict(spec);
     expect(v[0]).toBe(
-      'At 100 concurrent calls, per core of system CPU: a 13.9M req/s (693k req/s on 5 % of a core, generator near saturation, 86.8 % of its core); b 10k req/s (9,990 req/s on 99.9 % of a core) — a does 1,386× the work per CPU of b (generator near saturation, 86.8 % of its core at a\'s point: the ratio is a lower bound).',
+      "At 100 concurrent calls, per core of system CPU: a 13.9M req/s (693k req/s on 5 % of a core, generator near saturation, 86.8 % of its core); b 10k req/s (9,990 req/s on 99.9 % of a core) — a does 1,386× the work per CPU of b (generator near saturation, 86.8 % of its core at a's point: the ratio is a lower bound).",
     );
     // below 75 % nothing is said; from 90 % the point is generator-bound and says that
     spec.series[0]!.points[0]!.generatorCpu = 0.7;
     expect(chartVerdict(spec)[0]).toMatch(/— a does 1,386× the work per CPU of b\.$/);
     spec.series[0]!.points[0]!.status = 'generator-bound';
-    expect(chartVerdict(spec)[0]).toContain('(generator-bound at a\'s point: the ratio is a lower bound)');
+    expect(chartVerdict(spec)[0]).toContain("(generator-bound at a's point: the ratio is a lower bound)");
   });
 
   it('gives the marginal memory of a request in flight: the last step drawn and the fitted slope', () => {
     const MiB = 1024 * 1024;
     // peak RSS 100 → 102 → 110 MiB (a) and 300 → 340 → 500 MiB (b) at 10 → 110 → 1,010 in flight
     const rss = (label: string, values: number[]): Series => {
-      const s = series(label, [[10, null], [110, null], [1010, null]]);
+      const s = series(label, [
+        [10, null],
+        [110, null],
+        [1010, null],
+      ]);
       s.points.forEach((p, i) => {
         p.peakRssBytes = values[i]! * MiB;
         if (i > 0) {
@@ -233,7 +410,9 @@ describe('errors, CPU and memory verdicts', () => {
       return s;
     };
     const v = chartVerdict(chart('rssPerInflightBytes', 'concurrency', [rss('a', [100, 102, 110]), rss('b', [300, 340, 500]), rss('c', [50, 60, 55])]));
-    expect(v[0]).toBe('From 110 to 1,010 concurrent calls, peak RSS grew per added request in flight: b 182 KiB; a 9.1 KiB; c nothing measurable (peak RSS fell).');
+    expect(v[0]).toBe(
+      'From 110 to 1,010 concurrent calls, peak RSS grew per added request in flight: b 182 KiB; a 9.1 KiB; c nothing measurable (peak RSS fell).',
+    );
     expect(v[1]).toBe('Fitted over the whole sweep (least-squares slope of peak RSS against requests in flight): a 9.79 KiB; b 196 KiB; c 864 B.');
     expect(v[2]).toMatch(/^The line is the marginal cost: .* not peak RSS ÷ in flight/);
   });

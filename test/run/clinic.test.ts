@@ -29,8 +29,11 @@ describe('muxbench scenario --profile=clinic', () => {
     killAllSupervised();
     await launched.exited;
     const deadline = Date.now() + 5000;
-    while (Date.now() < deadline && existsSync(`/proc/${system}/stat`) && !readFileSync(`/proc/${system}/stat`, 'utf8').includes(') Z')) await new Promise((r) => setTimeout(r, 50));
-    expect(!existsSync(`/proc/${system}/stat`) || readFileSync(`/proc/${system}/stat`, 'utf8').includes(') Z'), 'the system the launcher ran is gone').toBe(true);
+    while (Date.now() < deadline && existsSync(`/proc/${system}/stat`) && !readFileSync(`/proc/${system}/stat`, 'utf8').includes(') Z'))
+      await new Promise((r) => setTimeout(r, 50));
+    expect(!existsSync(`/proc/${system}/stat`) || readFileSync(`/proc/${system}/stat`, 'utf8').includes(') Z'), 'the system the launcher ran is gone').toBe(
+      true,
+    );
   });
 
   it('finds the clinic packages (optional dependencies that npm ci installs)', () => {
@@ -74,7 +77,11 @@ describe('muxbench scenario --profile=clinic', () => {
     // only the pages are kept: the collectors' scratch directories (raw samples, trace logs) are gone
     expect(readdirSync(join(runDir, 'clinic')).every((f) => f.endsWith('.html'))).toBe(true);
     // every collector and every system it ran has ended
-    expect(descendantPids(process.pid).filter((pid) => existsSync(`/proc/${pid}/cmdline`) && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('clinic-collect'))).toEqual([]);
+    expect(
+      descendantPids(process.pid).filter(
+        (pid) => existsSync(`/proc/${pid}/cmdline`) && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('clinic-collect'),
+      ),
+    ).toEqual([]);
     const html = renderRunReport(results);
     expect(html).toContain('id="clinic"');
     expect(html).toContain('Run under clinic');

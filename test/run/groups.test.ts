@@ -76,7 +76,7 @@ describe('a point of load groups', () => {
     }
 
     // the terminal's table: the point with its primary, then a row for the other group
-    expect(summaryTable(results)).toMatch(/^origin \[small\] .*\n  \+ bulk /m);
+    expect(summaryTable(results)).toMatch(/^origin \[small\] .*\n {2}\+ bulk /m);
 
     // read back from disk, and rendered with a row per group and the groups' p99 side by side
     const back = readResults(resultsPath);
@@ -115,7 +115,9 @@ describe('a point of load groups', () => {
     ]);
     for (const p of results.points) expect(p.status, p.reason).not.toBe('failed');
     // the side-by-side table leaves the absent group's cell empty
-    expect(renderRunReport(results)).toMatch(/<table class="groups-p99">.*?<tbody>\s*<tr[^>]*>(?:<td[^>]*>[^<]*<\/td>){3}<td class="num">[^–<]+<small>[^<]+<\/small><\/td><td class="num">–<\/td><\/tr>/s);
+    expect(renderRunReport(results)).toMatch(
+      /<table class="groups-p99">.*?<tbody>\s*<tr[^>]*>(?:<td[^>]*>[^<]*<\/td>){3}<td class="num">[^–<]+<small>[^<]+<\/small><\/td><td class="num">–<\/td><\/tr>/s,
+    );
   });
 });
 
@@ -142,7 +144,9 @@ describe('h2-tunnel presets', () => {
       expect(p.groups).toBeUndefined();
     }
     const html = renderRunReport(results);
-    expect(html).toMatch(/preset <code>cloudflared<\/code>: .*streamLimit unlimited \(advertised as 2\^32−1\).*streamWindowBytes 1 MiB.*sessionWindowBytes 1 MiB.*tunnelConnections 4/);
+    expect(html).toMatch(
+      /preset <code>cloudflared<\/code>: .*streamLimit unlimited \(advertised as 2\^32−1\).*streamWindowBytes 1 MiB.*sessionWindowBytes 1 MiB.*tunnelConnections 4/,
+    );
     expect(html).toMatch(/preset <code>limit-100<\/code>: .*streamLimit 100.*tunnelConnections 4/);
   });
 });

@@ -115,7 +115,12 @@ describe('profile differences', () => {
     current.runId = '2026-01-09_00-00-00';
     const p = base.points.find((x) => x.trials.length > 0)!;
     const q = current.points.find((x) => x.index === p.index)!;
-    const profile = (s: CpuProfile) => ({ kind: 'cpu' as const, trial: p.trials[0]!, overhead: -0.2, processes: [{ role: 'server', file: null, summary: summarizeProfile(s) }] });
+    const profile = (s: CpuProfile) => ({
+      kind: 'cpu' as const,
+      trial: p.trials[0]!,
+      overhead: -0.2,
+      processes: [{ role: 'server', file: null, summary: summarizeProfile(s) }],
+    });
     p.profile = profile(synthetic({ parse: 50, write: 50 }));
     q.profile = profile(synthetic({ parse: 30, write: 20, encode: 50 }));
     const c = compareResults(base, current);
@@ -165,7 +170,13 @@ describe('muxbench scenario --profile', () => {
   });
 
   it("takes the scenario's own profile field, and refuses another kind there", () => {
-    const scenario = (profile: string): unknown => ({ name: 'p', description: 'd', systems: [{ id: 'o', kind: 'origin' }], load: { model: 'closed', concurrency: 1 }, profile });
+    const scenario = (profile: string): unknown => ({
+      name: 'p',
+      description: 'd',
+      systems: [{ id: 'o', kind: 'origin' }],
+      load: { model: 'closed', concurrency: 1 },
+      profile,
+    });
     expect(parseScenario(scenario('cpu'), 'x').profile).toBe('cpu');
     expect(parseScenario(scenario('clinic'), 'x').profile).toBe('clinic');
     expect(() => parseScenario(scenario('perf'), 'x')).toThrow(/profile: /);

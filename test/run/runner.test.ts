@@ -155,7 +155,10 @@ describe('runner', () => {
       trials: 1,
       sweep: { concurrency: [1, 2, 4, 8, 16, 32, 64, 128] },
     });
-    const child = spawn(process.execPath, [MUXBENCH_BIN, 'scenario', file, '--reports-dir', reports], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CI: 'true' } });
+    const child = spawn(process.execPath, [MUXBENCH_BIN, 'scenario', file, '--reports-dir', reports], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, CI: 'true' },
+    });
     let stderr = '';
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
     const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));

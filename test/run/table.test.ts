@@ -24,7 +24,10 @@ describe('summary table', () => {
     // no row is padded to a reason's length
     const rows = lines.slice(0, 5);
     expect(Math.max(...rows.map((l) => l.length))).toBeLessThan(120);
-    const below = lines.slice(6).join('\n').replace(/\n {4}/g, ' '); // the wrapped lines joined again
+    const below = lines
+      .slice(6)
+      .join('\n')
+      .replace(/\n {4}/g, ' '); // the wrapped lines joined again
     expect(below).toContain(`${second!.label} (`);
     expect(below).toMatch(/, failed: system 'x' exited \(code 3\) before it was ready: a very long/);
     expect(below).not.toContain('second line');

@@ -56,9 +56,30 @@ describe('startArgs: each kind’s command line', () => {
 
   it('h2-tunnel: stream limit and connections always, the other knobs when given', () => {
     expect(startArgs(system({ kind: 'h2-tunnel' }), {})).toEqual({ connector: ['--max-concurrent-streams', '100', '--connections', '1'] });
-    const full = system({ kind: 'h2-tunnel', streamLimit: 7, tunnelConnections: 3, streamWindowBytes: 1000, sessionWindowBytes: 2000, maxSessionMemoryMb: 64, originProtocol: 'h2c' });
+    const full = system({
+      kind: 'h2-tunnel',
+      streamLimit: 7,
+      tunnelConnections: 3,
+      streamWindowBytes: 1000,
+      sessionWindowBytes: 2000,
+      maxSessionMemoryMb: 64,
+      originProtocol: 'h2c',
+    });
     expect(startArgs(full, {})).toEqual({
-      connector: ['--max-concurrent-streams', '7', '--connections', '3', '--stream-window', '1000', '--session-window', '2000', '--max-session-memory', '64', '--origin-protocol', 'h2c'],
+      connector: [
+        '--max-concurrent-streams',
+        '7',
+        '--connections',
+        '3',
+        '--stream-window',
+        '1000',
+        '--session-window',
+        '2000',
+        '--max-session-memory',
+        '64',
+        '--origin-protocol',
+        'h2c',
+      ],
     });
   });
 
@@ -71,9 +92,30 @@ describe('startArgs: each kind’s command line', () => {
 
   it('grpc-tunnel: connections always, the other knobs when given; the link stack to both processes', () => {
     expect(startArgs(system({ kind: 'grpc-tunnel' }), {})).toEqual({ connector: ['--connections', '1'], edge: [] });
-    const full = system({ kind: 'grpc-tunnel', tunnelConnections: 2, streamWindowBytes: 1000, sessionWindowBytes: 2000, chunkBytes: 512, originProtocol: 'http1', linkStack: 'grpc-js' });
+    const full = system({
+      kind: 'grpc-tunnel',
+      tunnelConnections: 2,
+      streamWindowBytes: 1000,
+      sessionWindowBytes: 2000,
+      chunkBytes: 512,
+      originProtocol: 'http1',
+      linkStack: 'grpc-js',
+    });
     expect(startArgs(full, { tunnelConnections: 4, sessionWindowBytes: 3000 })).toEqual({
-      connector: ['--connections', '4', '--stream-window', '1000', '--session-window', '3000', '--chunk-size', '512', '--origin-protocol', 'http1', '--link-stack', 'grpc-js'],
+      connector: [
+        '--connections',
+        '4',
+        '--stream-window',
+        '1000',
+        '--session-window',
+        '3000',
+        '--chunk-size',
+        '512',
+        '--origin-protocol',
+        'http1',
+        '--link-stack',
+        'grpc-js',
+      ],
       edge: ['--link-stack', 'grpc-js'],
     });
   });
@@ -93,7 +135,15 @@ describe('startKey: which points can share a running system', () => {
     external: { kind: 'external', protocol: 'http2', url: 'http://127.0.0.1:9/' },
   };
   /** Axes that change what the load does, not how the system starts. */
-  const LOAD_ONLY: Params = { concurrency: 200, ratePerSec: 1000, payloadBytes: 4096, delayMs: 5, clientConnections: 3, batchWindowMs: 2, 'bulk.concurrency': 4 };
+  const LOAD_ONLY: Params = {
+    concurrency: 200,
+    ratePerSec: 1000,
+    payloadBytes: 4096,
+    delayMs: 5,
+    clientConnections: 3,
+    batchWindowMs: 2,
+    'bulk.concurrency': 4,
+  };
 
   it.each(Object.keys(kinds))('%s: equal params give equal keys; load-only axes leave the key alone', (kind) => {
     const s = system(kinds[kind]!);
@@ -152,8 +202,18 @@ describe('engineSpecFor: HTTP/1.1 and HTTP/2', () => {
   });
 
   it('sized: GET /bytes/{n} without a body, expecting n bytes of the pattern; sleep: POST /delay/{ms} with the payload', () => {
-    expect(engineSpecFor(origin2, target(ORIGIN_URLS), SIZED, {}, 1)).toMatchObject({ method: 'GET', path: '/bytes/4096', bodyBytes: 0, expectBody: { kind: 'pattern', length: 4096 } });
-    expect(engineSpecFor(origin2, target(ORIGIN_URLS), SLEEP, {}, 1)).toMatchObject({ method: 'POST', path: '/delay/25', bodyBytes: 10, expectBody: { kind: 'echo' } });
+    expect(engineSpecFor(origin2, target(ORIGIN_URLS), SIZED, {}, 1)).toMatchObject({
+      method: 'GET',
+      path: '/bytes/4096',
+      bodyBytes: 0,
+      expectBody: { kind: 'pattern', length: 4096 },
+    });
+    expect(engineSpecFor(origin2, target(ORIGIN_URLS), SLEEP, {}, 1)).toMatchObject({
+      method: 'POST',
+      path: '/delay/25',
+      bodyBytes: 10,
+      expectBody: { kind: 'echo' },
+    });
   });
 
   it.each([
@@ -192,7 +252,13 @@ describe('engineSpecFor: HTTP/1.1 and HTTP/2', () => {
   });
 
   it('external: the URL under its urlKey (else the first), and its own paths where it gives them', () => {
-    const byUrl = system({ kind: 'external', protocol: 'http1', url: 'http://127.0.0.1:9/', urlKey: 'api', paths: { sized: '/blob?n={n}', sleep: '/wait/{ms}/then' } });
+    const byUrl = system({
+      kind: 'external',
+      protocol: 'http1',
+      url: 'http://127.0.0.1:9/',
+      urlKey: 'api',
+      paths: { sized: '/blob?n={n}', sleep: '/wait/{ms}/then' },
+    });
     const t = target({ admin: 'http://127.0.0.1:1/', api: 'http://127.0.0.1:2/' });
     expect(engineSpecFor(byUrl, t, SIZED, {}, 1)).toMatchObject({ url: 'http://127.0.0.1:2/', path: '/blob?n=4096' });
     expect(engineSpecFor(byUrl, t, SLEEP, {}, 1)).toMatchObject({ path: '/wait/25/then' });
@@ -203,10 +269,18 @@ describe('engineSpecFor: HTTP/1.1 and HTTP/2', () => {
 
 describe('engineSpecFor: gRPC, WebSocket, TCP', () => {
   it('grpc: the origin’s grpc URL, a tunnel’s public one (else its grpc one); one connection unless told', () => {
-    expect(engineSpecFor(system({ kind: 'origin', client: 'grpc' }), target(ORIGIN_URLS), ECHO, {}, 500)).toEqual({ protocol: 'grpc', url: ORIGIN_URLS.grpc, payloadBytes: 64, connections: 1 });
+    expect(engineSpecFor(system({ kind: 'origin', client: 'grpc' }), target(ORIGIN_URLS), ECHO, {}, 500)).toEqual({
+      protocol: 'grpc',
+      url: ORIGIN_URLS.grpc,
+      payloadBytes: 64,
+      connections: 1,
+    });
     const t = system({ kind: 'grpc-tunnel', client: 'grpc' });
     expect(engineSpecFor(t, target(TUNNEL_URLS), ECHO, {}, 500)).toMatchObject({ url: TUNNEL_URLS.public, connections: 1 });
-    expect(engineSpecFor(t, target({ grpc: 'http://127.0.0.1:2009' }), ECHO, { clientConnections: 3 }, 500)).toMatchObject({ url: 'http://127.0.0.1:2009', connections: 3 });
+    expect(engineSpecFor(t, target({ grpc: 'http://127.0.0.1:2009' }), ECHO, { clientConnections: 3 }, 500)).toMatchObject({
+      url: 'http://127.0.0.1:2009',
+      connections: 3,
+    });
   });
 
   it.each([
@@ -215,14 +289,21 @@ describe('engineSpecFor: gRPC, WebSocket, TCP', () => {
     [65, 64],
     [10_000, 64],
   ])('ws at concurrency %i: %i connections', (concurrency, connections) => {
-    expect(engineSpecFor(system({ kind: 'origin', client: 'ws' }), target(ORIGIN_URLS), ECHO, {}, concurrency)).toEqual({ protocol: 'ws', url: ORIGIN_URLS.ws, payloadBytes: 64, connections });
+    expect(engineSpecFor(system({ kind: 'origin', client: 'ws' }), target(ORIGIN_URLS), ECHO, {}, concurrency)).toEqual({
+      protocol: 'ws',
+      url: ORIGIN_URLS.ws,
+      payloadBytes: 64,
+      connections,
+    });
   });
 
   it('ws through a tunnel: its public URL with http turned into ws (https into wss)', () => {
     const t = system({ kind: 'h2-tunnel', client: 'ws' });
     expect(engineSpecFor(t, target(TUNNEL_URLS), ECHO, {}, 1)).toMatchObject({ url: 'ws://127.0.0.1:2001' });
     expect(engineSpecFor(t, target({ public: 'https://edge.test/' }), ECHO, {}, 1)).toMatchObject({ url: 'wss://edge.test/' });
-    expect(engineSpecFor(system({ kind: 'external', protocol: 'ws', url: 'http://127.0.0.1:9/' }), target({ http: 'http://127.0.0.1:9/' }), ECHO, {}, 1)).toMatchObject({ url: 'ws://127.0.0.1:9/' });
+    expect(
+      engineSpecFor(system({ kind: 'external', protocol: 'ws', url: 'http://127.0.0.1:9/' }), target({ http: 'http://127.0.0.1:9/' }), ECHO, {}, 1),
+    ).toMatchObject({ url: 'ws://127.0.0.1:9/' });
   });
 
   it.each([
@@ -230,13 +311,28 @@ describe('engineSpecFor: gRPC, WebSocket, TCP', () => {
     [64, 64],
     [65, 64],
   ])('tcp at concurrency %i: %i connections, to the tcp URL of the origin or a tunnel', (concurrency, connections) => {
-    expect(engineSpecFor(system({ kind: 'origin', client: 'tcp' }), target(ORIGIN_URLS), ECHO, {}, concurrency)).toEqual({ protocol: 'tcp', url: ORIGIN_URLS.tcp, payloadBytes: 64, connections });
-    expect(engineSpecFor(system({ kind: 'h2-tunnel', client: 'tcp' }), target(TUNNEL_URLS), ECHO, {}, concurrency)).toEqual({ protocol: 'tcp', url: TUNNEL_URLS.tcp, payloadBytes: 64, connections });
+    expect(engineSpecFor(system({ kind: 'origin', client: 'tcp' }), target(ORIGIN_URLS), ECHO, {}, concurrency)).toEqual({
+      protocol: 'tcp',
+      url: ORIGIN_URLS.tcp,
+      payloadBytes: 64,
+      connections,
+    });
+    expect(engineSpecFor(system({ kind: 'h2-tunnel', client: 'tcp' }), target(TUNNEL_URLS), ECHO, {}, concurrency)).toEqual({
+      protocol: 'tcp',
+      url: TUNNEL_URLS.tcp,
+      payloadBytes: 64,
+      connections,
+    });
   });
 
   it('tcp to an external system: the URL under its urlKey', () => {
     const e = system({ kind: 'external', protocol: 'tcp', command: ['x'], urlKey: 'tcp' });
-    expect(engineSpecFor(e, target({ http: 'http://127.0.0.1:1/', tcp: 'tcp://127.0.0.1:2' }), ECHO, { clientConnections: 2 }, 100)).toEqual({ protocol: 'tcp', url: 'tcp://127.0.0.1:2', payloadBytes: 64, connections: 2 });
+    expect(engineSpecFor(e, target({ http: 'http://127.0.0.1:1/', tcp: 'tcp://127.0.0.1:2' }), ECHO, { clientConnections: 2 }, 100)).toEqual({
+      protocol: 'tcp',
+      url: 'tcp://127.0.0.1:2',
+      payloadBytes: 64,
+      connections: 2,
+    });
   });
 });
 
@@ -266,9 +362,18 @@ describe('engineSpecFor: http_grpc', () => {
   });
 
   it('streaming mode without streamed requests behaves as compat does; a given maxCallsPerBatch (0 too) wins', () => {
-    expect(httpGrpcClient(engineSpecFor(system({ kind: 'http-grpc', streamRequests: false }), urls, ECHO, {}, 1))).toMatchObject({ streamRequests: false, maxCallsPerBatch: 64, connections: 16 });
-    expect(httpGrpcClient(engineSpecFor(system({ kind: 'http-grpc', maxCallsPerBatch: 8 }), urls, ECHO, {}, 1))).toMatchObject({ streamRequests: true, maxCallsPerBatch: 8 });
-    expect(httpGrpcClient(engineSpecFor(system({ kind: 'http-grpc', mode: 'compat', maxCallsPerBatch: 0 }), urls, ECHO, {}, 1))).toMatchObject({ maxCallsPerBatch: 0 });
+    expect(httpGrpcClient(engineSpecFor(system({ kind: 'http-grpc', streamRequests: false }), urls, ECHO, {}, 1))).toMatchObject({
+      streamRequests: false,
+      maxCallsPerBatch: 64,
+      connections: 16,
+    });
+    expect(httpGrpcClient(engineSpecFor(system({ kind: 'http-grpc', maxCallsPerBatch: 8 }), urls, ECHO, {}, 1))).toMatchObject({
+      streamRequests: true,
+      maxCallsPerBatch: 8,
+    });
+    expect(httpGrpcClient(engineSpecFor(system({ kind: 'http-grpc', mode: 'compat', maxCallsPerBatch: 0 }), urls, ECHO, {}, 1))).toMatchObject({
+      maxCallsPerBatch: 0,
+    });
   });
 
   it('swept batchWindowMs and clientConnections win over the system’s', () => {
@@ -320,7 +425,16 @@ describe('loadModelOf', () => {
 
 describe('loadPlansOf', () => {
   it('a scenario without groups: one plan, its swept values applied, the engine sized by them', () => {
-    const s = parseScenario({ name: 'p', description: 'd', systems: [{ id: 'o', kind: 'origin', client: 'http1' }], load: { model: 'closed', concurrency: 1 }, sweep: { concurrency: [5, 50] } }, 'x');
+    const s = parseScenario(
+      {
+        name: 'p',
+        description: 'd',
+        systems: [{ id: 'o', kind: 'origin', client: 'http1' }],
+        load: { model: 'closed', concurrency: 1 },
+        sweep: { concurrency: [5, 50] },
+      },
+      'x',
+    );
     const points = expandPoints(s, false);
     const plans = points.map((p) => loadPlansOf(s, p, target(ORIGIN_URLS)));
     expect(plans.map((ps) => ps.map((l) => [l.id, l.model, 'connections' in l.spec ? l.spec.connections : null]))).toEqual([
@@ -330,7 +444,10 @@ describe('loadPlansOf', () => {
   });
 
   it('an open loop sizes the engine by its bound on calls in flight', () => {
-    const s = parseScenario({ name: 'p', description: 'd', systems: [{ id: 'o', kind: 'origin' }], load: { model: 'open', ratePerSec: 100, maxInflight: 1000 } }, 'x');
+    const s = parseScenario(
+      { name: 'p', description: 'd', systems: [{ id: 'o', kind: 'origin' }], load: { model: 'open', ratePerSec: 100, maxInflight: 1000 } },
+      'x',
+    );
     const [plan] = loadPlansOf(s, expandPoints(s, false)[0]!, target(ORIGIN_URLS));
     expect(plan).toMatchObject({ model: { kind: 'open', ratePerSec: 100, maxInflight: 1000 }, spec: { protocol: 'http2', connections: 10 } });
   });
@@ -340,7 +457,18 @@ describe('loadPlansOf', () => {
       { id: 'small', load: { model: 'closed', concurrency: 200 } },
       { id: 'bulk', workload: { call: 'sized', payloadBytes: 1 << 20 }, load: { model: 'closed', concurrency: 4 }, sweep: { concurrency: [0, 4] } },
     ];
-    const s = parseScenario({ name: 'p', description: 'd', systems: [{ id: 'g', kind: 'http-grpc' }, { id: 'o', kind: 'origin' }], groups }, 'x');
+    const s = parseScenario(
+      {
+        name: 'p',
+        description: 'd',
+        systems: [
+          { id: 'g', kind: 'http-grpc' },
+          { id: 'o', kind: 'origin' },
+        ],
+        groups,
+      },
+      'x',
+    );
     const points = expandPoints(s, false);
     const plans = (i: number, t: Target) => loadPlansOf(s, points[i]!, t);
     expect(points.map((p) => [p.system.id, p.params['bulk.concurrency']])).toEqual([

@@ -18,14 +18,24 @@ const mixed = {
   ],
   groups: [
     { id: 'small', workload: { call: 'echo', payloadBytes: 64 }, load: { model: 'closed', concurrency: 200 } },
-    { id: 'bulk', label: 'big bodies', workload: { call: 'sized', payloadBytes: 1 << 20 }, load: { model: 'closed', concurrency: 4 }, sweep: { concurrency: [0, 4] } },
+    {
+      id: 'bulk',
+      label: 'big bodies',
+      workload: { call: 'sized', payloadBytes: 1 << 20 },
+      load: { model: 'closed', concurrency: 4 },
+      sweep: { concurrency: [0, 4] },
+    },
   ],
 };
 
 describe('load groups in a scenario', () => {
   it('accepts groups with defaults applied, and leaves a scenario without groups as it was', () => {
     const s = parseScenario({ ...mixed, groups: [{ id: 'only', load: { model: 'open', ratePerSec: 100 } }] }, 'x');
-    expect(s.groups![0]).toEqual({ id: 'only', workload: { call: 'echo', payloadBytes: 64, delayMs: 0 }, load: { model: 'open', ratePerSec: 100, maxInflight: 10_000 } });
+    expect(s.groups![0]).toEqual({
+      id: 'only',
+      workload: { call: 'echo', payloadBytes: 64, delayMs: 0 },
+      load: { model: 'open', ratePerSec: 100, maxInflight: 10_000 },
+    });
     expect(s.workload).toBeUndefined();
     expect(s.load).toBeUndefined();
     const single = parseScenario({ ...mixed, groups: undefined, load: { model: 'closed', concurrency: 3 } }, 'x');
@@ -126,21 +136,30 @@ describe('load groups in a scenario', () => {
     const msg = problems({ ...swept, quick: { groups: { nope: { concurrency: [1] }, small: { concurrency: [0] } } } });
     expect(msg).toMatch(/quick\.groups\.nope: no group has this id \(small, bulk\)/);
     expect(msg).toMatch(/quick\.groups\.small\.concurrency: 0 would leave out the primary group/);
-    expect(problems({ ...mixed, groups: undefined, load: { model: 'closed', concurrency: 1 }, quick: { groups: {} } })).toMatch(/quick\.groups: the scenario has no groups/);
+    expect(problems({ ...mixed, groups: undefined, load: { model: 'closed', concurrency: 1 }, quick: { groups: {} } })).toMatch(
+      /quick\.groups: the scenario has no groups/,
+    );
   });
 
   it("lets a system sweep the groups' axes over its own values, in full and QUICK runs", () => {
     const s = parseScenario(
       {
         ...mixed,
-        systems: [{ id: 'o', kind: 'origin' }, { id: 'slow', kind: 'origin', groups: { small: { concurrency: [5] } } }],
+        systems: [
+          { id: 'o', kind: 'origin' },
+          { id: 'slow', kind: 'origin', groups: { small: { concurrency: [5] } } },
+        ],
         groups: [{ ...mixed.groups[0], sweep: { concurrency: [10, 100] } }, mixed.groups[1]],
         quick: { groups: { small: { concurrency: [20] } } },
       },
       'x',
     );
     for (const quick of [false, true]) {
-      expect(expandPoints(s, quick).filter((p) => p.system.id === 'slow').map((p) => p.params)).toEqual([
+      expect(
+        expandPoints(s, quick)
+          .filter((p) => p.system.id === 'slow')
+          .map((p) => p.params),
+      ).toEqual([
         { 'small.concurrency': 5, 'bulk.concurrency': 0 },
         { 'small.concurrency': 5, 'bulk.concurrency': 4 },
       ]);
@@ -168,14 +187,33 @@ describe('load groups in a scenario', () => {
 });
 
 describe('h2-tunnel presets', () => {
-  const withSystem = (system: object) => parseScenario({ name: 'p', description: 'presets', systems: [system], load: { model: 'closed', concurrency: 1 } }, 'x');
+  const withSystem = (system: object) =>
+    parseScenario({ name: 'p', description: 'presets', systems: [system], load: { model: 'closed', concurrency: 1 } }, 'x');
 
   it("expands 'cloudflared' and 'limit-100' to concrete knobs, in the definition and on the connector's command line", () => {
     const cf = withSystem({ id: 'cf', kind: 'h2-tunnel', preset: 'cloudflared' }).systems[0]!;
     expect(cf).toMatchObject({ preset: 'cloudflared', streamLimit: 0, tunnelConnections: 4, streamWindowBytes: 1024 * 1024, sessionWindowBytes: 1024 * 1024 });
-    expect(startArgs(cf, {}).connector).toEqual(['--max-concurrent-streams', '0', '--connections', '4', '--stream-window', '1048576', '--session-window', '1048576']);
+    expect(startArgs(cf, {}).connector).toEqual([
+      '--max-concurrent-streams',
+      '0',
+      '--connections',
+      '4',
+      '--stream-window',
+      '1048576',
+      '--session-window',
+      '1048576',
+    ]);
     const l100 = withSystem({ id: 'l', kind: 'h2-tunnel', preset: 'limit-100' }).systems[0]!;
-    expect(startArgs(l100, {}).connector).toEqual(['--max-concurrent-streams', '100', '--connections', '4', '--stream-window', '1048576', '--session-window', '1048576']);
+    expect(startArgs(l100, {}).connector).toEqual([
+      '--max-concurrent-streams',
+      '100',
+      '--connections',
+      '4',
+      '--stream-window',
+      '1048576',
+      '--session-window',
+      '1048576',
+    ]);
   });
 
   it('lets a knob the entry names win over its preset, and a sweep over both', () => {
@@ -210,8 +248,8 @@ describe('h2-tunnel presets', () => {
   it('keeps the defaults without a preset, and refuses an unknown one', () => {
     const plain = withSystem({ id: 't', kind: 'h2-tunnel' }).systems[0]!;
     expect(plain).toEqual({ kind: 'h2-tunnel', id: 't', engine: 'default', client: 'http2', streamLimit: 100, tunnelConnections: 1 });
-    expect(problems({ name: 'p', description: 'd', systems: [{ id: 't', kind: 'h2-tunnel', preset: 'cloudflare' }], load: { model: 'closed', concurrency: 1 } })).toMatch(
-      /systems\[0\]\.preset: .*cloudflared.*limit-100/,
-    );
+    expect(
+      problems({ name: 'p', description: 'd', systems: [{ id: 't', kind: 'h2-tunnel', preset: 'cloudflare' }], load: { model: 'closed', concurrency: 1 } }),
+    ).toMatch(/systems\[0\]\.preset: .*cloudflared.*limit-100/);
   });
 });

@@ -51,14 +51,24 @@ describe('scenario overrides', () => {
       ['t', { streamLimit: 100, concurrency: 1 }],
       ['t', { streamLimit: 100, concurrency: 5 }],
     ]);
-    expect(points(s).filter(([id]) => id === 'a').every(([, p]) => !('streamLimit' in p))).toBe(true);
+    expect(
+      points(s)
+        .filter(([id]) => id === 'a')
+        .every(([, p]) => !('streamLimit' in p)),
+    ).toBe(true);
     expect(() => run({ systems: ['a'], set: [{ key: 'streamLimit', values: [10] }] })).toThrow(
-      "ov.ts: --set streamLimit: applies to h2-tunnel systems, and this scenario runs none (a: http-grpc)",
+      'ov.ts: --set streamLimit: applies to h2-tunnel systems, and this scenario runs none (a: http-grpc)',
     );
   });
 
   it('sets duration, trials and warm-up for full and quick runs alike', () => {
-    const s = run({ set: [{ key: 'durationMs', values: [250] }, { key: 'trials', values: [2] }, { key: 'warmupMs', values: [0] }] });
+    const s = run({
+      set: [
+        { key: 'durationMs', values: [250] },
+        { key: 'trials', values: [2] },
+        { key: 'warmupMs', values: [0] },
+      ],
+    });
     for (const quick of [false, true]) expect(effective(s, quick)).toMatchObject({ durationMs: 250, trials: 2, warmupMs: 0 });
   });
 
@@ -80,9 +90,15 @@ describe('scenario overrides', () => {
     });
     expect(s.systems[1]).toMatchObject({ id: 't', streamLimit: 0 });
     expect(s.workload).toEqual({ call: 'sleep', payloadBytes: 64, delayMs: 5 });
-    expect(() => run({ set: [{ key: 'durationMs', values: [1, 2] }] })).toThrow(/--set durationMs: a field takes one value, got 2 \(lists are for the sweep axes: concurrency, /);
-    expect(() => run({ set: [{ key: 'speed', values: [1] }] })).toThrow(/--set speed: neither a sweep axis \(concurrency, .*\) nor a scenario field \(name, description, systems, /);
-    expect(() => run({ set: [{ key: 'systems.x.label', values: ['y'] }] })).toThrow("ov.ts: --set systems.x.label: no entry of systems has the id 'x' (a, t, g)");
+    expect(() => run({ set: [{ key: 'durationMs', values: [1, 2] }] })).toThrow(
+      /--set durationMs: a field takes one value, got 2 \(lists are for the sweep axes: concurrency, /,
+    );
+    expect(() => run({ set: [{ key: 'speed', values: [1] }] })).toThrow(
+      /--set speed: neither a sweep axis \(concurrency, .*\) nor a scenario field \(name, description, systems, /,
+    );
+    expect(() => run({ set: [{ key: 'systems.x.label', values: ['y'] }] })).toThrow(
+      "ov.ts: --set systems.x.label: no entry of systems has the id 'x' (a, t, g)",
+    );
     expect(() => run({ set: [{ key: 'concurrency', values: ['many'] }] })).toThrow("ov.ts: --set concurrency: 'many' is not a number");
   });
 
@@ -97,7 +113,15 @@ describe('scenario overrides', () => {
       ],
       quick: { groups: { bulk: { concurrency: [2] } } },
     };
-    const s = run({ set: [{ key: 'concurrency', values: [20, 40] }, { key: 'bulk.concurrency', values: [0, 4] }] }, grouped);
+    const s = run(
+      {
+        set: [
+          { key: 'concurrency', values: [20, 40] },
+          { key: 'bulk.concurrency', values: [0, 4] },
+        ],
+      },
+      grouped,
+    );
     for (const quick of [false, true]) {
       expect(points(s, quick).map(([, p]) => p)).toEqual([
         { 'small.concurrency': 20, 'bulk.concurrency': 0 },
@@ -114,7 +138,14 @@ describe('scenario overrides', () => {
     writeFileSync(file, `export default ${JSON.stringify(base)};\n`);
     const loaded = await loadScenario(file, { set: [{ key: 'concurrency', values: [3] }] });
     expect(loaded.scenario.sweep).toEqual({ concurrency: [3] });
-    await expect(loadScenario(file, { set: [{ key: 'concurrency', values: [0, 2.5] }, { key: 'durationMs', values: [0] }] })).rejects.toThrow(
+    await expect(
+      loadScenario(file, {
+        set: [
+          { key: 'concurrency', values: [0, 2.5] },
+          { key: 'durationMs', values: [0] },
+        ],
+      }),
+    ).rejects.toThrow(
       [
         `${file} (with concurrency=0,2.5; durationMs=0 from the command line) is not a valid scenario:`,
         '  - durationMs: Too small: expected number to be >0',

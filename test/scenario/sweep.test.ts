@@ -75,7 +75,10 @@ describe('expandPoints: one system', () => {
 
   it('an axis both sweep is the system’s alone for that system: its values, in its place', () => {
     const s = scenario({
-      systems: [{ id: 'slow', kind: 'origin', sweep: { concurrency: [7] } }, { id: 'o', kind: 'origin' }],
+      systems: [
+        { id: 'slow', kind: 'origin', sweep: { concurrency: [7] } },
+        { id: 'o', kind: 'origin' },
+      ],
       sweep: { payloadBytes: [64, 128], concurrency: [1, 10] },
     });
     const points = expandPoints(s, false);
@@ -111,7 +114,9 @@ describe('expandPoints: several systems', () => {
       [4, 'c', 1],
       [5, 'c', 2],
     ]);
-    points.forEach((p, i) => expect(p.system).toBe(s.systems[Math.floor(i / 2)]));
+    points.forEach((p, i) => {
+      expect(p.system).toBe(s.systems[Math.floor(i / 2)]);
+    });
   });
 
   it('axes that apply to some kinds only are swept by those systems alone; the others get one point per shared value', () => {
@@ -171,12 +176,20 @@ describe('expandPoints: QUICK runs', () => {
 
   it('a system’s own sweep is the same in QUICK runs', () => {
     const s = scenario({ systems, sweep: { concurrency: [1, 2] }, quick: { sweep: { concurrency: [3] } } });
-    expect(expandPoints(s, true).filter((p) => p.system.id === 't').map((p) => p.params.streamLimit)).toEqual([10, 0]);
+    expect(
+      expandPoints(s, true)
+        .filter((p) => p.system.id === 't')
+        .map((p) => p.params.streamLimit),
+    ).toEqual([10, 0]);
   });
 });
 
 describe('expandPoints: load groups', () => {
-  const group = (id: string, sweep?: Record<string, number[]>, load: Record<string, unknown> = { model: 'closed', concurrency: 1 }) => ({ id, load, ...(sweep ? { sweep } : {}) });
+  const group = (id: string, sweep?: Record<string, number[]>, load: Record<string, unknown> = { model: 'closed', concurrency: 1 }) => ({
+    id,
+    load,
+    ...(sweep ? { sweep } : {}),
+  });
   const grouped = (fields: Record<string, unknown>): Scenario => parseScenario({ name: 'g', description: 'groups', ...fields }, 'test');
 
   it('each group’s axes named <group>.<axis>; the last group varies slowest and the primary fastest; params list the primary first', () => {
@@ -241,8 +254,14 @@ describe('expandPoints: load groups', () => {
       groups: [group('a', { concurrency: [10, 100] }), group('b', { concurrency: [0, 4] })],
       quick: { groups: { a: { concurrency: [20] } } },
     });
-    const slow = (quick: boolean) => expandPoints(s, quick).filter((p) => p.system.id === 'slow').map((p) => p.params);
-    const o = (quick: boolean) => expandPoints(s, quick).filter((p) => p.system.id === 'o').map((p) => p.params);
+    const slow = (quick: boolean) =>
+      expandPoints(s, quick)
+        .filter((p) => p.system.id === 'slow')
+        .map((p) => p.params);
+    const o = (quick: boolean) =>
+      expandPoints(s, quick)
+        .filter((p) => p.system.id === 'o')
+        .map((p) => p.params);
     for (const quick of [false, true]) {
       expect(slow(quick)).toEqual([
         { 'a.concurrency': 5, 'b.concurrency': 0 },
@@ -329,15 +348,16 @@ describe('effective', () => {
 
 describe('sweptAxes', () => {
   it('every axis any point has, in the order first met', () => {
-    const point = (params: Record<string, number>, index: number): Point => ({ index, system: scenario({ systems: [{ id: 'o', kind: 'origin' }] }).systems[0]!, params });
+    const point = (params: Record<string, number>, index: number): Point => ({
+      index,
+      system: scenario({ systems: [{ id: 'o', kind: 'origin' }] }).systems[0]!,
+      params,
+    });
     expect(sweptAxes([])).toEqual([]);
     expect(sweptAxes([point({}, 0)])).toEqual([]);
-    expect(sweptAxes([point({ streamLimit: 1, concurrency: 2 }, 0), point({ concurrency: 3, 'bulk.concurrency': 0 }, 1), point({ payloadBytes: 1 }, 2)])).toEqual([
-      'streamLimit',
-      'concurrency',
-      'bulk.concurrency',
-      'payloadBytes',
-    ]);
+    expect(
+      sweptAxes([point({ streamLimit: 1, concurrency: 2 }, 0), point({ concurrency: 3, 'bulk.concurrency': 0 }, 1), point({ payloadBytes: 1 }, 2)]),
+    ).toEqual(['streamLimit', 'concurrency', 'bulk.concurrency', 'payloadBytes']);
   });
 });
 
@@ -345,7 +365,11 @@ describe('sweeps expandPoints never sees: refused by validation, naming the plac
   it.each([
     ['sweep', { sweep: { concurrency: [] } }, /sweep\.concurrency: a sweep axis needs at least one value/],
     ['quick.sweep', { quick: { sweep: { payloadBytes: [] } } }, /quick\.sweep\.payloadBytes: a sweep axis needs at least one value/],
-    ['a system’s sweep', { systems: [{ id: 't', kind: 'h2-tunnel', sweep: { streamLimit: [] } }] }, /systems\[0\]\.sweep\.streamLimit: a sweep axis needs at least one value/],
+    [
+      'a system’s sweep',
+      { systems: [{ id: 't', kind: 'h2-tunnel', sweep: { streamLimit: [] } }] },
+      /systems\[0\]\.sweep\.streamLimit: a sweep axis needs at least one value/,
+    ],
     ['an unknown axis', { sweep: { threads: [1] } }, /sweep: Unrecognized key: "threads"/],
     ['a negative value', { sweep: { payloadBytes: [-1] } }, /sweep\.payloadBytes: -1 is not a whole number ≥ 0/],
   ])('an empty or impossible axis in %s', (_where, fields, message) => {
@@ -357,12 +381,21 @@ describe('sweeps expandPoints never sees: refused by validation, naming the plac
       { id: 'o', kind: 'origin' },
       { id: 't', kind: 'h2-tunnel' },
     ];
-    expect(problems({ ...base, systems, sweep: { streamLimit: [10] } })).toMatch(/sweep\.streamLimit: does not apply to systems\[0\] \(kind origin\); it applies to h2-tunnel/);
-    expect(problems({ ...base, systems, quick: { sweep: { tunnelConnections: [2] } } })).toMatch(/quick\.sweep\.tunnelConnections: does not apply to systems\[0\] \(kind origin\)/);
+    expect(problems({ ...base, systems, sweep: { streamLimit: [10] } })).toMatch(
+      /sweep\.streamLimit: does not apply to systems\[0\] \(kind origin\); it applies to h2-tunnel/,
+    );
+    expect(problems({ ...base, systems, quick: { sweep: { tunnelConnections: [2] } } })).toMatch(
+      /quick\.sweep\.tunnelConnections: does not apply to systems\[0\] \(kind origin\)/,
+    );
   });
 
   it('a group sweep with an empty axis', () => {
-    const msg = problems({ name: 'g', description: 'd', systems: [{ id: 'o', kind: 'origin' }], groups: [{ id: 'a', load: { model: 'closed', concurrency: 1 }, sweep: { concurrency: [] } }] });
+    const msg = problems({
+      name: 'g',
+      description: 'd',
+      systems: [{ id: 'o', kind: 'origin' }],
+      groups: [{ id: 'a', load: { model: 'closed', concurrency: 1 }, sweep: { concurrency: [] } }],
+    });
     expect(msg).toMatch(/groups\[0\]\.sweep\.concurrency: a sweep axis needs at least one value/);
   });
 });

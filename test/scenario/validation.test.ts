@@ -130,14 +130,16 @@ describe('scenario validation', () => {
     const dir = mkdtempSync(join(tmpdir(), 'muxbench-scn-'));
     const named = join(dir, 'named.ts');
     writeFileSync(named, `export const scenario = ${JSON.stringify(valid)};\n`);
-    await expect(loadScenario(named)).rejects.toThrow(new RegExp(`^${named} has no default export \\(it exports scenario\\): a scenario file ends with \`export default`));
+    await expect(loadScenario(named)).rejects.toThrow(
+      new RegExp(`^${named} has no default export \\(it exports scenario\\): a scenario file ends with \`export default`),
+    );
     const empty = join(dir, 'empty.ts');
     writeFileSync(empty, `const scenario = ${JSON.stringify(valid)};\n`);
     await expect(loadScenario(empty)).rejects.toThrow(/empty\.ts has no default export: /);
     // a default export that is not a scenario is still checked field by field
     const wrong = join(dir, 'wrong.ts');
     writeFileSync(wrong, `export default { name: 'wrong' };\n`);
-    await expect(loadScenario(wrong)).rejects.toThrow(/wrong\.ts is not a valid scenario:\n  - description: /);
+    await expect(loadScenario(wrong)).rejects.toThrow(/wrong\.ts is not a valid scenario:\n {2}- description: /);
   });
 
   it('loads by name, by path, and reports unknown names with the known ones', async () => {

@@ -26,7 +26,9 @@ async function sequentially(n: number, one: () => Promise<void>): Promise<void> 
   for (let i = 0; i < n; i++) await one();
 }
 
-async function extraCpu(start: (env: NodeJS.ProcessEnv) => Promise<{ procs: Supervised[]; send: () => Promise<void>; stop: () => Promise<void> }>): Promise<number[][]> {
+async function extraCpu(
+  start: (env: NodeJS.ProcessEnv) => Promise<{ procs: Supervised[]; send: () => Promise<void>; stop: () => Promise<void> }>,
+): Promise<number[][]> {
   const out: number[][] = [];
   for (const env of [process.env, { ...process.env, [INJECT_CPU_ENV]: String(INJECT_US) }]) {
     const s = await start(env);

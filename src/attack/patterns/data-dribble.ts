@@ -20,7 +20,13 @@ export default definePattern({
   scaled: ['rounds'],
   async run(ctx, p) {
     const e = new Engagement(ctx, '1-byte WINDOW_UPDATEs', p.streams * p.rounds);
-    const peer = await e.open({ handshake: true, settings: [[Setting.ENABLE_PUSH, 0], [Setting.INITIAL_WINDOW_SIZE, 0]] });
+    const peer = await e.open({
+      handshake: true,
+      settings: [
+        [Setting.ENABLE_PUSH, 0],
+        [Setting.INITIAL_WINDOW_SIZE, 0],
+      ],
+    });
     if (peer !== null) {
       const streams = Math.min(p.streams, peer.settings.maxConcurrentStreams ?? p.streams);
       e.unitsPlanned = streams * p.rounds;
@@ -36,7 +42,11 @@ export default definePattern({
     const none = notDelivered(o);
     if (none !== null) return none;
     if (o.dataBytes > o.unitsSent) {
-      return answer('unexpected', o, `sent ${o.dataBytes.toLocaleString('en-US')} B of DATA where the windows allowed ${o.unitsSent.toLocaleString('en-US')} B (§6.9.1)`);
+      return answer(
+        'unexpected',
+        o,
+        `sent ${o.dataBytes.toLocaleString('en-US')} B of DATA where the windows allowed ${o.unitsSent.toLocaleString('en-US')} B (§6.9.1)`,
+      );
     }
     return floodRefusal(o) ?? answer('expected', o, 'kept to the 1-byte windows');
   },

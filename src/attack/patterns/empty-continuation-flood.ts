@@ -23,7 +23,10 @@ export default definePattern({
     const e = new Engagement(ctx, 'empty CONTINUATION frames', p.frames);
     const peer = await e.open({ handshake: true });
     if (peer !== null) {
-      const head = headersFrame(1, requestBlock({ method: 'GET', authority: ctx.target.authority, path: ctx.paths.small }), { endStream: true, endHeaders: false });
+      const head = headersFrame(1, requestBlock({ method: 'GET', authority: ctx.target.authority, path: ctx.paths.small }), {
+        endStream: true,
+        endHeaders: false,
+      });
       e.sent(await peer.writeUnits(p.frames, (i) => (i === 0 ? [head, EMPTY_CONTINUATION] : EMPTY_CONTINUATION), ctx.budget));
     }
     return e.finish();

@@ -20,7 +20,10 @@ export default definePattern({
     const e = new Engagement(ctx, 'empty DATA frames', p.frames);
     const peer = await e.open({ handshake: true });
     if (peer !== null) {
-      const head = headersFrame(1, requestBlock({ method: 'POST', authority: ctx.target.authority, path: ctx.paths.upload }), { endStream: false, endHeaders: true });
+      const head = headersFrame(1, requestBlock({ method: 'POST', authority: ctx.target.authority, path: ctx.paths.upload }), {
+        endStream: false,
+        endHeaders: true,
+      });
       e.sent(await peer.writeUnits(p.frames, (i) => (i === 0 ? [head, dataFrame(1, EMPTY, false)] : dataFrame(1, EMPTY, false)), ctx.budget));
     }
     return e.finish();

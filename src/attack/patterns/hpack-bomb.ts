@@ -70,7 +70,11 @@ export default definePattern({
     if (none !== null) return none;
     if (o.unitsPlanned === 0) return answer('expected', o, 'a table this small leaves nothing to amplify');
     if (status(o, (s) => s < 400 || s >= 500)) return answer('unexpected', o, 'accepted (and answered) a request whose header list decodes to hundreds of MiB');
-    if (status(o, (s) => s >= 400) || rst(o, ['ENHANCE_YOUR_CALM', 'PROTOCOL_ERROR', 'REFUSED_STREAM']) || goaway(o, ['ENHANCE_YOUR_CALM', 'COMPRESSION_ERROR'])) {
+    if (
+      status(o, (s) => s >= 400) ||
+      rst(o, ['ENHANCE_YOUR_CALM', 'PROTOCOL_ERROR', 'REFUSED_STREAM']) ||
+      goaway(o, ['ENHANCE_YOUR_CALM', 'COMPRESSION_ERROR'])
+    ) {
       return answer('expected', o, 'refused the oversized header list');
     }
     if (rst(o) || goaway(o) || closed(o)) return answer('tolerated', o, 'refused, with another code than the RFC names');

@@ -22,7 +22,10 @@ export default definePattern({
     const e = new Engagement(ctx, 'HEADERS frames', 1);
     const peer = await e.open({ handshake: true });
     if (peer !== null) {
-      const block = Buffer.concat([requestBlock({ method: 'GET', authority: ctx.target.authority, path: ctx.paths.small }), overlongNameIndexField(p.continuationOctets)]);
+      const block = Buffer.concat([
+        requestBlock({ method: 'GET', authority: ctx.target.authority, path: ctx.paths.small }),
+        overlongNameIndexField(p.continuationOctets),
+      ]);
       e.sent(await peer.writeUnits(1, () => headersFrame(1, block, { endStream: true, endHeaders: true }), ctx.budget));
     }
     return e.finish();

@@ -20,14 +20,29 @@ export default definePattern({
   scaled: ['streams'],
   async run(ctx, p) {
     const e = new Engagement(ctx, 'requests for large responses', p.streams);
-    const peer = await e.open({ handshake: true, settings: [[Setting.ENABLE_PUSH, 0], [Setting.INITIAL_WINDOW_SIZE, MAX_WINDOW_BYTES]] });
+    const peer = await e.open({
+      handshake: true,
+      settings: [
+        [Setting.ENABLE_PUSH, 0],
+        [Setting.INITIAL_WINDOW_SIZE, MAX_WINDOW_BYTES],
+      ],
+    });
     if (peer !== null) {
       peer.pauseReading();
       const streams = Math.min(p.streams, peer.settings.maxConcurrentStreams ?? p.streams);
       e.unitsPlanned = streams;
       const block = requestBlock({ method: 'GET', authority: ctx.target.authority, path: ctx.paths.large });
       const open = windowUpdateFrame(0, MAX_WINDOW_BYTES - DEFAULT_WINDOW_BYTES);
-      e.sent(await peer.writeUnits(streams, (i) => (i === 0 ? [open, headersFrame(1, block, { endStream: true, endHeaders: true })] : headersFrame(2 * i + 1, block, { endStream: true, endHeaders: true })), ctx.budget));
+      e.sent(
+        await peer.writeUnits(
+          streams,
+          (i) =>
+            i === 0
+              ? [open, headersFrame(1, block, { endStream: true, endHeaders: true })]
+              : headersFrame(2 * i + 1, block, { endStream: true, endHeaders: true }),
+          ctx.budget,
+        ),
+      );
       await e.hold(p.holdMs);
     }
     return e.finish();

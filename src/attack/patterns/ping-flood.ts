@@ -27,6 +27,10 @@ export default definePattern({
     const refused = notDelivered(o) ?? floodRefusal(o);
     if (refused !== null) return refused;
     if (o.pingAcks >= o.unitsSent) return answer('expected', o, 'acknowledged every PING, as §6.7 requires');
-    return answer('unexpected', o, `acknowledged ${o.pingAcks.toLocaleString('en-US')} of ${o.unitsSent.toLocaleString('en-US')} PINGs and neither refused nor closed: §6.7 requires an ACK for each`);
+    return answer(
+      'unexpected',
+      o,
+      `acknowledged ${o.pingAcks.toLocaleString('en-US')} of ${o.unitsSent.toLocaleString('en-US')} PINGs and neither refused nor closed: §6.7 requires an ACK for each`,
+    );
   },
 });

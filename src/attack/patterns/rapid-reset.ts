@@ -23,7 +23,13 @@ export default definePattern({
     const peer = await e.open({ handshake: true });
     if (peer !== null) {
       const block = requestBlock({ method: 'GET', authority: ctx.target.authority, path: ctx.paths.small });
-      e.sent(await peer.writeUnits(p.streams, (i) => [headersFrame(2 * i + 1, block, { endStream: true, endHeaders: true }), rstStreamFrame(2 * i + 1, ErrorCode.CANCEL)], ctx.budget));
+      e.sent(
+        await peer.writeUnits(
+          p.streams,
+          (i) => [headersFrame(2 * i + 1, block, { endStream: true, endHeaders: true }), rstStreamFrame(2 * i + 1, ErrorCode.CANCEL)],
+          ctx.budget,
+        ),
+      );
     }
     return e.finish();
   },
@@ -31,7 +37,11 @@ export default definePattern({
     return (
       notDelivered(o) ??
       floodRefusal(o) ??
-      answer('tolerated', o, 'absorbed every reset without GOAWAY: the RFC permits it (ENHANCE_YOUR_CALM is a MAY), so the CPU, memory and goodput columns decide')
+      answer(
+        'tolerated',
+        o,
+        'absorbed every reset without GOAWAY: the RFC permits it (ENHANCE_YOUR_CALM is a MAY), so the CPU, memory and goodput columns decide',
+      )
     );
   },
 });

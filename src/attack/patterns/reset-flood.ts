@@ -32,8 +32,10 @@ export default definePattern({
   judge(o) {
     const none = notDelivered(o);
     if (none !== null) return none;
-    if (status(o, (s) => s < 400)) return answer('unexpected', o, 'answered requests with an upper-case field name: §8.2.1 makes them malformed, to be refused');
-    if (rst(o, ['PROTOCOL_ERROR']) || goaway(o, ['PROTOCOL_ERROR'])) return answer('expected', o, 'refused the malformed requests with PROTOCOL_ERROR (§8.1.1)');
+    if (status(o, (s) => s < 400))
+      return answer('unexpected', o, 'answered requests with an upper-case field name: §8.2.1 makes them malformed, to be refused');
+    if (rst(o, ['PROTOCOL_ERROR']) || goaway(o, ['PROTOCOL_ERROR']))
+      return answer('expected', o, 'refused the malformed requests with PROTOCOL_ERROR (§8.1.1)');
     const refused = floodRefusal(o);
     if (refused !== null) return refused;
     if (rst(o) || status(o, (s) => s >= 400)) return answer('tolerated', o, 'refused the malformed requests, but not with PROTOCOL_ERROR as §8.1.1 names');

@@ -27,18 +27,19 @@ export default definePattern({
       const requests = await peer.writeUnits(streams, (i) => headersFrame(2 * i + 1, block, { endStream: true, endHeaders: true }), ctx.budget);
       const id = (k: number): number => 2 * (k % streams) + 1;
       if (requests.stoppedBy !== 'done') e.sent({ units: 0, stoppedBy: requests.stoppedBy });
-      else e.sent(
-        await peer.writeUnits(
-          p.frames,
-          (i) => {
-            const self = i % streams;
-            let parent = (i * PARENT_STRIDE + 1) % streams;
-            if (parent === self) parent = (parent + 1) % streams; // §5.3.1: a stream cannot depend on itself
-            return priorityFrame(id(self), id(parent), i % 2 === 0, i & 0xff);
-          },
-          ctx.budget,
-        ),
-      );
+      else
+        e.sent(
+          await peer.writeUnits(
+            p.frames,
+            (i) => {
+              const self = i % streams;
+              let parent = (i * PARENT_STRIDE + 1) % streams;
+              if (parent === self) parent = (parent + 1) % streams; // §5.3.1: a stream cannot depend on itself
+              return priorityFrame(id(self), id(parent), i % 2 === 0, i & 0xff);
+            },
+            ctx.budget,
+          ),
+        );
     }
     return e.finish();
   },

@@ -31,6 +31,10 @@ export default definePattern({
     const refused = notDelivered(o) ?? floodRefusal(o);
     if (refused !== null) return refused;
     if (o.settingsAcks >= o.unitsSent) return answer('expected', o, 'acknowledged every SETTINGS frame, as §6.5.3 requires');
-    return answer('unexpected', o, `acknowledged ${o.settingsAcks.toLocaleString('en-US')} of ${o.unitsSent.toLocaleString('en-US')} SETTINGS frames and neither refused nor closed: §6.5.3 requires an ACK for each`);
+    return answer(
+      'unexpected',
+      o,
+      `acknowledged ${o.settingsAcks.toLocaleString('en-US')} of ${o.unitsSent.toLocaleString('en-US')} SETTINGS frames and neither refused nor closed: §6.5.3 requires an ACK for each`,
+    );
   },
 });

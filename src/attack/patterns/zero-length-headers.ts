@@ -34,10 +34,19 @@ export default definePattern({
   judge(o) {
     const none = notDelivered(o);
     if (none !== null) return none;
-    if (rst(o, ['PROTOCOL_ERROR', 'ENHANCE_YOUR_CALM']) || status(o, (s) => s >= 400 && s < 500) || goaway(o, ['PROTOCOL_ERROR', 'COMPRESSION_ERROR', 'ENHANCE_YOUR_CALM'])) {
+    if (
+      rst(o, ['PROTOCOL_ERROR', 'ENHANCE_YOUR_CALM']) ||
+      status(o, (s) => s >= 400 && s < 500) ||
+      goaway(o, ['PROTOCOL_ERROR', 'COMPRESSION_ERROR', 'ENHANCE_YOUR_CALM'])
+    ) {
       return answer('expected', o, 'refused the requests with empty field names');
     }
-    if (status(o, (s) => s < 400)) return answer('tolerated', o, 'answered as if the empty fields were not there: RFC 9113 §8.2.1 lists no rule for empty names, only RFC 9110\'s grammar excludes them');
+    if (status(o, (s) => s < 400))
+      return answer(
+        'tolerated',
+        o,
+        "answered as if the empty fields were not there: RFC 9113 §8.2.1 lists no rule for empty names, only RFC 9110's grammar excludes them",
+      );
     if (rst(o) || goaway(o) || closed(o)) return answer('tolerated', o, 'refused, but not with PROTOCOL_ERROR as §8.1.1 names');
     return answer('unexpected', o, 'no answer to complete requests');
   },

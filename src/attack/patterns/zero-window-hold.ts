@@ -20,7 +20,13 @@ export default definePattern({
   scaled: ['connections'],
   async run(ctx, p) {
     const e = new Engagement(ctx, 'held streams', p.connections * p.streams);
-    const peers = await e.openMany(p.connections, { handshake: true, settings: [[Setting.ENABLE_PUSH, 0], [Setting.INITIAL_WINDOW_SIZE, 0]] });
+    const peers = await e.openMany(p.connections, {
+      handshake: true,
+      settings: [
+        [Setting.ENABLE_PUSH, 0],
+        [Setting.INITIAL_WINDOW_SIZE, 0],
+      ],
+    });
     const block = requestBlock({ method: 'GET', authority: ctx.target.authority, path: ctx.paths.large });
     for (const peer of peers) {
       const streams = Math.min(p.streams, peer.settings.maxConcurrentStreams ?? p.streams);

@@ -3,15 +3,7 @@
  * `streamRequests`, a chunk of one long POST), decodes the reply stream incrementally and settles every
  * call exactly once — its reply, a typed error with the server's code, or "no reply".
  */
-import {
-  CRATE_MAX_CALLS_PER_REQUEST,
-  FrameWriter,
-  NO_REPLY_CODE,
-  ResponseFrameDecoder,
-  type ResponseFrame,
-  U32_MAX,
-  WireError,
-} from '../../wire/index.ts';
+import { CRATE_MAX_CALLS_PER_REQUEST, FrameWriter, NO_REPLY_CODE, ResponseFrameDecoder, type ResponseFrame, U32_MAX, WireError } from '../../wire/index.ts';
 import {
   HttpGrpcCallError,
   HttpGrpcClientClosedError,

@@ -167,11 +167,9 @@ class H2cTransport implements Transport {
   }
 
   close(): Promise<void> {
-    return Promise.all(
-      this.sessions.map(
-        (s) => new Promise<void>((resolve) => (s.closed || s.destroyed ? resolve() : s.close(() => resolve()))),
-      ),
-    ).then(() => undefined);
+    return Promise.all(this.sessions.map((s) => new Promise<void>((resolve) => (s.closed || s.destroyed ? resolve() : s.close(() => resolve()))))).then(
+      () => undefined,
+    );
   }
 
   destroy(): Promise<void> {

@@ -232,7 +232,7 @@ export class H2Connection implements FrameHandler, FrameTarget, SocketOwner {
     if (s === undefined) return;
     if (s.status === 0) {
       if (status >= 100 && status < 200 && !endStream) return; // informational; the final response follows
-      s.status = status < 0 ? 0 : status;
+      s.status = Math.max(status, 0);
     } // else: trailers
     if (endStream) this.complete(s);
   }

@@ -61,9 +61,7 @@ export type CallFields = Record<string, string>;
 export type FieldLookup = (name: string) => string | undefined;
 
 /** The edge's decision on a Connect call, from its metadata. */
-export type Admission =
-  | { accepted: true; answer: CallFields; attach(call: LinkCall): void }
-  | { accepted: false; status: number; message: string };
+export type Admission = { accepted: true; answer: CallFields; attach(call: LinkCall): void } | { accepted: false; status: number; message: string };
 
 export interface ServeOptions {
   host: string;

@@ -164,7 +164,14 @@ export class GrpcConnector {
     const o = this.options;
     const { call, answer } = await LINK_STACK_IMPLEMENTATIONS[this.linkStack].dial({
       edge: o.edge,
-      hello: helloFields({ token: o.token, connector: this.id, index, linkStack: this.linkStack, maxMessageBytes: o.maxMessageBytes, maxInflightBytes: o.maxInflightBytes }),
+      hello: helloFields({
+        token: o.token,
+        connector: this.id,
+        index,
+        linkStack: this.linkStack,
+        maxMessageBytes: o.maxMessageBytes,
+        maxInflightBytes: o.maxInflightBytes,
+      }),
       windows: { streamWindowBytes: o.streamWindowBytes, sessionWindowBytes: o.sessionWindowBytes },
       maxMessageBytes: o.maxMessageBytes,
       timeoutMs: HANDSHAKE_TIMEOUT_MS,

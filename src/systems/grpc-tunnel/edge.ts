@@ -264,7 +264,14 @@ export async function startGrpcEdge(options: GrpcEdgeOptions): Promise<Running &
     };
   };
 
-  const tunnel = await LINK_STACK_IMPLEMENTATIONS[linkStack].serve({ host: options.host, port: options.tunnelPort, windows, maxMessageBytes: knobs.maxMessageBytes, log, admit });
+  const tunnel = await LINK_STACK_IMPLEMENTATIONS[linkStack].serve({
+    host: options.host,
+    port: options.tunnelPort,
+    windows,
+    maxMessageBytes: knobs.maxMessageBytes,
+    log,
+    admit,
+  });
   let pub;
   try {
     pub = await startPublicSide({ host: options.host, port: options.port, tcpPort: options.tcpPort, backend, log, limits: options.publicLimits });

@@ -23,7 +23,9 @@ export class LinkFramer {
   frame(message: TunnelMessage): Buffer {
     const framed = encodeFramed(message);
     if (framed.length > this.sendLimitBytes) {
-      throw new MessageTooLargeError(`a ${message.payload} message of ${framed.length} bytes exceeds the tunnel's message limit of ${this.sendLimitBytes} bytes (--max-message-bytes)`);
+      throw new MessageTooLargeError(
+        `a ${message.payload} message of ${framed.length} bytes exceeds the tunnel's message limit of ${this.sendLimitBytes} bytes (--max-message-bytes)`,
+      );
     }
     return framed;
   }

@@ -6,7 +6,19 @@
 import type { Http2Server, ServerHttp2Session } from 'node:http2';
 import * as grpc from '@grpc/grpc-js';
 import { urlFor } from '../serve.ts';
-import { type CallEvents, type CallFields, type ConnectServer, type Dialled, type DialOptions, type FieldLookup, GrpcStatus, type LinkCall, type LinkStack, type ServeOptions, tellClosed } from './call.ts';
+import {
+  type CallEvents,
+  type CallFields,
+  type ConnectServer,
+  type Dialled,
+  type DialOptions,
+  type FieldLookup,
+  GrpcStatus,
+  type LinkCall,
+  type LinkStack,
+  type ServeOptions,
+  tellClosed,
+} from './call.ts';
 import type { ChannelWindows } from './config.ts';
 import { refusalError } from './handshake.ts';
 import { CONNECT_PATH } from './protocol.ts';

@@ -41,7 +41,8 @@ export function helloFields(hello: ConnectHello): CallFields {
 /** The connector's hello; the token is '' when missing (the caller refuses it like a wrong one). */
 export function parseHello(get: FieldLookup): ConnectHello {
   const linkStack = get(LINK_STACK) ?? LINK_STACK_OF_OLD_CONNECTORS;
-  if (!(LINK_STACKS as readonly string[]).includes(linkStack)) throw new HandshakeError(`metadata ${LINK_STACK} must be one of ${LINK_STACKS.join(', ')}, got '${linkStack}'`);
+  if (!(LINK_STACKS as readonly string[]).includes(linkStack))
+    throw new HandshakeError(`metadata ${LINK_STACK} must be one of ${LINK_STACKS.join(', ')}, got '${linkStack}'`);
   return {
     token: get(TOKEN) ?? '',
     connector: get(CONNECTOR) ?? 'unnamed',
@@ -75,6 +76,7 @@ export function refusalError(status: number, message: string): Error {
 function integer(get: FieldLookup, key: string, min: number): number {
   const raw = get(key);
   const n = Number(raw);
-  if (raw === undefined || !Number.isSafeInteger(n) || n < min) throw new HandshakeError(`metadata ${key} must be an integer >= ${min}, got '${raw ?? '(missing)'}'`);
+  if (raw === undefined || !Number.isSafeInteger(n) || n < min)
+    throw new HandshakeError(`metadata ${key} must be an integer >= ${min}, got '${raw ?? '(missing)'}'`);
   return n;
 }

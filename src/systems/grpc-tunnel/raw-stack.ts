@@ -20,7 +20,18 @@ import { type H2Stream, type HeaderFields, H2Session } from '../../h2/session.ts
 import { decodeGrpcStatusMessage, encodeGrpcStatusMessage, GrpcMessageDecoder, frameGrpcMessage, WireError } from '../../wire/index.ts';
 import { closeServer, listen, trackConnections } from '../serve.ts';
 import { TUNNEL_SESSION_LIMITS } from '../tunnel/session-limits.ts';
-import { type CallEvents, type CallFields, type ConnectServer, type Dialled, type DialOptions, GrpcStatus, type LinkCall, type LinkStack, type ServeOptions, tellClosed } from './call.ts';
+import {
+  type CallEvents,
+  type CallFields,
+  type ConnectServer,
+  type Dialled,
+  type DialOptions,
+  GrpcStatus,
+  type LinkCall,
+  type LinkStack,
+  type ServeOptions,
+  tellClosed,
+} from './call.ts';
 import { refusalError } from './handshake.ts';
 import { CONNECT_PATH } from './protocol.ts';
 
@@ -116,7 +127,10 @@ export class RawCall implements LinkCall {
     } catch (err) {
       const tooLarge = err instanceof WireError && err.code === 'MUX_ERR_FRAME_TOO_LARGE';
       const why = err instanceof Error ? err.message : String(err);
-      return this.close(tooLarge ? GrpcStatus.RESOURCE_EXHAUSTED : GrpcStatus.INTERNAL, `${this.other}'s message was refused: ${why}${tooLarge ? ' (--max-message-bytes)' : ''}`);
+      return this.close(
+        tooLarge ? GrpcStatus.RESOURCE_EXHAUSTED : GrpcStatus.INTERNAL,
+        `${this.other}'s message was refused: ${why}${tooLarge ? ' (--max-message-bytes)' : ''}`,
+      );
     }
     for (const m of messages) {
       if (this.done) return;
@@ -131,7 +145,11 @@ export class RawCall implements LinkCall {
 
 /** A refusal as gRPC sends it when nothing else was sent: a trailers-only response. */
 function refuse(stream: H2Stream, status: number, message: string): void {
-  stream.respond(200, { 'content-type': GRPC_CONTENT_TYPE, 'grpc-status': String(status), 'grpc-message': encodeGrpcStatusMessage(message) }, { endStream: true });
+  stream.respond(
+    200,
+    { 'content-type': GRPC_CONTENT_TYPE, 'grpc-status': String(status), 'grpc-message': encodeGrpcStatusMessage(message) },
+    { endStream: true },
+  );
   stream.close(ErrorCode.NO_ERROR);
 }
 
@@ -245,7 +263,11 @@ function dial(options: DialOptions): Promise<Dialled> {
         const status = headers[':status'];
         const grpcStatus = first(headers['grpc-status']);
         if (status !== '200' || !isGrpcContentType(first(headers['content-type']))) {
-          return fail(new Error(`the edge answered Connect with HTTP ${String(status)} and content-type '${first(headers['content-type']) ?? ''}', not a gRPC call (is it a grpc-edge?)`));
+          return fail(
+            new Error(
+              `the edge answered Connect with HTTP ${String(status)} and content-type '${first(headers['content-type']) ?? ''}', not a gRPC call (is it a grpc-edge?)`,
+            ),
+          );
         }
         if (endStream || grpcStatus !== undefined) {
           // trailers-only: a refusal

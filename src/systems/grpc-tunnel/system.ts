@@ -56,7 +56,9 @@ function parseKnobs(values: KnobValues): LinkKnobs & ChannelWindows & { batchByt
   const maxMessageBytes = intOption('max-message-bytes', values['max-message-bytes'], DEFAULT_MAX_MESSAGE_BYTES, MESSAGE_MIN, MESSAGE_MAX);
   const chunkSizeBytes = intOption('chunk-size', values['chunk-size'], Math.min(DEFAULT_CHUNK_SIZE_BYTES, maxMessageBytes - MESSAGE_OVERHEAD_BYTES), 1);
   if (chunkSizeBytes + MESSAGE_OVERHEAD_BYTES > maxMessageBytes) {
-    throw new UsageError(`--chunk-size ${chunkSizeBytes} does not fit in --max-message-bytes ${maxMessageBytes} with the ${MESSAGE_OVERHEAD_BYTES}-byte message envelope`);
+    throw new UsageError(
+      `--chunk-size ${chunkSizeBytes} does not fit in --max-message-bytes ${maxMessageBytes} with the ${MESSAGE_OVERHEAD_BYTES}-byte message envelope`,
+    );
   }
   return {
     linkStack: choiceOption('link-stack', values['link-stack'], LINK_STACKS, DEFAULT_LINK_STACK),

@@ -125,7 +125,11 @@ export class H2Connector {
             if (line !== 'OK') {
               socket.destroy();
               const reason = line.startsWith('ERR ') ? line.slice(4) : line;
-              return reject(reason === 'wrong token' ? new ConnectorAuthError(`the edge refused this connector: ${reason}`) : new Error(`the edge refused the connection: ${reason}`));
+              return reject(
+                reason === 'wrong token'
+                  ? new ConnectorAuthError(`the edge refused this connector: ${reason}`)
+                  : new Error(`the edge refused the connection: ${reason}`),
+              );
             }
             socket.on('error', () => {});
             this.sockets.add(socket);

@@ -188,12 +188,27 @@ export class H2TunnelBackend implements TunnelBackend {
 }
 
 function pseudoHeaders(head: TunnelRequestHead): [string, string][] {
-  if (head.kind === 'tcp') return [[':method', 'CONNECT'], [':authority', head.authority || 'tcp-origin:0']];
+  if (head.kind === 'tcp')
+    return [
+      [':method', 'CONNECT'],
+      [':authority', head.authority || 'tcp-origin:0'],
+    ];
   const authority = head.authority || 'tunnel';
   if (head.kind === 'websocket') {
-    return [[':method', 'CONNECT'], [':protocol', 'websocket'], [':scheme', 'http'], [':path', head.path], [':authority', authority]];
+    return [
+      [':method', 'CONNECT'],
+      [':protocol', 'websocket'],
+      [':scheme', 'http'],
+      [':path', head.path],
+      [':authority', authority],
+    ];
   }
-  return [[':method', head.method], [':scheme', 'http'], [':path', head.path], [':authority', authority]];
+  return [
+    [':method', head.method],
+    [':scheme', 'http'],
+    [':path', head.path],
+    [':authority', authority],
+  ];
 }
 
 function exchangeOf(stream: H2Stream): TunnelExchange {

@@ -6,7 +6,6 @@ import { FUNC } from '../../clients/http-grpc/builtins.ts';
 import { patternBytes } from '../../wire/payload.ts';
 import { CODE_HANDLER_ERROR, DEFAULT_MAX_PAYLOAD_BYTES, readVarint, VARINT_INCOMPLETE, WireError } from '../../wire/index.ts';
 
-
 /** Code a built-in returns when its args cannot be read (the codes are "like HTTP status codes"). */
 export const CODE_BAD_ARGS = 400;
 

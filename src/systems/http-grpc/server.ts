@@ -9,14 +9,7 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import { constants as h2constants } from 'node:http2';
-import {
-  FrameWriter,
-  NO_REPLY_CODE,
-  RequestFrameDecoder,
-  type RequestFrame,
-  U32_MAX,
-  WireError,
-} from '../../wire/index.ts';
+import { FrameWriter, NO_REPLY_CODE, RequestFrameDecoder, type RequestFrame, U32_MAX, WireError } from '../../wire/index.ts';
 import type { HttpGrpcServerOptions } from './config.ts';
 import { injectCpu } from '../inject-cpu.ts';
 import { BUILTINS, type CallContext, type Handler, type Reply } from './functions.ts';
@@ -35,10 +28,7 @@ export interface HandlerTable {
   readonly onHandlerError?: (err: unknown, funcId: number) => void;
 }
 
-export function httpGrpcRequestHandler(
-  options: HttpGrpcServerOptions,
-  table: HandlerTable = { functions: BUILTINS },
-): (req: Req, res: Res) => void {
+export function httpGrpcRequestHandler(options: HttpGrpcServerOptions, table: HandlerTable = { functions: BUILTINS }): (req: Req, res: Res) => void {
   return (req, res) => {
     new Exchange(req, res, options, table).start();
   };

@@ -4,7 +4,15 @@
 import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as grpc from '@grpc/grpc-js';
-import { ECHO_SERVICE, type EchoReply, type EchoRequest, type FailRequest, MAX_MESSAGE_BYTES, type Received, type StreamRequest } from '../../clients/grpc-echo.ts';
+import {
+  ECHO_SERVICE,
+  type EchoReply,
+  type EchoRequest,
+  type FailRequest,
+  MAX_MESSAGE_BYTES,
+  type Received,
+  type StreamRequest,
+} from '../../clients/grpc-echo.ts';
 import { injectCpu } from '../inject-cpu.ts';
 import { type Running, urlFor } from '../serve.ts';
 

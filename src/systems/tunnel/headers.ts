@@ -22,7 +22,16 @@ const HOP_BY_HOP = new Set([
 export function endToEnd(headers: IncomingHttpHeaders | Record<string, unknown>): Headers {
   const out: Headers = {};
   // HTTP/2 has no Connection header: most messages skip building the set of names it lists
-  const named = headers.connection === undefined ? null : new Set(String(headers.connection).toLowerCase().split(',').map((s) => s.trim()).filter(Boolean));
+  const named =
+    headers.connection === undefined
+      ? null
+      : new Set(
+          String(headers.connection)
+            .toLowerCase()
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean),
+        );
   for (const rawName in headers) {
     const value = headers[rawName];
     if (value === undefined || rawName.charCodeAt(0) === 58 /* ':' */) continue;

@@ -69,7 +69,11 @@ export class OriginForwarder {
   }
 
   async close(): Promise<void> {
-    for (const s of this.h2Sessions.values()) void s.then((session) => session.destroy(), () => {});
+    for (const s of this.h2Sessions.values())
+      void s.then(
+        (session) => session.destroy(),
+        () => {},
+      );
     this.h2Sessions.clear();
     this.h2Live.clear();
     for (const pool of this.h1Pools.values()) pool.close();
@@ -121,7 +125,7 @@ export class OriginForwarder {
   /** One HTTP/2 stream to the origin per exchange, trailers carried (gRPC status lives there). */
   private forwardH2(ex: ConnectorExchange, origin: URL): Promise<void> | undefined {
     const live = this.h2Live.get(origin.host);
-    if (live !== undefined && live.usable) {
+    if (live?.usable) {
       this.streamH2(ex, origin, live);
       return undefined;
     }

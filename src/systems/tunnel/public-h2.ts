@@ -103,7 +103,11 @@ async function connectWebSocket(stream: H2Stream, headers: HeaderFields, backend
         headers: withoutWebSocketHandshake(endToEnd(headers)),
         hasBody: true,
       },
-      { get gone() { return stream.destroyed; } },
+      {
+        get gone() {
+          return stream.destroyed;
+        },
+      },
     );
   } catch (err) {
     const [status, message] = unavailable(err);

@@ -128,7 +128,9 @@ function forwardHttp(req: Req, res: Res, backend: TunnelBackend): Promise<void> 
 }
 
 function wsAccept(key: string): string {
-  return createHash('sha1').update(key + WS_GUID).digest('base64');
+  return createHash('sha1')
+    .update(key + WS_GUID)
+    .digest('base64');
 }
 
 function responseExtras(headers: Headers): string {
@@ -166,7 +168,11 @@ async function upgradeWebSocket(req: IncomingMessage, socket: Socket, head: Buff
         headers: withoutWebSocketHandshake(endToEnd(req.headers)),
         hasBody: true,
       },
-      { get gone() { return socket.destroyed; } },
+      {
+        get gone() {
+          return socket.destroyed;
+        },
+      },
     );
   } catch (err) {
     const [status, message] = unavailable(err);
@@ -198,7 +204,14 @@ async function upgradeWebSocket(req: IncomingMessage, socket: Socket, head: Buff
 
 async function forwardTcp(socket: Socket, backend: TunnelBackend): Promise<void> {
   socket.pause();
-  const ex = await backend.open({ kind: 'tcp', method: 'CONNECT', path: '', authority: 'tcp', headers: {}, hasBody: true }, { get gone() { return socket.destroyed; } });
+  const ex = await backend.open(
+    { kind: 'tcp', method: 'CONNECT', path: '', authority: 'tcp', headers: {}, hasBody: true },
+    {
+      get gone() {
+        return socket.destroyed;
+      },
+    },
+  );
   if (socket.destroyed) return ex.abort('the TCP client went away before its tunnel stream opened');
   let spliced = false;
   socket.once('close', () => {

@@ -74,7 +74,9 @@ export function keepConnections(options: RedialOptions): Promise<void> {
 }
 
 /** Starts a connector and wraps it as a Running system; a connector that cannot start is closed first. */
-export async function startConnector<C extends { start(): Promise<void>; close(): Promise<void> }>(connector: C): Promise<{ connector: C; urls: Record<string, string>; close(): Promise<void> }> {
+export async function startConnector<C extends { start(): Promise<void>; close(): Promise<void> }>(
+  connector: C,
+): Promise<{ connector: C; urls: Record<string, string>; close(): Promise<void> }> {
   try {
     await connector.start();
   } catch (err) {

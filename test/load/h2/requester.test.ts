@@ -153,13 +153,16 @@ describe('h2 engine against node:http2', () => {
     expect(await sendOne(r)).toEqual({ kind: null, bytesIn: n });
   });
 
-  it.each([0, 10, 200 * 1024])('POST /echo with a %i-byte body returns it byte for byte (bodies beyond the 64 KiB window wait for WINDOW_UPDATE)', async (n) => {
-    const s = await startServer();
-    const body = Buffer.from(patternBytes(n));
-    const r = engine({ url: s.url, method: 'POST', path: '/echo', body, expect: { status: 200, body: { exact: body } } });
-    const results = await sendMany(r, 8);
-    expect(results).toEqual(new Array(8).fill(null));
-  });
+  it.each([0, 10, 200 * 1024])(
+    'POST /echo with a %i-byte body returns it byte for byte (bodies beyond the 64 KiB window wait for WINDOW_UPDATE)',
+    async (n) => {
+      const s = await startServer();
+      const body = Buffer.from(patternBytes(n));
+      const r = engine({ url: s.url, method: 'POST', path: '/echo', body, expect: { status: 200, body: { exact: body } } });
+      const results = await sendMany(r, 8);
+      expect(results).toEqual(new Array(8).fill(null));
+    },
+  );
 
   it('sends a large body under a tiny peer window (stream and connection windows both respected)', async () => {
     const s = await startServer({ initialWindowSize: 1000 });

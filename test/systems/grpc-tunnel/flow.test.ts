@@ -38,7 +38,17 @@ async function startInProcess(
 ): Promise<InProcess> {
   const origin = await startOrigin({ host: '127.0.0.1', port: 0, grpcPort: 0, wsPort: 0, tcpPort: 0 });
   const edge = await startGrpcEdge({ host: '127.0.0.1', port: 0, tunnelPort: 0, tcpPort: 0, token: 'tok', log: quiet, linkStack, ...edgeOptions });
-  const args = ['--edge', edge.urls.tunnel!, '--token', 'tok', '--origin', JSON.stringify({ urls: origin.urls }), '--link-stack', linkStack, ...extraConnectorArgs];
+  const args = [
+    '--edge',
+    edge.urls.tunnel!,
+    '--token',
+    'tok',
+    '--origin',
+    JSON.stringify({ urls: origin.urls }),
+    '--link-stack',
+    linkStack,
+    ...extraConnectorArgs,
+  ];
   const connector = await startGrpcConnector({ ...parseGrpcConnectorArgs(args), log: quiet });
   return {
     publicUrl: edge.urls.public!,
@@ -182,15 +192,32 @@ describe.each(LINK_STACKS)('%s link stack', (stack) => {
 
   describe('grpc tunnel: a connector that ignores its credit', () => {
     it('has the request failed with an error naming the bound, and the stream keeps working', async () => {
-      const edge = await startGrpcEdge({ host: '127.0.0.1', port: 0, tunnelPort: 0, tcpPort: 0, token: 'tok', log: quiet, maxInflightBytes: 4096, linkStack: stack });
+      const edge = await startGrpcEdge({
+        host: '127.0.0.1',
+        port: 0,
+        tunnelPort: 0,
+        tcpPort: 0,
+        token: 'tok',
+        log: quiet,
+        maxInflightBytes: 4096,
+        linkStack: stack,
+      });
       const url = new URL(edge.urls.tunnel!);
       const client = new grpc.Client(`${url.hostname}:${url.port}`, grpc.credentials.createInsecure());
       try {
         // A hand-made connector on grpc-js (whatever the edge's stack: the call is the same on the wire):
         // answers every head with a response and 3 chunks of 4 KiB, ignoring the edge's credit of 4 KiB.
         const md = new grpc.Metadata();
-        for (const [k, v] of Object.entries(helloFields({ token: 'tok', connector: 'rogue', index: 0, linkStack: stack, maxMessageBytes: 1 << 20, maxInflightBytes: 1 << 20 }))) md.set(k, v);
-        const call = client.makeBidiStreamRequest(CONNECT_PATH, (b: Buffer) => b, (b: Buffer) => b, md);
+        for (const [k, v] of Object.entries(
+          helloFields({ token: 'tok', connector: 'rogue', index: 0, linkStack: stack, maxMessageBytes: 1 << 20, maxInflightBytes: 1 << 20 }),
+        ))
+          md.set(k, v);
+        const call = client.makeBidiStreamRequest(
+          CONNECT_PATH,
+          (b: Buffer) => b,
+          (b: Buffer) => b,
+          md,
+        );
         call.on('error', () => {});
         const cancels: TunnelMessage[] = [];
         call.on('data', (batch: Buffer) => {
@@ -199,7 +226,14 @@ describe.each(LINK_STACKS)('%s link stack', (stack) => {
             if (m.payload !== 'head') continue;
             const id = m.requestId;
             const chunk = (n: number): Buffer => encodeFramed({ requestId: id, payload: 'chunk', chunk: { data: Buffer.alloc(n, 1) } });
-            call.write(Buffer.concat([encodeFramed({ requestId: id, payload: 'response', response: { status: 200, headers: [] } }), chunk(4096), chunk(4096), chunk(4096)]));
+            call.write(
+              Buffer.concat([
+                encodeFramed({ requestId: id, payload: 'response', response: { status: 200, headers: [] } }),
+                chunk(4096),
+                chunk(4096),
+                chunk(4096),
+              ]),
+            );
           }
         });
         await new Promise((resolve) => call.once('metadata', resolve));
@@ -214,7 +248,9 @@ describe.each(LINK_STACKS)('%s link stack', (stack) => {
         expect(reply).not.toBe('complete');
         if (!reply.startsWith('failed')) expect(reply).toMatch(/^502 .*per-request bound of 4096 bytes/);
         await until('the edge cancelled the request', () => cancels.length === 1);
-        expect((cancels[0] as TunnelMessage & { payload: 'cancel' }).cancel.reason).toMatch(/more than the per-request bound of 4096 bytes \(--max-inflight-bytes\)/);
+        expect((cancels[0] as TunnelMessage & { payload: 'cancel' }).cancel.reason).toMatch(
+          /more than the per-request bound of 4096 bytes \(--max-inflight-bytes\)/,
+        );
         expect(edge.backend.inflight).toBe(0);
         expect(edge.backend.connectionCount).toBe(1);
         call.cancel();
@@ -287,7 +323,11 @@ describe('grpc tunnel: request ids and codec', () => {
   it('frames messages so that their concatenation is one TunnelBatch, headers in order with repeats', () => {
     const headers = { 'set-cookie': ['a=1', 'b=2'], 'x-one': 'v' };
     const messages: TunnelMessage[] = [
-      { requestId: 7, payload: 'head', head: { kind: 'WEBSOCKET', method: 'CONNECT', path: '/ws', authority: 'h', headers: headersToWire(headers), endStream: false } },
+      {
+        requestId: 7,
+        payload: 'head',
+        head: { kind: 'WEBSOCKET', method: 'CONNECT', path: '/ws', authority: 'h', headers: headersToWire(headers), endStream: false },
+      },
       { requestId: 0xffff_ffff, payload: 'chunk', chunk: { data: Buffer.from([0, 1, 255]) } },
       { requestId: 7, payload: 'window', window: { bytes: 65_536 } },
       { requestId: 7, payload: 'end', end: {} },

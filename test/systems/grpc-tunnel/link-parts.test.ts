@@ -90,7 +90,10 @@ describe('RequestMultiplexer', () => {
 
 describe('LinkFramer', () => {
   it('sends within the smaller of both sides limits and cuts chunks to fit with their envelope', () => {
-    const f = new LinkFramer({ maxMessageBytes: 4096, maxInflightBytes: 1 << 20, chunkSizeBytes: 16_384 }, { maxMessageBytes: 1024, maxInflightBytes: 1 << 20 });
+    const f = new LinkFramer(
+      { maxMessageBytes: 4096, maxInflightBytes: 1 << 20, chunkSizeBytes: 16_384 },
+      { maxMessageBytes: 1024, maxInflightBytes: 1 << 20 },
+    );
     expect(f.sendLimitBytes).toBe(1024);
     expect(f.chunkSizeBytes).toBe(1024 - MESSAGE_OVERHEAD_BYTES);
     const chunk = f.frame({ requestId: 1, payload: 'chunk', chunk: { data: Buffer.alloc(f.chunkSizeBytes) } });

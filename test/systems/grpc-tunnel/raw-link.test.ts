@@ -49,7 +49,10 @@ async function startEdge(options: Partial<GrpcEdgeOptions> = {}): Promise<Runnin
 /** One gRPC message carrying these TunnelMessages as one TunnelBatch, as a connector puts it on the wire. */
 function grpcMessage(...messages: TunnelMessage[]): Buffer {
   const parts = messages.map(encodeFramed);
-  return frameGrpcMessage(parts, parts.reduce((n, p) => n + p.length, 0));
+  return frameGrpcMessage(
+    parts,
+    parts.reduce((n, p) => n + p.length, 0),
+  );
 }
 
 /** What a connector answers to a head: a response, one chunk naming the path, the end. */
@@ -71,7 +74,11 @@ interface Hand {
  * A hand-made connector: a Connect call dialled with the raw stack; `onHead` gets every request head.
  * The test writes the call's HTTP/2 stream itself, so it decides how messages fall into DATA frames.
  */
-async function dialHand(tunnelUrl: string, onHead: (m: TunnelMessage & { payload: 'head' }, call: RawCall) => void = () => {}, linkStack: LinkStackName = 'raw'): Promise<Hand> {
+async function dialHand(
+  tunnelUrl: string,
+  onHead: (m: TunnelMessage & { payload: 'head' }, call: RawCall) => void = () => {},
+  linkStack: LinkStackName = 'raw',
+): Promise<Hand> {
   const { call } = await RAW_STACK.dial({
     edge: new URL(tunnelUrl),
     hello: helloFields({ token: 'tok', connector: 'hand', index: 0, linkStack, maxMessageBytes: 1 << 20, maxInflightBytes: 1 << 20 }),
@@ -197,7 +204,10 @@ describe('raw link stack: a Connect call reset mid-flight', () => {
     cleanups.push(() => started.close());
     const connector: GrpcConnector = started.connector;
 
-    const inFlight = fetch(`${edge.urls.public}/delay/5000`, { method: 'POST', body: 'waiting' }).then(async (r) => ({ status: r.status, body: await r.text() }));
+    const inFlight = fetch(`${edge.urls.public}/delay/5000`, { method: 'POST', body: 'waiting' }).then(async (r) => ({
+      status: r.status,
+      body: await r.text(),
+    }));
     await until('the request is open on both sides', () => edge.backend.inflight === 1 && connector.inflight === 1);
     const connectorLink = [...(connector as unknown as { links: Set<TunnelLink> }).links][0]!;
     const request = [...connectorLink.channels.values()][0] as RequestChannel;

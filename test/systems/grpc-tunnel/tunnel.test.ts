@@ -68,7 +68,9 @@ describe.each(LINK_STACKS)('%s link stack', (linkStack) => {
                 const call = client.serverStream({ payload, count: 2, intervalMs: 1500 });
                 call.on('data', (r: EchoReply) => got.push(r));
                 call.on('error', (err: Error) => resolve(`call ${i}: ${err.message}`));
-                call.on('end', () => resolve(got.length === 2 && got.every((r, k) => r.index === k && r.payload.equals(payload)) ? 'ok' : `call ${i}: wrong replies`));
+                call.on('end', () =>
+                  resolve(got.length === 2 && got.every((r, k) => r.index === k && r.payload.equals(payload)) ? 'ok' : `call ${i}: wrong replies`),
+                );
               }),
           ),
         );
@@ -107,7 +109,18 @@ describe.each(LINK_STACKS)('%s link stack', (linkStack) => {
   describe('grpc tunnel: link stack mismatch', () => {
     it('refuses a connector on the other link stack by name (exit 1, no hang), and keeps serving', async () => {
       const other = linkStack === 'raw' ? 'grpc-js' : 'raw';
-      const r = await runCli(['serve', 'grpc-connector', '--edge', stack.urls.tunnel!, '--token', 'secret-1', '--origin', stack.urls['origin.http']!, '--link-stack', other]);
+      const r = await runCli([
+        'serve',
+        'grpc-connector',
+        '--edge',
+        stack.urls.tunnel!,
+        '--token',
+        'secret-1',
+        '--origin',
+        stack.urls['origin.http']!,
+        '--link-stack',
+        other,
+      ]);
       expect(r.code).toBe(1);
       expect(r.stderr).toMatch(new RegExp(`link stack mismatch: the connector runs --link-stack ${other}, this edge --link-stack ${linkStack}`));
       expect(stack.processes.edge!.stderrTail()).toMatch(/link stack mismatch/);

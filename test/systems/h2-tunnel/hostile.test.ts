@@ -14,7 +14,7 @@ import { helloLine } from '../../../src/systems/h2-tunnel/handshake.ts';
 import { DEFAULT_INGRESS } from '../../../src/systems/tunnel/ingress.ts';
 import { runCli, stopAll } from '../../helpers/cli.ts';
 import { curl } from '../../helpers/curl.ts';
-import { E, eventually, F, frame, GET_FIELDS, headers, indexed, literal, literalIndexed, RawH2, rst, settings, T } from '../../helpers/h2-wire.ts';
+import { E, eventually, F, frame, GET_FIELDS, headers, indexed, literal, literalIndexed, RawH2, rst, T } from '../../helpers/h2-wire.ts';
 
 /** A Huffman name whose length is 0x7f + 150 continuation octets: NaN in the old integer decoder. */
 const NAN_BLOCK = Buffer.concat([Buffer.from([0x00, 0xff]), Buffer.alloc(150, 0x80), Buffer.from([0x00, 0x01, 0x61])]);
@@ -50,7 +50,15 @@ describe('a served edge (child process) survives input that used to kill it', ()
   });
 
   it('tunnel port (client role), with a valid token: the same HEADERS from the "connector" gets GOAWAY COMPRESSION_ERROR, the edge serves on', async () => {
-    const hello = helloLine({ token: 'tok', connector: 'evil', index: 0, maxConcurrentStreams: 100, streamWindowBytes: 65_535, sessionWindowBytes: 65_535, maxSessionMemoryMb: 10 });
+    const hello = helloLine({
+      token: 'tok',
+      connector: 'evil',
+      index: 0,
+      maxConcurrentStreams: 100,
+      streamWindowBytes: 65_535,
+      sessionWindowBytes: 65_535,
+      maxSessionMemoryMb: 10,
+    });
     const raw = await connect(portOf(edge.ready.urls.tunnel!), { hello, expectPreface: true });
     await raw.until(() => raw.frames.some((f) => f.type === T.SETTINGS && !(f.flags & F.ACK)), 3000, "the edge's SETTINGS");
     raw.send(headers(1, NAN_BLOCK));
@@ -109,7 +117,16 @@ interface InProcess {
 async function inProcessTunnel(o: { streams?: number; queueTimeoutMs?: number; publicLimits?: Record<string, number> } = {}): Promise<InProcess> {
   const origin = await countingOrigin();
   const log = (): void => {};
-  const edge = await startH2Edge({ host: '127.0.0.1', port: 0, tunnelPort: 0, tcpPort: 0, token: 'tok', queueTimeoutMs: o.queueTimeoutMs ?? 30_000, publicLimits: o.publicLimits, log });
+  const edge = await startH2Edge({
+    host: '127.0.0.1',
+    port: 0,
+    tunnelPort: 0,
+    tcpPort: 0,
+    token: 'tok',
+    queueTimeoutMs: o.queueTimeoutMs ?? 30_000,
+    publicLimits: o.publicLimits,
+    log,
+  });
   const connector = await startH2Connector({
     edge: new URL(edge.urls.tunnel!),
     token: 'tok',
@@ -225,7 +242,11 @@ describe('the edge under abuse (in-process stack, counting origin)', () => {
   it('an HPACK bomb is refused with 431 at the public side; the tunnel connection stays up for everyone', async () => {
     t = await inProcessTunnel();
     const raw = await connect(t.publicPort);
-    const bomb = Buffer.concat([...GET_FIELDS('/bomb').map(([n, v]) => literal(n, v)), literalIndexed('x-bomb', 'a'.repeat(4000)), Buffer.alloc(15_000, indexed(62)[0]!)]);
+    const bomb = Buffer.concat([
+      ...GET_FIELDS('/bomb').map(([n, v]) => literal(n, v)),
+      literalIndexed('x-bomb', 'a'.repeat(4000)),
+      Buffer.alloc(15_000, indexed(62)[0]!),
+    ]);
     raw.send(headers(1, bomb.subarray(0, 16_000), { endHeaders: false }), frame(T.CONTINUATION, F.END_HEADERS, 1, bomb.subarray(16_000)));
     expect(await raw.status(1, 3000)).toBe(431);
     expect(t.origin.count()).toBe(0);

@@ -50,4 +50,3 @@ describe('h2 tunnel: stream limit', () => {
     }
   });
 });
-

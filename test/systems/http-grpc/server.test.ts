@@ -185,7 +185,11 @@ describe.each([false, true])('compat mode specifics, h2c=%s', (http2) => {
     ex.end(frame(2, 50, 'b'));
     const reply = await ex.reply;
     expect(started).toBe(2);
-    expect(decodeAll(reply).map((f) => f.callId).sort()).toEqual([1, 2]);
+    expect(
+      decodeAll(reply)
+        .map((f) => f.callId)
+        .sort(),
+    ).toEqual([1, 2]);
   });
 });
 
