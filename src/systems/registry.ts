@@ -9,6 +9,7 @@ import { NODE_HTTP2_USAGE, parseNodeHttp2Args, startNodeHttp2 } from './node-htt
 import { startGrpcConnector } from './grpc-tunnel/connector.ts';
 import { startGrpcEdge } from './grpc-tunnel/edge.ts';
 import { GRPC_CONNECTOR_USAGE, GRPC_EDGE_USAGE, parseGrpcConnectorArgs, parseGrpcEdgeArgs } from './grpc-tunnel/system.ts';
+import { parseRelayArgs, RELAY_USAGE, startRelay } from './relay/relay.ts';
 
 export interface ServableSystem {
   summary: string;
@@ -72,6 +73,14 @@ export const SYSTEMS: Record<string, ServableSystem> = {
     prepare(argv) {
       const options = parseGrpcConnectorArgs(argv);
       return () => startGrpcConnector(options);
+    },
+  },
+  relay: {
+    summary: 'a TCP relay that shapes the leg it stands in: one-way delay, jitter, bandwidth per direction',
+    usage: RELAY_USAGE,
+    prepare(argv) {
+      const options = parseRelayArgs(argv);
+      return () => startRelay(options);
     },
   },
 };
