@@ -63,6 +63,20 @@ async function connect(port: number, options: Parameters<typeof RawH2.connect>[1
   return raw;
 }
 
+/** Stream 1: a POST /hold whose body is still to come (no END_STREAM). */
+function postWithBodyToCome(): Buffer {
+  return headers(
+    1,
+    [
+      [':method', 'POST'],
+      [':scheme', 'http'],
+      [':path', '/hold'],
+      [':authority', 'a'],
+    ],
+    { endStream: false },
+  );
+}
+
 describe('input never throws out of the socket handler', () => {
   it('an HPACK integer with 150 continuation octets (NaN) ends that connection with COMPRESSION_ERROR; the server serves on', async () => {
     const srv = await rawServer();
@@ -121,18 +135,7 @@ describe('reset and glitch budget (nghttp2: burst 1000, 33 per second)', () => {
   it('empty DATA frames without END_STREAM (CVE-2019-9518) get GOAWAY ENHANCE_YOUR_CALM', async () => {
     const srv = await rawServer();
     const raw = await connect(srv.port);
-    raw.send(
-      headers(
-        1,
-        [
-          [':method', 'POST'],
-          [':scheme', 'http'],
-          [':path', '/hold'],
-          [':authority', 'a'],
-        ],
-        { endStream: false },
-      ),
-    );
+    raw.send(postWithBodyToCome());
     raw.send(...Array.from({ length: 3000 }, () => frame(T.DATA, 0, 1)));
     expect((await raw.goaway(3000)).code).toBe(E.ENHANCE_YOUR_CALM);
   });
@@ -221,18 +224,7 @@ describe('body data a reader has not taken yet', () => {
       },
     });
     const raw = await connect(srv.port);
-    raw.send(
-      headers(
-        1,
-        [
-          [':method', 'POST'],
-          [':scheme', 'http'],
-          [':path', '/hold'],
-          [':authority', 'a'],
-        ],
-        { endStream: false },
-      ),
-    );
+    raw.send(postWithBodyToCome());
     const one = Buffer.from([0x61]);
     raw.send(Buffer.concat(Array.from({ length: 65_535 }, () => frame(T.DATA, 0, 1, one)))); // the whole stream window
     await eventually(() => held[0] !== undefined && held[0].readableLength + pendingBytes(held[0]) === 65_535, 5000, 'all 65,535 bytes at the session');
@@ -316,18 +308,7 @@ describe('timeouts (one coarse sweep per second)', () => {
   it('a request whose body never comes (slowloris) is reset (CANCEL) after streamStallTimeoutMs', async () => {
     const srv = await rawServer({ streamStallTimeoutMs: 300 });
     const raw = await connect(srv.port);
-    raw.send(
-      headers(
-        1,
-        [
-          [':method', 'POST'],
-          [':scheme', 'http'],
-          [':path', '/hold'],
-          [':authority', 'a'],
-        ],
-        { endStream: false },
-      ),
-    );
+    raw.send(postWithBodyToCome());
     expect(await raw.rstCode(1, 4000)).toBe(E.CANCEL);
   });
 
