@@ -33,7 +33,7 @@ async function listening(onSocket: (s: Socket) => void): Promise<number> {
 }
 
 async function relayTo(port: number, up: Partial<typeof flat>, down: Partial<typeof flat>): Promise<number> {
-  const r = await startRelay({ host: '127.0.0.1', port: 0, target: { host: '127.0.0.1', port }, up: { ...flat, ...up }, down: { ...flat, ...down } });
+  const r = await startRelay({ host: '127.0.0.1', port: 0, targets: [{ name: 'tcp', host: '127.0.0.1', port }], up: { ...flat, ...up }, down: { ...flat, ...down } });
   open.push(r);
   return Number(new URL(r.urls.tcp!).port);
 }
@@ -90,6 +90,48 @@ describe('muxbench serve relay', () => {
     c.destroy();
   });
 
+  it('shares the leg bandwidth between its connections, across its listeners (2 × 1.25 MB at 10 Mbit/s take 2.0 s)', async () => {
+    const each = 1_250_000;
+    let arrived = 0;
+    let done!: () => void;
+    const finished = new Promise<void>((r) => (done = r));
+    const sink = (s: Socket): void => {
+      s.on('data', (c: Buffer) => {
+        arrived += c.length;
+        if (arrived >= 2 * each) done();
+      });
+    };
+    const [one, two] = [await listening(sink), await listening(sink)];
+    const r = await startRelay({
+      host: '127.0.0.1',
+      port: 0,
+      targets: [
+        { name: 'one', host: '127.0.0.1', port: one },
+        { name: 'two', host: '127.0.0.1', port: two },
+      ],
+      up: { ...flat, bitsPerSec: 10e6 },
+      down: flat,
+    });
+    open.push(r);
+    expect(Object.keys(r.urls)).toEqual(['one', 'two']);
+    const clients = await Promise.all(
+      [r.urls.one!, r.urls.two!].map(async (u) => {
+        const c = connect({ host: '127.0.0.1', port: Number(new URL(u).port) });
+        open.push(c);
+        await once(c, 'connect');
+        return c;
+      }),
+    );
+    const t0 = performance.now();
+    for (let sent = 0; sent < each; sent += 16_384) for (const c of clients) c.write(Buffer.alloc(Math.min(16_384, each - sent)));
+    await finished;
+    const seconds = (performance.now() - t0) / 1000;
+    const mbit = (2 * each * 8) / seconds / 1e6;
+    expect(mbit, `${mbit.toFixed(2)} Mbit/s over both in ${seconds.toFixed(3)} s`).toBeGreaterThan(9.5);
+    expect(mbit).toBeLessThan(10.5);
+    for (const c of clients) c.destroy();
+  });
+
   it('holds no more than its buffer for a peer that does not read: the sender is paused instead', async () => {
     const [a, b] = await socketPair();
     const [c, d] = await socketPair();
@@ -117,6 +159,9 @@ describe('muxbench serve relay', () => {
     const bad = await runCli(['serve', 'relay', '--target', '127.0.0.1:1', '--delay-ms', 'soon']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--delay-ms must be a number from 0 to 1000000, got 'soon'/);
+    const twice = await runCli(['serve', 'relay', '--target', '127.0.0.1:1', '--target', '127.0.0.1:2']);
+    expect(twice.code).toBe(2);
+    expect(twice.stderr).toMatch(/the name 'tcp' is given twice/);
   });
 });
 

@@ -22,6 +22,15 @@ export interface LegShape {
   bufferBytes: number;
 }
 
+/**
+ * The leg's wire in one direction: when it is free again after serialising the chunks already sent. One
+ * per direction of a relay, shared by every connection it carries, so that a bandwidth limit is the leg's
+ * (as a link's is), not each connection's.
+ */
+export interface Wire {
+  freeAt: number;
+}
+
 interface Queued {
   chunk: Buffer;
   /** when it reaches the other side (performance.now() ms) */
@@ -32,8 +41,6 @@ export class ShapedDirection {
   private readonly queue: Queued[] = [];
   private head = 0;
   private queuedBytes = 0;
-  /** when the leg's "wire" is free again (serialisation of earlier chunks), ms */
-  private wireFreeAt = 0;
   /** the latest delivery instant handed out: later chunks never arrive before it */
   private lastAt = 0;
   private timer: NodeJS.Timeout | null = null;
@@ -44,6 +51,8 @@ export class ShapedDirection {
     private readonly from: Socket,
     private readonly to: Socket,
     private readonly shape: LegShape,
+    /** the direction's wire, shared with the leg's other connections; a connection of its own by default */
+    private readonly wire: Wire = { freeAt: 0 },
     private readonly random: () => number = Math.random,
   ) {
     from.on('data', (chunk: Buffer) => this.push(chunk));
@@ -75,8 +84,8 @@ export class ShapedDirection {
     const now = performance.now();
     const s = this.shape;
     const sendMs = s.bitsPerSec > 0 ? (chunk.length * 8 * 1000) / s.bitsPerSec : 0;
-    const leaves = Math.max(now, this.wireFreeAt) + sendMs;
-    this.wireFreeAt = leaves;
+    const leaves = Math.max(now, this.wire.freeAt) + sendMs;
+    this.wire.freeAt = leaves;
     const jitter = s.jitterMs > 0 ? (this.random() * 2 - 1) * s.jitterMs : 0;
     const at = Math.max(leaves + Math.max(0, s.delayMs + jitter), this.lastAt);
     this.lastAt = at;
