@@ -22,7 +22,8 @@ import { newResults, runId } from '../run/runner.ts';
 import { type StartOptions, SystemStartError } from '../run/supervise.ts';
 import { applyGroups, groupResults, measureGroupsTrial } from '../run/groups.ts';
 import { profiledTrial, profileOverhead } from '../run/profile.ts';
-import { type LoadPlan, loadPlansOf, startKey, startTarget, streamLimitAt, type Target } from '../run/targets.ts';
+import { NETWORK_MECHANISM } from '../run/network.ts';
+import { legsOf, type LoadPlan, loadPlansOf, startKey, startTarget, streamLimitAt, type Target } from '../run/targets.ts';
 import { type EngineHandle, type EngineSet, LoadSession } from '../run/worker.ts';
 import { effective, expandPoints, loadScenario, type Point, type Scenario, sweptAxes } from '../scenario/index.ts';
 
@@ -82,8 +83,9 @@ interface SideState {
   watch: ProcessWatch | null;
 }
 
-function freshPoint(point: Point): PointResult {
+function freshPoint(scenario: Scenario, point: Point): PointResult {
   const limit = streamLimitAt(point.system, point.params);
+  const legs = legsOf(scenario, point);
   return {
     index: point.index,
     systemId: point.system.id,
@@ -91,6 +93,7 @@ function freshPoint(point: Point): PointResult {
     label: point.system.label ?? point.system.id,
     params: point.params as Record<string, number>,
     ...(limit ? { streamLimit: limit } : {}),
+    ...(Object.keys(legs).length > 0 ? { network: { mechanism: NETWORK_MECHANISM, legs } } : {}),
     status: 'ok',
     trials: [],
   };
@@ -174,11 +177,12 @@ export class GateRunner {
   }
 
   /** The side's target for this point: the running one when its start options are the same. */
-  private async targetFor(side: GateSide, point: Point): Promise<Target> {
-    const key = startKey(point.system, point.params);
+  private async targetFor(side: GateSide, scenario: Scenario, point: Point): Promise<Target> {
+    const legs = legsOf(scenario, point);
+    const key = startKey(point.system, point.params, legs);
     if (this.slots[side.name]?.key !== key) {
       await this.stopSlot(side.name);
-      const target = await startTarget(point.system, point.params, this.place.systemCpu, side.start);
+      const target = await startTarget(point.system, point.params, this.place.systemCpu, side.start, legs);
       this.slots[side.name] = { key, target };
     }
     return this.slots[side.name]!.target;
@@ -209,7 +213,7 @@ export class GateRunner {
     const { signal, progress } = this.o;
     const states: SideState[] = SIDES.map((name) => ({
       side: this.o.sides[name],
-      result: freshPoint(point),
+      result: freshPoint(scenario, point),
       target: null,
       loads: [],
       engine: null,
@@ -230,7 +234,7 @@ export class GateRunner {
       // Start and warm each side, then leave it paused while the other warms.
       for (const s of states) {
         try {
-          s.target = await this.targetFor(s.side, point);
+          s.target = await this.targetFor(s.side, scenario, point);
           s.loads = loadPlansOf(scenario, point, s.target);
           s.watch = new ProcessWatch(s.target);
           if (scenario.groups !== undefined) {

@@ -189,6 +189,15 @@ export interface ClinicProfile {
 /** not-steady: measured, but throughput had not settled when the warm-up cap came — not a plain result */
 export type PointStatus = 'ok' | 'failed' | 'generator-bound' | 'not-steady';
 
+/** One leg's conditions as a point ran them. */
+export interface NetworkLeg {
+  rttMs: number;
+  jitterMs: number;
+  /** Mbit/s each way, 0 = unlimited */
+  mbit: number;
+  bufferBytes?: number;
+}
+
 export interface PointResult {
   index: number;
   systemId: string;
@@ -203,6 +212,11 @@ export interface PointResult {
    * src/h2/stream-limit.ts) over its tunnel connections. Absent for other systems and in older results.
    */
   streamLimit?: { perConnection: number; connections: number };
+  /**
+   * The network conditions the point ran under, leg by leg (src/scenario/network.ts), and what made them:
+   * 'relay', muxbench's shaping relay. Absent: plain loopback.
+   */
+  network?: { mechanism: 'relay'; legs: Partial<Record<'client' | 'tunnel' | 'origin', NetworkLeg>> };
   /** the run was stopped (Ctrl-C) during this point: its failure says nothing about the system */
   interrupted?: boolean;
   stderrTail?: string;

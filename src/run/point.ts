@@ -49,8 +49,13 @@ export function diedOr(target: Target, err: unknown): unknown {
   }
 }
 
+/** A target's processes and the relays in its legs (`relay.tunnel`), by role. */
+function watched(target: Target): [string, Supervised][] {
+  return [...Object.entries(target.processes), ...Object.entries(target.relays ?? {}).map(([leg, r]): [string, Supervised] => [`relay.${leg}`, r!])];
+}
+
 export function checkAlive(target: Target): void {
-  for (const [role, p] of Object.entries(target.processes)) {
+  for (const [role, p] of watched(target)) {
     if (p.child.exitCode !== null || p.child.signalCode !== null) throw new TargetDiedError(role, p.stderrTail(), p.child.exitCode, p.child.signalCode);
   }
 }
@@ -237,7 +242,7 @@ export function onTargetExit(target: Target, fn: () => void): () => void {
     done = true;
     fn();
   };
-  const children = Object.values(target.processes).map((p) => p.child);
+  const children = watched(target).map(([, p]) => p.child);
   for (const c of children) c.once('exit', handler);
   return () => {
     done = true;

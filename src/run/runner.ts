@@ -28,7 +28,8 @@ import { createProgress, type Progress, trialText } from './progress.ts';
 import { PROFILE_DIR_ENV } from '../systems/profiler.ts';
 import { median } from '../measure/stats.ts';
 import { killAllSupervised, SystemStartError } from './supervise.ts';
-import { type LoadPlan, loadPlansOf, startKey, startTarget, streamLimitAt, type Target } from './targets.ts';
+import { NETWORK_MECHANISM } from './network.ts';
+import { legsOf, type LoadPlan, loadPlansOf, startKey, startTarget, streamLimitAt, type Target } from './targets.ts';
 
 export const REPORTS_DIR = fileURLToPath(new URL('../../reports/', import.meta.url));
 
@@ -209,13 +210,15 @@ async function runPoint(
   const limit = streamLimitAt(point.system, point.params);
   if (limit) base.streamLimit = limit;
   const label = `${labelOf(point)}${paramText(point)}`;
-  const key = startKey(point.system, point.params);
+  const legs = legsOf(scenario, point);
+  if (Object.keys(legs).length > 0) base.network = { mechanism: NETWORK_MECHANISM, legs };
+  const key = startKey(point.system, point.params, legs);
   const trialMs = eff.warmupMs + eff.durationMs;
   let loads: LoadPlan[] = [];
   try {
     if (slot.get()?.key !== key) {
       await slot.stop();
-      slot.set({ key, target: await startTarget(point.system, point.params, place.systemCpu, profileEnv ? { env: profileEnv } : {}) });
+      slot.set({ key, target: await startTarget(point.system, point.params, place.systemCpu, profileEnv ? { env: profileEnv } : {}, legs) });
     }
     const target = slot.get()!.target;
     loads = loadPlansOf(scenario, point, target);
@@ -252,7 +255,7 @@ async function runPoint(
         pointIndex: point.index,
         external: point.system.kind === 'external',
         baseRequestsPerSec: median(base.trials.map((t) => t.requestsPerSec)),
-        start: (wrapped) => startTarget(point.system, point.params, place.systemCpu, wrapped),
+        start: (wrapped) => startTarget(point.system, point.params, place.systemCpu, wrapped, legs),
         measure: (t) => oneTrial(scenario, point, t, { ...settings, trials: 1 }, signal),
       });
       for (const c of base.clinic)

@@ -2,12 +2,16 @@
  * Systems made of several processes, started in order and torn down together: a tunnel is an origin, an
  * edge and a connector. Each process is supervised (ready line, time limit, SIGTERM then SIGKILL).
  */
+import type { Leg, LegConditions } from '../scenario/network.ts';
 import { freePort } from './free-port.ts';
+import { startLeg } from './network.ts';
 import { startSystem, type StartOptions, superviseCommand, type Supervised } from './supervise.ts';
 
 export interface Stack {
   /** The processes, in start order. */
   readonly processes: Record<string, Supervised>;
+  /** The relays standing in its network legs, by leg (not the system's processes: src/run/network.ts). */
+  readonly relays?: Partial<Record<Leg, Supervised>>;
   /** The URL load is sent to. */
   readonly urls: Record<string, string>;
   stop(): Promise<void>;
@@ -22,6 +26,11 @@ export interface TunnelStackOptions {
   /** cpu per role, for pinning */
   cpus?: { origin?: number; edge?: number; connector?: number };
   start?: StartOptions;
+  /**
+   * Network conditions: `origin` between connector and origin, `tunnel` between connector and edge, `client`
+   * in front of the edge's public side; each leg a relay, pinned with the edge.
+   */
+  legs?: Partial<Record<Leg, LegConditions>>;
 }
 
 async function stopAll(procs: Supervised[]): Promise<void> {
@@ -31,23 +40,38 @@ async function stopAll(procs: Supervised[]): Promise<void> {
 export async function startTunnelStack(options: TunnelStackOptions): Promise<Stack> {
   const token = options.token ?? `t-${Math.random().toString(36).slice(2)}`;
   const started: Supervised[] = [];
+  const relays: Partial<Record<Leg, Supervised>> = {};
+  const legs = options.legs ?? {};
+  /** `urls` through the leg's relay, or as they are without one */
+  const through = async (leg: Leg, urls: Record<string, string>): Promise<Record<string, string>> => {
+    const c = legs[leg];
+    if (c === undefined) return urls;
+    const relayed = await startLeg(leg, c, urls, options.cpus?.edge);
+    started.push(relayed.relay);
+    relays[leg] = relayed.relay;
+    return relayed.urls;
+  };
   try {
     const origin = await startSystem('origin', ['--port', '0'], { ...options.start, cpu: options.cpus?.origin });
     started.push(origin);
+    const originUrls = await through('origin', origin.ready.urls);
     const edge = await startSystem(`${options.design}-edge`, ['--port', '0', '--token', token, ...(options.edgeArgs ?? [])], {
       ...options.start,
       cpu: options.cpus?.edge,
     });
     started.push(edge);
+    const { tunnel } = await through('tunnel', { tunnel: edge.ready.urls.tunnel! });
     const connector = await startSystem(
       `${options.design}-connector`,
-      ['--edge', edge.ready.urls.tunnel!, '--token', token, '--origin', JSON.stringify(origin.ready), ...(options.connectorArgs ?? [])],
+      ['--edge', tunnel!, '--token', token, '--origin', JSON.stringify({ ...origin.ready, urls: originUrls }), ...(options.connectorArgs ?? [])],
       { ...options.start, cpu: options.cpus?.connector },
     );
     started.push(connector);
+    const front = await through('client', { public: edge.ready.urls.public!, tcp: edge.ready.urls.tcp! });
     return {
       processes: { origin, edge, connector },
-      urls: { public: edge.ready.urls.public!, tcp: edge.ready.urls.tcp!, tunnel: edge.ready.urls.tunnel!, ...prefixed('origin.', origin.ready.urls) },
+      relays,
+      urls: { public: front.public!, tcp: front.tcp!, tunnel: edge.ready.urls.tunnel!, ...prefixed('origin.', origin.ready.urls) },
       stop: () => stopAll(started),
     };
   } catch (err) {

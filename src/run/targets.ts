@@ -8,14 +8,23 @@ import type { EngineSpec } from '../load/engine.ts';
 import type { LoadModel } from '../load/types.ts';
 import { builtinCall } from '../clients/http-grpc/builtins.ts';
 import { CRATE_MAX_CALLS_PER_REQUEST } from '../wire/index.ts';
+import { type Leg, type LegConditions, legsAt } from '../scenario/network.ts';
+import { startLeg } from './network.ts';
 import { startTunnelStack } from './stacks.ts';
 import { type StartOptions, startSystem, superviseCommand, type Supervised } from './supervise.ts';
 
 export interface Target {
   /** by role, for resource accounting */
   processes: Record<string, Supervised>;
+  /** the relays in its network legs, by leg: watched like its processes, not counted as the system's */
+  relays?: Partial<Record<Leg, Supervised>>;
   urls: Record<string, string>;
   stop(): Promise<void>;
+}
+
+/** The network conditions at a point, leg by leg (empty: plain loopback). */
+export function legsOf(s: Pick<Scenario, 'network'>, point: Pick<Point, 'system' | 'params'>): Partial<Record<Leg, LegConditions>> {
+  return legsAt(s.network, point.system, point.params);
 }
 
 /** The load model the engines run for a scenario's load (its sweep values already applied). */
@@ -94,21 +103,67 @@ export function streamLimitAt(system: SystemSpec, params: Params): { perConnecti
   return { perConnection: params.streamLimit ?? system.streamLimit, connections: params.tunnelConnections ?? system.tunnelConnections };
 }
 
-export function startKey(system: SystemSpec, params: Params): string {
-  return `${system.id}:${JSON.stringify(startArgs(system, params))}`;
+export function startKey(system: SystemSpec, params: Params, legs: Partial<Record<Leg, LegConditions>> = {}): string {
+  return `${system.id}:${JSON.stringify(startArgs(system, params))}:${JSON.stringify(legs)}`;
 }
 
 /**
- * Starts the point's system. `start` may name another tree's muxbench (`bin`) and extra environment for the
- * system's processes (`env`): `muxbench gate` runs a base and a candidate tree side by side this way.
+ * Starts the point's system, and a relay in each of its network legs (`legs`, from legsOf). `start` may name
+ * another tree's muxbench (`bin`) and extra environment for the system's processes (`env`): `muxbench gate`
+ * runs a base and a candidate tree side by side this way. The relays are always this tree's.
  */
 export async function startTarget(
   system: SystemSpec,
   params: Params,
   cpu: number | undefined,
   start: Pick<StartOptions, 'bin' | 'env' | 'wrap' | 'stopGraceMs'> = {},
+  legs: Partial<Record<Leg, LegConditions>> = {},
 ): Promise<Target> {
   const args = startArgs(system, params);
+  if (system.kind === 'h2-tunnel' || system.kind === 'grpc-tunnel') {
+    const stack = await startTunnelStack({
+      design: system.kind === 'h2-tunnel' ? 'h2' : 'grpc',
+      connectorArgs: args.connector,
+      edgeArgs: args.edge,
+      cpus: { origin: cpu, edge: cpu, connector: cpu },
+      start,
+      legs,
+    });
+    return { processes: stack.processes, relays: stack.relays ?? {}, urls: stack.urls, stop: stack.stop };
+  }
+  const one = await startOne(system, args, cpu, start);
+  // In front of a one-process system: the tunnel leg (http_grpc's POSTs) nearest it, then the client leg.
+  const relays: Partial<Record<Leg, Supervised>> = {};
+  let urls = one.urls;
+  try {
+    for (const leg of ['tunnel', 'client'] as const) {
+      const c = legs[leg];
+      if (c === undefined) continue;
+      const relayed = await startLeg(leg, c, urls, cpu);
+      relays[leg] = relayed.relay;
+      urls = relayed.urls;
+    }
+  } catch (err) {
+    await Promise.all(Object.values(relays).map((r) => r.stop()));
+    await one.stop();
+    throw err;
+  }
+  return {
+    processes: one.processes,
+    relays,
+    urls,
+    stop: async () => {
+      await Promise.all([...Object.values(relays).map((r) => r.stop()), one.stop()]);
+    },
+  };
+}
+
+async function startOne(
+  system: SystemSpec,
+  args: Record<string, string[]>,
+  cpu: number | undefined,
+  start: Pick<StartOptions, 'bin' | 'env' | 'wrap' | 'stopGraceMs'>,
+): Promise<Target> {
   switch (system.kind) {
     case 'http-grpc': {
       const server = await startSystem('http-grpc', ['--port', '0', ...args.server!], { ...start, cpu });
@@ -118,22 +173,13 @@ export async function startTarget(
       const origin = await startSystem('origin', ['--port', '0'], { ...start, cpu });
       return { processes: { origin }, urls: origin.ready.urls, stop: async () => void (await origin.stop()) };
     }
-    case 'h2-tunnel':
-    case 'grpc-tunnel': {
-      const stack = await startTunnelStack({
-        design: system.kind === 'h2-tunnel' ? 'h2' : 'grpc',
-        connectorArgs: args.connector,
-        edgeArgs: args.edge,
-        cpus: { origin: cpu, edge: cpu, connector: cpu },
-        start,
-      });
-      return { processes: stack.processes, urls: stack.urls, stop: stack.stop };
-    }
     case 'external': {
       if (system.url) return { processes: {}, urls: { [system.urlKey]: system.url }, stop: async () => {} };
       const proc = await superviseCommand(system.command!, { env: start.env, cpu });
       return { processes: { external: proc }, urls: proc.ready.urls, stop: async () => void (await proc.stop()) };
     }
+    default:
+      throw new Error(`${system.id}: kind ${system.kind} is started as a stack`);
   }
 }
 

@@ -22,6 +22,7 @@ import {
   type Workload,
 } from './schema.ts';
 import { ScenarioError } from './errors.ts';
+import { hasLeg, LEG_APPLIES, LEGS } from './network.ts';
 
 export { AXIS_APPLIES, ScenarioError };
 
@@ -39,6 +40,12 @@ const AXIS_VALUES: Record<Axis, { whole: boolean; min: number; aboveMin?: boolea
   sessionWindowBytes: { whole: true, min: 1 },
   tunnelConnections: { whole: true, min: 1 },
   clientConnections: { whole: true, min: 1 },
+  clientRttMs: { whole: false, min: 0 },
+  tunnelRttMs: { whole: false, min: 0 },
+  originRttMs: { whole: false, min: 0 },
+  clientMbit: { whole: false, min: 0 },
+  tunnelMbit: { whole: false, min: 0 },
+  originMbit: { whole: false, min: 0 },
 };
 
 /** The values of `axis` at `where` that it cannot take; in a load group's sweep a concurrency or rate of 0 switches the group off. */
@@ -130,6 +137,21 @@ function claimProblems(s: Scenario): string[] {
   return problems;
 }
 
+/** A leg the scenario's `network` names must exist in every system it runs (sweep axes are checked like any other). */
+function networkProblems(s: Scenario): string[] {
+  const problems: string[] = [];
+  for (const leg of LEGS) {
+    if (s.network?.[leg] === undefined) continue;
+    s.systems.forEach((spec, i) => {
+      if (!hasLeg(spec, leg))
+        problems.push(
+          `network.${leg}: systems[${i}] (kind ${spec.kind}) has no ${leg} leg; it applies to ${LEG_APPLIES[leg].join(', ')} (a per-system sweep, systems[i].sweep.${leg}RttMs, sets one system's)`,
+        );
+    });
+  }
+  return problems;
+}
+
 function semanticProblems(s: Scenario): string[] {
   const problems: string[] = [];
   const ids = new Set<string>();
@@ -185,7 +207,7 @@ function semanticProblems(s: Scenario): string[] {
     if (spec.groups !== undefined) problems.push(...groupSweepProblems(s, spec.groups, `${at}.groups`));
   });
   if (s.quick?.groups !== undefined) problems.push(...groupSweepProblems(s, s.quick.groups, 'quick.groups'));
-  problems.push(...claimProblems(s));
+  problems.push(...claimProblems(s), ...networkProblems(s));
   check(
     'sweep',
     s.sweep,

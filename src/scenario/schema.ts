@@ -17,12 +17,27 @@ export const AXES = {
   sessionWindowBytes: 'tunnel flow-control window per connection',
   tunnelConnections: 'tunnel connections per connector',
   clientConnections: 'connections the load engine opens',
+  clientRttMs: 'network: round trip added between the load and the system, ms',
+  tunnelRttMs: "network: round trip added between a tunnel's edge and connector (http_grpc: between its client and server), ms",
+  originRttMs: "network: round trip added between a tunnel's connector and the origin, ms",
+  clientMbit: 'network: bandwidth each way between the load and the system, Mbit/s (0 = unlimited)',
+  tunnelMbit: "network: bandwidth each way between a tunnel's edge and connector (http_grpc: client and server), Mbit/s (0 = unlimited)",
+  originMbit: "network: bandwidth each way between a tunnel's connector and the origin, Mbit/s (0 = unlimited)",
 } as const;
 export type Axis = keyof typeof AXES;
 const AXIS_NAMES = Object.keys(AXES) as [Axis, ...Axis[]];
 
 const SYSTEM_KINDS = ['http-grpc', 'origin', 'h2-tunnel', 'grpc-tunnel', 'external'] as const satisfies readonly SystemKind[];
 const TUNNELS: SystemKind[] = ['h2-tunnel', 'grpc-tunnel'];
+/**
+ * The systems with a link between their two halves: the tunnels (edge ↔ connector) and http_grpc, whose
+ * POSTs are the link between its client (in the load process) and its server.
+ */
+const LINKED: SystemKind[] = [...TUNNELS, 'http-grpc'];
+
+/** The legs a network condition can sit on, and which systems have each (src/scenario/network.ts). */
+export const LEG_APPLIES = { client: SYSTEM_KINDS, tunnel: LINKED, origin: TUNNELS } as const satisfies Record<string, readonly SystemKind[]>;
+export type Leg = keyof typeof LEG_APPLIES;
 
 /** Which system kinds each axis means something to. */
 export const AXIS_APPLIES: Record<Axis, readonly SystemKind[]> = {
@@ -36,6 +51,12 @@ export const AXIS_APPLIES: Record<Axis, readonly SystemKind[]> = {
   sessionWindowBytes: TUNNELS,
   tunnelConnections: TUNNELS,
   clientConnections: SYSTEM_KINDS,
+  clientRttMs: LEG_APPLIES.client,
+  tunnelRttMs: LEG_APPLIES.tunnel,
+  originRttMs: LEG_APPLIES.origin,
+  clientMbit: LEG_APPLIES.client,
+  tunnelMbit: LEG_APPLIES.tunnel,
+  originMbit: LEG_APPLIES.origin,
 };
 
 /** Whether an axis means something to every kind of system (a load axis), not only to some (a knob of theirs). */
@@ -258,6 +279,35 @@ export function claimSystems(claim: object): [field: string, id: string][] {
   return out;
 }
 
+/**
+ * Conditions on one leg of the path, put there by a shaping relay (src/systems/relay): a round trip split
+ * evenly between the two directions, jitter, and a bandwidth limit per direction shared by the leg's
+ * connections. Loss and reordering need the kernel's netem, which the relay cannot emulate honestly
+ * (TCP would retransmit inside the relay's own sockets); a scenario asking for loss is refused.
+ */
+const leg = z.strictObject({
+  /** round-trip time the leg adds, ms (half each way); also the axes clientRttMs, tunnelRttMs, originRttMs */
+  rttMs: z.number().nonnegative().max(60_000).default(0),
+  /** each chunk's one-way delay varies within ± jitterMs (never reordered) */
+  jitterMs: z.number().nonnegative().max(60_000).default(0),
+  /** bandwidth each way, Mbit/s, shared by the leg's connections; 0 = unlimited; also the axes clientMbit, … */
+  mbit: z.number().nonnegative().max(1_000_000).default(0),
+  /** bytes the relay holds per direction and connection before it pauses the sender (default 4 MiB) */
+  bufferBytes: z
+    .number()
+    .int()
+    .min(1024)
+    .max(2 ** 30)
+    .optional(),
+  lossPct: z
+    .never({
+      error:
+        'packet loss needs the kernel network emulator (netem), and muxbench shapes legs with a userspace relay, which cannot lose packets (TCP inside it would retransmit them); use rttMs, jitterMs and mbit',
+    })
+    .optional(),
+});
+export type LegSpec = z.output<typeof leg>;
+
 /** What a QUICK run may set for itself; a field it leaves out is the scenario's. */
 const quickFields = {
   warmupMs: nonNegInt.optional(),
@@ -292,6 +342,12 @@ const scenarioFields = {
   maxRequests: nonNegInt.default(0),
   trials: z.number().int().min(1).max(50).default(3),
   sweep,
+  /**
+   * Network conditions on the legs of the path (src/scenario/network.ts): `client` (load ↔ system), `tunnel`
+   * (edge ↔ connector; http_grpc: client ↔ server), `origin` (connector ↔ origin). A leg named here, or
+   * swept (tunnelRttMs …), gets a shaping relay at every point, at 0 ms too.
+   */
+  network: z.strictObject({ client: leg.optional(), tunnel: leg.optional(), origin: leg.optional() }).optional(),
   /** a shorter variant for QUICK runs */
   quick: z.strictObject(quickFields).optional(),
   /**

@@ -33,7 +33,13 @@ async function listening(onSocket: (s: Socket) => void): Promise<number> {
 }
 
 async function relayTo(port: number, up: Partial<typeof flat>, down: Partial<typeof flat>): Promise<number> {
-  const r = await startRelay({ host: '127.0.0.1', port: 0, targets: [{ name: 'tcp', host: '127.0.0.1', port }], up: { ...flat, ...up }, down: { ...flat, ...down } });
+  const r = await startRelay({
+    host: '127.0.0.1',
+    port: 0,
+    targets: [{ name: 'tcp', host: '127.0.0.1', port }],
+    up: { ...flat, ...up },
+    down: { ...flat, ...down },
+  });
   open.push(r);
   return Number(new URL(r.urls.tcp!).port);
 }

@@ -95,7 +95,11 @@ export class ShapedDirection {
       this.paused = true;
       this.from.pause();
     }
-    if (this.queue.length - this.head === 1) this.arm();
+    // Due already (no delay, no queue on the wire): delivered now, not a timer tick (≥ 1 ms) later.
+    if (this.queue.length - this.head === 1) {
+      if (at <= now + 0.5) this.flush();
+      else this.arm();
+    }
   }
 
   private arm(): void {

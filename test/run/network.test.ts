@@ -1,0 +1,130 @@
+/**
+ * Network legs in scenarios (issue 16, part 2): which legs a system has at a point, how a relay is asked to
+ * shape one, what a scenario may not ask for, and — over real processes — that a call crosses each leg's
+ * relay: a lone call's latency is the legs' round trips added up, and the point records them.
+ */
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { relayArgs } from '../../src/run/network.ts';
+import { runScenario } from '../../src/run/runner.ts';
+import { startKey } from '../../src/run/targets.ts';
+import { describeLegs, legsAt } from '../../src/scenario/network.ts';
+import { parseScenario } from '../../src/scenario/index.ts';
+import { stopAll } from '../helpers/cli.ts';
+import { alive, descendants } from '../helpers/procs.ts';
+import { problems, quiet, scenarioFile } from '../helpers/scenarios.ts';
+
+afterAll(stopAll);
+
+const LOAD = { model: 'closed', concurrency: 1 } as const;
+
+describe('the legs of a point', () => {
+  it('has a leg where the scenario names it or sweeps it, 0 ms included, and only where the system has it', () => {
+    const network = { tunnel: { rttMs: 50, jitterMs: 0, mbit: 100 } };
+    expect(legsAt(network, { kind: 'h2-tunnel' }, {})).toEqual({ tunnel: { rttMs: 50, jitterMs: 0, mbit: 100 } });
+    // the swept value wins over the scenario's; the leg stays at 0 ms (the relay's hop is paid at every point)
+    expect(legsAt(network, { kind: 'grpc-tunnel' }, { tunnelRttMs: 0 })).toEqual({ tunnel: { rttMs: 0, jitterMs: 0, mbit: 100 } });
+    expect(legsAt(undefined, { kind: 'h2-tunnel' }, { originMbit: 10 })).toEqual({ origin: { rttMs: 0, jitterMs: 0, mbit: 10 } });
+    // http_grpc's link is between its client and its server; an origin has neither a tunnel nor an origin leg
+    expect(legsAt(network, { kind: 'http-grpc' }, {})).toEqual({ tunnel: { rttMs: 50, jitterMs: 0, mbit: 100 } });
+    expect(legsAt(undefined, { kind: 'origin' }, { clientRttMs: 20 })).toEqual({ client: { rttMs: 20, jitterMs: 0, mbit: 0 } });
+    expect(legsAt(undefined, { kind: 'origin' }, { concurrency: 8 })).toEqual({});
+    expect(describeLegs({ client: { rttMs: 10, jitterMs: 2, mbit: 0 }, tunnel: { rttMs: 50, jitterMs: 0, mbit: 100 } })).toBe(
+      'client 10 ms RTT, ± 2 ms jitter, unlimited bandwidth; tunnel 50 ms RTT, 100 Mbit/s',
+    );
+  });
+
+  it('asks the relay for half the round trip each way, one listener per service the leg carries', () => {
+    const args = relayArgs({ rttMs: 50, jitterMs: 1, mbit: 10, bufferBytes: 65536 }, { http: 'http://127.0.0.1:4000', tcp: 'tcp://127.0.0.1:4001' });
+    expect(args).toEqual([
+      '--port',
+      '0',
+      '--target',
+      'http=127.0.0.1:4000',
+      '--target',
+      'tcp=127.0.0.1:4001',
+      '--delay-ms',
+      '25',
+      '--jitter-ms',
+      '1',
+      '--mbit',
+      '10',
+      '--buffer-bytes',
+      '65536',
+    ]);
+    expect(() => relayArgs({ rttMs: 1, jitterMs: 0, mbit: 0 }, { x: 'tcp://127.0.0.1' })).toThrow(/names no port/);
+  });
+
+  it('restarts a system whose legs change (the start key holds them)', () => {
+    const s = parseScenario({ name: 't', description: 'd', systems: [{ id: 'h2', kind: 'h2-tunnel' }], load: LOAD }, 'test').systems[0]!;
+    const near = startKey(s, {}, { tunnel: { rttMs: 0, jitterMs: 0, mbit: 0 } });
+    const far = startKey(s, {}, { tunnel: { rttMs: 50, jitterMs: 0, mbit: 0 } });
+    expect(near).not.toBe(far);
+    expect(startKey(s, {})).not.toBe(near);
+  });
+
+  it('refuses a leg a system does not have, and loss, by name', () => {
+    const base = { name: 'x', description: 'd', load: LOAD };
+    expect(problems({ ...base, systems: [{ id: 'o', kind: 'origin' }], network: { origin: { rttMs: 10 } } })).toMatch(
+      /network\.origin: systems\[0\] \(kind origin\) has no origin leg; it applies to h2-tunnel, grpc-tunnel/,
+    );
+    expect(problems({ ...base, systems: [{ id: 'o', kind: 'origin', sweep: { tunnelRttMs: [10] } }] })).toMatch(
+      /systems\[0\]\.sweep\.tunnelRttMs: does not apply to systems\[0\] \(kind origin\)/,
+    );
+    expect(problems({ ...base, systems: [{ id: 'h', kind: 'h2-tunnel' }], network: { tunnel: { rttMs: 10, lossPct: 1 } } })).toMatch(
+      /network\.tunnel\.lossPct: packet loss needs the kernel network emulator \(netem\)/,
+    );
+    expect(problems({ ...base, systems: [{ id: 'h', kind: 'h2-tunnel' }], sweep: { tunnelRttMs: [-5] } })).toMatch(
+      /sweep\.tunnelRttMs: -5 is not a number ≥ 0/,
+    );
+  });
+});
+
+describe('legs over real processes', () => {
+  it("adds each leg's round trip to a lone call, records the legs, and leaves no relay running", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'muxbench-network-'));
+    const file = scenarioFile(dir, 'legs', {
+      description: 'one call at a time across shaped legs',
+      systems: [
+        { id: 'h2', kind: 'h2-tunnel', sweep: { tunnelRttMs: [30], originRttMs: [12] } },
+        { id: 'grpc', kind: 'grpc-tunnel', sweep: { clientRttMs: [12], tunnelRttMs: [30] } },
+        { id: 'hg', kind: 'http-grpc', sweep: { tunnelRttMs: [30] } },
+        { id: 'origin', kind: 'origin', sweep: { clientRttMs: [30] } },
+      ],
+      load: LOAD,
+      warmupMs: 300,
+      maxWarmupMs: 2000,
+      durationMs: 1500,
+      trials: 1,
+    });
+    const { results, resultsPath } = await runScenario({ scenario: file, reportsDir: join(dir, 'reports'), progress: quiet });
+    const expected: Record<string, number> = { h2: 42, grpc: 42, hg: 30, origin: 30 };
+    for (const p of results.points) {
+      expect(p.status, `${p.systemId}: ${p.reason}`).not.toBe('failed');
+      const p50 = p.summary!.p50Us.median / 1000;
+      const want = expected[p.systemId]!;
+      // The legs' round trips, plus the system's own time and the relays' timers (up to ~2 ms per leg and
+      // way, measured: a message written in several pieces is whole only when its last piece's timer fires);
+      // a leg crossed twice, or not at all, would be 12 ms or more off.
+      const text = `${p.systemId}: p50 ${p50.toFixed(2)} ms, legs add ${want} ms`;
+      expect(p50, text).toBeGreaterThanOrEqual(want);
+      expect(p50, text).toBeLessThan(want + 11);
+    }
+    const h2 = results.points.find((p) => p.systemId === 'h2')!;
+    expect(h2.network).toEqual({
+      mechanism: 'relay',
+      legs: { tunnel: { rttMs: 30, jitterMs: 0, mbit: 0 }, origin: { rttMs: 12, jitterMs: 0, mbit: 0 } },
+    });
+    expect(JSON.parse(readFileSync(resultsPath, 'utf8')).points[0].network).toEqual(h2.network);
+    const left = alive(descendants(process.pid)).map((p) => {
+      try {
+        return readFileSync(`/proc/${p}/cmdline`, 'utf8').replace(/\0/g, ' ');
+      } catch {
+        return String(p);
+      }
+    });
+    expect(left.filter((cmd) => !cmd.includes('esbuild --service'))).toEqual([]);
+  }, 120_000);
+});
