@@ -359,7 +359,7 @@ async function scenario(argv: string[]): Promise<number> {
     let reportPath: string | null = null;
     try {
       const claims = claimsMarkdown(results);
-      if (claims) human(`\nThe seeds' claims, measured:\n\n${claims}\n\n`);
+      if (claims) human(`\nClaims, measured:\n\n${claims}\n\n`);
       reportPath = writeRunReport(resultsPath);
       human(`report:  ${reportPath}\n`);
       human(`index:   ${writeIndex(dirname(dirname(dirname(resultsPath))))}\n`);

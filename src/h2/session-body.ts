@@ -5,7 +5,7 @@
  * behind are gathered into one chunk instead of costing a buffer each.
  */
 import { ErrorCode, FrameError } from './errors.ts';
-import { ReceiveWindow } from './flow.ts';
+import { ReceiveWindow, refreshDue } from './flow.ts';
 import { COALESCE_BUFFER_BYTES, COALESCE_DATA_BELOW_BYTES } from './limits.ts';
 import type { H2Session } from './session.ts';
 import type { StreamTable } from './session-streams.ts';
@@ -87,7 +87,7 @@ export class BodyReceiver {
       if (s.bodyLeft > 0) return this.table.streamError(s, ErrorCode.PROTOCOL_ERROR, 'body shorter than its content-length');
       return this.remoteEnd(s);
     }
-    if (!s.withheld && s.recvUnacked >= this.streamWindowBytes / 2) this.giveBack(s);
+    if (!s.withheld && refreshDue(s.recvUnacked, this.streamWindowBytes)) this.giveBack(s);
   }
 
   /** The stream's reader wants more (_read): what was gathered goes to it, withheld window goes back. */

@@ -4,13 +4,17 @@
  * browser script turns them into chart.js charts; verdicts are computed from the same specs, so a
  * sentence under a chart always describes exactly what is drawn.
  */
-import { DEFAULT_STREAM_LIMIT, isUnlimited } from '../h2/stream-limit.ts';
+import { isUnlimited } from '../h2/stream-limit.ts';
 import { decodeHistogram, type Histogram } from '../measure/histogram.ts';
 import type { PointResult, PointStatus, ResultsFile } from '../measure/results.ts';
+import { type PointCeiling, pointCeilings, transferRate } from './ceilings.ts';
 import { axisValue } from './format.ts';
+import { streamLimitInfo, streamLimitOf } from './stream-limit.ts';
 
 export type MetricId =
   | 'requestsPerSec'
+  /** bulk transfers: streams × body bytes / median transfer time (src/report/ceilings.ts, transferRate) */
+  | 'transferBytesPerSec'
   | 'p50Us'
   | 'p99Us'
   | 'errorRate'
@@ -37,6 +41,7 @@ export interface MetricInfo {
 
 export const METRICS: Record<MetricId, MetricInfo> = {
   requestsPerSec: { title: 'Throughput', yLabel: 'requests / s', format: 'rate', yLog: false },
+  transferBytesPerSec: { title: 'Transfer throughput', yLabel: 'body bytes / s per transfer', format: 'bytes', yLog: false },
   p50Us: { title: 'p50 latency', yLabel: 'p50 latency (log)', format: 'us', yLog: true },
   p99Us: { title: 'p99 latency', yLabel: 'p99 latency (log)', format: 'us', yLog: true },
   errorRate: { title: 'Errors', yLabel: 'calls that failed', format: 'percent', yLog: false },
@@ -52,7 +57,16 @@ export const METRICS: Record<MetricId, MetricInfo> = {
 };
 
 /** The charts of a run report, per swept axis. */
-export const RUN_METRICS: readonly MetricId[] = ['requestsPerSec', 'p50Us', 'p99Us', 'errorRate', 'systemCpu', 'systemPeakRssBytes', 'rssPerInflightBytes'];
+export const RUN_METRICS: readonly MetricId[] = [
+  'requestsPerSec',
+  'transferBytesPerSec',
+  'p50Us',
+  'p99Us',
+  'errorRate',
+  'systemCpu',
+  'systemPeakRssBytes',
+  'rssPerInflightBytes',
+];
 /** The charts of a comparison page (both runs on each). */
 export const COMPARE_METRICS: readonly MetricId[] = ['requestsPerSec', 'p50Us', 'p99Us'];
 
@@ -144,6 +158,8 @@ export interface Series {
   streamLimit: number | null;
   color: string;
   dashed: boolean;
+  /** not a measurement: the ceiling physics allows the series of the same system (src/report/ceilings.ts) */
+  ceiling?: boolean;
   points: SeriesPoint[];
 }
 
@@ -208,47 +224,6 @@ function valueKey(p: PointResult, axis: string): string {
   return v === undefined ? ABSENT : String(v);
 }
 
-export interface StreamLimit {
-  perConnection: number;
-  connections: number;
-  /** perConnection × connections; 0 = unlimited */
-  total: number;
-}
-
-/**
- * The stream limit of an h2-tunnel point: advertised per tunnel connection, over its tunnel connections
- * (cloudflared's 4 carry 4 × the limit). null = not an h2 tunnel.
- */
-export function streamLimitInfo(p: PointResult, results: ResultsFile): StreamLimit | null {
-  const limit = p.streamLimit ?? legacyStreamLimit(p, results);
-  if (!limit) return null;
-  const perConnection = isUnlimited(limit.perConnection) ? 0 : limit.perConnection;
-  return { perConnection, connections: limit.connections, total: perConnection * limit.connections };
-}
-
-/**
- * Results written before points recorded their stream limit: read from the stored scenario definition, where
- * the system field was called maxConcurrentStreams (default 100).
- */
-function legacyStreamLimit(p: PointResult, results: ResultsFile): PointResult['streamLimit'] {
-  if (p.systemKind !== 'h2-tunnel') return undefined;
-  const def = results.scenario.definition as { systems?: unknown } | null;
-  const systems = def && Array.isArray(def.systems) ? (def.systems as unknown[]) : [];
-  const sys = systems.find((s): s is Record<string, unknown> => typeof s === 'object' && s !== null && (s as { id?: unknown }).id === p.systemId);
-  const stored = sys?.streamLimit ?? sys?.maxConcurrentStreams;
-  const perConnection = p.params.streamLimit ?? (typeof stored === 'number' ? stored : DEFAULT_STREAM_LIMIT);
-  const connections = p.params.tunnelConnections ?? (typeof sys?.tunnelConnections === 'number' ? sys.tunnelConnections : 1);
-  return { perConnection, connections };
-}
-
-/**
- * The most streams an h2-tunnel point could have open at once, to hold against the calls in flight.
- * 0 = unlimited; null = not an h2 tunnel.
- */
-export function streamLimitOf(p: PointResult, results: ResultsFile): number | null {
-  return streamLimitInfo(p, results)?.total ?? null;
-}
-
 /** Display order of an axis's values: ascending, but "unlimited" (streamLimit 0) goes last. */
 export function orderValues(axis: string, values: Iterable<number>): number[] {
   const sorted = [...new Set(values)].sort((a, b) => a - b);
@@ -271,7 +246,7 @@ export function nothingSucceeded(p: PointResult): boolean {
   return p.trials.every((t) => t.requests === 0);
 }
 
-function metricValue(metric: MetricId, p: PointResult): { y: number | null; low: number | null; high: number | null } {
+function metricValue(metric: MetricId, p: PointResult, results: ResultsFile): { y: number | null; low: number | null; high: number | null } {
   const s = p.summary;
   const none = { y: null, low: null, high: null };
   if (!s) return none;
@@ -293,6 +268,10 @@ function metricValue(metric: MetricId, p: PointResult): { y: number | null; low:
     case 'rssPerInflightBytes':
       // the point's RSS here; marginalMemory turns a line of them into the change per added request
       return { y: s.systemPeakRssBytes, low: null, high: null };
+    case 'transferBytesPerSec': {
+      const r = nothingSucceeded(p) ? null : transferRate(p, results);
+      return r ? { y: r.median, low: r.low, high: r.high } : none;
+    }
     case 'latencyPercentiles':
     case 'seriesRequestsPerSec':
     case 'seriesP99Us':
@@ -304,7 +283,7 @@ function metricValue(metric: MetricId, p: PointResult): { y: number | null; low:
 
 function seriesPoint(metric: MetricId, t: Tagged, axis: string): SeriesPoint {
   const x = t.p.params[axis]!;
-  const v = metricValue(metric, t.p);
+  const v = metricValue(metric, t.p, t.results);
   const point: SeriesPoint = { x, ...v, status: t.p.status, params: t.p.params, trials: t.p.trials.length };
   if (t.p.reason !== undefined) point.reason = t.p.reason;
   if (t.p.summary) point.generatorCpu = t.p.summary.generatorCpu;
@@ -395,6 +374,25 @@ function limitMarkers(series: readonly Series[], byLine: Map<string, Tagged[]>, 
   return [...markers.values()].sort((a, b) => a.x - b.x);
 }
 
+/** A line's ceilings (src/report/ceilings.ts) as a series of their own, in x order; null when it has none. */
+function ceilingLine(
+  metric: 'requestsPerSec' | 'transferBytesPerSec',
+  members: readonly Tagged[],
+  ceilings: Map<number, PointCeiling>,
+  axis: string,
+  xValues: readonly number[],
+): SeriesPoint[] | null {
+  const points: SeriesPoint[] = [];
+  for (const t of members) {
+    const c = ceilings.get(t.p.index);
+    const y = metric === 'requestsPerSec' ? c?.requestsPerSec : c?.bytesPerSec;
+    if (y === undefined) continue;
+    points.push({ x: t.p.params[axis]!, y, low: null, high: null, status: 'ok', params: t.p.params, trials: 0 });
+  }
+  points.sort((a, b) => xValues.indexOf(a.x) - xValues.indexOf(b.x));
+  return points.length ? points : null;
+}
+
 /**
  * One group of charts per swept axis (or per facet of it). Several sources (a baseline and a current run)
  * put their series on the same charts; the baseline's lines are dashed.
@@ -405,6 +403,9 @@ export function buildChartGroups(
   palette = SystemPalette.forRuns(sources.map((s) => s.results)),
 ): ChartGroup[] {
   const all: Tagged[] = sources.flatMap((s) => s.results.points.map((p) => ({ p, run: s.run, results: s.results })));
+  // transfer throughput is drawn for bulk downloads only
+  const bulk = sources.some((s) => (s.results.scenario.definition as { workload?: { call?: string } } | undefined)?.workload?.call === 'sized');
+  const ceilings = new Map(sources.map((s) => [s.results, pointCeilings(s.results)]));
   const axes: string[] = [];
   for (const s of sources) for (const a of s.results.axes) if (!axes.includes(a)) axes.push(a);
 
@@ -460,6 +461,7 @@ export function buildChartGroups(
       for (const metric of metrics) {
         if (metric === 'rssPerInflightBytes' && (axis !== 'concurrency' || xScale === 'category')) continue;
         if (metric === 'latencyPercentiles') continue;
+        if (metric === 'transferBytesPerSec' && !bulk) continue;
         const series: Series[] = [];
         for (const lineMembers of byLine.values()) {
           const first = lineMembers[0]!;
@@ -483,10 +485,22 @@ export function buildChartGroups(
             dashed: first.run === 'baseline',
             points,
           });
+          if (metric === 'requestsPerSec' || metric === 'transferBytesPerSec') {
+            const line = ceilingLine(metric, lineMembers, ceilings.get(first.results)!, axis, xValues);
+            if (line)
+              series.push({ ...series[series.length - 1]!, label: `${series[series.length - 1]!.label} · ceiling`, dashed: true, ceiling: true, points: line });
+          }
         }
         const info = METRICS[metric];
-        const yLog = info.yLog || (metric === 'requestsPerSec' && spansDecades(series));
-        const markers = axis === 'concurrency' && xScale !== 'category' ? limitMarkers(series, byLine, xValues) : [];
+        const yLog = info.yLog || ((metric === 'requestsPerSec' || metric === 'transferBytesPerSec') && spansDecades(series));
+        const markers =
+          axis === 'concurrency' && xScale !== 'category'
+            ? limitMarkers(
+                series.filter((s) => !s.ceiling),
+                byLine,
+                xValues,
+              )
+            : [];
         charts.push({
           id: `${groupId}-${metric}`,
           metric,

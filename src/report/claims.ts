@@ -15,7 +15,8 @@ import type { PointResult, ResultsFile } from '../measure/results.ts';
 import { median, slope } from '../measure/stats.ts';
 import type { ClaimSpec } from '../scenario/schema.ts';
 import type { ChartGroup, MetricId } from './charts.ts';
-import { bytes, micros, rate, ratio } from './format.ts';
+import { type DistanceCeiling, distanceCeilings, windowCeiling } from './ceilings.ts';
+import { bytes, micros, paramsText, percent, rate, ratio } from './format.ts';
 import { littlesLaw, primaryLoad } from './littles-law.ts';
 import { badge, esc } from './html.ts';
 
@@ -380,6 +381,91 @@ function batchingClaim(d: RunData, c: Extract<ClaimSpec, { kind: 'batching' }>):
   return { id: c.id, claim: c.claim, source: c.source, verdict, evidence: [...evidence, ...missing], anchor, metric: 'requestsPerSec' };
 }
 
+/**
+ * Bulk transfers at a distance against window / RTT, point by point (src/report/ceilings.ts): holds when
+ * every point with a round trip on its tunnel leg came within the share; the figure per point is the
+ * transfer's own throughput (body bytes over its median time), with the trial's count-based bytes/s beside it.
+ */
+function windowClaim(d: RunData, c: Extract<ClaimSpec, { kind: 'window-ceiling' }>): ClaimResult {
+  const anchor = 'points';
+  const evidence: string[] = [];
+  let judged = 0;
+  let within = 0;
+  for (const id of c.systems) {
+    for (const p of d.base(id)) {
+      if (!measured(p)) {
+        evidence.push(`${p.label}${paramsText(p.params, d.results.axes) ? ` (${paramsText(p.params, d.results.axes)})` : ''} was ${p.status} (not used)`);
+        continue;
+      }
+      const w = windowCeiling(p, d.results);
+      if (!w) continue;
+      judged++;
+      const ok = Math.abs(w.share - 1) <= c.within;
+      if (ok) within++;
+      evidence.push(
+        `${p.label} at ${w.rttMs} ms: ${bytes(w.measuredBytesPerSec)}/s per transfer of a ${bytes(w.bytesPerSec)}/s ceiling (${w.formula}) — ${percent(w.share)}${ok ? '' : `, beyond ${percent(c.within)} of it`}; the trials counted ${bytes(p.summary!.bytesPerSec.median)}/s`,
+      );
+    }
+  }
+  if (judged === 0)
+    return noData(c, anchor, [`needs bulk points (workload.call 'sized') of ${c.systems.join(', ')} with a round trip on the tunnel leg`, ...evidence]);
+  const verdict: ClaimVerdict = within === judged ? 'holds' : within === 0 ? 'does not hold' : 'depends';
+  evidence.push(
+    `${within} of ${judged} points within ${percent(c.within)} of their ceiling; a transfer's time counts every window's round trip, from the request leaving to the last byte arriving`,
+  );
+  return { id: c.id, claim: c.claim, source: c.source, verdict, evidence, anchor, metric: 'transferBytesPerSec' };
+}
+
+/**
+ * Small calls at a distance (src/report/ceilings.ts): the limited design within the share of
+ * min(limit / lone-call latency, CPU) at every distance past the nearest, and every unlimited design past
+ * that ceiling at the farthest distance — they keep scaling where the limit holds the other back.
+ */
+function distanceClaim(d: RunData, c: Extract<ClaimSpec, { kind: 'distance-ceiling' }>): ClaimResult {
+  const anchor = 'points';
+  const evidence: string[] = [];
+  const describe = (x: DistanceCeiling): string => {
+    const where = `${d.label(x.systemId)} at ${x.distanceMs} ms, ${x.inflight.toLocaleString('en-US')} in flight`;
+    if (x.reference) return `${where}: ${rate(x.measuredRequestsPerSec)} — the nearest distance: what the CPU carries, the cap for the farther ones`;
+    const slots =
+      x.limit !== null && x.limit < x.inflight ? `${x.slots.toLocaleString('en-US')} streams (the limit)` : `${x.slots.toLocaleString('en-US')} in flight`;
+    const little = `${slots} / ${micros(x.loneUs)} lone-call latency = ${rate(x.littleRequestsPerSec)}`;
+    const bound = x.bound === 'cpu' ? `the CPU's ${rate(x.cpuRequestsPerSec!)} (below ${little})` : little;
+    return `${where}: ${rate(x.measuredRequestsPerSec)} of a ${rate(x.requestsPerSec)} ceiling, ${bound} — ${percent(x.share)}`;
+  };
+  const limited = distanceCeilings(d.results, c.limited);
+  const judged = limited.filter((x) => !x.reference);
+  if (judged.length === 0)
+    return noData(c, anchor, [`needs ${d.label(c.limited)} at two or more distances, each with a lone and a loaded concurrency`, ...limited.map(describe)]);
+  evidence.push(...limited.map(describe));
+  const off = judged.filter((x) => Math.abs(x.share - 1) > c.within);
+  const farthest = judged[judged.length - 1]!;
+  let past = 0;
+  let others = 0;
+  for (const id of c.unlimited) {
+    const xs = distanceCeilings(d.results, id);
+    evidence.push(...xs.map(describe));
+    const far = xs.find((x) => x.distanceMs === farthest.distanceMs);
+    if (!far) {
+      evidence.push(`${d.label(id)}: no loaded point at ${farthest.distanceMs} ms`);
+      continue;
+    }
+    others++;
+    if (far.measuredRequestsPerSec > farthest.requestsPerSec * 1.25) past++;
+  }
+  const tracks = off.length === 0;
+  const verdict: ClaimVerdict = others === 0 ? 'no data' : tracks && past === others ? 'holds' : tracks && past > 0 ? 'depends' : 'does not hold';
+  if (!tracks)
+    evidence.push(
+      `${d.label(c.limited)} is beyond ${percent(c.within)} of its ceiling at ${off.map((x) => `${x.distanceMs} ms`).join(', ')}: something besides the limit and the distance bounds it there`,
+    );
+  if (others > 0 && past < others)
+    evidence.push(
+      `at ${farthest.distanceMs} ms, ${others - past} of the designs without a limit did not pass the limited one's ${rate(farthest.requestsPerSec)} by 25 %`,
+    );
+  return { id: c.id, claim: c.claim, source: c.source, verdict, evidence, anchor, metric: 'requestsPerSec' };
+}
+
 /** Every claim the run's scenario lists, decided; empty when it lists none. */
 export function evaluateClaims(results: ResultsFile): ClaimResult[] {
   const d = new RunData(results);
@@ -395,6 +481,10 @@ export function evaluateClaims(results: ResultsFile): ClaimResult[] {
         return isolationClaim(d, c);
       case 'batching':
         return batchingClaim(d, c);
+      case 'window-ceiling':
+        return windowClaim(d, c);
+      case 'distance-ceiling':
+        return distanceClaim(d, c);
       default: {
         const unknown: never = c;
         throw new Error(`unknown claim kind in ${JSON.stringify(unknown)}`);
@@ -419,7 +509,7 @@ function linkTarget(r: ClaimResult, charts: readonly ChartGroup[]): string {
   if (r.metric === undefined) return r.anchor;
   const byConcurrency = charts.filter((g) => g.axis === 'concurrency' || g.axis.endsWith('.concurrency'));
   const base = byConcurrency.find((g) => Object.entries(g.facet).every(([axis, v]) => !axis.includes('.') || v === 0)) ?? byConcurrency[0];
-  const chart = base?.charts.find((c) => c.metric === r.metric);
+  const chart = base?.charts.find((c) => c.metric === r.metric) ?? charts.flatMap((g) => g.charts).find((c) => c.metric === r.metric);
   return chart ? `fig-${chart.id}` : r.anchor;
 }
 
@@ -432,8 +522,8 @@ export function claimsSection(results: ResultsFile, charts: readonly ChartGroup[
       `<tr id="claim-${esc(r.id)}" data-verdict="${esc(r.verdict)}"><td>${esc(r.claim)}<br><small>${esc(r.source)}</small></td><td>${badge(VERDICT_BADGE[r.verdict], r.verdict)}</td><td><ul class="verdict">${r.evidence.map((e) => `<li>${esc(e)}</li>`).join('')}</ul></td><td><a href="#${esc(linkTarget(r, charts))}">chart / table</a></td></tr>`,
   );
   return `<section id="claims">
-<h2>The seeds' claims, measured</h2>
-<p class="lead">Each claim of the seeds' comparison tables that this run's points decide, with the verdict computed from them (the rules are in <code>src/report/claims.ts</code>). ${results.quick ? 'This is a quick run: one short trial per point, so read the verdicts as a smoke check. ' : ''}A verdict is about these reference systems on this machine, at the points measured.</p>
+<h2>Claims, measured</h2>
+<p class="lead">Each claim this scenario lists — the seeds' comparison tables, and the physics a design must obey at a distance — that this run's points decide, with the verdict computed from them (the rules are in <code>src/report/claims.ts</code>). ${results.quick ? 'This is a quick run: one short trial per point, so read the verdicts as a smoke check. ' : ''}A verdict is about these reference systems on this machine, at the points measured.</p>
 <div class="table-wrap"><table class="claims"><thead><tr><th>claim</th><th>verdict</th><th>measured</th><th></th></tr></thead><tbody>
 ${rows.join('\n')}
 </tbody></table></div>

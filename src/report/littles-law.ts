@@ -9,7 +9,7 @@
  */
 import type { PointResult, ResultsFile } from '../measure/results.ts';
 import { median } from '../measure/stats.ts';
-import { streamLimitOf } from './charts.ts';
+import { streamLimitOf } from './stream-limit.ts';
 import { micros, paramsText, percent, rate, sig3 } from './format.ts';
 
 /** X·W within this share of N counts as consistent (windows are finite; a few requests straddle their edges). */

@@ -447,11 +447,41 @@ function percentileVerdict(spec: ChartSpec): string[] {
   return out;
 }
 
-/** The verdict sentences for one chart. */
-export function chartVerdict(spec: ChartSpec): string[] {
+/**
+ * How close each line came to its ceiling (the dashed line of the same colour, src/report/ceilings.ts):
+ * "w64k: 93 % of its ceiling of 1.25 MiB/s at 50 ms tunnel RTT" or, over a sweep, the range of shares.
+ */
+function ceilingVerdict(spec: ChartSpec): string[] {
+  const unit = (v: number): string => (spec.metric === 'transferBytesPerSec' ? `${bytes(v)}/s` : rate(v));
+  const out: string[] = [];
+  for (const c of spec.series.filter((s) => s.ceiling)) {
+    const s = spec.series.find((m) => !m.ceiling && `${m.label} · ceiling` === c.label);
+    if (!s) continue;
+    const pairs = c.points.map((cp) => ({ cp, p: at(s, cp.x) })).filter((x): x is { cp: SeriesPoint; p: Usable } => x.p !== undefined && (x.cp.y ?? 0) > 0);
+    if (pairs.length === 0) continue;
+    const shares = pairs.map((x) => x.p.y / x.cp.y!);
+    if (pairs.length === 1) {
+      const { cp, p } = pairs[0]!;
+      out.push(`${s.label}: ${unit(p.y)}, ${percent(shares[0]!)} of its ceiling of ${unit(cp.y!)} (${describeAxisValue(spec.axis, cp.x)})${gb(p)}.`);
+      continue;
+    }
+    const lo = Math.min(...shares);
+    const hi = Math.max(...shares);
+    const first = pairs[0]!.cp.x;
+    const last = pairs[pairs.length - 1]!.cp.x;
+    out.push(`${s.label}: ${lo === hi ? percent(lo) : `${percent(lo)}–${percent(hi)}`} of its ceiling (the dashed line) ${rangeText(spec, first, last)}.`);
+  }
+  return out;
+}
+
+/** The verdict sentences for one chart; ceiling lines are not measurements and are spoken of apart. */
+export function chartVerdict(chart: ChartSpec): string[] {
+  const spec = chart.series.some((s) => s.ceiling) ? { ...chart, series: chart.series.filter((s) => !s.ceiling) } : chart;
   switch (spec.metric) {
     case 'requestsPerSec':
-      return throughputVerdict(spec);
+      return [...throughputVerdict(spec), ...ceilingVerdict(chart)];
+    case 'transferBytesPerSec':
+      return [scalingSentence(spec, 'transfer throughput'), ...ceilingVerdict(chart), ...failureNotes(spec)].filter((x): x is string => x !== null);
     case 'p50Us':
       return latencyVerdict(spec, 'p50');
     case 'p99Us':

@@ -259,6 +259,24 @@ export const claimSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('isolation'), ...claimBase, systems: z.array(id).min(1), group: id, within: z.number().min(1).default(1.5) }),
   /** many calls in one request carry more calls per second, or cost less CPU per call, than one call per request (at every concurrency both ran) */
   z.strictObject({ kind: z.literal('batching'), ...claimBase, batched: id, unbatched: id, within: z.number().min(1).default(1.25) }),
+  /**
+   * Bulk transfers through flow-control windows at a distance: each window's worth costs a round trip of the
+   * tunnel leg, so a stream carries at most window / RTT (src/report/ceilings.ts). Holds when every point
+   * of the systems with a round trip on their legs comes within `within` (a share) of its ceiling.
+   */
+  z.strictObject({ kind: z.literal('window-ceiling'), ...claimBase, systems: z.array(id).min(1), within: z.number().gt(0).lt(1).default(0.15) }),
+  /**
+   * Small calls at a distance: a stream limit caps throughput at limit / (RTT + service time), the time a
+   * lone call takes at that distance; designs without a limit keep scaling with the calls in flight
+   * (src/report/ceilings.ts). Needs two concurrencies (a lone one, a loaded one) at every distance.
+   */
+  z.strictObject({
+    kind: z.literal('distance-ceiling'),
+    ...claimBase,
+    limited: id,
+    unlimited: z.array(id).min(1),
+    within: z.number().gt(0).lt(1).default(0.2),
+  }),
 ]);
 export type ClaimSpec = z.output<typeof claimSchema>;
 

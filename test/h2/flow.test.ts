@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ErrorCode, FrameError } from '../../src/h2/errors.ts';
-import { ReceiveWindow, SendWindows, type SendWindowed, WINDOW_OK } from '../../src/h2/flow.ts';
+import { ReceiveWindow, refreshDue, SendWindows, type SendWindowed, WINDOW_OK } from '../../src/h2/flow.ts';
 
 const MAX = 2 ** 31 - 1;
 
@@ -123,7 +123,7 @@ describe('ReceiveWindow', () => {
     expect(new ReceiveWindow(MAX).openingIncrement).toBe(MAX - 65_535);
   });
 
-  it('gives nothing back below half the window, then everything received at exactly half', () => {
+  it('gives nothing back below half of a small window, then everything received at exactly half', () => {
     const w = new ReceiveWindow(1000);
     expect(w.receive(499)).toBe(0);
     expect(w.receive(1)).toBe(500);
@@ -132,9 +132,20 @@ describe('ReceiveWindow', () => {
   });
 
   it('with an odd size, gives back once the received bytes reach half rounded up', () => {
+    const w = new ReceiveWindow(4001);
+    expect(w.receive(2000)).toBe(0);
+    expect(w.receive(1)).toBe(2001);
+  });
+
+  it("on a window over 8 KiB, gives back every 4 KiB (Go's rule): nothing is stranded at the end of a burst", () => {
     const w = new ReceiveWindow(65_535);
-    expect(w.receive(32_767)).toBe(0);
-    expect(w.receive(1)).toBe(32_768);
+    expect(w.receive(4095)).toBe(0);
+    expect(w.receive(1)).toBe(4096);
+    const big = new ReceiveWindow(1 << 20);
+    expect(big.receive(16_384)).toBe(16_384);
+    expect(refreshDue(4095, 1 << 20)).toBe(false);
+    expect(refreshDue(4096, 1 << 20)).toBe(true);
+    expect(refreshDue(0, 0)).toBe(false);
   });
 
   it('counts empty frames as nothing', () => {
@@ -157,8 +168,8 @@ describe('ReceiveWindow', () => {
 
   it('tracks a window of 2^31-1 without losing bytes', () => {
     const w = new ReceiveWindow(MAX);
-    expect(w.receive(2 ** 30 - 1)).toBe(0);
-    expect(w.receive(1)).toBe(2 ** 30); // ≥ (2^31-1)/2
+    expect(w.receive(4095)).toBe(0);
+    expect(w.receive(2 ** 30 - 4095)).toBe(2 ** 30); // all of it back at once
     expect(w.receive(MAX)).toBe(MAX);
   });
 });

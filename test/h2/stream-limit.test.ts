@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { advertisedStreamLimit, DEFAULT_STREAM_LIMIT, isUnlimited, UNLIMITED_ADVERTISED } from '../../src/h2/stream-limit.ts';
-import { streamLimitInfo } from '../../src/report/charts.ts';
+import { streamLimitInfo } from '../../src/report/stream-limit.ts';
 import type { PointResult, ResultsFile } from '../../src/measure/results.ts';
 import { streamLimitAt } from '../../src/run/targets.ts';
 import { expandPoints, parseScenario } from '../../src/scenario/index.ts';

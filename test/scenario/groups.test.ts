@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { PointResult, ResultsFile } from '../../src/measure/results.ts';
-import { streamLimitOf } from '../../src/report/charts.ts';
+import { streamLimitOf } from '../../src/report/stream-limit.ts';
 import { startArgs, startKey } from '../../src/run/targets.ts';
 import { describeLoad, expandPoints, loadScenario, loadsAt, parseScenario, sweptAxes } from '../../src/scenario/index.ts';
 import { problems } from '../helpers/scenarios.ts';

@@ -12,7 +12,7 @@ import { bodyMatches } from '../expect.ts';
 import type { Expectation } from '../types.ts';
 import { BlockedStreams } from '../../h2/blocked.ts';
 import { connectionErrorOf } from '../../h2/errors.ts';
-import { ReceiveWindow, SendWindows, WINDOW_OK } from '../../h2/flow.ts';
+import { ReceiveWindow, refreshDue, SendWindows, WINDOW_OK } from '../../h2/flow.ts';
 import {
   CLIENT_PREFACE,
   DEFAULT_MAX_FRAME_SIZE,
@@ -239,14 +239,14 @@ export class H2Connection implements FrameHandler, FrameTarget, SocketOwner {
 
   onDataStart(streamId: number, frameBytes: number, endStream: boolean): void {
     this.blocks.checkData();
-    // Give window back in large steps: small responses never cost a WINDOW_UPDATE, large ones never stall.
+    // Window goes back in 4 KiB steps (refreshDue): small responses rarely cost a WINDOW_UPDATE, large ones never wait for one.
     const increment = this.recvWindow.receive(frameBytes);
     if (increment > 0) this.out.windowUpdate(0, increment);
     const s = this.streams.get(streamId);
     this.current = s ?? null;
     if (s === undefined || endStream) return;
     s.recvUnacked += frameBytes;
-    if (s.recvUnacked >= this.tpl.windowBytes / 2) {
+    if (refreshDue(s.recvUnacked, this.tpl.windowBytes)) {
       this.out.windowUpdate(s.id, s.recvUnacked);
       s.recvUnacked = 0;
     }
