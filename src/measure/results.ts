@@ -59,6 +59,11 @@ export interface Environment {
   systemCpu: number | null;
   loadCpu: number | null;
   h2load: boolean;
+  /**
+   * Whether the kernel has netem (src/os/netem.ts), and what answered. Recorded for runs with network legs,
+   * which ran through muxbench's shaping relay either way. Absent in older results and runs without legs.
+   */
+  netem?: { available: boolean; detail: string };
 }
 
 export interface ProcessUsage {

@@ -157,6 +157,14 @@ export function environmentFacts(results: Pick<ResultsFile, 'environment'>): str
       e.pinned ? `yes: systems on core ${e.systemCpu ?? '?'}, load on core ${e.loadCpu ?? '?'}` : 'no (systems and load share the cores: figures are noisier)',
     ],
     ['h2load', e.h2load ? 'available' : 'not installed'],
+    ...(e.netem
+      ? ([
+          [
+            'network legs',
+            `shaped by muxbench's relay (delay, jitter, bandwidth); netem ${e.netem.available ? 'is available here' : 'is not available here'}: ${esc(e.netem.detail)}`,
+          ],
+        ] as [string, string][])
+      : []),
   ]);
 }
 

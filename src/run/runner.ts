@@ -28,6 +28,8 @@ import { createProgress, type Progress, trialText } from './progress.ts';
 import { PROFILE_DIR_ENV } from '../systems/profiler.ts';
 import { median } from '../measure/stats.ts';
 import { killAllSupervised, SystemStartError } from './supervise.ts';
+import { probeNetem } from '../os/netem.ts';
+import { LEG_AXES } from '../scenario/network.ts';
 import { NETWORK_MECHANISM } from './network.ts';
 import { legsOf, type LoadPlan, loadPlansOf, startKey, startTarget, streamLimitAt, type Target } from './targets.ts';
 
@@ -69,6 +71,12 @@ function paramText(p: Point): string {
   return parts.length ? ` (${parts.join(', ')})` : '';
 }
 
+/** Whether any point of the run crosses a shaped leg: the scenario's `network`, or a leg's axis swept. */
+function hasNetworkLegs(scenario: Scenario, axes: readonly string[]): boolean {
+  const legAxes = Object.values(LEG_AXES).flatMap((a) => [a.rtt, a.mbit] as string[]);
+  return scenario.network !== undefined || axes.some((a) => legAxes.includes(a));
+}
+
 /** A results file with no point yet, for a run of `scenario` with the settings `eff`. */
 export function newResults(
   scenario: Scenario,
@@ -82,6 +90,7 @@ export function newResults(
 ): ResultsFile {
   const env = environment();
   if (commit !== undefined) env.commit = commit;
+  if (hasNetworkLegs(scenario, axes)) env.netem = probeNetem();
   return {
     schema: RESULTS_SCHEMA,
     runId: id,

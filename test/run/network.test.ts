@@ -7,6 +7,8 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { probeNetem } from '../../src/os/netem.ts';
 import { relayArgs } from '../../src/run/network.ts';
 import { runScenario } from '../../src/run/runner.ts';
 import { startKey } from '../../src/run/targets.ts';
@@ -82,6 +84,17 @@ describe('the legs of a point', () => {
   });
 });
 
+describe('netem, where the kernel has it', () => {
+  it('is probed in a private network namespace: an answer with its reason, the host loopback untouched', () => {
+    const before = execFileSync('tc', ['qdisc', 'show', 'dev', 'lo'], { encoding: 'utf8' });
+    const probe = probeNetem();
+    expect(execFileSync('tc', ['qdisc', 'show', 'dev', 'lo'], { encoding: 'utf8' })).toBe(before);
+    if (probe.available) expect(probe.detail).toMatch(/netem qdisc added on a private loopback/);
+    // this machine's kernel: "Error: Specified qdisc kind is unknown."
+    else expect(probe.detail).toMatch(/^unshare .+: .+$/);
+  });
+});
+
 describe('legs over real processes', () => {
   it("adds each leg's round trip to a lone call, records the legs, and leaves no relay running", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'muxbench-network-'));
@@ -118,6 +131,8 @@ describe('legs over real processes', () => {
       legs: { tunnel: { rttMs: 30, jitterMs: 0, mbit: 0 }, origin: { rttMs: 12, jitterMs: 0, mbit: 0 } },
     });
     expect(JSON.parse(readFileSync(resultsPath, 'utf8')).points[0].network).toEqual(h2.network);
+    // what the kernel could have done instead, recorded with the run
+    expect(results.environment.netem).toEqual(probeNetem());
     const left = alive(descendants(process.pid)).map((p) => {
       try {
         return readFileSync(`/proc/${p}/cmdline`, 'utf8').replace(/\0/g, ' ');
