@@ -91,6 +91,8 @@ export interface TrialResult {
   generatorCpu: number;
   /** by role: 'server', 'origin', 'edge', 'connector', … */
   processes: Record<string, ProcessUsage>;
+  /** the relays in the point's network legs, by leg: on the systems' core, not counted in their figures */
+  relays?: Record<string, ProcessUsage>;
   /** the trial's 100 ms windows */
   series?: SeriesWindow[];
   /** open loop: how late sends left against their schedule */

@@ -12,12 +12,14 @@
  * Distance: a design that holds one slot per call (an h2 tunnel's streams, limit L) carries at most
  * L / (time a slot is held); at a distance that time is the round trip plus the service time — what a lone
  * call takes there, measured at the lowest concurrency. A design without a limit gets N / that time with N
- * calls in flight. Neither can pass what its processes' CPU carries, measured where the legs add nothing
- * (the smallest distance swept).
+ * calls in flight. Neither can pass what one core carries at the CPU per call the point spent (the
+ * systems' processes and the relays share the systems' core).
  */
 import { DEFAULT_WINDOW_BYTES } from '../h2/frames.ts';
 import type { PointResult, ResultsFile } from '../measure/results.ts';
+import { median } from '../measure/stats.ts';
 import { streamLimitOf } from './stream-limit.ts';
+import { sig3 } from './format.ts';
 import { primaryLoad } from './littles-law.ts';
 
 interface SystemDef {
@@ -61,6 +63,18 @@ export function transferRate(p: PointResult, results: ResultsFile): { median: nu
   };
 }
 
+/** The same system and body with the tunnel leg at 0 ms (every other param equal): its median transfer time, ms. */
+function serviceTimeMs(p: PointResult, results: ResultsFile): number | null {
+  const same = (q: PointResult): boolean =>
+    q.systemId === p.systemId &&
+    q.network?.legs.tunnel?.rttMs === 0 &&
+    Object.entries(p.params).every(([k, v]) => k === 'tunnelRttMs' || q.params[k] === v) &&
+    (q.status === 'ok' || q.status === 'not-steady') &&
+    q.summary !== undefined;
+  const ref = results.points.find(same);
+  return ref ? ref.summary!.p50Us.median / 1000 : null;
+}
+
 export interface WindowCeiling {
   /** body bytes per second the streams can carry at most */
   bytesPerSec: number;
@@ -74,6 +88,16 @@ export interface WindowCeiling {
   rounds: number;
   streams: number;
   payloadBytes: number;
+  /** the bandwidth-delay product alone: body bytes over ceil(body / window) round trips (no service time) */
+  bdpBytesPerSec: number;
+  bdpShare: number;
+  /**
+   * What moving the body through the processes takes with nothing in the way: the median transfer time of
+   * the same system and body where the tunnel leg adds 0 ms, when the run has that point; null otherwise.
+   * Each window's worth must be pushed through the chain before its window comes back, so it adds to the
+   * round trips — the window's "RTT + service time".
+   */
+  serviceMs: number | null;
   /** the bandwidth bound, when it is the lower one */
   bandwidthBound: boolean;
   /** "64 KiB window / 50 ms RTT" */
@@ -102,14 +126,20 @@ export function windowCeiling(p: PointResult, results: ResultsFile): WindowCeili
   const windowBytes = system.kind === 'h2-tunnel' ? Math.min(streamWindow, sessionWindow / streams) : Math.min(streamWindow, sessionWindow) / streams;
   const rounds = Math.ceil(payloadBytes / windowBytes);
   const otherLegsMs = (legs?.client?.rttMs ?? 0) + (legs?.origin?.rttMs ?? 0);
-  const windowMs = rounds * rttMs + otherLegsMs;
+  const serviceMs = serviceTimeMs(p, results);
+  const bdpMs = rounds * rttMs + otherLegsMs;
+  const windowMs = bdpMs + (serviceMs ?? 0);
   const mbits = [legs?.tunnel?.mbit, legs?.client?.mbit, legs?.origin?.mbit].filter((m): m is number => m !== undefined && m > 0);
   const wireMs = mbits.length ? (streams * payloadBytes * 8) / (Math.min(...mbits) * 1000) + rttMs + otherLegsMs : 0;
   const transferMs = Math.max(windowMs, wireMs);
   const bytesPerSec = (streams * payloadBytes * 1000) / transferMs;
   const measuredBytesPerSec = transferRate(p, results)!.median;
+  const bdpBytesPerSec = (streams * payloadBytes * 1000) / bdpMs;
   return {
     bytesPerSec,
+    bdpBytesPerSec,
+    bdpShare: measuredBytesPerSec / bdpBytesPerSec,
+    serviceMs,
     requestsPerSec: bytesPerSec / payloadBytes,
     measuredBytesPerSec,
     share: measuredBytesPerSec / bytesPerSec,
@@ -122,7 +152,7 @@ export function windowCeiling(p: PointResult, results: ResultsFile): WindowCeili
     formula:
       wireMs > windowMs
         ? `${Math.min(...mbits)} Mbit/s`
-        : `${kib(Math.round(windowBytes))} window${streams > 1 ? ` × ${streams} streams` : ''} / ${rttMs} ms RTT (${rounds} round trip${rounds === 1 ? '' : 's'} per ${kib(payloadBytes)} body)`,
+        : `${kib(Math.round(windowBytes))} window${streams > 1 ? ` × ${streams} streams` : ''} / ${rttMs} ms RTT (${rounds} round trip${rounds === 1 ? '' : 's'} per ${kib(payloadBytes)} body${serviceMs === null ? '' : `, plus ${sig3(serviceMs)} ms moving it through the processes, as at 0 ms`})`,
   };
 }
 
@@ -138,12 +168,13 @@ export interface DistanceCeiling {
   loneUs: number;
   /** slots / lone-call latency */
   littleRequestsPerSec: number;
-  /** the loaded throughput where the legs add least: what the CPU carries */
-  cpuRequestsPerSec: number | null;
-  /** min of the two; the point at the smallest distance is its own CPU ceiling (reference) */
+  /** share of one core the systems' processes and the relays used at the loaded point (median over trials) */
+  coreShare: number;
+  /** what a whole core would carry at the loaded point's CPU per call: throughput / coreShare */
+  cpuRequestsPerSec: number;
+  /** min of the two */
   requestsPerSec: number;
   bound: 'slots' | 'cpu';
-  reference: boolean;
   measuredRequestsPerSec: number;
   share: number;
   /** the loaded point */
@@ -154,8 +185,18 @@ export interface DistanceCeiling {
 const usable = (p: PointResult): boolean => (p.status === 'ok' || p.status === 'not-steady') && p.summary !== undefined && p.groups === undefined;
 
 /**
+ * The share of one core a point's systems and relays used, median over its trials: they share the systems'
+ * core, so together they cannot pass 1.
+ */
+export function coreShare(p: PointResult): number {
+  return median(p.trials.map((t) => [...Object.values(t.processes), ...Object.values(t.relays ?? {})].reduce((sum, u) => sum + u.cpu, 0)));
+}
+
+/**
  * One system's distance ceilings, one per distance swept: at each, the loaded point (most calls in flight)
- * against slots / the lone call's latency (fewest in flight), capped by the CPU ceiling.
+ * against slots / the lone call's latency (fewest in flight), and against what a whole core carries at the
+ * CPU per call the loaded point spent (systems and relays: calls cost more CPU at a distance, where fewer
+ * of them share a read or a write). The lower one bounds it.
  */
 export function distanceCeilings(results: ResultsFile, systemId: string): DistanceCeiling[] {
   const d = def(results);
@@ -167,25 +208,21 @@ export function distanceCeilings(results: ResultsFile, systemId: string): Distan
     const key = distanceMs(p);
     byDistance.set(key, [...(byDistance.get(key) ?? []), { p, n }]);
   }
-  const distances = [...byDistance.keys()].sort((a, b) => a - b);
-  const loadedAt = (k: number): { p: PointResult; n: number } =>
-    byDistance.get(k)!.reduce((best, x) => (x.n > best.n || (x.n === best.n && x.p.index > best.p.index) ? x : best));
-  const nearest = distances[0];
-  const cpu = nearest === undefined ? null : loadedAt(nearest).p.summary!.requestsPerSec.median;
   const out: DistanceCeiling[] = [];
-  for (const k of distances) {
+  for (const k of [...byDistance.keys()].sort((a, b) => a - b)) {
     const points = byDistance.get(k)!;
     const lone = points.reduce((best, x) => (x.n < best.n ? x : best));
-    const loaded = loadedAt(k);
+    const loaded = points.reduce((best, x) => (x.n > best.n || (x.n === best.n && x.p.index > best.p.index) ? x : best));
     if (lone.n === loaded.n) continue;
     const rawLimit = streamLimitOf(loaded.p, results);
     const limit = rawLimit === null || rawLimit === 0 ? null : rawLimit;
     const slots = Math.min(loaded.n, limit ?? loaded.n);
     const loneUs = lone.p.summary!.p50Us.median;
     const little = (slots * 1e6) / loneUs;
-    const reference = k === nearest;
-    const ceiling = reference || cpu === null ? little : Math.min(little, cpu);
     const measured = loaded.p.summary!.requestsPerSec.median;
+    const share = coreShare(loaded.p);
+    const cpu = share > 0 ? measured / share : Number.POSITIVE_INFINITY;
+    const ceiling = Math.min(little, cpu);
     out.push({
       systemId,
       distanceMs: k,
@@ -194,12 +231,12 @@ export function distanceCeilings(results: ResultsFile, systemId: string): Distan
       limit,
       loneUs,
       littleRequestsPerSec: little,
+      coreShare: share,
       cpuRequestsPerSec: cpu,
-      requestsPerSec: reference ? measured : ceiling,
-      bound: reference || (cpu !== null && cpu < little) ? 'cpu' : 'slots',
-      reference,
+      requestsPerSec: ceiling,
+      bound: cpu < little ? 'cpu' : 'slots',
       measuredRequestsPerSec: measured,
-      share: reference ? 1 : measured / ceiling,
+      share: measured / ceiling,
       point: loaded.p,
     });
   }
@@ -228,7 +265,7 @@ export function pointCeilings(results: ResultsFile): Map<number, PointCeiling> {
       }
     if (c.kind === 'distance-ceiling')
       for (const id of [c.limited ?? '', ...(c.unlimited ?? [])])
-        for (const x of distanceCeilings(results, id)) if (!x.reference) out.set(x.point.index, { requestsPerSec: x.requestsPerSec });
+        for (const x of distanceCeilings(results, id)) out.set(x.point.index, { requestsPerSec: x.requestsPerSec });
   }
   return out;
 }

@@ -403,7 +403,7 @@ function windowClaim(d: RunData, c: Extract<ClaimSpec, { kind: 'window-ceiling' 
       const ok = Math.abs(w.share - 1) <= c.within;
       if (ok) within++;
       evidence.push(
-        `${p.label} at ${w.rttMs} ms: ${bytes(w.measuredBytesPerSec)}/s per transfer of a ${bytes(w.bytesPerSec)}/s ceiling (${w.formula}) — ${percent(w.share)}${ok ? '' : `, beyond ${percent(c.within)} of it`}; the trials counted ${bytes(p.summary!.bytesPerSec.median)}/s`,
+        `${p.label} at ${w.rttMs} ms: ${bytes(w.measuredBytesPerSec)}/s per transfer of a ${bytes(w.bytesPerSec)}/s ceiling (${w.formula}) — ${percent(w.share)}${ok ? '' : `, beyond ${percent(c.within)} of it`}${w.serviceMs === null ? '' : `; ${percent(w.bdpShare)} of window / RTT alone (${bytes(w.bdpBytesPerSec)}/s)`}; the trials counted ${bytes(p.summary!.bytesPerSec.median)}/s`,
       );
     }
   }
@@ -426,20 +426,19 @@ function distanceClaim(d: RunData, c: Extract<ClaimSpec, { kind: 'distance-ceili
   const evidence: string[] = [];
   const describe = (x: DistanceCeiling): string => {
     const where = `${d.label(x.systemId)} at ${x.distanceMs} ms, ${x.inflight.toLocaleString('en-US')} in flight`;
-    if (x.reference) return `${where}: ${rate(x.measuredRequestsPerSec)} — the nearest distance: what the CPU carries, the cap for the farther ones`;
     const slots =
       x.limit !== null && x.limit < x.inflight ? `${x.slots.toLocaleString('en-US')} streams (the limit)` : `${x.slots.toLocaleString('en-US')} in flight`;
     const little = `${slots} / ${micros(x.loneUs)} lone-call latency = ${rate(x.littleRequestsPerSec)}`;
-    const bound = x.bound === 'cpu' ? `the CPU's ${rate(x.cpuRequestsPerSec!)} (below ${little})` : little;
-    return `${where}: ${rate(x.measuredRequestsPerSec)} of a ${rate(x.requestsPerSec)} ceiling, ${bound} — ${percent(x.share)}`;
+    const cpu = `a whole core at this point's CPU per call carries ${rate(x.cpuRequestsPerSec)} (systems and relays used ${percent(x.coreShare)} of it)`;
+    const bound = x.bound === 'cpu' ? `CPU-bound: ${cpu}, below ${little}` : `${little}; ${cpu}`;
+    return `${where}: ${rate(x.measuredRequestsPerSec)} of a ${rate(x.requestsPerSec)} ceiling — ${percent(x.share)}; ${bound}`;
   };
   const limited = distanceCeilings(d.results, c.limited);
-  const judged = limited.filter((x) => !x.reference);
-  if (judged.length === 0)
+  if (limited.length < 2)
     return noData(c, anchor, [`needs ${d.label(c.limited)} at two or more distances, each with a lone and a loaded concurrency`, ...limited.map(describe)]);
   evidence.push(...limited.map(describe));
-  const off = judged.filter((x) => Math.abs(x.share - 1) > c.within);
-  const farthest = judged[judged.length - 1]!;
+  const off = limited.filter((x) => Math.abs(x.share - 1) > c.within);
+  const farthest = limited[limited.length - 1]!;
   let past = 0;
   let others = 0;
   for (const id of c.unlimited) {
@@ -453,11 +452,17 @@ function distanceClaim(d: RunData, c: Extract<ClaimSpec, { kind: 'distance-ceili
     others++;
     if (far.measuredRequestsPerSec > farthest.requestsPerSec * 1.25) past++;
   }
-  const tracks = off.length === 0;
+  const bySlots = limited.filter((x) => x.bound === 'slots');
+  const tracks = off.length === 0 && bySlots.length > 0;
   const verdict: ClaimVerdict = others === 0 ? 'no data' : tracks && past === others ? 'holds' : tracks && past > 0 ? 'depends' : 'does not hold';
-  if (!tracks)
+  if (bySlots.length === 0) evidence.push(`${d.label(c.limited)} was CPU-bound at every distance: the limit never bounded it`);
+  else
     evidence.push(
-      `${d.label(c.limited)} is beyond ${percent(c.within)} of its ceiling at ${off.map((x) => `${x.distanceMs} ms`).join(', ')}: something besides the limit and the distance bounds it there`,
+      `the limit bounded ${d.label(c.limited)} at ${bySlots.map((x) => `${x.distanceMs} ms`).join(', ')}: its ceiling fell from ${rate(bySlots[0]!.requestsPerSec)} to ${rate(bySlots[bySlots.length - 1]!.requestsPerSec)} as the round trip grew`,
+    );
+  if (off.length > 0)
+    evidence.push(
+      `${d.label(c.limited)} is beyond ${percent(c.within)} of its ceiling at ${off.map((x) => `${x.distanceMs} ms`).join(', ')}: something besides the limit, the distance and the CPU bounds it there`,
     );
   if (others > 0 && past < others)
     evidence.push(

@@ -49,9 +49,12 @@ export function diedOr(target: Target, err: unknown): unknown {
   }
 }
 
+/** The prefix of a relay's role in a watch (`relay.tunnel`): measured beside the system, never counted as it. */
+const RELAY_ROLE = 'relay.';
+
 /** A target's processes and the relays in its legs (`relay.tunnel`), by role. */
 function watched(target: Target): [string, Supervised][] {
-  return [...Object.entries(target.processes), ...Object.entries(target.relays ?? {}).map(([leg, r]): [string, Supervised] => [`relay.${leg}`, r!])];
+  return [...Object.entries(target.processes), ...Object.entries(target.relays ?? {}).map(([leg, r]): [string, Supervised] => [`${RELAY_ROLE}${leg}`, r!])];
 }
 
 export function checkAlive(target: Target): void {
@@ -77,7 +80,7 @@ export class ProcessWatch {
   private readonly timer: NodeJS.Timeout;
 
   constructor(target: Target) {
-    this.roles = Object.entries(target.processes);
+    this.roles = watched(target);
     this.timer = setInterval(() => this.sample(), RSS_SAMPLE_MS);
   }
 
@@ -130,8 +133,17 @@ export function warmupRecord(w: WarmupResult | null, fixedMs: number): WarmupRec
   };
 }
 
-/** A worker's measured window plus the systems' usage over exactly that window. */
-export function trialResult(result: PacedResult, processes: Record<string, ProcessUsage>): TrialResult {
+/**
+ * A worker's measured window plus the usage over exactly that window: the systems' processes, and apart
+ * from them the relays in the target's network legs.
+ */
+export function trialResult(result: PacedResult, usage: Record<string, ProcessUsage>): TrialResult {
+  const processes: Record<string, ProcessUsage> = {};
+  const relays: Record<string, ProcessUsage> = {};
+  for (const [role, u] of Object.entries(usage)) {
+    if (role.startsWith(RELAY_ROLE)) relays[role.slice(RELAY_ROLE.length)] = u;
+    else processes[role] = u;
+  }
   const seconds = result.elapsedMs / 1000;
   const t: TrialResult = {
     requests: result.requests,
@@ -147,6 +159,7 @@ export function trialResult(result: PacedResult, processes: Record<string, Proce
     generatorCpu: Math.round(result.generatorCpu * 1000) / 1000,
     processes,
   };
+  if (Object.keys(relays).length > 0) t.relays = relays;
   if (result.series) t.series = result.series;
   if (result.sendLag) t.sendLag = result.sendLag;
   return t;

@@ -23,8 +23,19 @@ function results(definition: object, points: PointResult[], axes: string[]): Res
   return { ...base, axes, scenario: { ...base.scenario, definition: parseScenario(definition, 'test') }, points };
 }
 
-function point(systemId: string, kind: PointResult['systemKind'], params: Record<string, number>, rps: number, p50Us: number, rttMs: number): PointResult {
-  const t = syntheticTrial(rps, p50Us);
+/** A point at `rttMs` on the tunnel leg; `cpu`: the share of a core its system used, and its relay a tenth. */
+function point(
+  systemId: string,
+  kind: PointResult['systemKind'],
+  params: Record<string, number>,
+  rps: number,
+  p50Us: number,
+  rttMs: number,
+  cpu = 0,
+): PointResult {
+  const usage = (share: number) => ({ cpu: share, peakRssBytes: 0, elu: null });
+  const t = syntheticTrial(rps, p50Us, { processes: { edge: usage(cpu * 0.9) } });
+  t.relays = { tunnel: usage(cpu * 0.1) };
   return {
     index: 0,
     systemId,
@@ -63,6 +74,22 @@ describe('window ceilings', () => {
     expect(w.share).toBeCloseTo(0.4 / 0.44, 5);
     expect(w.formula).toBe('64 KiB window / 50 ms RTT (8 round trips per 496 KiB body)');
     expect(transferRate(r.points[0]!, r)!.median).toBeCloseTo(body / 0.44, 3);
+    expect(w.serviceMs).toBeNull();
+  });
+
+  it('adds the time the body takes at 0 ms, when the run has that point: each window must be moved before it comes back', () => {
+    const r = results(
+      definition(),
+      [point('w64', 'h2-tunnel', { tunnelRttMs: 0 }, 25, 40_000, 0), point('w64', 'h2-tunnel', { tunnelRttMs: 50 }, 2.2, 440_000, 50)],
+      ['tunnelRttMs'],
+    );
+    expect(windowCeiling(r.points[0]!, r)).toBeNull(); // no round trip: no window ceiling
+    const w = windowCeiling(r.points[1]!, r)!;
+    expect(w.serviceMs).toBe(40);
+    expect(w.bytesPerSec).toBeCloseTo(body / 0.44, 3);
+    expect(w.share).toBeCloseTo(1, 6);
+    expect(w.bdpShare).toBeCloseTo(0.4 / 0.44, 6);
+    expect(w.formula).toBe('64 KiB window / 50 ms RTT (8 round trips per 496 KiB body, plus 40 ms moving it through the processes, as at 0 ms)');
   });
 
   it('shares the session window between streams; none without a round trip or for small calls', () => {
@@ -106,32 +133,36 @@ describe('distance ceilings', () => {
     sweep: { tunnelRttMs: [0, 50], concurrency: [10, 400] },
     claims: [claim],
   };
+  // at 0 ms every design is CPU-bound (98 % of the core); at 50 ms the h2 tunnel's limit bounds it
   const pts = (h2At50: number, grpcAt50: number): PointResult[] => [
-    point('h2', 'h2-tunnel', { tunnelRttMs: 0, concurrency: 10 }, 2000, 5000, 0),
-    point('h2', 'h2-tunnel', { tunnelRttMs: 0, concurrency: 400 }, 4000, 100_000, 0),
-    point('h2', 'h2-tunnel', { tunnelRttMs: 50, concurrency: 10 }, 190, 52_000, 50),
-    point('h2', 'h2-tunnel', { tunnelRttMs: 50, concurrency: 400 }, h2At50, 400_000 / h2At50, 50),
-    point('grpc', 'grpc-tunnel', { tunnelRttMs: 0, concurrency: 10 }, 2000, 5000, 0),
-    point('grpc', 'grpc-tunnel', { tunnelRttMs: 0, concurrency: 400 }, 4200, 95_000, 0),
-    point('grpc', 'grpc-tunnel', { tunnelRttMs: 50, concurrency: 10 }, 190, 53_000, 50),
-    point('grpc', 'grpc-tunnel', { tunnelRttMs: 50, concurrency: 400 }, grpcAt50, 400_000 / grpcAt50, 50),
+    point('h2', 'h2-tunnel', { tunnelRttMs: 0, concurrency: 10 }, 2000, 5000, 0, 0.9),
+    point('h2', 'h2-tunnel', { tunnelRttMs: 0, concurrency: 400 }, 4000, 100_000, 0, 0.98),
+    point('h2', 'h2-tunnel', { tunnelRttMs: 50, concurrency: 10 }, 190, 52_000, 50, 0.05),
+    point('h2', 'h2-tunnel', { tunnelRttMs: 50, concurrency: 400 }, h2At50, 400_000 / h2At50, 50, 0.3),
+    point('grpc', 'grpc-tunnel', { tunnelRttMs: 0, concurrency: 10 }, 2000, 5000, 0, 0.9),
+    point('grpc', 'grpc-tunnel', { tunnelRttMs: 0, concurrency: 400 }, 4200, 95_000, 0, 0.98),
+    point('grpc', 'grpc-tunnel', { tunnelRttMs: 50, concurrency: 10 }, 190, 53_000, 50, 0.05),
+    point('grpc', 'grpc-tunnel', { tunnelRttMs: 50, concurrency: 400 }, grpcAt50, 400_000 / grpcAt50, 50, 0.95),
   ];
   const withLimit = (ps: PointResult[]): PointResult[] =>
     ps.map((p) => (p.systemId === 'h2' ? { ...p, streamLimit: { perConnection: 100, connections: 1 } } : p));
 
-  it('is the limit over the lone call at that distance, under the CPU the nearest distance carried', () => {
+  it('is the limit over the lone call at that distance, or what a whole core carries at the CPU per call, whichever is lower', () => {
     const r = results(definition, withLimit(pts(1800, 3900)), ['tunnelRttMs', 'concurrency']);
     const [near, far] = distanceCeilings(r, 'h2');
-    expect(near!.reference).toBe(true);
-    // 100 streams / 52 ms = 1,923/s, under the 4,000/s the CPU carried at 0 ms
+    // 0 ms: systems and relay used 98 % of the core for 4,000/s: a whole core carries 4,082/s, far below 100 / 5 ms
+    expect(near!.coreShare).toBeCloseTo(0.98, 6);
+    expect(near!.bound).toBe('cpu');
+    expect(near!.requestsPerSec).toBeCloseTo(4000 / 0.98, 6);
+    // 50 ms: 100 streams / 52 ms = 1,923/s, under the 6,000/s a core would carry at 30 % for 1,800/s
     expect(far!.slots).toBe(100);
-    expect(far!.requestsPerSec).toBeCloseTo(100 / 0.052, 6);
     expect(far!.bound).toBe('slots');
+    expect(far!.requestsPerSec).toBeCloseTo(100 / 0.052, 6);
     expect(far!.share).toBeCloseTo(1800 / (100 / 0.052), 6);
-    // without a limit: 400 / 53 ms = 7,547/s, over the CPU's 4,200/s: the CPU bounds it
+    // without a limit: 400 / 53 ms = 7,547/s, over the 4,105/s a core carries at 95 % for 3,900/s
     const [, grpc] = distanceCeilings(r, 'grpc');
     expect(grpc!.bound).toBe('cpu');
-    expect(grpc!.requestsPerSec).toBe(4200);
+    expect(grpc!.requestsPerSec).toBeCloseTo(3900 / 0.95, 6);
     expect(pointCeilings(r).get(3)!.requestsPerSec).toBeCloseTo(100 / 0.052, 6);
   });
 
@@ -139,8 +170,10 @@ describe('distance ceilings', () => {
     const [held] = evaluateClaims(results(definition, withLimit(pts(1800, 3900)), ['tunnelRttMs', 'concurrency']));
     expect(held!.verdict).toBe('holds');
     expect(held!.evidence.join('\n')).toContain(
-      'h2 at 50 ms, 400 in flight: 1,800 req/s of a 1,920 req/s ceiling, 100 streams (the limit) / 52 ms lone-call latency',
+      'h2 at 50 ms, 400 in flight: 1,800 req/s of a 1,920 req/s ceiling — 93.6 %; 100 streams (the limit) / 52 ms lone-call latency = 1,920 req/s',
     );
+    expect(held!.evidence.join('\n')).toContain('h2 at 0 ms, 400 in flight: 4,000 req/s of a 4,080 req/s ceiling — 98 %; CPU-bound');
+    expect(held!.evidence.join('\n')).toContain('the limit bounded h2 at 50 ms');
     const [short] = evaluateClaims(results(definition, withLimit(pts(1000, 3900)), ['tunnelRttMs', 'concurrency']));
     expect(short!.verdict).toBe('does not hold');
     expect(short!.evidence.join('\n')).toContain('beyond 20 % of its ceiling at 50 ms');
