@@ -287,6 +287,18 @@ function scenarioOverrides(values: ScenarioValues): ScenarioOverrides | undefine
   return { ...(systems.length ? { systems } : {}), ...(set.length ? { set } : {}) };
 }
 
+/** Whether this scenario's legs are the kernel's and this run is not yet in its own network namespace. */
+async function wantsPrivateNetns(name: string, overrides: ScenarioOverrides | undefined): Promise<boolean> {
+  const { inPrivateNetns } = await import('./run/kernel-legs.ts');
+  if (inPrivateNetns()) return false;
+  const { loadScenario } = await import('./scenario/index.ts');
+  try {
+    return (await loadScenario(name, overrides)).scenario.network?.mechanism === 'kernel';
+  } catch {
+    return false; // the run itself reports what is wrong with the file
+  }
+}
+
 async function scenario(argv: string[]): Promise<number> {
   if (wantsHelp(argv)) {
     process.stdout.write(`${SCENARIO_USAGE}\n`);
@@ -332,6 +344,8 @@ async function scenario(argv: string[]): Promise<number> {
   } catch (err) {
     return usageError('scenario', err);
   }
+  // Legs the kernel shapes: the run goes on in a network namespace of its own (src/cli/netns.ts).
+  if (await wantsPrivateNetns(positionals[0]!, overrides)) return (await import('./cli/netns.ts')).rerunInPrivateNetns();
   const { runScenario, killAllSupervised } = await import('./run/runner.ts');
   const { createProgress, SILENT_PROGRESS } = await import('./run/progress.ts');
   const { ScenarioError } = await import('./scenario/index.ts');

@@ -22,9 +22,9 @@ import { newResults, runId } from '../run/runner.ts';
 import { type StartOptions, SystemStartError } from '../run/supervise.ts';
 import { applyGroups, groupResults, measureGroupsTrial } from '../run/groups.ts';
 import { profiledTrial, profileOverhead } from '../run/profile.ts';
-import { NETWORK_MECHANISM } from '../run/network.ts';
 import { legsOf, type LoadPlan, loadPlansOf, startKey, startTarget, streamLimitAt, type Target } from '../run/targets.ts';
 import { type EngineHandle, type EngineSet, LoadSession } from '../run/worker.ts';
+import { GateError } from './errors.ts';
 import { effective, expandPoints, loadScenario, type Point, type Scenario, sweptAxes } from '../scenario/index.ts';
 
 export type SideName = 'base' | 'candidate';
@@ -93,7 +93,7 @@ function freshPoint(scenario: Scenario, point: Point): PointResult {
     label: point.system.label ?? point.system.id,
     params: point.params as Record<string, number>,
     ...(limit ? { streamLimit: limit } : {}),
-    ...(Object.keys(legs).length > 0 ? { network: { mechanism: NETWORK_MECHANISM, legs } } : {}),
+    ...(Object.keys(legs).length > 0 ? { network: { mechanism: 'relay' as const, legs } } : {}),
     status: 'ok',
     trials: [],
   };
@@ -134,6 +134,11 @@ export class GateRunner {
 
   private async runScenario(name: string): Promise<GateScenarioRun> {
     const { scenario, file } = await loadScenario(name);
+    if (scenario.network?.mechanism === 'kernel')
+      throw new GateError(
+        'MUX_ERR_GATE_USAGE',
+        `${name}: network.mechanism 'kernel' runs under \`muxbench scenario\` only; the gate shapes legs with the relay (set mechanism 'relay')`,
+      );
     const eff = effective(scenario, false);
     const trialMs = this.o.trialMs ?? eff.durationMs;
     const settings = { ...eff, durationMs: trialMs, trials: this.o.rounds };

@@ -60,10 +60,10 @@ export interface Environment {
   loadCpu: number | null;
   h2load: boolean;
   /**
-   * Whether the kernel has netem (src/os/netem.ts), and what answered. Recorded for runs with network legs,
-   * which ran through muxbench's shaping relay either way. Absent in older results and runs without legs.
+   * For runs with network legs: what shaped them ('relay', muxbench's; 'kernel', tc in the run's own network
+   * namespace) and whether the kernel has netem (src/os/netem.ts), with what answered. Absent otherwise.
    */
-  netem?: { available: boolean; detail: string };
+  network?: { mechanism: 'relay' | 'kernel'; netem: { available: boolean; detail: string } };
 }
 
 export interface ProcessUsage {
@@ -203,6 +203,8 @@ export interface NetworkLeg {
   /** Mbit/s each way, 0 = unlimited */
   mbit: number;
   bufferBytes?: number;
+  /** packets lost each way, % (kernel legs only) */
+  lossPct?: number;
 }
 
 export interface PointResult {
@@ -223,7 +225,7 @@ export interface PointResult {
    * The network conditions the point ran under, leg by leg (src/scenario/network.ts), and what made them:
    * 'relay', muxbench's shaping relay. Absent: plain loopback.
    */
-  network?: { mechanism: 'relay'; legs: Partial<Record<'client' | 'tunnel' | 'origin', NetworkLeg>> };
+  network?: { mechanism: 'relay' | 'kernel'; legs: Partial<Record<'client' | 'tunnel' | 'origin', NetworkLeg>> };
   /** the run was stopped (Ctrl-C) during this point: its failure says nothing about the system */
   interrupted?: boolean;
   stderrTail?: string;

@@ -157,11 +157,11 @@ export function environmentFacts(results: Pick<ResultsFile, 'environment'>): str
       e.pinned ? `yes: systems on core ${e.systemCpu ?? '?'}, load on core ${e.loadCpu ?? '?'}` : 'no (systems and load share the cores: figures are noisier)',
     ],
     ['h2load', e.h2load ? 'available' : 'not installed'],
-    ...(e.netem
+    ...(e.network
       ? ([
           [
             'network legs',
-            `shaped by muxbench's relay (delay, jitter, bandwidth); netem ${e.netem.available ? 'is available here' : 'is not available here'}: ${esc(e.netem.detail)}`,
+            `${e.network.mechanism === 'kernel' ? "shaped by the kernel on the run's own loopback (tc: htb, netem)" : "shaped by muxbench's relay (delay, jitter, bandwidth)"}; netem ${e.network.netem.available ? 'is available here' : 'is not available here'}: ${esc(e.network.netem.detail)}`,
           ],
         ] as [string, string][])
       : []),

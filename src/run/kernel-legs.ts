@@ -110,6 +110,18 @@ export function applyKernelLegs(legs: readonly KernelLeg[]): void {
   }
 }
 
+/**
+ * Why a run with kernel legs cannot start here, or null: it must be in its own namespace, and legs with a
+ * round trip, jitter or loss need netem (`netem`: the probe's answer).
+ */
+export function kernelRunProblem(anyNeedsNetem: boolean, netem: { available: boolean; detail: string }): string | null {
+  if (!inPrivateNetns())
+    return "network.mechanism 'kernel' shapes the run's own loopback: run the scenario with `muxbench scenario`, which enters a private network namespace for it (unshare -rn)";
+  if (anyNeedsNetem && !netem.available)
+    return `network: a round trip, jitter or loss on kernel legs needs netem, which this kernel lacks (${netem.detail}); use mechanism 'relay' (round trip, jitter, bandwidth), or give kernel legs bandwidth (mbit) alone`;
+  return null;
+}
+
 /** The namespace's loopback is down when it is made: brought up once, first thing in the run. */
 export function loopbackUp(): void {
   execFileSync('ip', ['link', 'set', 'lo', 'up'], { stdio: 'ignore' });

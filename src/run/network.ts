@@ -7,9 +7,6 @@
 import type { Leg, LegConditions } from '../scenario/network.ts';
 import { startSystem, type Supervised } from './supervise.ts';
 
-/** How the conditions are made: a userspace relay (the only mechanism here; see the README on netem). */
-export const NETWORK_MECHANISM = 'relay';
-
 export interface RelayedLeg {
   relay: Supervised;
   /** the same services as given, reached through the relay */

@@ -29,8 +29,8 @@ import { PROFILE_DIR_ENV } from '../systems/profiler.ts';
 import { median } from '../measure/stats.ts';
 import { killAllSupervised, SystemStartError } from './supervise.ts';
 import { probeNetem } from '../os/netem.ts';
-import { LEG_AXES } from '../scenario/network.ts';
-import { NETWORK_MECHANISM } from './network.ts';
+import { LEG_AXES, mechanismOf } from '../scenario/network.ts';
+import { kernelRunProblem, loopbackUp, needsNetem } from './kernel-legs.ts';
 import { legsOf, type LoadPlan, loadPlansOf, startKey, startTarget, streamLimitAt, type Target } from './targets.ts';
 
 export const REPORTS_DIR = fileURLToPath(new URL('../../reports/', import.meta.url));
@@ -90,7 +90,7 @@ export function newResults(
 ): ResultsFile {
   const env = environment();
   if (commit !== undefined) env.commit = commit;
-  if (hasNetworkLegs(scenario, axes)) env.netem = probeNetem();
+  if (hasNetworkLegs(scenario, axes)) env.network = { mechanism: mechanismOf(scenario.network), netem: probeNetem() };
   return {
     schema: RESULTS_SCHEMA,
     runId: id,
@@ -127,6 +127,13 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
   if (profileKind === 'clinic') {
     const missing = clinicMissing();
     if (missing) throw new ScenarioError(missing);
+  }
+  const mechanism = mechanismOf(scenario.network);
+  if (mechanism === 'kernel') {
+    const anyNeedsNetem = points.some((p) => Object.values(legsOf(scenario, p)).some((c) => c !== undefined && needsNetem(c)));
+    const problem = kernelRunProblem(anyNeedsNetem, probeNetem());
+    if (problem) throw new ScenarioError(problem);
+    loopbackUp();
   }
   const progress = options.progress ?? createProgress();
   const id = runId();
@@ -220,14 +227,17 @@ async function runPoint(
   if (limit) base.streamLimit = limit;
   const label = `${labelOf(point)}${paramText(point)}`;
   const legs = legsOf(scenario, point);
-  if (Object.keys(legs).length > 0) base.network = { mechanism: NETWORK_MECHANISM, legs };
+  if (Object.keys(legs).length > 0) base.network = { mechanism: mechanismOf(scenario.network), legs };
   const key = startKey(point.system, point.params, legs);
   const trialMs = eff.warmupMs + eff.durationMs;
   let loads: LoadPlan[] = [];
   try {
     if (slot.get()?.key !== key) {
       await slot.stop();
-      slot.set({ key, target: await startTarget(point.system, point.params, place.systemCpu, profileEnv ? { env: profileEnv } : {}, legs) });
+      slot.set({
+        key,
+        target: await startTarget(point.system, point.params, place.systemCpu, profileEnv ? { env: profileEnv } : {}, legs, mechanismOf(scenario.network)),
+      });
     }
     const target = slot.get()!.target;
     loads = loadPlansOf(scenario, point, target);
@@ -264,7 +274,7 @@ async function runPoint(
         pointIndex: point.index,
         external: point.system.kind === 'external',
         baseRequestsPerSec: median(base.trials.map((t) => t.requestsPerSec)),
-        start: (wrapped) => startTarget(point.system, point.params, place.systemCpu, wrapped, legs),
+        start: (wrapped) => startTarget(point.system, point.params, place.systemCpu, wrapped, legs, mechanismOf(scenario.network)),
         measure: (t) => oneTrial(scenario, point, t, { ...settings, trials: 1 }, signal),
       });
       for (const c of base.clinic)

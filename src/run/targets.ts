@@ -9,6 +9,7 @@ import type { LoadModel } from '../load/types.ts';
 import { builtinCall } from '../clients/http-grpc/builtins.ts';
 import { CRATE_MAX_CALLS_PER_REQUEST } from '../wire/index.ts';
 import { type Leg, type LegConditions, legsAt } from '../scenario/network.ts';
+import { applyKernelLegs, clearKernelLegs, type KernelLeg } from './kernel-legs.ts';
 import { startLeg } from './network.ts';
 import { startTunnelStack } from './stacks.ts';
 import { type StartOptions, startSystem, superviseCommand, type Supervised } from './supervise.ts';
@@ -118,7 +119,24 @@ export async function startTarget(
   cpu: number | undefined,
   start: Pick<StartOptions, 'bin' | 'env' | 'wrap' | 'stopGraceMs'> = {},
   legs: Partial<Record<Leg, LegConditions>> = {},
+  mechanism: 'relay' | 'kernel' = 'relay',
 ): Promise<Target> {
+  if (mechanism === 'kernel' && Object.keys(legs).length > 0) {
+    const t = await startTarget(system, params, cpu, start);
+    try {
+      applyKernelLegs(kernelLegsOf(system, t.urls, legs));
+    } catch (err) {
+      await t.stop();
+      throw err;
+    }
+    return {
+      ...t,
+      stop: async () => {
+        clearKernelLegs();
+        await t.stop();
+      },
+    };
+  }
   const args = startArgs(system, params);
   if (system.kind === 'h2-tunnel' || system.kind === 'grpc-tunnel') {
     const stack = await startTunnelStack({
@@ -156,6 +174,37 @@ export async function startTarget(
       await Promise.all([...Object.values(relays).map((r) => r.stop()), one.stop()]);
     },
   };
+}
+
+/**
+ * Kernel legs by the ports of the servers each leads to: a tunnel's edge tunnel port, its origin's ports,
+ * its public ports; a one-process system's ports for its client leg and, for http_grpc, its tunnel leg — on
+ * the same ports, so the two are one leg there, their round trips and losses added, the lower bandwidth kept.
+ */
+export function kernelLegsOf(system: SystemSpec, urls: Record<string, string>, legs: Partial<Record<Leg, LegConditions>>): KernelLeg[] {
+  const port = (u: string): number => Number(new URL(u).port);
+  if (system.kind === 'h2-tunnel' || system.kind === 'grpc-tunnel') {
+    const ports: Record<Leg, number[]> = {
+      client: [urls.public, urls.tcp].filter((u): u is string => u !== undefined).map(port),
+      tunnel: [port(urls.tunnel!)],
+      origin: Object.entries(urls)
+        .filter(([k]) => k.startsWith('origin.'))
+        .map(([, u]) => port(u)),
+    };
+    return (Object.entries(legs) as [Leg, LegConditions][]).map(([name, conditions]) => ({ name, conditions, ports: ports[name] }));
+  }
+  const given = (['client', 'tunnel'] as const).filter((l) => legs[l] !== undefined);
+  if (given.length === 0) return [];
+  const all = given.map((l) => legs[l]!);
+  const mbits = all.map((c) => c.mbit).filter((m) => m > 0);
+  const conditions: LegConditions = {
+    rttMs: all.reduce((s, c) => s + c.rttMs, 0),
+    jitterMs: all.reduce((s, c) => s + c.jitterMs, 0),
+    mbit: mbits.length ? Math.min(...mbits) : 0,
+  };
+  const kept = 1 - all.reduce((k, c) => k * (1 - (c.lossPct ?? 0) / 100), 1);
+  if (kept > 0) conditions.lossPct = Math.round(kept * 1e6) / 1e4;
+  return [{ name: given.join('+'), conditions, ports: [...new Set(Object.values(urls).map(port))] }];
 }
 
 async function startOne(

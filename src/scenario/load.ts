@@ -137,10 +137,26 @@ function claimProblems(s: Scenario): string[] {
   return problems;
 }
 
-/** A leg the scenario's `network` names must exist in every system it runs (sweep axes are checked like any other). */
+/**
+ * A leg the scenario's `network` names must exist in every system it runs (sweep axes are checked like any
+ * other); loss needs the kernel; kernel legs live in the run's own network namespace, which a server at a
+ * URL is outside of.
+ */
 function networkProblems(s: Scenario): string[] {
   const problems: string[] = [];
+  const kernel = s.network?.mechanism === 'kernel';
+  if (kernel)
+    s.systems.forEach((spec, i) => {
+      if (spec.kind === 'external' && spec.url !== undefined)
+        problems.push(
+          `systems[${i}].url: with network.mechanism 'kernel' the run lives in its own network namespace, where a server already running at a URL cannot be reached; start it with command, or use mechanism 'relay'`,
+        );
+    });
   for (const leg of LEGS) {
+    if (!kernel && (s.network?.[leg]?.lossPct ?? 0) > 0)
+      problems.push(
+        `network.${leg}.lossPct: packet loss needs network.mechanism 'kernel' (netem): a relay cannot lose packets honestly — TCP inside it would retransmit them`,
+      );
     if (s.network?.[leg] === undefined) continue;
     s.systems.forEach((spec, i) => {
       if (!hasLeg(spec, leg))

@@ -19,6 +19,13 @@ export interface LegConditions {
   /** Mbit/s each way, 0 = unlimited */
   mbit: number;
   bufferBytes?: number;
+  /** packets lost each way, % (kernel legs only) */
+  lossPct?: number;
+}
+
+/** What shapes a scenario's legs: its `network.mechanism`, the relay by default. */
+export function mechanismOf(network: Scenario['network']): 'relay' | 'kernel' {
+  return network?.mechanism ?? 'relay';
 }
 
 /** The sweep axes of each leg. */
@@ -46,6 +53,7 @@ export function legsAt(network: Scenario['network'], system: Pick<SystemSpec, 'k
       jitterMs: given?.jitterMs ?? 0,
       mbit: params[mbit] ?? given?.mbit ?? 0,
       ...(given?.bufferBytes !== undefined ? { bufferBytes: given.bufferBytes } : {}),
+      ...(given?.lossPct ? { lossPct: given.lossPct } : {}),
     };
   }
   return out;
@@ -59,6 +67,7 @@ export function describeLegs(legs: Partial<Record<Leg, LegConditions>>): string 
       const parts = [`${c.rttMs} ms RTT`];
       if (c.jitterMs > 0) parts.push(`± ${c.jitterMs} ms jitter`);
       parts.push(c.mbit > 0 ? `${c.mbit} Mbit/s` : 'unlimited bandwidth');
+      if (c.lossPct) parts.push(`${c.lossPct} % loss`);
       return `${l} ${parts.join(', ')}`;
     })
     .join('; ');

@@ -298,10 +298,10 @@ export function claimSystems(claim: object): [field: string, id: string][] {
 }
 
 /**
- * Conditions on one leg of the path, put there by a shaping relay (src/systems/relay): a round trip split
- * evenly between the two directions, jitter, and a bandwidth limit per direction shared by the leg's
- * connections. Loss and reordering need the kernel's netem, which the relay cannot emulate honestly
- * (TCP would retransmit inside the relay's own sockets); a scenario asking for loss is refused.
+ * Conditions on one leg of the path: a round trip split evenly between the two directions, jitter, and a
+ * bandwidth limit per direction shared by the leg's connections — put there by a shaping relay
+ * (src/systems/relay, the default) or by the kernel (`mechanism: 'kernel'`, src/run/kernel-legs.ts). Loss
+ * only with the kernel's netem: a relay cannot lose packets honestly (TCP inside it would retransmit them).
  */
 const leg = z.strictObject({
   /** round-trip time the leg adds, ms (half each way); also the axes clientRttMs, tunnelRttMs, originRttMs */
@@ -317,12 +317,8 @@ const leg = z.strictObject({
     .min(1024)
     .max(2 ** 30)
     .optional(),
-  lossPct: z
-    .never({
-      error:
-        'packet loss needs the kernel network emulator (netem), and muxbench shapes legs with a userspace relay, which cannot lose packets (TCP inside it would retransmit them); use rttMs, jitterMs and mbit',
-    })
-    .optional(),
+  /** packets lost, % (each way), with mechanism 'kernel' only: netem drops them and TCP retransmits */
+  lossPct: z.number().min(0).max(100).optional(),
 });
 export type LegSpec = z.output<typeof leg>;
 
@@ -365,7 +361,19 @@ const scenarioFields = {
    * (edge ↔ connector; http_grpc: client ↔ server), `origin` (connector ↔ origin). A leg named here, or
    * swept (tunnelRttMs …), gets a shaping relay at every point, at 0 ms too.
    */
-  network: z.strictObject({ client: leg.optional(), tunnel: leg.optional(), origin: leg.optional() }).optional(),
+  network: z
+    .strictObject({
+      /**
+       * what shapes the legs: 'relay' (default, a muxbench process per leg, anywhere), or 'kernel' (the run in
+       * its own network namespace, loopback shaped with tc: htb for bandwidth, netem for delay, jitter and
+       * loss where the kernel has netem; `muxbench scenario` only)
+       */
+      mechanism: z.enum(['relay', 'kernel']).default('relay'),
+      client: leg.optional(),
+      tunnel: leg.optional(),
+      origin: leg.optional(),
+    })
+    .optional(),
   /** a shorter variant for QUICK runs */
   quick: z.strictObject(quickFields).optional(),
   /**

@@ -24,7 +24,7 @@ const LOAD = { model: 'closed', concurrency: 1 } as const;
 
 describe('the legs of a point', () => {
   it('has a leg where the scenario names it or sweeps it, 0 ms included, and only where the system has it', () => {
-    const network = { tunnel: { rttMs: 50, jitterMs: 0, mbit: 100 } };
+    const network = { mechanism: 'relay' as const, tunnel: { rttMs: 50, jitterMs: 0, mbit: 100 } };
     expect(legsAt(network, { kind: 'h2-tunnel' }, {})).toEqual({ tunnel: { rttMs: 50, jitterMs: 0, mbit: 100 } });
     // the swept value wins over the scenario's; the leg stays at 0 ms (the relay's hop is paid at every point)
     expect(legsAt(network, { kind: 'grpc-tunnel' }, { tunnelRttMs: 0 })).toEqual({ tunnel: { rttMs: 0, jitterMs: 0, mbit: 100 } });
@@ -76,7 +76,7 @@ describe('the legs of a point', () => {
       /systems\[0\]\.sweep\.tunnelRttMs: does not apply to systems\[0\] \(kind origin\)/,
     );
     expect(problems({ ...base, systems: [{ id: 'h', kind: 'h2-tunnel' }], network: { tunnel: { rttMs: 10, lossPct: 1 } } })).toMatch(
-      /network\.tunnel\.lossPct: packet loss needs the kernel network emulator \(netem\)/,
+      /network\.tunnel\.lossPct: packet loss needs network\.mechanism 'kernel' \(netem\): a relay cannot lose packets honestly/,
     );
     expect(problems({ ...base, systems: [{ id: 'h', kind: 'h2-tunnel' }], sweep: { tunnelRttMs: [-5] } })).toMatch(
       /sweep\.tunnelRttMs: -5 is not a number ≥ 0/,
@@ -132,7 +132,7 @@ describe('legs over real processes', () => {
     });
     expect(JSON.parse(readFileSync(resultsPath, 'utf8')).points[0].network).toEqual(h2.network);
     // what the kernel could have done instead, recorded with the run
-    expect(results.environment.netem).toEqual(probeNetem());
+    expect(results.environment.network).toEqual({ mechanism: 'relay', netem: probeNetem() });
     const left = alive(descendants(process.pid)).map((p) => {
       try {
         return readFileSync(`/proc/${p}/cmdline`, 'utf8').replace(/\0/g, ' ');
