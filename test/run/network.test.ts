@@ -15,7 +15,7 @@ import { startKey } from '../../src/run/targets.ts';
 import { describeLegs, legsAt } from '../../src/scenario/network.ts';
 import { parseScenario } from '../../src/scenario/index.ts';
 import { stopAll } from '../helpers/cli.ts';
-import { alive, descendants } from '../helpers/procs.ts';
+import { leftBehind } from '../helpers/procs.ts';
 import { problems, quiet, scenarioFile } from '../helpers/scenarios.ts';
 
 afterAll(stopAll);
@@ -133,13 +133,6 @@ describe('legs over real processes', () => {
     expect(JSON.parse(readFileSync(resultsPath, 'utf8')).points[0].network).toEqual(h2.network);
     // what the kernel could have done instead, recorded with the run
     expect(results.environment.network).toEqual({ mechanism: 'relay', netem: probeNetem() });
-    const left = alive(descendants(process.pid)).map((p) => {
-      try {
-        return readFileSync(`/proc/${p}/cmdline`, 'utf8').replace(/\0/g, ' ');
-      } catch {
-        return String(p);
-      }
-    });
-    expect(left.filter((cmd) => !cmd.includes('esbuild --service'))).toEqual([]);
+    expect(leftBehind()).toEqual([]);
   }, 120_000);
 });

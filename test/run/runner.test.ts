@@ -14,7 +14,7 @@ import { MUXBENCH_BIN } from '../../src/run/supervise.ts';
 import { runScenario } from '../../src/run/runner.ts';
 import { closeServer, listen, trackConnections } from '../../src/systems/serve.ts';
 import { stopAll } from '../helpers/cli.ts';
-import { alive, descendants } from '../helpers/procs.ts';
+import { alive, descendants, leftBehind } from '../helpers/procs.ts';
 import { quiet, scenarioFile } from '../helpers/scenarios.ts';
 
 afterAll(stopAll);
@@ -70,14 +70,7 @@ describe('runner', () => {
     expect(onDisk.points.map((p) => p.status)).toEqual(['failed', 'failed', 'ok']);
     expect(onDisk.environment.node).toBe(process.version);
     // What is left may only be the esbuild service that compiles TypeScript for this very test process.
-    const left = alive(descendants(process.pid)).map((p) => {
-      try {
-        return readFileSync(`/proc/${p}/cmdline`, 'utf8').replace(/\0/g, ' ');
-      } catch {
-        return String(p);
-      }
-    });
-    expect(left.filter((cmd) => !cmd.includes('esbuild --service'))).toEqual([]);
+    expect(leftBehind()).toEqual([]);
   });
 
   it('measures an external server named by URL, with system resources left empty', async () => {
