@@ -416,6 +416,9 @@ function windowClaim(d: RunData, c: Extract<ClaimSpec, { kind: 'window-ceiling' 
   return { id: c.id, claim: c.claim, source: c.source, verdict, evidence, anchor, metric: 'transferBytesPerSec' };
 }
 
+/** A point's systems and relays used at least this share of their core: CPU-bound. */
+const CPU_BOUND_SHARE = 0.85;
+
 /**
  * Small calls at a distance (src/report/ceilings.ts): the limited design within the share of
  * min(limit / lone-call latency, CPU) at every distance past the nearest, and every unlimited design past
@@ -430,7 +433,11 @@ function distanceClaim(d: RunData, c: Extract<ClaimSpec, { kind: 'distance-ceili
       x.limit !== null && x.limit < x.inflight ? `${x.slots.toLocaleString('en-US')} streams (the limit)` : `${x.slots.toLocaleString('en-US')} in flight`;
     const little = `${slots} / ${micros(x.loneUs)} lone-call latency = ${rate(x.littleRequestsPerSec)}`;
     const cpu = `a whole core at this point's CPU per call carries ${rate(x.cpuRequestsPerSec)} (systems and relays used ${percent(x.coreShare)} of it)`;
-    const bound = x.bound === 'cpu' ? `CPU-bound: ${cpu}, below ${little}` : `${little}; ${cpu}`;
+    // CPU-bound only when the core was near full; a ceiling far above a point held back elsewhere says so
+    const bound =
+      x.bound === 'cpu' && x.coreShare >= CPU_BOUND_SHARE
+        ? `CPU-bound: ${cpu}, below ${little}`
+        : `${little}; ${cpu}${x.share < 1 - c.within ? ': neither bound it — the load generator, or something else, held it back' : ''}`;
     return `${where}: ${rate(x.measuredRequestsPerSec)} of a ${rate(x.requestsPerSec)} ceiling — ${percent(x.share)}; ${bound}`;
   };
   const limited = distanceCeilings(d.results, c.limited);
