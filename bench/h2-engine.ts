@@ -28,8 +28,8 @@ import { environment, median, ROOT, writeBenchResult } from './lib.ts';
 
 const REPLY_BYTES = 64;
 const REPLY = Buffer.alloc(REPLY_BYTES, 0x61);
-const SERVER_CPU = 0;
-const GENERATOR_CPU = 1;
+const SERVER_CPU = '0';
+const GENERATOR_CPU = '1';
 const GENERATOR_BOUND_SHARE = 0.9;
 
 const { values } = parseArgs({

@@ -25,8 +25,8 @@ const { values } = parseArgs({
 const durationMs = Number(values['duration-ms']);
 const warmupMs = Number(values['warmup-ms']);
 const trials = Number(values.trials);
-const systemCpu = Number(values['system-cpu']);
-const loadCpu = Number(values['load-cpu']);
+const systemCpu = values['system-cpu'];
+const loadCpu = values['load-cpu'];
 const path = values.path!;
 const CONCURRENCY = [100, 500];
 

@@ -28,7 +28,7 @@ const warmupMs = Number(values['warmup-ms']);
 const trials = Number(values.trials);
 const transport = values.transport === 'h2c' ? 'h2c' : 'http1';
 
-const pinned = pinSelf(1);
+const pinned = pinSelf('1');
 const payload = Buffer.from('12345678'); // 8-byte echo: the frame overhead dominates, as intended
 
 interface Config {
@@ -47,7 +47,7 @@ const configs: Config[] = [
 
 const results = [];
 for (const cfg of configs) {
-  const server = await startSystem('http-grpc', ['--port', '0', '--mode', cfg.mode, ...(transport === 'h2c' ? ['--http2'] : [])], { cpu: 0 });
+  const server = await startSystem('http-grpc', ['--port', '0', '--mode', cfg.mode, ...(transport === 'h2c' ? ['--http2'] : [])], { cpu: '0' });
   const runs = [];
   try {
     for (let t = 0; t < trials; t++) {

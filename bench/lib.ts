@@ -65,7 +65,7 @@ export async function h2loadPoint(
   url: string,
   pids: number[],
   concurrency: number,
-  o: { trials: number; durationMs: number; warmupMs: number; loadCpu: number },
+  o: { trials: number; durationMs: number; warmupMs: number; loadCpu: string },
 ): Promise<H2loadPoint> {
   const { runH2load } = await import('../src/load/h2load.ts');
   const { cpuShare, sampleProcess } = await import('../src/measure/resources.ts');

@@ -63,7 +63,7 @@ for (const limit of LIMITS) {
   const stack = await startTunnelStack({
     design: 'h2',
     connectorArgs: ['--max-concurrent-streams', String(limit)],
-    cpus: { origin: 0, edge: 0, connector: 0 },
+    cpus: { origin: '0', edge: '0', connector: '0' },
   });
   try {
     for (const concurrency of CONCURRENCY) {
@@ -75,7 +75,7 @@ for (const limit of LIMITS) {
         durationMs,
         warmupMs,
         bodyFile: body,
-        cpu: 1,
+        cpu: '1',
       });
       const slots = Math.min(concurrency, limit === 0 ? concurrency : limit);
       const ceiling = (slots / DELAY_MS) * 1000;

@@ -1,6 +1,6 @@
 /** The `muxbench` command. Each subcommand returns its exit code; errors are printed, never thrown raw. */
 import { readFileSync } from 'node:fs';
-import { asUsageError, EXIT, parseCommandArgs, parseDurationMs, usageErrorLine, UsageError, wantsHelp } from './cli/args.ts';
+import { asUsageError, EXIT, parseCommandArgs, parseCpusOption, parseDurationMs, usageErrorLine, UsageError, wantsHelp } from './cli/args.ts';
 import { onInterrupt } from './cli/interrupt.ts';
 import type { ScenarioOverrides } from './measure/results.ts';
 import { serveUntilSignalled } from './systems/serve.ts';
@@ -101,6 +101,10 @@ options:
                            (warm-up and one trial each; clinic samples a process from start to exit): its
                            own pages per process in <run>/clinic/, linked from the report with each trial's
                            cost. Needs the optional packages @clinic/doctor and @clinic/flame (Node <= 20).
+  --cpus systems=SET,load=SET
+                           the cores the systems and the load run on, as taskset writes them (0-3, 0,2,4);
+                           either may be left out; over the scenario's cpus. Default: systems on core 0, load
+                           on core 1 (two cores or more, with taskset); a core the machine lacks is refused
   --reports-dir DIR        where <scenario>/<run-id>/ goes (default reports/)
   -h, --help               this text
 
@@ -262,6 +266,7 @@ function setOption(text: string): { key: string; values: (number | string | bool
 
 interface ScenarioValues {
   quick?: boolean;
+  cpus?: string;
   'reports-dir'?: string;
   concurrency?: string[];
   duration?: string;
@@ -307,6 +312,7 @@ async function scenario(argv: string[]): Promise<number> {
   let values: ScenarioValues;
   let positionals: string[];
   let overrides: ScenarioOverrides | undefined;
+  let cpus: { systems?: string; load?: string } | undefined;
   // --profile takes an optional kind, which parseArgs cannot express: it is read here.
   let profile: 'cpu' | 'clinic' | undefined;
   const rest: string[] = [];
@@ -324,6 +330,7 @@ async function scenario(argv: string[]): Promise<number> {
       allowPositionals: true,
       options: {
         quick: { type: 'boolean' },
+        cpus: { type: 'string' },
         'reports-dir': { type: 'string' },
         concurrency: { type: 'string', short: 'c', multiple: true },
         duration: { type: 'string', short: 'd' },
@@ -341,6 +348,7 @@ async function scenario(argv: string[]): Promise<number> {
       throw new UsageError(`${what}; scenarios: ${listScenarioNames().join(', ')}, or a file.ts`);
     }
     overrides = scenarioOverrides(values);
+    cpus = values.cpus === undefined ? undefined : parseCpusOption(values.cpus);
   } catch (err) {
     return usageError('scenario', err);
   }
@@ -364,6 +372,7 @@ async function scenario(argv: string[]): Promise<number> {
       signal: interrupts.signal,
       progress: values.quiet ? SILENT_PROGRESS : createProgress(),
       ...(overrides ? { overrides } : {}),
+      ...(cpus ? { cpus } : {}),
       ...(profile ? { profile } : {}),
     });
     human(`\n${summaryTable(results)}\n\nresults: ${resultsPath}\n`);

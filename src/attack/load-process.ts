@@ -9,7 +9,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { h2Requester } from '../load/h2/requester.ts';
 import type { Expectation } from '../load/types.ts';
-import { pinnedCommand } from '../os/cpus.ts';
+import { type CpuSet, pinnedCommand } from '../os/cpus.ts';
 import { MUXBENCH_BIN, track } from '../run/supervise.ts';
 import { type LoadPoll, type LoadRecord, PhasedLoad } from './phased-load.ts';
 
@@ -127,7 +127,7 @@ export class LoadProcess {
     child.stderr!.on('data', (c: Buffer) => (this.stderr = (this.stderr + c.toString()).slice(-2000)));
   }
 
-  static async start(job: LoadJob, cpu: number | undefined): Promise<LoadProcess> {
+  static async start(job: LoadJob, cpu: CpuSet | undefined): Promise<LoadProcess> {
     const [cmd, ...args] = pinnedCommand([process.execPath, MUXBENCH_BIN, 'attack-load'], cpu);
     const child = spawn(cmd!, args, { stdio: ['pipe', 'pipe', 'pipe'] });
     track(child);

@@ -28,7 +28,8 @@ export interface AttackSettings {
   allowRemote: boolean;
   load: { concurrency: number; connections: number; requestTimeoutMs: number };
   limits: Limits;
-  pinned: { targetCpu: number | null; loadCpu: number | null };
+  /** cores as taskset writes them ("0", "0-3"); a core number in older results */
+  pinned: { targetCpu: string | number | null; loadCpu: string | number | null };
 }
 
 export interface PatternOutcome {

@@ -128,7 +128,7 @@ interface Live {
 }
 
 async function bringUp(spec: TargetSpec, s: AttackSettings): Promise<Live> {
-  const target = await startTarget(spec, s.pinned.targetCpu ?? undefined);
+  const target = await startTarget(spec, s.pinned.targetCpu === null ? undefined : String(s.pinned.targetCpu));
   try {
     const load = await LoadProcess.start(
       {
@@ -140,7 +140,7 @@ async function bringUp(spec: TargetSpec, s: AttackSettings): Promise<Live> {
         expectStatus: target.expectStatus,
         expectPatternBytes: target.expectPatternBytes,
       },
-      s.pinned.loadCpu ?? undefined,
+      s.pinned.loadCpu === null ? undefined : String(s.pinned.loadCpu),
     );
     await sleep(s.warmupMs);
     return { target, load };

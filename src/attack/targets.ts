@@ -5,6 +5,7 @@
  * load asks for and what counts as its success, and the processes whose CPU and memory are watched (by
  * role; `attackedRole` is the one whose port is attacked).
  */
+import type { CpuSet } from '../os/cpus.ts';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -110,7 +111,7 @@ export function parseTargetUrl(text: string): URL {
   return url;
 }
 
-export async function startTarget(spec: TargetSpec, cpu: number | undefined): Promise<RunningTarget> {
+export async function startTarget(spec: TargetSpec, cpu: CpuSet | undefined): Promise<RunningTarget> {
   if (spec.kind === 'url') return urlTarget(spec);
   switch (spec.name) {
     case 'node-http2': {

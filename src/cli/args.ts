@@ -78,3 +78,17 @@ export function parseDurationMs(option: string, text: string): number {
   if (!Number.isInteger(ms)) throw new UsageError(`${option} must be whole milliseconds, got '${text}'`);
   return ms;
 }
+
+/**
+ * `--cpus systems=0-3,load=4-7`: the two sets, either left out. A set may hold commas itself
+ * (systems=0-3,6,load=7): the value splits before each `name=`.
+ */
+export function parseCpusOption(text: string): { systems?: string; load?: string } {
+  const out: { systems?: string; load?: string } = {};
+  for (const part of text.split(/,(?=[a-z]+=)/)) {
+    const m = /^(systems|load)=(\d+(?:-\d+)?(?:,\d+(?:-\d+)?)*)$/.exec(part.trim());
+    if (!m) throw new UsageError(`--cpus takes systems=SET,load=SET (a SET as taskset writes it: 0-3,6), got '${text}'`);
+    out[m[1] as 'systems' | 'load'] = m[2]!;
+  }
+  return out;
+}

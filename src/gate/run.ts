@@ -14,7 +14,8 @@ import type { PointResult, ResultsFile, TrialResult, WarmupRecord } from '../mea
 import { median } from '../measure/stats.ts';
 import type { SteadyPolicy } from '../measure/steady.ts';
 import { micros } from '../report/format.ts';
-import { placement } from '../run/environment.ts';
+import { type Placement, placement } from '../run/environment.ts';
+import { CpuSetError } from '../os/cpus.ts';
 import { writeJsonAtomic } from '../run/persist.ts';
 import { checkAlive, diedOr, measureTrial, pointStatus, ProcessWatch, summarize, TargetDiedError, warmupRecord } from '../run/point.ts';
 import { type Progress, trialText } from '../run/progress.ts';
@@ -115,7 +116,8 @@ function fail(s: SideState, err: unknown, signal: AbortSignal | undefined): void
 
 export class GateRunner {
   private readonly slots: Record<SideName, Running | null> = { base: null, candidate: null };
-  private readonly place = placement();
+  /** the current scenario's: its `cpus`, or the default */
+  private place: Placement = placement();
 
   constructor(private readonly o: GateRunOptions) {}
 
@@ -139,6 +141,12 @@ export class GateRunner {
         'MUX_ERR_GATE_USAGE',
         `${name}: network.mechanism 'kernel' runs under \`muxbench scenario\` only; the gate shapes legs with the relay (set mechanism 'relay')`,
       );
+    try {
+      this.place = placement(scenario.cpus);
+    } catch (err) {
+      if (err instanceof CpuSetError) throw new GateError('MUX_ERR_GATE_USAGE', `${name}: cpus: ${err.message}`);
+      throw err;
+    }
     const eff = effective(scenario, false);
     const trialMs = this.o.trialMs ?? eff.durationMs;
     const settings = { ...eff, durationMs: trialMs, trials: this.o.rounds };
@@ -147,7 +155,7 @@ export class GateRunner {
     const files = {} as Record<SideName, ResultsFile>;
     const paths = {} as Record<SideName, string>;
     for (const side of SIDES) {
-      files[side] = newResults(scenario, file, false, id, settings, sweptAxes(points), this.o.sides[side].commit);
+      files[side] = newResults(scenario, file, false, id, settings, sweptAxes(points), this.o.sides[side].commit, undefined, scenario.cpus);
       paths[side] = `${this.o.outDir}/${scenario.name}/${side}/results.json`;
       writeJsonAtomic(paths[side], files[side]);
     }

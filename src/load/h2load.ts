@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeHistogram, LatencyRecorder, type LatencySummary, summarize } from '../measure/histogram.ts';
-import { pinnedCommand } from '../os/cpus.ts';
+import { type CpuSet, pinnedCommand } from '../os/cpus.ts';
 
 export interface H2loadOptions {
   url: string;
@@ -23,7 +23,7 @@ export interface H2loadOptions {
   /** request body file (-d): the request becomes a POST */
   bodyFile?: string;
   headers?: Record<string, string>;
-  cpu?: number;
+  cpu?: CpuSet;
   /** extra time allowed beyond warm-up + duration before the run is killed */
   graceMs?: number;
 }

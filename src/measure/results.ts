@@ -54,10 +54,12 @@ export interface Environment {
   os: string;
   hostname: string;
   commit: string | null;
-  /** whether systems and load were pinned to separate cores with taskset */
+  /** whether systems and load were pinned with taskset */
   pinned: boolean;
-  systemCpu: number | null;
-  loadCpu: number | null;
+  /** the cores the systems ran on, as taskset writes them ("0", "0-3"); a core number in older results */
+  systemCpu: string | number | null;
+  /** the cores the load ran on */
+  loadCpu: string | number | null;
   h2load: boolean;
   /**
    * For runs with network legs: what shaped them ('relay', muxbench's; 'kernel', tc in the run's own network

@@ -20,17 +20,68 @@ export function coreCount(): number {
   return availableParallelism();
 }
 
-/** The command line that runs `argv` pinned to `cpu` (or unpinned when pinning is not possible). */
-export function pinnedCommand(argv: string[], cpu: number | undefined): string[] {
-  if (cpu === undefined || !tasksetAvailable() || cpu >= coreCount()) return argv;
-  return ['taskset', '-c', String(cpu), ...argv];
+/**
+ * A set of cores as taskset and Linux write it: "0", "0-3", "0-3,6,8-9". What a scenario's `cpus`, the
+ * `--cpus` option and every pinned process take.
+ */
+export type CpuSet = string;
+
+export class CpuSetError extends Error {
+  override readonly name = 'CpuSetError';
 }
 
-/** Pins every thread of this process to `cpu`; returns whether it worked. */
-export function pinSelf(cpu: number): boolean {
-  if (!tasksetAvailable() || cpu >= coreCount()) return false;
+/** The cores of a set, ascending; throws CpuSetError naming what is wrong ("4-2", "x", a core past the machine's). */
+export function parseCpuSet(text: string, cores = coreCount()): number[] {
+  const out = new Set<number>();
+  const parts = text.trim() === '' ? [] : text.split(',');
+  if (parts.length === 0) throw new CpuSetError(`a CPU set names cores, such as 0-3 or 0,2, got '${text}'`);
+  for (const part of parts) {
+    const m = /^\s*(\d+)\s*(?:-\s*(\d+)\s*)?$/.exec(part);
+    if (!m) throw new CpuSetError(`'${part.trim()}' in the CPU set '${text}' is not a core or a range (0, 2-5)`);
+    const from = Number(m[1]);
+    const to = m[2] === undefined ? from : Number(m[2]);
+    if (to < from) throw new CpuSetError(`'${part.trim()}' in the CPU set '${text}' runs backwards`);
+    if (to >= cores) throw new CpuSetError(`core ${to} in the CPU set '${text}' is not on this machine (cores 0-${cores - 1})`);
+    for (let c = from; c <= to; c++) out.add(c);
+  }
+  return [...out].sort((a, b) => a - b);
+}
+
+/** "core 0", "cores 0-3". */
+export function coresText(set: CpuSet | number): string {
+  return /^\d+$/.test(String(set)) ? `core ${set}` : `cores ${set}`;
+}
+
+/** A set written back in its shortest form: [0, 1, 2, 3, 6] → "0-3,6". */
+export function formatCpuSet(cores: readonly number[]): CpuSet {
+  const sorted = [...new Set(cores)].sort((a, b) => a - b);
+  const runs: string[] = [];
+  for (let i = 0; i < sorted.length; ) {
+    let j = i;
+    while (j + 1 < sorted.length && sorted[j + 1] === sorted[j]! + 1) j++;
+    runs.push(i === j ? String(sorted[i]) : `${sorted[i]}-${sorted[j]}`);
+    i = j + 1;
+  }
+  return runs.join(',');
+}
+
+/** The command line that runs `argv` pinned to the cores of `cpus` (or unpinned when pinning is not possible). */
+export function pinnedCommand(argv: string[], cpus: CpuSet | undefined): string[] {
+  if (cpus === undefined || !tasksetAvailable()) return argv;
   try {
-    execFileSync('taskset', ['-a', '-p', '-c', String(cpu), String(process.pid)], { stdio: 'ignore' });
+    parseCpuSet(cpus);
+  } catch {
+    return argv; // a set this machine cannot give (validated where it was chosen: placement())
+  }
+  return ['taskset', '-c', cpus, ...argv];
+}
+
+/** Pins every thread of this process to the cores of `cpus`; returns whether it worked. */
+export function pinSelf(cpus: CpuSet): boolean {
+  if (!tasksetAvailable()) return false;
+  try {
+    parseCpuSet(cpus);
+    execFileSync('taskset', ['-a', '-p', '-c', cpus, String(process.pid)], { stdio: 'ignore' });
     return true;
   } catch {
     return false;

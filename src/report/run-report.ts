@@ -2,6 +2,7 @@
  * The report of one run: `renderRunReport` is a pure function from a results file to a self-contained
  * HTML page; `writeRunReport` is the thin wrapper that reads results.json and writes index.html beside it.
  */
+import { coresText, parseCpuSet } from '../os/cpus.ts';
 import { isUnlimited } from '../h2/stream-limit.ts';
 import { describeOverrides } from '../scenario/overrides.ts';
 import { writeFileSync } from 'node:fs';
@@ -144,6 +145,14 @@ export function problemDetails(results: ResultsFile): string {
     .join('\n');
 }
 
+/** Whether two core sets share a core (older results hold one core number each). */
+function overlap(a: string | number | null, b: string | number | null): boolean {
+  if (a === null || b === null) return false;
+  const cores = (x: string | number): Set<number> => new Set(parseCpuSet(String(x), Number.MAX_SAFE_INTEGER));
+  const bs = cores(b);
+  return [...cores(a)].some((c) => bs.has(c));
+}
+
 export function environmentFacts(results: Pick<ResultsFile, 'environment'>): string {
   const e = results.environment;
   return facts([
@@ -154,7 +163,9 @@ export function environmentFacts(results: Pick<ResultsFile, 'environment'>): str
     ['commit', e.commit ? `<code>${esc(e.commit)}</code>` : 'unknown'],
     [
       'pinned',
-      e.pinned ? `yes: systems on core ${e.systemCpu ?? '?'}, load on core ${e.loadCpu ?? '?'}` : 'no (systems and load share the cores: figures are noisier)',
+      e.pinned
+        ? `yes: systems on ${coresText(e.systemCpu ?? '?')}, load on ${coresText(e.loadCpu ?? '?')}${overlap(e.systemCpu, e.loadCpu) ? ' (they share cores: figures are noisier)' : ''}`
+        : 'no (systems and load share the cores: figures are noisier)',
     ],
     ['h2load', e.h2load ? 'available' : 'not installed'],
     ...(e.network

@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { cpus, hostname, release, type as osType } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { Environment } from '../measure/results.ts';
-import { coreCount, tasksetAvailable } from '../os/cpus.ts';
+import { coreCount, type CpuSet, parseCpuSet, tasksetAvailable } from '../os/cpus.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -30,14 +30,36 @@ function hasH2load(): boolean {
   }
 }
 
-/** Systems on core 0 and the load engine on core 1 when there are two cores and taskset; else unpinned. */
-export function placement(): { pinned: boolean; systemCpu: number | undefined; loadCpu: number | undefined } {
-  const pinned = tasksetAvailable() && coreCount() >= 2;
-  return pinned ? { pinned, systemCpu: 0, loadCpu: 1 } : { pinned, systemCpu: undefined, loadCpu: undefined };
+/** Where a run's processes go: the systems' cores and the load's (undefined: unpinned). */
+export interface Placement {
+  pinned: boolean;
+  systemCpu: CpuSet | undefined;
+  loadCpu: CpuSet | undefined;
 }
 
-export function environment(): Environment {
-  const p = placement();
+/** The cores a scenario (`cpus`) or the command line (`--cpus`) asks for; either may be left to the default. */
+export interface CpuRequest {
+  systems?: CpuSet;
+  load?: CpuSet;
+}
+
+/**
+ * Where systems and load run: on the sets asked for; by default the systems on core 0 and the load on core 1
+ * when there are two cores or more and taskset (a machine of more cores is asked for its own sets); else
+ * unpinned. A set this machine cannot give throws CpuSetError naming it. Sets may overlap (the report says so).
+ */
+export function placement(asked: CpuRequest = {}): Placement {
+  const cores = coreCount();
+  for (const set of [asked.systems, asked.load]) if (set !== undefined) parseCpuSet(set, cores);
+  if (!tasksetAvailable()) return { pinned: false, systemCpu: undefined, loadCpu: undefined };
+  const fallback = cores >= 2;
+  const systemCpu = asked.systems ?? (fallback ? '0' : undefined);
+  const loadCpu = asked.load ?? (fallback ? '1' : undefined);
+  return { pinned: systemCpu !== undefined && loadCpu !== undefined, systemCpu, loadCpu };
+}
+
+export function environment(asked: CpuRequest = {}): Environment {
+  const p = placement(asked);
   return {
     node: process.version,
     cpu: cpus()[0]?.model ?? 'unknown',

@@ -4,6 +4,7 @@
  * the system: they always come from this tree (never a gate's base tree), are never profiled, run on the
  * systems' core, and are kept apart from the systems' processes in the resource figures.
  */
+import type { CpuSet } from '../os/cpus.ts';
 import type { Leg, LegConditions } from '../scenario/network.ts';
 import { startSystem, type Supervised } from './supervise.ts';
 
@@ -35,7 +36,7 @@ export function relayArgs(c: LegConditions, urls: Record<string, string>): strin
  * Starts the relay of one leg in front of `urls` ({ http: 'http://127.0.0.1:4000', … }) and returns the
  * same URLs with the relay's ports in them (scheme and path kept).
  */
-export async function startLeg(leg: Leg, c: LegConditions, urls: Record<string, string>, cpu: number | undefined): Promise<RelayedLeg> {
+export async function startLeg(leg: Leg, c: LegConditions, urls: Record<string, string>, cpu: CpuSet | undefined): Promise<RelayedLeg> {
   const relay = await startSystem('relay', relayArgs(c, urls), { cpu });
   const relayed: Record<string, string> = {};
   for (const [name, url] of Object.entries(urls)) {

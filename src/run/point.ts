@@ -4,6 +4,7 @@
  * utilisation and memory sampled exactly at each measured window's edges; the summary (medians with
  * bootstrap intervals).
  */
+import type { CpuSet } from '../os/cpus.ts';
 import { MuxbenchError } from '../errors.ts';
 import type { EngineSpec } from '../load/engine.ts';
 import type { PacedResult, WarmupResult } from '../load/loop.ts';
@@ -195,7 +196,7 @@ export interface PointPlan {
   trials: number;
   durationMs: number;
   maxRequests?: number;
-  loadCpu: number | undefined;
+  loadCpu: CpuSet | undefined;
 }
 
 export interface PointMeasurement {

@@ -19,7 +19,8 @@ import {
   sweptAxes,
 } from '../scenario/index.ts';
 import { CLINIC_DIR, clinicMissing, clinicProfiles } from './clinic.ts';
-import { environment, placement } from './environment.ts';
+import { type CpuRequest, environment, type Placement, placement } from './environment.ts';
+import { coresText, CpuSetError } from '../os/cpus.ts';
 import { applyGroups, groupResults, measureGroups } from './groups.ts';
 import { writeJsonAtomic } from './persist.ts';
 import { PROFILES_DIR, profileOverhead } from './profile.ts';
@@ -37,6 +38,8 @@ export const REPORTS_DIR = fileURLToPath(new URL('../../reports/', import.meta.u
 
 export interface RunOptions {
   scenario: string;
+  /** the cores for systems and load, over the scenario's `cpus` (the command line's --cpus) */
+  cpus?: CpuRequest;
   quick?: boolean;
   /** directory that receives <scenario>/<run-id>/ (default reports/) */
   reportsDir?: string;
@@ -87,8 +90,9 @@ export function newResults(
   axes: string[],
   commit?: string | null,
   overrides?: ScenarioOverrides,
+  cpus: CpuRequest = {},
 ): ResultsFile {
-  const env = environment();
+  const env = environment(cpus);
   if (commit !== undefined) env.commit = commit;
   if (hasNetworkLegs(scenario, axes)) env.network = { mechanism: mechanismOf(scenario.network), netem: probeNetem() };
   return {
@@ -122,7 +126,14 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
   const quick = options.quick ?? false;
   const eff = effective(scenario, quick);
   const points = expandPoints(scenario, quick);
-  const place = placement();
+  const cpus: CpuRequest = { ...scenario.cpus, ...options.cpus };
+  let place: Placement;
+  try {
+    place = placement(cpus);
+  } catch (err) {
+    if (err instanceof CpuSetError) throw new ScenarioError(`cpus: ${err.message}`);
+    throw err;
+  }
   const profileKind = options.profile ?? scenario.profile;
   if (profileKind === 'clinic') {
     const missing = clinicMissing();
@@ -138,11 +149,11 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
   const progress = options.progress ?? createProgress();
   const id = runId();
   const resultsPath = join(options.reportsDir ?? REPORTS_DIR, scenario.name, id, 'results.json');
-  const results = newResults(scenario, file, quick, id, eff, sweptAxes(points), undefined, options.overrides);
+  const results = newResults(scenario, file, quick, id, eff, sweptAxes(points), undefined, options.overrides, cpus);
   writeJsonAtomic(resultsPath, results);
   progress.start(points.length * eff.trials);
   progress.note(
-    `${scenario.name}: ${points.length} points × ${eff.trials} trials of ${eff.durationMs} ms after a warm-up until steady (${eff.steady.minMs}–${eff.steady.maxMs} ms)${place.pinned ? ', systems on core 0, load on core 1' : ', unpinned'} → ${resultsPath}`,
+    `${scenario.name}: ${points.length} points × ${eff.trials} trials of ${eff.durationMs} ms after a warm-up until steady (${eff.steady.minMs}–${eff.steady.maxMs} ms)${place.pinned ? `, systems on ${coresText(place.systemCpu!)}, load on ${coresText(place.loadCpu!)}` : ', unpinned'} → ${resultsPath}`,
   );
 
   let profileEnv: NodeJS.ProcessEnv | undefined;

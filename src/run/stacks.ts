@@ -2,6 +2,7 @@
  * Systems made of several processes, started in order and torn down together: a tunnel is an origin, an
  * edge and a connector. Each process is supervised (ready line, time limit, SIGTERM then SIGKILL).
  */
+import type { CpuSet } from '../os/cpus.ts';
 import type { Leg, LegConditions } from '../scenario/network.ts';
 import { freePort } from './free-port.ts';
 import { startLeg } from './network.ts';
@@ -24,7 +25,7 @@ export interface TunnelStackOptions {
   connectorArgs?: string[];
   edgeArgs?: string[];
   /** cpu per role, for pinning */
-  cpus?: { origin?: number; edge?: number; connector?: number };
+  cpus?: { origin?: CpuSet; edge?: CpuSet; connector?: CpuSet };
   start?: StartOptions;
   /**
    * Network conditions: `origin` between connector and origin, `tunnel` between connector and edge, `client`
@@ -87,7 +88,7 @@ function prefixed(prefix: string, urls: Record<string, string>): Record<string, 
 export interface NghttpxStackOptions {
   /** how nghttpx talks to the origin: HTTP/1.1 (its default, and cloudflared's) or h2c */
   originProtocol: 'http1' | 'h2c';
-  cpu?: number;
+  cpu?: CpuSet;
 }
 
 /**

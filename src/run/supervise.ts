@@ -8,7 +8,7 @@ import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { MuxbenchError } from '../errors.ts';
 import { descendantPids } from '../measure/resources.ts';
-import { pinnedCommand } from '../os/cpus.ts';
+import { type CpuSet, pinnedCommand } from '../os/cpus.ts';
 
 export const MUXBENCH_BIN = fileURLToPath(new URL('../../bin/muxbench.js', import.meta.url));
 
@@ -61,7 +61,7 @@ export class SystemStartError extends MuxbenchError {
 
 export interface StartOptions {
   /** Core to pin to with taskset (ignored where taskset or the core is missing). */
-  cpu?: number;
+  cpu?: CpuSet;
   readyTimeoutMs?: number;
   env?: NodeJS.ProcessEnv;
   /** Extra node flags, e.g. --cpu-prof. */

@@ -2,6 +2,7 @@
  * From a scenario point to running processes and an EngineSpec: how each system kind is started, which
  * URL its load goes to, and what each workload means for its protocol.
  */
+import type { CpuSet } from '../os/cpus.ts';
 import { loadsAt, type LoadSpec, type Params, type Point, type PointLoad, type Scenario, type SystemSpec, type Workload } from '../scenario/index.ts';
 import { clientOf } from '../scenario/load.ts';
 import type { EngineSpec } from '../load/engine.ts';
@@ -116,7 +117,7 @@ export function startKey(system: SystemSpec, params: Params, legs: Partial<Recor
 export async function startTarget(
   system: SystemSpec,
   params: Params,
-  cpu: number | undefined,
+  cpu: CpuSet | undefined,
   start: Pick<StartOptions, 'bin' | 'env' | 'wrap' | 'stopGraceMs'> = {},
   legs: Partial<Record<Leg, LegConditions>> = {},
   mechanism: 'relay' | 'kernel' = 'relay',
@@ -210,7 +211,7 @@ export function kernelLegsOf(system: SystemSpec, urls: Record<string, string>, l
 async function startOne(
   system: SystemSpec,
   args: Record<string, string[]>,
-  cpu: number | undefined,
+  cpu: CpuSet | undefined,
   start: Pick<StartOptions, 'bin' | 'env' | 'wrap' | 'stopGraceMs'>,
 ): Promise<Target> {
   switch (system.kind) {

@@ -11,7 +11,7 @@ import type { PacedResult, WarmupResult } from '../load/loop.ts';
 import type { LoadModel } from '../load/types.ts';
 import type { WorkerCommand } from '../load/worker-main.ts';
 import type { SteadyPolicy } from '../measure/steady.ts';
-import { pinnedCommand } from '../os/cpus.ts';
+import { type CpuSet, pinnedCommand } from '../os/cpus.ts';
 import { MUXBENCH_BIN, track } from './supervise.ts';
 
 /** Room for the worker to start and load its engine, and for a command's reply beyond its own time. */
@@ -111,7 +111,7 @@ export class LoadSession {
   private readonly onAbort = (): void => void this.child.kill('SIGKILL');
 
   private constructor(
-    cpu: number | undefined,
+    cpu: CpuSet | undefined,
     private readonly signal: AbortSignal | undefined,
   ) {
     const [cmd, ...args] = pinnedCommand([process.execPath, MUXBENCH_BIN, 'load-worker'], cpu);
@@ -135,7 +135,7 @@ export class LoadSession {
   }
 
   /** A worker process (pinned to `cpu` when given), with no engine yet. */
-  static start(cpu: number | undefined, signal?: AbortSignal): LoadSession {
+  static start(cpu: CpuSet | undefined, signal?: AbortSignal): LoadSession {
     return new LoadSession(cpu, signal);
   }
 
@@ -143,7 +143,7 @@ export class LoadSession {
   static async single(
     spec: EngineSpec,
     model: LoadModel,
-    cpu: number | undefined,
+    cpu: CpuSet | undefined,
     signal?: AbortSignal,
   ): Promise<{ session: LoadSession; engine: EngineHandle }> {
     const session = LoadSession.start(cpu, signal);

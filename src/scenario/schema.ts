@@ -335,6 +335,8 @@ const quickFields = {
 /** The settings a scenario and its quick variant both have (a command-line override of one holds in both). */
 export const QUICK_SETTINGS = ['warmupMs', 'maxWarmupMs', 'durationMs', 'trials'] as const satisfies readonly (keyof typeof quickFields)[];
 
+const cpuSet = z.string().regex(/^\d+(-\d+)?(,\d+(-\d+)?)*$/, 'a CPU set as taskset writes it: 0, 0-3, 0-3,6');
+
 const scenarioFields = {
   name: id,
   description: z.string().min(1),
@@ -374,6 +376,12 @@ const scenarioFields = {
       origin: leg.optional(),
     })
     .optional(),
+  /**
+   * The cores the systems' processes and the load run on, as taskset writes them ('0-3', '0,2'); default:
+   * systems on core 0, load on core 1 (also `--cpus systems=0-3,load=4-7`). Checked against the machine
+   * when the run starts.
+   */
+  cpus: z.strictObject({ systems: cpuSet.optional(), load: cpuSet.optional() }).optional(),
   /** a shorter variant for QUICK runs */
   quick: z.strictObject(quickFields).optional(),
   /**

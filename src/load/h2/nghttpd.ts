@@ -5,13 +5,13 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
-import { pinnedCommand } from '../../os/cpus.ts';
+import { type CpuSet, pinnedCommand } from '../../os/cpus.ts';
 
 export interface NghttpdOptions {
   /** directory served */
   htdocs: string;
   /** core to pin to with taskset */
-  cpu?: number;
+  cpu?: CpuSet;
   /** more nghttpd flags, e.g. ['-m', '5'] (max concurrent streams) or ['-b', '255'] (padding) */
   args?: string[];
   readyTimeoutMs?: number;
