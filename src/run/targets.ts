@@ -203,8 +203,8 @@ export function kernelLegsOf(system: SystemSpec, urls: Record<string, string>, l
     jitterMs: all.reduce((s, c) => s + c.jitterMs, 0),
     mbit: mbits.length ? Math.min(...mbits) : 0,
   };
-  const kept = 1 - all.reduce((k, c) => k * (1 - (c.lossPct ?? 0) / 100), 1);
-  if (kept > 0) conditions.lossPct = Math.round(kept * 1e6) / 1e4;
+  const lost = 1 - all.reduce((k, c) => k * (1 - (c.lossPct ?? 0) / 100), 1);
+  if (lost > 0) conditions.lossPct = Math.round(lost * 1e6) / 1e4;
   return [{ name: given.join('+'), conditions, ports: [...new Set(Object.values(urls).map(port))] }];
 }
 
