@@ -2,6 +2,8 @@
  * One error vocabulary: every error class of ours extends MuxbenchError and carries a stable MUX_ERR_ code;
  * a system's start failure keeps its reason and its stderr apart (nothing splits a message to recover one).
  */
+import { CpuSetError } from '../src/os/cpus.ts';
+import { KernelLegError } from '../src/run/kernel-legs.ts';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -57,6 +59,8 @@ describe('errors', () => {
       new FrameError(ErrorCode.PROTOCOL_ERROR, 'x'),
       new StreamError(ErrorCode.CANCEL, 'x'),
       new HeadTooLargeError(2, 1),
+      new CpuSetError('x'),
+      new KernelLegError('x'),
     ];
     for (const e of made) {
       expect(e, e.name).toBeInstanceOf(MuxbenchError);

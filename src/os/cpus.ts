@@ -1,6 +1,7 @@
 /** CPU pinning with taskset, when this machine has it and enough cores for the pin to mean something. */
 import { execFileSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
+import { MuxbenchError } from '../errors.ts';
 
 let tasksetPath: string | null | undefined;
 
@@ -26,8 +27,10 @@ export function coreCount(): number {
  */
 export type CpuSet = string;
 
-export class CpuSetError extends Error {
+/** A CPU set that is not one, or names a core this machine lacks. */
+export class CpuSetError extends MuxbenchError {
   override readonly name = 'CpuSetError';
+  readonly code = 'MUX_ERR_CPU_SET';
 }
 
 /** The cores of a set, ascending; throws CpuSetError naming what is wrong ("4-2", "x", a core past the machine's). */
