@@ -85,3 +85,28 @@ export function encodeHistogram(h: Histogram): string {
 export function decodeHistogram(encoded: string): Histogram {
   return hdr.decodeFromCompressedBase64(encoded, 'packed');
 }
+
+/**
+ * Several histograms as one: every bucket's count added, so each percentile of the result is the percentile
+ * of all the samples together — never an average of percentiles. What load workers' partial results (one
+ * trial's, many trials', many machines') are merged with. An encoded histogram that cannot be read is
+ * skipped and counted in `skipped`; null when none could be read.
+ */
+export function mergeHistograms(encoded: readonly string[]): { histogram: Histogram; skipped: number } | null {
+  let merged: Histogram | null = null;
+  let skipped = 0;
+  for (const e of encoded) {
+    let h: Histogram;
+    try {
+      h = decodeHistogram(e);
+    } catch {
+      skipped++;
+      continue;
+    }
+    if (merged) {
+      merged.add(h);
+      h.destroy();
+    } else merged = h;
+  }
+  return merged ? { histogram: merged, skipped } : null;
+}

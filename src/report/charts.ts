@@ -5,7 +5,7 @@
  * sentence under a chart always describes exactly what is drawn.
  */
 import { isUnlimited } from '../h2/stream-limit.ts';
-import { decodeHistogram, type Histogram } from '../measure/histogram.ts';
+import { type Histogram, mergeHistograms } from '../measure/histogram.ts';
 import type { PointResult, PointStatus, ResultsFile } from '../measure/results.ts';
 import { type PointCeiling, pointCeilings, transferRate } from './ceilings.ts';
 import { axisValue } from './format.ts';
@@ -545,21 +545,9 @@ export function percentileX(q: number): number {
   return Number((1 / (1 - q / 100)).toPrecision(10));
 }
 
+/** The point's trials' histograms as one; an undecodable one leaves its trial out of the distribution (the table still shows it). */
 function mergedHistogram(p: PointResult): Histogram | null {
-  let merged: Histogram | null = null;
-  for (const t of p.trials) {
-    if (!t.histogram) continue;
-    try {
-      const h = decodeHistogram(t.histogram);
-      if (merged) {
-        merged.add(h);
-        h.destroy();
-      } else merged = h;
-    } catch {
-      // an undecodable histogram leaves this trial out of the distribution; the table still shows it
-    }
-  }
-  return merged;
+  return mergeHistograms(p.trials.map((t) => t.histogram).filter((h) => h !== '' && h !== undefined))?.histogram ?? null;
 }
 
 /**
