@@ -394,7 +394,8 @@ function windowClaim(d: RunData, c: Extract<ClaimSpec, { kind: 'window-ceiling' 
   for (const id of c.systems) {
     for (const p of d.base(id)) {
       if (!measured(p)) {
-        evidence.push(`${p.label}${paramsText(p.params, d.results.axes) ? ` (${paramsText(p.params, d.results.axes)})` : ''} was ${p.status} (not used)`);
+        const where = paramsText(p.params, d.results.axes);
+        evidence.push(`${p.label}${where ? ` (${where})` : ''} was ${p.status} (not used)`);
         continue;
       }
       const w = windowCeiling(p, d.results);

@@ -4,6 +4,7 @@
  * sweeps one of its axes, even where the values are 0 ms and unlimited: the points of a sweep then all pay
  * the relay's own hop, and compare like with like.
  */
+import type { NetworkLeg } from '../measure/results.ts';
 import type { Params } from './groups.ts';
 import { type Axis, LEG_APPLIES, type Leg, type LegSpec, type Scenario, type SystemSpec } from './schema.ts';
 
@@ -12,16 +13,8 @@ export { LEG_APPLIES, type Leg };
 /** In the order a request crosses them. */
 export const LEGS: readonly Leg[] = ['client', 'tunnel', 'origin'];
 
-/** A leg's conditions at one point. */
-export interface LegConditions {
-  rttMs: number;
-  jitterMs: number;
-  /** Mbit/s each way, 0 = unlimited */
-  mbit: number;
-  bufferBytes?: number;
-  /** packets lost each way, % (kernel legs only) */
-  lossPct?: number;
-}
+/** A leg's conditions at one point: as a point's results record them (PointResult.network). */
+export type LegConditions = NetworkLeg;
 
 /** What shapes a scenario's legs: its `network.mechanism`, the relay by default. */
 export function mechanismOf(network: Scenario['network']): 'relay' | 'kernel' {
@@ -57,18 +50,4 @@ export function legsAt(network: Scenario['network'], system: Pick<SystemSpec, 'k
     };
   }
   return out;
-}
-
-/** "tunnel 50 ms RTT, 100 Mbit/s; client 10 ms RTT" — or '' without conditions. */
-export function describeLegs(legs: Partial<Record<Leg, LegConditions>>): string {
-  return LEGS.filter((l) => legs[l] !== undefined)
-    .map((l) => {
-      const c = legs[l]!;
-      const parts = [`${c.rttMs} ms RTT`];
-      if (c.jitterMs > 0) parts.push(`± ${c.jitterMs} ms jitter`);
-      parts.push(c.mbit > 0 ? `${c.mbit} Mbit/s` : 'unlimited bandwidth');
-      if (c.lossPct) parts.push(`${c.lossPct} % loss`);
-      return `${l} ${parts.join(', ')}`;
-    })
-    .join('; ');
 }

@@ -12,7 +12,7 @@ import { probeNetem } from '../../src/os/netem.ts';
 import { relayArgs } from '../../src/run/network.ts';
 import { runScenario } from '../../src/run/runner.ts';
 import { startKey } from '../../src/run/targets.ts';
-import { describeLegs, legsAt } from '../../src/scenario/network.ts';
+import { legsAt } from '../../src/scenario/network.ts';
 import { parseScenario } from '../../src/scenario/index.ts';
 import { stopAll } from '../helpers/cli.ts';
 import { leftBehind } from '../helpers/procs.ts';
@@ -33,9 +33,6 @@ describe('the legs of a point', () => {
     expect(legsAt(network, { kind: 'http-grpc' }, {})).toEqual({ tunnel: { rttMs: 50, jitterMs: 0, mbit: 100 } });
     expect(legsAt(undefined, { kind: 'origin' }, { clientRttMs: 20 })).toEqual({ client: { rttMs: 20, jitterMs: 0, mbit: 0 } });
     expect(legsAt(undefined, { kind: 'origin' }, { concurrency: 8 })).toEqual({});
-    expect(describeLegs({ client: { rttMs: 10, jitterMs: 2, mbit: 0 }, tunnel: { rttMs: 50, jitterMs: 0, mbit: 100 } })).toBe(
-      'client 10 ms RTT, ± 2 ms jitter, unlimited bandwidth; tunnel 50 ms RTT, 100 Mbit/s',
-    );
   });
 
   it('asks the relay for half the round trip each way, one listener per service the leg carries', () => {
