@@ -105,6 +105,9 @@ options:
                            the cores the systems and the load run on, as taskset writes them (0-3, 0,2,4);
                            either may be left out; over the scenario's cpus. Default: systems on core 0, load
                            on core 1 (two cores or more, with taskset); a core the machine lacks is refused
+  --load-workers N         split each point's load over N load-worker processes, one per core of the load
+                           set (the scenario's loadWorkers): concurrency or rate shared out, windows opened at
+                           one instant, histograms merged exactly; generator-bound if any one worker was
   --reports-dir DIR        where <scenario>/<run-id>/ goes (default reports/)
   -h, --help               this text
 
@@ -272,6 +275,7 @@ interface ScenarioValues {
   duration?: string;
   trials?: string;
   warmup?: string;
+  'load-workers'?: string;
   system?: string[];
   set?: string[];
   json?: boolean;
@@ -285,6 +289,7 @@ function scenarioOverrides(values: ScenarioValues): ScenarioOverrides | undefine
   if (values.duration !== undefined) set.push({ key: 'durationMs', values: [parseDurationMs('--duration', values.duration)] });
   if (values.trials !== undefined) set.push({ key: 'trials', values: numberList('--trials', [values.trials]) });
   if (values.warmup !== undefined) set.push({ key: 'warmupMs', values: [parseDurationMs('--warmup', values.warmup)] });
+  if (values['load-workers'] !== undefined) set.push({ key: 'loadWorkers', values: numberList('--load-workers', [values['load-workers']]) });
   for (const text of values.set ?? []) set.push(setOption(text));
   const systems = (values.system ?? []).flatMap((s) => s.split(',')).map((s) => s.trim());
   if (systems.some((s) => s === '')) throw new UsageError(`--system takes ids, got '${values.system!.join(',')}'`);
@@ -336,6 +341,7 @@ async function scenario(argv: string[]): Promise<number> {
         duration: { type: 'string', short: 'd' },
         trials: { type: 'string' },
         warmup: { type: 'string' },
+        'load-workers': { type: 'string' },
         system: { type: 'string', multiple: true },
         set: { type: 'string', multiple: true },
         json: { type: 'boolean' },

@@ -4,6 +4,7 @@
  */
 import { CpuSetError } from '../src/os/cpus.ts';
 import { KernelLegError } from '../src/run/kernel-legs.ts';
+import { LoadSplitError } from '../src/load/split.ts';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -50,6 +51,7 @@ describe('errors', () => {
       new MeasureError(new Error('x'), { warmup: { steady: null, elapsedMs: 0, spread: null, tolerance: null, series: [] }, trials: [] }),
       new SystemStartError('x', ''),
       new LoadWorkerError('x'),
+      new LoadSplitError('x'),
       new ScenarioError('x'),
       new HandshakeError('x'),
       new UsageError('x'),

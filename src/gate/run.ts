@@ -141,6 +141,11 @@ export class GateRunner {
         'MUX_ERR_GATE_USAGE',
         `${name}: network.mechanism 'kernel' runs under \`muxbench scenario\` only; the gate shapes legs with the relay (set mechanism 'relay')`,
       );
+    if (scenario.loadWorkers > 1)
+      throw new GateError(
+        'MUX_ERR_GATE_USAGE',
+        `${name}: loadWorkers ${scenario.loadWorkers}: the gate measures base and candidate with one load worker, the very same instrument for both; give the gate's scenario loadWorkers 1`,
+      );
     try {
       this.place = placement(scenario.cpus);
     } catch (err) {

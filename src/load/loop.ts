@@ -17,7 +17,7 @@
  */
 import { CoarseHistogram } from '../measure/coarse-histogram.ts';
 import { encodeHistogram, LatencyRecorder, type LatencySummary, summarize } from '../measure/histogram.ts';
-import type { SendLag, SeriesWindow } from '../measure/results.ts';
+import type { SendLag, SeriesWindow, WorkerShare } from '../measure/results.ts';
 import { type Steadiness, steadiness, type SteadyPolicy } from '../measure/steady.ts';
 import type { LoadModel, Requester } from './types.ts';
 
@@ -45,6 +45,8 @@ export interface PacedResult {
   series?: SeriesWindow[];
   /** open loop: how late sends left against their schedule */
   sendLag?: SendLag;
+  /** several load workers' windows merged (load/merge.ts): each one's share */
+  workers?: WorkerShare[];
 }
 
 export interface WarmupResult {
@@ -129,18 +131,23 @@ export class LoadLoop {
     if (model.kind === 'open' && !(model.ratePerSec > 0 && model.maxInflight >= 1)) {
       throw new RangeError(`open loop: ratePerSec must be > 0 and maxInflight ≥ 1, got ${model.ratePerSec} / ${model.maxInflight}`);
     }
+    if (model.kind === 'open' && !((model.phase ?? 0) >= 0 && (model.phase ?? 0) < 1))
+      throw new RangeError(`open loop: phase must be in [0, 1), got ${model.phase}`);
     this.bucket = new Bucket(0);
   }
 
-  /** Starts (or resumes) sending. */
-  start(): void {
+  /**
+   * Starts (or resumes) sending. An open loop's schedule is anchored at `anchor` (a performance.now() instant,
+   * default now): load workers given one start instant share one schedule.
+   */
+  start(anchor?: number): void {
     if (this.closed) throw new Error('the load loop is closed');
     if (this.running) return;
     this.running = true;
     this.rotate();
     if (this.model.kind === 'closed') this.refill();
     else {
-      this.anchor = performance.now();
+      this.anchor = (anchor ?? performance.now()) + (this.model.phase ?? 0) * (1000 / this.model.ratePerSec);
       this.arrival = 0;
       this.tick();
     }

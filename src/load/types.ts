@@ -25,8 +25,12 @@ export interface Requester {
 
 export type LoadModel =
   | { kind: 'closed'; concurrency: number }
-  /** `maxInflight` bounds outstanding requests; arrivals beyond it are counted as dropped, never queued. */
-  | { kind: 'open'; ratePerSec: number; maxInflight: number };
+  /**
+   * `maxInflight` bounds outstanding requests; arrivals beyond it are counted as dropped, never queued.
+   * `phase` (0 ≤ phase < 1, default 0) shifts every arrival by that share of one interval: a load worker's
+   * share of a rate split over several (load/split.ts).
+   */
+  | { kind: 'open'; ratePerSec: number; maxInflight: number; phase?: number };
 
 export interface LoadBudget {
   warmupMs: number;

@@ -10,7 +10,9 @@
  *
  *   {"cmd":"open","engine":"a","spec":…,"model":…} → {"event":"opened","continuous":true|false}
  *   {"cmd":"warmup","engine":"a","policy":…}       → {"event":"warm","warmup":{…}|null}   (null: the engine cannot judge)
- *   {"cmd":"trial","engine":"a","durationMs":…,…}  → {"event":"trial-open"}, {"event":"trial-closed"}, {"event":"trial","result":…}
+ *   {"cmd":"trial","engine":"a","durationMs":…,…}  → {"event":"trial-open","openedAt":…}, {"event":"trial-closed"}, {"event":"trial","result":…}
+ * `warmup` and `trial` may name a `startAt` (ms since the epoch): the worker waits for that instant, so that
+ * several workers (load/split.ts) begin their load, and open their windows, together.
  *   {"cmd":"pause","engine":"a"}                   → {"event":"paused","abandoned":n}
  *   {"cmd":"warmup-together","engines":["a","b"],"policy":…}    → {"event":"warm","warmups":[…]}  (in the engines' order)
  *   {"cmd":"trial-together","engines":["a","b"],"durationMs":…} → {"event":"trial-open"}, {"event":"trial-closed"} (once every window
@@ -27,15 +29,25 @@ import type { LoadModel } from './types.ts';
 
 export type WorkerCommand =
   | { cmd: 'open'; engine: string; spec: EngineSpec; model: LoadModel; drainMs?: number }
-  | { cmd: 'warmup'; engine: string; policy: SteadyPolicy }
-  /** warmupMs: the fixed warm-up of engines that run whole trials on their own (autocannon, h2load) */
-  | { cmd: 'trial'; engine: string; durationMs: number; maxRequests?: number; warmupMs?: number }
+  /** startAt: when the load begins, ms since the epoch (load workers given one instant share one schedule) */
+  | { cmd: 'warmup'; engine: string; policy: SteadyPolicy; startAt?: number }
+  /**
+   * warmupMs: the fixed warm-up of engines that run whole trials on their own (autocannon, h2load);
+   * startAt: when the window opens, ms since the epoch (now, if that has passed)
+   */
+  | { cmd: 'trial'; engine: string; durationMs: number; maxRequests?: number; warmupMs?: number; startAt?: number }
   | { cmd: 'pause'; engine: string }
   | { cmd: 'warmup-together'; engines: string[]; policy: SteadyPolicy }
   | { cmd: 'trial-together'; engines: string[]; durationMs: number }
   | { cmd: 'close' };
 
 type Engines = Map<string, OpenedEngine>;
+
+/** Resolves at `epochMs` (at once if it has passed). */
+function until(epochMs: number): Promise<void> {
+  const wait = epochMs - Date.now();
+  return wait > 0 ? new Promise((r) => setTimeout(r, wait)) : Promise.resolve();
+}
 
 function say(event: Record<string, unknown>): void {
   process.stdout.write(`${JSON.stringify(event)}\n`);
@@ -65,18 +77,23 @@ async function handle(c: WorkerCommand, engines: Engines): Promise<boolean> {
   if (!engine) throw new Error(`'${c.cmd}' for engine '${c.engine}', which is not open`);
   switch (c.cmd) {
     case 'warmup':
+      if (engine.kind === 'loop' && c.startAt !== undefined) {
+        await until(c.startAt);
+        engine.loop.start(c.startAt - performance.timeOrigin);
+      }
       say({ event: 'warm', warmup: engine.kind === 'loop' ? await engine.loop.warmUp(c.policy) : null });
       return true;
     case 'trial': {
+      if (c.startAt !== undefined) await until(c.startAt);
       if (engine.kind === 'one-shot') {
-        say({ event: 'trial-open' });
+        say({ event: 'trial-open', openedAt: Date.now() });
         const result = await engine.run({ warmupMs: c.warmupMs ?? 0, durationMs: c.durationMs, maxRequests: c.maxRequests });
         say({ event: 'trial-closed' });
         say({ event: 'trial', result });
         return true;
       }
       const pending = engine.loop.measure(c.durationMs, { maxRequests: c.maxRequests, onClose: () => say({ event: 'trial-closed' }) });
-      say({ event: 'trial-open' });
+      say({ event: 'trial-open', openedAt: Date.now() });
       say({ event: 'trial', result: await pending });
       return true;
     }

@@ -99,6 +99,25 @@ export interface TrialResult {
   series?: SeriesWindow[];
   /** open loop: how late sends left against their schedule */
   sendLag?: SendLag;
+  /**
+   * The load workers that measured this window together (`loadWorkers` > 1, or `muxbench merge`), each
+   * with its share; the trial's own figures are theirs merged (load/merge.ts). Absent: one worker.
+   */
+  workers?: WorkerShare[];
+}
+
+/** One load worker's part of a merged window. */
+export interface WorkerShare {
+  index: number;
+  requests: number;
+  requestsPerSec: number;
+  /** this worker's CPU over its window, as a share of one core (the trial's generatorCpu is the busiest worker's) */
+  generatorCpu: number;
+  p50Us: number;
+  p99Us: number;
+  elapsedMs: number;
+  /** when its window opened, ms since the epoch (workers on many machines: their skew) */
+  openedAt?: number;
 }
 
 export interface Estimate {
@@ -284,6 +303,8 @@ export interface ResultsFile {
     loadModel: string;
     /** how warm-up judged steady state (absent in /1 files: a fixed warm-up) */
     steady?: SteadyPolicy;
+    /** load workers per point, when more than one (each trial's `workers`) */
+    loadWorkers?: number;
   };
   points: PointResult[];
 }

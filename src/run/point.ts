@@ -17,7 +17,8 @@ import type { SteadyPolicy } from '../measure/steady.ts';
 import { profiledTrial } from './profile.ts';
 import type { ServedStats, Supervised } from './supervise.ts';
 import type { Target } from './targets.ts';
-import { type EngineHandle, LoadSession } from './worker.ts';
+import { LoadWorkers } from './load-workers.ts';
+import type { TrialEngine } from './worker.ts';
 
 export { GENERATOR_BOUND_CPU } from '../measure/generator.ts';
 /**
@@ -163,12 +164,13 @@ export function trialResult(result: PacedResult, usage: Record<string, ProcessUs
   if (Object.keys(relays).length > 0) t.relays = relays;
   if (result.series) t.series = result.series;
   if (result.sendLag) t.sendLag = result.sendLag;
+  if (result.workers) t.workers = result.workers;
   return t;
 }
 
 /** Runs one measured window on an open engine, with the target's usage sampled at its edges. */
 export async function measureTrial(
-  engine: EngineHandle,
+  engine: TrialEngine,
   watch: ProcessWatch,
   target: Target,
   durationMs: number,
@@ -197,6 +199,8 @@ export interface PointPlan {
   durationMs: number;
   maxRequests?: number;
   loadCpu: CpuSet | undefined;
+  /** load-worker processes sharing the load (default 1; run/load-workers.ts) */
+  loadWorkers?: number;
 }
 
 export interface PointMeasurement {
@@ -219,12 +223,12 @@ export async function measurePoint(
   signal: AbortSignal | undefined,
   onTrial: (t: TrialResult) => void,
 ): Promise<PointMeasurement> {
-  const { session, engine } = await LoadSession.single(plan.spec, plan.model, plan.loadCpu, signal);
+  const engine = await LoadWorkers.open(plan.spec, plan.model, plan.loadWorkers ?? 1, plan.loadCpu, signal);
   const watch = new ProcessWatch(target);
   const trials: TrialResult[] = [];
   let warmup: WarmupRecord = warmupRecord(null, plan.policy.minMs);
   // A system that dies ends the point at once, instead of a warm-up against nothing until its cap.
-  const stopWatching = onTargetExit(target, () => session.kill());
+  const stopWatching = onTargetExit(target, () => engine.kill());
   try {
     warmup = warmupRecord(engine.continuous ? await engine.warmUp(plan.policy) : null, plan.policy.minMs);
     checkAlive(target);
@@ -244,7 +248,7 @@ export async function measurePoint(
   } finally {
     stopWatching();
     watch.stop();
-    await session.close();
+    await engine.close();
   }
 }
 
@@ -327,6 +331,12 @@ export function summarize(trials: TrialResult[]): PointSummary {
   };
 }
 
+/** Who generated the load: "the load engine", or "the busiest of 4 load workers" (judged per worker). */
+function generatorText(trials: readonly TrialResult[]): string {
+  const workers = Math.max(0, ...trials.map((t) => t.workers?.length ?? 0));
+  return workers > 1 ? `the busiest of ${workers} load workers` : 'the load engine';
+}
+
 /**
  * What a measured point may be called: failed (nothing succeeded), generator-bound (the load engine, not
  * the system, set the figure), not-steady (the warm-up cap came before throughput settled), or ok.
@@ -352,7 +362,7 @@ export function pointStatus(
   if (model === 'closed' && s.generatorCpu >= GENERATOR_BOUND_CPU) {
     return {
       status: 'generator-bound',
-      reason: `the load engine used ${Math.round(s.generatorCpu * 100)} % of a core: the figures are the generator's limit, not the system's`,
+      reason: `${generatorText(p.trials)} used ${Math.round(s.generatorCpu * 100)} % of a core: the figures are the generator's limit, not the system's`,
     };
   }
   if (model === 'open') {

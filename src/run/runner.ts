@@ -32,7 +32,7 @@ import { killAllSupervised, SystemStartError } from './supervise.ts';
 import { probeNetem } from '../os/netem.ts';
 import { LEG_AXES, mechanismOf } from '../scenario/network.ts';
 import { kernelRunProblem, loopbackUp, needsNetem } from './kernel-legs.ts';
-import { legsOf, type LoadPlan, loadPlansOf, startKey, startTarget, streamLimitAt, type Target } from './targets.ts';
+import { legsOf, type LoadPlan, loadPlansOf, loadWorkersProblem, startKey, startTarget, streamLimitAt, type Target } from './targets.ts';
 
 export const REPORTS_DIR = fileURLToPath(new URL('../../reports/', import.meta.url));
 
@@ -111,6 +111,7 @@ export function newResults(
       trials: eff.trials,
       loadModel: loadModelText(scenario),
       steady: eff.steady,
+      ...(scenario.loadWorkers > 1 ? { loadWorkers: scenario.loadWorkers } : {}),
     },
     points: [],
   };
@@ -134,6 +135,8 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
     if (err instanceof CpuSetError) throw new ScenarioError(`cpus: ${err.message}`);
     throw err;
   }
+  const unsplittable = loadWorkersProblem(scenario, points);
+  if (unsplittable) throw new ScenarioError(unsplittable);
   const profileKind = options.profile ?? scenario.profile;
   if (profileKind === 'clinic') {
     const missing = clinicMissing();
@@ -153,7 +156,7 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
   writeJsonAtomic(resultsPath, results);
   progress.start(points.length * eff.trials);
   progress.note(
-    `${scenario.name}: ${points.length} points × ${eff.trials} trials of ${eff.durationMs} ms after a warm-up until steady (${eff.steady.minMs}–${eff.steady.maxMs} ms)${place.pinned ? `, systems on ${coresText(place.systemCpu!)}, load on ${coresText(place.loadCpu!)}` : ', unpinned'} → ${resultsPath}`,
+    `${scenario.name}: ${points.length} points × ${eff.trials} trials of ${eff.durationMs} ms after a warm-up until steady (${eff.steady.minMs}–${eff.steady.maxMs} ms)${place.pinned ? `, systems on ${coresText(place.systemCpu!)}, load on ${coresText(place.loadCpu!)}` : ', unpinned'}${scenario.loadWorkers > 1 ? `, the load split over ${scenario.loadWorkers} workers` : ''} → ${resultsPath}`,
   );
 
   let profileEnv: NodeJS.ProcessEnv | undefined;
@@ -258,6 +261,7 @@ async function runPoint(
       durationMs: eff.durationMs,
       maxRequests: scenario.maxRequests,
       loadCpu: place.loadCpu,
+      loadWorkers: scenario.loadWorkers,
       ...(profiling.kind === 'cpu' ? { profile: { resultsDir: profiling.runDir } } : {}),
     };
     const onTrial = (trial: TrialResult): void => progress.trial(label, trialText(trial));

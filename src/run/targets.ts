@@ -3,6 +3,7 @@
  * URL its load goes to, and what each workload means for its protocol.
  */
 import type { CpuSet } from '../os/cpus.ts';
+import { splitProblem } from '../load/split.ts';
 import { loadsAt, type LoadSpec, type Params, type Point, type PointLoad, type Scenario, type SystemSpec, type Workload } from '../scenario/index.ts';
 import { clientOf } from '../scenario/load.ts';
 import type { EngineSpec } from '../load/engine.ts';
@@ -34,6 +35,19 @@ export function loadModelOf(load: LoadSpec): LoadModel {
   return load.model === 'closed'
     ? { kind: 'closed', concurrency: load.concurrency }
     : { kind: 'open', ratePerSec: load.ratePerSec, maxInflight: load.maxInflight };
+}
+
+/** Why the scenario's load cannot be split over its `loadWorkers` at some point (null: it can everywhere). */
+export function loadWorkersProblem(s: Scenario, points: readonly Point[]): string | null {
+  if (s.loadWorkers === 1) return null;
+  for (const point of points) {
+    const engine = 'engine' in point.system ? point.system.engine : 'default';
+    for (const l of loadsAt(s, point.params)) {
+      const problem = splitProblem(loadModelOf(l.load), s.loadWorkers, engine);
+      if (problem) return `loadWorkers: ${problem} (at ${point.system.id}${Object.keys(point.params).length ? ` ${JSON.stringify(point.params)}` : ''})`;
+    }
+  }
+  return null;
 }
 
 /** One load of a point, ready for the load worker: what it is (id, workload, load) and what the engine sends. */

@@ -26,14 +26,31 @@ export class LoadWorkerError extends MuxbenchError {
 type WorkerEvent = { event: string; [key: string]: unknown };
 
 export interface TrialHooks {
-  /** the measured window opened (sample the systems now) */
-  onOpen?: () => void;
+  /** the measured window opened (sample the systems now), at `openedAt` (ms since the epoch, by the worker's clock) */
+  onOpen?: (openedAt?: number) => void;
   /** the measured window closed; its requests may still be answering */
   onClose?: () => void;
 }
 
+export interface TrialOptions extends TrialHooks {
+  maxRequests?: number;
+  warmupMs?: number;
+  drainMs?: number;
+  /** when the window opens, ms since the epoch (load workers opening theirs together) */
+  startAt?: number;
+}
+
+/** What measures one window: an engine of one worker, or the engines of several (run/load-workers.ts). */
+export interface TrialEngine {
+  /** whether the load runs a continuous loop (false: autocannon / h2load run whole trials on their own) */
+  readonly continuous: boolean;
+  warmUp(policy: SteadyPolicy, startAt?: number): Promise<WarmupResult | null>;
+  trial(durationMs: number, options?: TrialOptions): Promise<PacedResult>;
+  pause(drainMs?: number): Promise<number>;
+}
+
 /** One engine of a worker: what a point (or one side of a gate point) drives. */
-export class EngineHandle {
+export class EngineHandle implements TrialEngine {
   constructor(
     private readonly session: LoadSession,
     readonly id: string,
@@ -42,17 +59,19 @@ export class EngineHandle {
   ) {}
 
   /** Warm-up until steady (null: the engine runs its own loop and cannot be judged). */
-  async warmUp(policy: SteadyPolicy): Promise<WarmupResult | null> {
-    const e = await this.session.command({ cmd: 'warmup', engine: this.id, policy }, 'warm', policy.maxMs);
+  async warmUp(policy: SteadyPolicy, startAt?: number): Promise<WarmupResult | null> {
+    const wait = startAt === undefined ? 0 : Math.max(0, startAt - Date.now());
+    const e = await this.session.command({ cmd: 'warmup', engine: this.id, policy, startAt }, 'warm', policy.maxMs + wait);
     return (e.warmup as WarmupResult | null) ?? null;
   }
 
   /** One measured window; the load goes on afterwards (until `pause`). */
-  async trial(durationMs: number, options: { maxRequests?: number; warmupMs?: number; drainMs?: number } & TrialHooks = {}): Promise<PacedResult> {
-    const limit = durationMs + (options.warmupMs ?? 0) + (options.drainMs ?? 5000) + SLACK_MS;
-    this.session.send({ cmd: 'trial', engine: this.id, durationMs, maxRequests: options.maxRequests, warmupMs: options.warmupMs });
-    await this.session.expect('trial-open', limit);
-    options.onOpen?.();
+  async trial(durationMs: number, options: TrialOptions = {}): Promise<PacedResult> {
+    const wait = options.startAt === undefined ? 0 : Math.max(0, options.startAt - Date.now());
+    const limit = wait + durationMs + (options.warmupMs ?? 0) + (options.drainMs ?? 5000) + SLACK_MS;
+    this.session.send({ cmd: 'trial', engine: this.id, durationMs, maxRequests: options.maxRequests, warmupMs: options.warmupMs, startAt: options.startAt });
+    const opened = await this.session.expect('trial-open', limit);
+    options.onOpen?.(typeof opened.openedAt === 'number' ? opened.openedAt : undefined);
     await this.session.expect('trial-closed', limit);
     options.onClose?.();
     const e = await this.session.expect('trial', limit);

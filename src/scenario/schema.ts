@@ -357,6 +357,13 @@ const scenarioFields = {
   /** stop each trial after this many requests (0 = none) */
   maxRequests: nonNegInt.default(0),
   trials: z.number().int().min(1).max(50).default(3),
+  /**
+   * Load-worker processes that share each point's load (default 1; also `--load-workers N`): the concurrency,
+   * or the rate, split between them (src/load/split.ts), worker i pinned to the i-th core of the load set,
+   * their windows opened at one instant and merged exactly (src/load/merge.ts). A point is generator-bound
+   * when any one worker was.
+   */
+  loadWorkers: z.number().int().min(1).max(256).default(1),
   sweep,
   /**
    * Network conditions on the legs of the path (src/scenario/network.ts): `client` (load ↔ system), `tunnel`
@@ -417,6 +424,12 @@ export const scenarioSchema = z
             message: `not with groups: give either workload and load, or groups (each with its own workload and load)`,
           });
       }
+      if (s.loadWorkers > 1)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['loadWorkers'],
+          message: `${s.loadWorkers} load workers with groups: the groups of a point are driven together by one worker; give loadWorkers 1, or one load`,
+        });
     } else if (s.load === undefined) ctx.addIssue({ code: 'custom', path: ['load'], message: 'required (a load model), unless the scenario gives groups' });
   })
   .transform((s): SingleLoadScenario | GroupsScenario => {

@@ -142,4 +142,24 @@ describe('LoadLoop', () => {
     expect(Object.values(t.errors).reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
     expect(t.elapsedMs).toBeLessThan(1500);
   });
+
+  it('shifts an open loop’s arrivals by its phase, from a start instant it is given', async () => {
+    let firstAt = 0;
+    const s = trackConnections(
+      createServer((_req, res) => {
+        firstAt ||= performance.now();
+        res.end('ok');
+      }),
+    );
+    const port = await listen(s, '127.0.0.1', 0);
+    cleanups.push(() => closeServer(s));
+    // 4/s: one arrival every 250 ms; phase 0.6 puts the first at 150 ms after the anchor
+    const loop = loopFor(`http://127.0.0.1:${port}`, { kind: 'open', ratePerSec: 4, maxInflight: 4, phase: 0.6 });
+    const anchor = performance.now();
+    loop.start(anchor);
+    await new Promise((r) => setTimeout(r, 400));
+    expect(firstAt - anchor).toBeGreaterThanOrEqual(149);
+    expect(firstAt - anchor).toBeLessThan(249);
+    expect(() => loopFor('http://127.0.0.1:1', { kind: 'open', ratePerSec: 4, maxInflight: 4, phase: 1 })).toThrow(/phase must be in \[0, 1\)/);
+  });
 });
