@@ -1,7 +1,8 @@
 /** The `muxbench` command. Each subcommand returns its exit code; errors are printed, never thrown raw. */
 import { readFileSync } from 'node:fs';
-import { asUsageError, EXIT, parseCommandArgs, parseCpusOption, parseDurationMs, usageErrorLine, UsageError, wantsHelp } from './cli/args.ts';
+import { asUsageError, EXIT, parseCommandArgs, parseCpusOption, usageErrorLine, UsageError, wantsHelp } from './cli/args.ts';
 import { onInterrupt } from './cli/interrupt.ts';
+import { SCENARIO_OPTIONS, type ScenarioValues, scenarioOverrides } from './cli/scenario-options.ts';
 import type { ScenarioOverrides } from './measure/results.ts';
 import { serveUntilSignalled } from './systems/serve.ts';
 
@@ -37,6 +38,11 @@ commands:
                              run the HTTP/2 abuse patterns (floods, rapid reset, CONTINUATION, HPACK bomb,
                              slowloris, …) against h2c URLs or h2-edge / node-http2 / nghttpx / nghttpd
                              while a well-behaved load runs; results in reports/attack/<run-id>/
+  k8s <scenario> --workers N --image IMAGE [--point I] [--url URL] [-o FILE]
+                             Kubernetes manifests (an Indexed Job) that load one point's external target
+                             from N pods; \`muxbench merge\` makes their partial results one results.json
+  merge <partial>... -o results.json
+                             load workers' partial results (files or kubectl logs) as one run
   help [command|system]      this text, or a command's (a system's) options; also <command> -h, --help
 
 options:
@@ -203,6 +209,9 @@ const COMMAND_USAGE: Record<string, () => string | Promise<string>> = {
   gate: () => GATE_USAGE,
   serve: serveUsage,
   attack: async () => (await import('./attack/cli.ts')).ATTACK_USAGE,
+  k8s: async () => (await import('./k8s/cli.ts')).K8S_USAGE,
+  merge: async () => (await import('./k8s/cli.ts')).MERGE_USAGE,
+  'load-worker': () => LOAD_WORKER_USAGE,
 };
 
 /** A usage error on stderr, in one line: what was wrong and where the options are. */
@@ -244,59 +253,6 @@ async function serve(argv: string[]): Promise<number> {
   }
 }
 
-/** "10,100" (and repeats of the option) as numbers; what they may be is the scenario's checks' to say. */
-function numberList(option: string, texts: readonly string[]): number[] {
-  return texts
-    .flatMap((t) => t.split(','))
-    .map((v) => {
-      const n = Number(v.trim());
-      if (v.trim() === '' || !Number.isFinite(n)) throw new UsageError(`${option} takes numbers, got '${texts.join(',')}'`);
-      return n;
-    });
-}
-
-/** `KEY=V[,V…]` after --set: numbers and true/false are read as such, anything else stays text. */
-function setOption(text: string): { key: string; values: (number | string | boolean)[] } {
-  const eq = text.indexOf('=');
-  const key = text.slice(0, eq).trim();
-  const values = text
-    .slice(eq + 1)
-    .split(',')
-    .map((v) => v.trim());
-  if (eq <= 0 || key === '' || values.some((v) => v === '')) throw new UsageError(`--set takes KEY=VALUE[,VALUE…], got '${text}'`);
-  return { key, values: values.map((v) => (v === 'true' ? true : v === 'false' ? false : /^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i.test(v) ? Number(v) : v)) };
-}
-
-interface ScenarioValues {
-  quick?: boolean;
-  cpus?: string;
-  'reports-dir'?: string;
-  concurrency?: string[];
-  duration?: string;
-  trials?: string;
-  warmup?: string;
-  'load-workers'?: string;
-  system?: string[];
-  set?: string[];
-  json?: boolean;
-  quiet?: boolean;
-}
-
-/** The options that change the scenario, as overrides (undefined when none does). */
-function scenarioOverrides(values: ScenarioValues): ScenarioOverrides | undefined {
-  const set: NonNullable<ScenarioOverrides['set']> = [];
-  if (values.concurrency) set.push({ key: 'concurrency', values: numberList('--concurrency', values.concurrency) });
-  if (values.duration !== undefined) set.push({ key: 'durationMs', values: [parseDurationMs('--duration', values.duration)] });
-  if (values.trials !== undefined) set.push({ key: 'trials', values: numberList('--trials', [values.trials]) });
-  if (values.warmup !== undefined) set.push({ key: 'warmupMs', values: [parseDurationMs('--warmup', values.warmup)] });
-  if (values['load-workers'] !== undefined) set.push({ key: 'loadWorkers', values: numberList('--load-workers', [values['load-workers']]) });
-  for (const text of values.set ?? []) set.push(setOption(text));
-  const systems = (values.system ?? []).flatMap((s) => s.split(',')).map((s) => s.trim());
-  if (systems.some((s) => s === '')) throw new UsageError(`--system takes ids, got '${values.system!.join(',')}'`);
-  if (set.length === 0 && systems.length === 0) return undefined;
-  return { ...(systems.length ? { systems } : {}), ...(set.length ? { set } : {}) };
-}
-
 /** Whether this scenario's legs are the kernel's and this run is not yet in its own network namespace. */
 async function wantsPrivateNetns(name: string, overrides: ScenarioOverrides | undefined): Promise<boolean> {
   const { inPrivateNetns } = await import('./run/kernel-legs.ts');
@@ -314,7 +270,7 @@ async function scenario(argv: string[]): Promise<number> {
     process.stdout.write(`${SCENARIO_USAGE}\n`);
     return 0;
   }
-  let values: ScenarioValues;
+  let values: ScenarioValues & { quick?: boolean; cpus?: string; 'reports-dir'?: string; json?: boolean; quiet?: boolean };
   let positionals: string[];
   let overrides: ScenarioOverrides | undefined;
   let cpus: { systems?: string; load?: string } | undefined;
@@ -337,13 +293,7 @@ async function scenario(argv: string[]): Promise<number> {
         quick: { type: 'boolean' },
         cpus: { type: 'string' },
         'reports-dir': { type: 'string' },
-        concurrency: { type: 'string', short: 'c', multiple: true },
-        duration: { type: 'string', short: 'd' },
-        trials: { type: 'string' },
-        warmup: { type: 'string' },
-        'load-workers': { type: 'string' },
-        system: { type: 'string', multiple: true },
-        set: { type: 'string', multiple: true },
+        ...SCENARIO_OPTIONS,
         json: { type: 'boolean' },
         quiet: { type: 'boolean', short: 'q' },
       },
@@ -640,6 +590,63 @@ async function list(argv: string[]): Promise<number> {
   return 0;
 }
 
+const LOAD_WORKER_USAGE = `usage: muxbench load-worker                     (started by the runner: commands on stdin)
+       muxbench load-worker --plan FILE [--index I] [--out FILE]
+
+The load engine's process. Without options it takes the runner's commands, one JSON line each on stdin.
+With --plan it runs on its own as worker I of the plan's N (\`muxbench k8s\` writes plans; a pod of its
+Indexed Job reads its index from JOB_COMPLETION_INDEX): its share of the point's load, begun at the plan's
+start instant, its windows opened on the plan's timeline. Its partial result is the last line on stdout,
+{"event":"partial",…}, and the file --out names; \`muxbench merge\` makes the partials one results.json.`;
+
+/** `muxbench load-worker`: the runner's load engine (stdin commands), or one worker of a plan. */
+async function loadWorker(argv: string[]): Promise<number> {
+  if (argv.length === 0) {
+    const { loadWorkerMain } = await import('./load/worker-main.ts');
+    return loadWorkerMain();
+  }
+  if (wantsHelp(argv)) {
+    process.stdout.write(`${LOAD_WORKER_USAGE}\n`);
+    return EXIT.ok;
+  }
+  let plan: import('./load/plan.ts').WorkerPlan;
+  let index: number;
+  let out: string | undefined;
+  try {
+    const { values } = parseCommandArgs({ args: argv, options: { plan: { type: 'string' }, index: { type: 'string' }, out: { type: 'string' } } });
+    if (values.plan === undefined) throw new UsageError('--plan FILE is required (or no option at all: commands on stdin)');
+    const indexText = values.index ?? process.env.JOB_COMPLETION_INDEX;
+    if (indexText === undefined || !/^\d+$/.test(indexText))
+      throw new UsageError(`the worker's index: --index I or JOB_COMPLETION_INDEX, a whole number, got '${indexText ?? ''}'`);
+    index = Number(indexText);
+    const { parsePlan } = await import('./load/plan.ts');
+    let text: string;
+    try {
+      text = readFileSync(values.plan, 'utf8');
+    } catch (err) {
+      throw new UsageError(`cannot read the plan ${values.plan}: ${(err as Error).message}`);
+    }
+    try {
+      plan = parsePlan(JSON.parse(text));
+    } catch (err) {
+      throw new UsageError(`${values.plan}: ${(err as Error).message}`);
+    }
+    if (index >= plan.workers) throw new UsageError(`worker index ${index} is not one of the plan's 0-${plan.workers - 1}`);
+    out = values.out;
+  } catch (err) {
+    return usageError('load-worker', err);
+  }
+  const { planMain } = await import('./load/worker-main.ts');
+  try {
+    const partial = await planMain(plan, index);
+    if (out) (await import('./run/persist.ts')).writeJsonAtomic(out, partial);
+    return EXIT.ok;
+  } catch (err) {
+    process.stderr.write(`muxbench load-worker: worker ${index}: ${err instanceof Error ? err.message : String(err)}\n`);
+    return EXIT.failed;
+  }
+}
+
 /** `muxbench help [topic]`: the general text, a command's, or a system's (muxbench help origin). */
 async function help(topic: string | undefined): Promise<number> {
   if (topic === undefined) {
@@ -677,11 +684,12 @@ export async function main(argv: string[]): Promise<number> {
     case 'attack-load':
       // internal: the well-behaved load of an attack run, in its own process
       return (await import('./attack/load-process.ts')).attackLoadMain();
-    case 'load-worker': {
-      // internal: the load engine's process, started by the runner
-      const { loadWorkerMain } = await import('./load/worker-main.ts');
-      return loadWorkerMain();
-    }
+    case 'load-worker':
+      return loadWorker(rest);
+    case 'k8s':
+      return (await import('./k8s/cli.ts')).k8sCommand(rest);
+    case 'merge':
+      return (await import('./k8s/cli.ts')).mergeCommand(rest);
     case undefined:
     case '--help':
     case '-h':

@@ -5,6 +5,8 @@
 import { CpuSetError } from '../src/os/cpus.ts';
 import { KernelLegError } from '../src/run/kernel-legs.ts';
 import { LoadSplitError } from '../src/load/split.ts';
+import { ManifestError } from '../src/k8s/manifests.ts';
+import { MergeError } from '../src/run/merge.ts';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -52,6 +54,8 @@ describe('errors', () => {
       new SystemStartError('x', ''),
       new LoadWorkerError('x'),
       new LoadSplitError('x'),
+      new ManifestError('x'),
+      new MergeError('x'),
       new ScenarioError('x'),
       new HandshakeError('x'),
       new UsageError('x'),

@@ -24,7 +24,9 @@
 import { createInterface } from 'node:readline';
 import type { SteadyPolicy } from '../measure/steady.ts';
 import { type EngineSpec, type OpenedEngine, openEngine } from './engine.ts';
-import { LoadLoop } from './loop.ts';
+import { LoadLoop, type PacedResult, type WarmupResult } from './loop.ts';
+import { PARTIAL_SCHEMA, type PartialResult, trialStartAt, type WorkerPlan, workerHost } from './plan.ts';
+import { shares, splitLoad } from './split.ts';
 import type { LoadModel } from './types.ts';
 
 export type WorkerCommand =
@@ -49,8 +51,12 @@ function until(epochMs: number): Promise<void> {
   return wait > 0 ? new Promise((r) => setTimeout(r, wait)) : Promise.resolve();
 }
 
+/** Sees every event the worker says (a worker running a plan keeps what it measured). */
+let listener: ((event: Record<string, unknown>) => void) | null = null;
+
 function say(event: Record<string, unknown>): void {
   process.stdout.write(`${JSON.stringify(event)}\n`);
+  listener?.(event);
 }
 
 async function closeAll(engines: Engines): Promise<void> {
@@ -119,6 +125,53 @@ async function together(c: Extract<WorkerCommand, { cmd: 'warmup-together' | 'tr
   say({ event: 'trial-open' });
   say({ event: 'trial', results: await pending });
   return true;
+}
+
+/**
+ * A worker on its own (`muxbench load-worker --plan FILE [--index I] [--out FILE]`, a pod of an Indexed Job
+ * whose JOB_COMPLETION_INDEX is its index): its share of the plan's load, through the very commands a runner
+ * sends, on the plan's timeline; its partial result goes, last, on stdout as one {"event":"partial","partial":…}
+ * line (what `kubectl logs` collects) and is returned (the command line writes it to `--out`).
+ */
+export async function planMain(plan: WorkerPlan, index: number): Promise<PartialResult> {
+  if (!Number.isInteger(index) || index < 0 || index >= plan.workers) throw new Error(`worker index ${index} is not one of the plan's 0-${plan.workers - 1}`);
+  const share = splitLoad(plan.spec, plan.model, plan.workers)[index]!;
+  const maxRequests = plan.maxRequests > 0 ? Math.max(1, shares(plan.maxRequests, plan.workers)[index]!) : undefined;
+  const engines: Engines = new Map();
+  const seen: Record<string, unknown>[] = [];
+  listener = (e) => void seen.push(e);
+  const lateMs = Math.max(0, Date.now() - plan.startAt);
+  const partial: PartialResult = {
+    schema: PARTIAL_SCHEMA,
+    planId: plan.id,
+    plan,
+    worker: { index, count: plan.workers },
+    host: workerHost(),
+    warmup: null,
+    trials: [],
+    lateMs,
+  };
+  const last = (event: string): Record<string, unknown> => {
+    const e = seen.findLast((x) => x.event === event || x.event === 'error');
+    if (!e || e.event === 'error') throw new Error(String(e?.message ?? `no '${event}' from the engine`));
+    return e;
+  };
+  try {
+    await handle({ cmd: 'open', engine: 'main', spec: share.spec, model: share.model }, engines);
+    last('opened');
+    await handle({ cmd: 'warmup', engine: 'main', policy: plan.policy, startAt: plan.startAt }, engines);
+    partial.warmup = (last('warm').warmup as WarmupResult | null) ?? null;
+    for (let k = 0; k < plan.trials; k++) {
+      seen.length = 0;
+      await handle({ cmd: 'trial', engine: 'main', durationMs: plan.durationMs, maxRequests, startAt: trialStartAt(plan, k), warmupMs: 0 }, engines);
+      partial.trials.push({ openedAt: last('trial-open').openedAt as number | undefined, result: last('trial').result as PacedResult });
+    }
+  } finally {
+    listener = null;
+    await closeAll(engines);
+  }
+  say({ event: 'partial', partial });
+  return partial;
 }
 
 export async function loadWorkerMain(): Promise<number> {

@@ -66,6 +66,8 @@ export interface Environment {
    * namespace) and whether the kernel has netem (src/os/netem.ts), with what answered. Absent otherwise.
    */
   network?: { mechanism: 'relay' | 'kernel'; netem: { available: boolean; detail: string } };
+  /** a run merged from load workers on many machines (`muxbench merge`): where each ran, and how late it began */
+  loadHosts?: { index: number; hostname: string; node: string; cpu: string; cores: number; os: string; lateMs: number }[];
 }
 
 export interface ProcessUsage {

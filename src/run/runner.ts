@@ -65,11 +65,11 @@ export function runId(date = new Date()): string {
   return date.toISOString().replace(/[:.]/g, '-').replace('T', '_').slice(0, 19);
 }
 
-function labelOf(p: Point): string {
+export function labelOf(p: Point): string {
   return p.system.label ?? p.system.id;
 }
 
-function paramText(p: Point): string {
+export function paramText(p: Point): string {
   const parts = Object.entries(p.params).map(([k, v]) => `${k}=${v}`);
   return parts.length ? ` (${parts.join(', ')})` : '';
 }
