@@ -68,6 +68,13 @@ export function formatCpuSet(cores: readonly number[]): CpuSet {
   return runs.join(',');
 }
 
+/** The first `n` cores of a set ("0-3", 2 → "0-1"); throws CpuSetError when the set has fewer. */
+export function firstCores(set: CpuSet, n: number): CpuSet {
+  const cores = parseCpuSet(set);
+  if (!Number.isInteger(n) || n < 1 || n > cores.length) throw new CpuSetError(`${n} cores of the set '${set}', which has ${cores.length}`);
+  return formatCpuSet(cores.slice(0, n));
+}
+
 /** The command line that runs `argv` pinned to the cores of `cpus` (or unpinned when pinning is not possible). */
 export function pinnedCommand(argv: string[], cpus: CpuSet | undefined): string[] {
   if (cpus === undefined || !tasksetAvailable()) return argv;

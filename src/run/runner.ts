@@ -32,7 +32,7 @@ import { killAllSupervised, SystemStartError } from './supervise.ts';
 import { probeNetem } from '../os/netem.ts';
 import { LEG_AXES, mechanismOf } from '../scenario/network.ts';
 import { kernelRunProblem, loopbackUp, needsNetem } from './kernel-legs.ts';
-import { legsOf, type LoadPlan, loadPlansOf, loadWorkersProblem, startKey, startTarget, streamLimitAt, type Target } from './targets.ts';
+import { legsOf, type LoadPlan, loadPlansOf, loadWorkersProblem, systemsProblem, startKey, startTarget, streamLimitAt, type Target } from './targets.ts';
 
 export const REPORTS_DIR = fileURLToPath(new URL('../../reports/', import.meta.url));
 
@@ -135,7 +135,7 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
     if (err instanceof CpuSetError) throw new ScenarioError(`cpus: ${err.message}`);
     throw err;
   }
-  const unsplittable = loadWorkersProblem(scenario, points);
+  const unsplittable = loadWorkersProblem(scenario, points) ?? systemsProblem(points, place.systemCpu);
   if (unsplittable) throw new ScenarioError(unsplittable);
   const profileKind = options.profile ?? scenario.profile;
   if (profileKind === 'clinic') {

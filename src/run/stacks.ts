@@ -4,6 +4,7 @@
  */
 import type { CpuSet } from '../os/cpus.ts';
 import type { Leg, LegConditions } from '../scenario/network.ts';
+import { shares } from '../load/split.ts';
 import { freePort } from './free-port.ts';
 import { startLeg } from './network.ts';
 import { startSystem, type StartOptions, superviseCommand, type Supervised } from './supervise.ts';
@@ -23,6 +24,11 @@ export interface TunnelStackOptions {
   design: 'h2' | 'grpc';
   token?: string;
   connectorArgs?: string[];
+  /**
+   * Connector processes (default 1), the `--connections` of connectorArgs shared out between them (each at
+   * least one): roles connector.0, connector.1, …; one process keeps the role connector.
+   */
+  connectorProcesses?: number;
   edgeArgs?: string[];
   /** cpu per role, for pinning */
   cpus?: { origin?: CpuSet; edge?: CpuSet; connector?: CpuSet };
@@ -62,15 +68,20 @@ export async function startTunnelStack(options: TunnelStackOptions): Promise<Sta
     });
     started.push(edge);
     const { tunnel } = await through('tunnel', { tunnel: edge.ready.urls.tunnel! });
-    const connector = await startSystem(
-      `${options.design}-connector`,
-      ['--edge', tunnel!, '--token', token, '--origin', JSON.stringify({ ...origin.ready, urls: originUrls }), ...(options.connectorArgs ?? [])],
-      { ...options.start, cpu: options.cpus?.connector },
-    );
-    started.push(connector);
+    const connectors: Record<string, Supervised> = {};
+    const shared = connectorShares(options.connectorArgs ?? [], options.connectorProcesses ?? 1);
+    for (const [i, args] of shared.entries()) {
+      const connector = await startSystem(
+        `${options.design}-connector`,
+        ['--edge', tunnel!, '--token', token, '--origin', JSON.stringify({ ...origin.ready, urls: originUrls }), ...args],
+        { ...options.start, cpu: options.cpus?.connector },
+      );
+      started.push(connector);
+      connectors[shared.length === 1 ? 'connector' : `connector.${i}`] = connector;
+    }
     const front = await through('client', { public: edge.ready.urls.public!, tcp: edge.ready.urls.tcp! });
     return {
-      processes: { origin, edge, connector },
+      processes: { origin, edge, ...connectors },
       relays,
       urls: { public: front.public!, tcp: front.tcp!, tunnel: edge.ready.urls.tunnel!, ...prefixed('origin.', origin.ready.urls) },
       stop: () => stopAll(started),
@@ -79,6 +90,25 @@ export async function startTunnelStack(options: TunnelStackOptions): Promise<Sta
     await stopAll(started);
     throw err;
   }
+}
+
+/**
+ * Each connector process's arguments: `args` with its share of `--connections` (1 when absent); refused when
+ * there are more processes than connections, since a connector without a connection carries nothing.
+ */
+export function connectorShares(args: readonly string[], processes: number): string[][] {
+  const at = args.indexOf('--connections');
+  const total = at >= 0 ? Number(args[at + 1]) : 1;
+  if (!Number.isInteger(processes) || processes < 1) throw new RangeError(`connectorProcesses must be a whole number ≥ 1, got ${processes}`);
+  if (processes > total)
+    throw new RangeError(`${processes} connector processes for ${total} tunnel connection(s): each process needs at least one (raise tunnelConnections)`);
+  if (processes === 1) return [[...args]];
+  return shares(total, processes).map((n) => {
+    const own = [...args];
+    if (at >= 0) own[at + 1] = String(n);
+    else own.push('--connections', String(n));
+    return own;
+  });
 }
 
 function prefixed(prefix: string, urls: Record<string, string>): Record<string, string> {

@@ -2,7 +2,7 @@
  * From a scenario point to running processes and an EngineSpec: how each system kind is started, which
  * URL its load goes to, and what each workload means for its protocol.
  */
-import type { CpuSet } from '../os/cpus.ts';
+import { type CpuSet, CpuSetError, firstCores } from '../os/cpus.ts';
 import { splitProblem } from '../load/split.ts';
 import { loadsAt, type LoadSpec, type Params, type Point, type PointLoad, type Scenario, type SystemSpec, type Workload } from '../scenario/index.ts';
 import { clientOf } from '../scenario/load.ts';
@@ -45,6 +45,26 @@ export function loadWorkersProblem(s: Scenario, points: readonly Point[]): strin
     for (const l of loadsAt(s, point.params)) {
       const problem = splitProblem(loadModelOf(l.load), s.loadWorkers, engine);
       if (problem) return `loadWorkers: ${problem} (at ${point.system.id}${Object.keys(point.params).length ? ` ${JSON.stringify(point.params)}` : ''})`;
+    }
+  }
+  return null;
+}
+
+/**
+ * Why some point's system cannot start as the scenario asks (null: every one can): more connector processes
+ * than tunnel connections, or more systemCores than the systems' CPU set holds.
+ */
+export function systemsProblem(points: readonly Point[], systemsCpu: CpuSet | undefined): string | null {
+  for (const p of points) {
+    const at = `${p.system.id}${Object.keys(p.params).length ? ` ${JSON.stringify(p.params)}` : ''}`;
+    const processes = connectorProcessesAt(p.system, p.params);
+    const connections = p.system.kind === 'h2-tunnel' || p.system.kind === 'grpc-tunnel' ? (p.params.tunnelConnections ?? p.system.tunnelConnections) : 1;
+    if (processes > connections)
+      return `connectorProcesses: ${processes} connector processes for ${connections} tunnel connection(s) at ${at}: each process needs at least one (raise tunnelConnections)`;
+    try {
+      systemCpuAt(systemsCpu, p.params);
+    } catch (err) {
+      return `systemCores at ${at}: ${(err as Error).message}`;
     }
   }
   return null;
@@ -113,6 +133,22 @@ export function startArgs(system: SystemSpec, params: Params): Record<string, st
   }
 }
 
+/** A tunnel's connector processes at this point (1 for other systems). */
+export function connectorProcessesAt(system: SystemSpec, params: Params): number {
+  if (system.kind !== 'h2-tunnel' && system.kind !== 'grpc-tunnel') return 1;
+  return params.connectorProcesses ?? system.connectorProcesses ?? 1;
+}
+
+/**
+ * The cores the point's systems run on: the first `systemCores` of the systems' set when the point sweeps
+ * it, else the whole set; CpuSetError when the set cannot give them.
+ */
+export function systemCpuAt(cpu: CpuSet | undefined, params: Params): CpuSet | undefined {
+  if (params.systemCores === undefined) return cpu;
+  if (cpu === undefined) throw new CpuSetError(`systemCores ${params.systemCores}: the systems are not pinned here (taskset and two cores are needed)`);
+  return firstCores(cpu, params.systemCores);
+}
+
 /** An h2 tunnel's stream limit at this point (PointResult.streamLimit); undefined for other systems. */
 export function streamLimitAt(system: SystemSpec, params: Params): { perConnection: number; connections: number } | undefined {
   if (system.kind !== 'h2-tunnel') return undefined;
@@ -120,7 +156,7 @@ export function streamLimitAt(system: SystemSpec, params: Params): { perConnecti
 }
 
 export function startKey(system: SystemSpec, params: Params, legs: Partial<Record<Leg, LegConditions>> = {}): string {
-  return `${system.id}:${JSON.stringify(startArgs(system, params))}:${JSON.stringify(legs)}`;
+  return `${system.id}:${JSON.stringify(startArgs(system, params))}:${JSON.stringify(legs)}:${connectorProcessesAt(system, params)}:${params.systemCores ?? ''}`;
 }
 
 /**
@@ -136,6 +172,7 @@ export async function startTarget(
   legs: Partial<Record<Leg, LegConditions>> = {},
   mechanism: 'relay' | 'kernel' = 'relay',
 ): Promise<Target> {
+  const cores = systemCpuAt(cpu, params);
   if (mechanism === 'kernel' && Object.keys(legs).length > 0) {
     const t = await startTarget(system, params, cpu, start);
     try {
@@ -157,14 +194,15 @@ export async function startTarget(
     const stack = await startTunnelStack({
       design: system.kind === 'h2-tunnel' ? 'h2' : 'grpc',
       connectorArgs: args.connector,
+      connectorProcesses: connectorProcessesAt(system, params),
       edgeArgs: args.edge,
-      cpus: { origin: cpu, edge: cpu, connector: cpu },
+      cpus: { origin: cores, edge: cores, connector: cores },
       start,
       legs,
     });
     return { processes: stack.processes, relays: stack.relays ?? {}, urls: stack.urls, stop: stack.stop };
   }
-  const one = await startOne(system, args, cpu, start);
+  const one = await startOne(system, args, cores, start);
   // In front of a one-process system: the tunnel leg (http_grpc's POSTs) nearest it, then the client leg.
   const relays: Partial<Record<Leg, Supervised>> = {};
   let urls = one.urls;
@@ -172,7 +210,7 @@ export async function startTarget(
     for (const leg of ['tunnel', 'client'] as const) {
       const c = legs[leg];
       if (c === undefined) continue;
-      const relayed = await startLeg(leg, c, urls, cpu);
+      const relayed = await startLeg(leg, c, urls, cores);
       relays[leg] = relayed.relay;
       urls = relayed.urls;
     }

@@ -39,6 +39,8 @@ const AXIS_VALUES: Record<Axis, { whole: boolean; min: number; aboveMin?: boolea
   streamWindowBytes: { whole: true, min: 1 },
   sessionWindowBytes: { whole: true, min: 1 },
   tunnelConnections: { whole: true, min: 1 },
+  connectorProcesses: { whole: true, min: 1 },
+  systemCores: { whole: true, min: 1 },
   clientConnections: { whole: true, min: 1 },
   clientRttMs: { whole: false, min: 0 },
   tunnelRttMs: { whole: false, min: 0 },

@@ -15,7 +15,9 @@ export const AXES = {
   batchWindowMs: 'http_grpc client batch window',
   streamWindowBytes: 'tunnel flow-control window per stream',
   sessionWindowBytes: 'tunnel flow-control window per connection',
-  tunnelConnections: 'tunnel connections per connector',
+  tunnelConnections: 'tunnel connections (over all connector processes)',
+  connectorProcesses: "tunnels: connector processes the tunnel connections are spread over (cloudflared's replicas)",
+  systemCores: "cores the systems' processes may run on: the first N of the systems' CPU set",
   clientConnections: 'connections the load engine opens',
   clientRttMs: 'network: round trip added between the load and the system, ms',
   tunnelRttMs: "network: round trip added between a tunnel's edge and connector (http_grpc: between its client and server), ms",
@@ -50,6 +52,8 @@ export const AXIS_APPLIES: Record<Axis, readonly SystemKind[]> = {
   streamWindowBytes: TUNNELS,
   sessionWindowBytes: TUNNELS,
   tunnelConnections: TUNNELS,
+  connectorProcesses: TUNNELS,
+  systemCores: SYSTEM_KINDS,
   clientConnections: SYSTEM_KINDS,
   clientRttMs: LEG_APPLIES.client,
   tunnelRttMs: LEG_APPLIES.tunnel,
@@ -148,6 +152,11 @@ const h2TunnelFields = {
   maxSessionMemoryMb: posInt.optional(),
   /** default 1 */
   tunnelConnections: posInt.optional(),
+  /**
+   * connector processes the tunnel connections are spread over (default 1; at most one per connection): each
+   * its own process on the systems' cores, as cloudflared replicas are. Also a sweep axis.
+   */
+  connectorProcesses: posInt.optional(),
   /** how the connector reaches the HTTP origin: http1 (cloudflared's default) or h2c (multiplexed) */
   originProtocol: originProtocol.optional(),
 };
@@ -172,6 +181,8 @@ const grpcTunnel = z.strictObject({
   ...common,
   client: client.default('http2'),
   tunnelConnections: posInt.default(1),
+  /** connector processes the tunnel connections are spread over (default 1): see the h2 tunnel's */
+  connectorProcesses: posInt.optional(),
   streamWindowBytes: posInt.optional(),
   sessionWindowBytes: posInt.optional(),
   chunkBytes: posInt.optional(),
