@@ -65,7 +65,7 @@ export async function h2loadPoint(
   url: string,
   pids: number[],
   concurrency: number,
-  o: { trials: number; durationMs: number; warmupMs: number; loadCpu: string },
+  o: { trials: number; durationMs: number; warmupMs: number; loadCpu: string; rpsPerClient?: number },
 ): Promise<H2loadPoint> {
   const { runH2load } = await import('../src/load/h2load.ts');
   const { cpuShare, sampleProcess } = await import('../src/measure/resources.ts');
@@ -81,6 +81,7 @@ export async function h2loadPoint(
       durationMs: o.durationMs,
       warmupMs: o.warmupMs,
       cpu: o.loadCpu,
+      rpsPerClient: o.rpsPerClient,
     });
     const after = pids.map((p) => sampleProcess(p));
     const cpu = before.reduce((sum, b, i) => sum + (b && after[i] ? cpuShare(b, after[i]!) : 0), 0);

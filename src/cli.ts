@@ -91,7 +91,8 @@ options:
                              --set streamLimit=10,100     an axis, swept over these values (concurrency,
                                                           ratePerSec, payloadBytes, delayMs, streamLimit,
                                                           batchWindowMs, streamWindowBytes, sessionWindowBytes,
-                                                          tunnelConnections, clientConnections)
+                                                          tunnelConnections, connectorProcesses, systemCores,
+                                                          clientConnections, the network legs' …RttMs, …Mbit)
                              --set bulk.concurrency=0,4   a load group's axis, by the group's id
                              --set workload.call=sleep    a field, by its path; systems.<id>.<field> by id
   --json                   a JSON summary on stdout: results and report paths, status, and per point the

@@ -26,6 +26,8 @@ export interface H2loadOptions {
   cpu?: CpuSet;
   /** extra time allowed beyond warm-up + duration before the run is killed */
   graceMs?: number;
+  /** a paced load: requests per second per connection (--rps), instead of as fast as the server answers */
+  rpsPerClient?: number;
 }
 
 export interface H2loadResult {
@@ -66,6 +68,7 @@ export async function runH2load(options: H2loadOptions): Promise<H2loadResult> {
     '--log-file',
     log,
     ...(options.http1 ? ['--h1'] : []),
+    ...(options.rpsPerClient ? ['--rps', String(options.rpsPerClient)] : []),
     ...(options.bodyFile ? ['-d', options.bodyFile] : []),
     ...Object.entries(options.headers ?? {}).flatMap(([k, v]) => ['-H', `${k}: ${v}`]),
     options.url,
