@@ -168,6 +168,21 @@ export function environmentFacts(results: Pick<ResultsFile, 'environment'>): str
         : 'no (systems and load share the cores: figures are noisier)',
     ],
     ['h2load', e.h2load ? 'available' : 'not installed'],
+    ...(e.loadHosts
+      ? ([
+          [
+            'load hosts',
+            esc(
+              e.loadHosts
+                .map(
+                  (h) =>
+                    `worker ${h.index}: ${h.hostname} (${h.cpu} × ${h.cores}, Node ${h.node}${h.lateMs > 0 ? `, began ${Math.round(h.lateMs)} ms late` : ''})`,
+                )
+                .join('; '),
+            ),
+          ],
+        ] as [string, string][])
+      : []),
     ...(e.network
       ? ([
           [
@@ -341,6 +356,14 @@ ${facts([
   ['duration', `${results.settings.durationMs.toLocaleString('en-US')} ms per trial`],
   ['trials', String(results.settings.trials)],
   ['load model', esc(results.settings.loadModel)],
+  ...(results.settings.loadWorkers
+    ? [
+        [
+          'load workers',
+          `${results.settings.loadWorkers} per point, the load split between them, windows opened together and merged exactly (histograms merged); each trial's per-worker figures are in results.json (<code>trials[].workers</code>); generator-bound when any one worker was`,
+        ] as [string, string],
+      ]
+    : []),
   ['quick', results.quick ? 'yes' : 'no'],
   ['scenario file', `<code>${esc(results.scenario.file)}</code>`],
   ...(results.overrides
