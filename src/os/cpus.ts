@@ -1,5 +1,6 @@
 /** CPU pinning with taskset, when this machine has it and enough cores for the pin to mean something. */
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { MuxbenchError } from '../errors.ts';
 
@@ -17,8 +18,38 @@ export function tasksetAvailable(): boolean {
   return tasksetPath !== null;
 }
 
+/**
+ * The cores this process may use as it started — before any pinSelf — from Linux's Cpus_allowed_list (a
+ * container's cpuset included), else 0 … availableParallelism() − 1. Read once: a process that pinned itself
+ * to one core still places its children on any of them (taskset on a child is not bound by its parent's pin).
+ */
+const STARTING_CORES: readonly number[] = readAllowedCores();
+
+function readAllowedCores(): number[] {
+  try {
+    const list = /Cpus_allowed_list:\s*(\S+)/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
+    if (list) return expandList(list);
+  } catch {
+    // not Linux: fall through
+  }
+  return Array.from({ length: availableParallelism() }, (_, i) => i);
+}
+
+/** "0-3,6" → [0, 1, 2, 3, 6], nothing checked (the kernel's own list). */
+function expandList(list: string): number[] {
+  return list.split(',').flatMap((part) => {
+    const [a, b] = part.split('-').map(Number);
+    return Array.from({ length: (b ?? a!) - a! + 1 }, (_, i) => a! + i);
+  });
+}
+
+/** The cores a pin may name: those this process could use when it started. */
+export function usableCores(): readonly number[] {
+  return STARTING_CORES;
+}
+
 export function coreCount(): number {
-  return availableParallelism();
+  return STARTING_CORES.length;
 }
 
 /**
@@ -33,8 +64,12 @@ export class CpuSetError extends MuxbenchError {
   readonly code = 'MUX_ERR_CPU_SET';
 }
 
-/** The cores of a set, ascending; throws CpuSetError naming what is wrong ("4-2", "x", a core past the machine's). */
-export function parseCpuSet(text: string, cores = coreCount()): number[] {
+/**
+ * The cores of a set, ascending; throws CpuSetError naming what is wrong ("4-2", "x", a core this process
+ * may not use). `usable`: those cores, or a count of them from 0 (default: usableCores()).
+ */
+export function parseCpuSet(text: string, usable: number | readonly number[] = usableCores()): number[] {
+  const allowed = typeof usable === 'number' ? Array.from({ length: usable }, (_, i) => i) : usable;
   const out = new Set<number>();
   const parts = text.trim() === '' ? [] : text.split(',');
   if (parts.length === 0) throw new CpuSetError(`a CPU set names cores, such as 0-3 or 0,2, got '${text}'`);
@@ -44,8 +79,10 @@ export function parseCpuSet(text: string, cores = coreCount()): number[] {
     const from = Number(m[1]);
     const to = m[2] === undefined ? from : Number(m[2]);
     if (to < from) throw new CpuSetError(`'${part.trim()}' in the CPU set '${text}' runs backwards`);
-    if (to >= cores) throw new CpuSetError(`core ${to} in the CPU set '${text}' is not on this machine (cores 0-${cores - 1})`);
-    for (let c = from; c <= to; c++) out.add(c);
+    for (let c = from; c <= to; c++) {
+      if (!allowed.includes(c)) throw new CpuSetError(`core ${c} in the CPU set '${text}' is not on this machine (cores ${formatCpuSet(allowed)})`);
+      out.add(c);
+    }
   }
   return [...out].sort((a, b) => a - b);
 }

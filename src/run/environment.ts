@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { cpus, hostname, release, type as osType } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { Environment } from '../measure/results.ts';
-import { coreCount, type CpuSet, parseCpuSet, tasksetAvailable } from '../os/cpus.ts';
+import { coreCount, type CpuSet, parseCpuSet, tasksetAvailable, usableCores } from '../os/cpus.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -44,17 +44,17 @@ export interface CpuRequest {
 }
 
 /**
- * Where systems and load run: on the sets asked for; by default the systems on core 0 and the load on core 1
+ * Where systems and load run: on the sets asked for; by default the systems on the first usable core (0) and the load on the next (1)
  * when there are two cores or more and taskset (a machine of more cores is asked for its own sets); else
  * unpinned. A set this machine cannot give throws CpuSetError naming it. Sets may overlap (the report says so).
  */
 export function placement(asked: CpuRequest = {}): Placement {
-  const cores = coreCount();
+  const cores = usableCores();
   for (const set of [asked.systems, asked.load]) if (set !== undefined) parseCpuSet(set, cores);
   if (!tasksetAvailable()) return { pinned: false, systemCpu: undefined, loadCpu: undefined };
-  const fallback = cores >= 2;
-  const systemCpu = asked.systems ?? (fallback ? '0' : undefined);
-  const loadCpu = asked.load ?? (fallback ? '1' : undefined);
+  const fallback = cores.length >= 2;
+  const systemCpu = asked.systems ?? (fallback ? String(cores[0]) : undefined);
+  const loadCpu = asked.load ?? (fallback ? String(cores[1]) : undefined);
   return { pinned: systemCpu !== undefined && loadCpu !== undefined, systemCpu, loadCpu };
 }
 

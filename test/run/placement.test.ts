@@ -3,6 +3,7 @@
  * command line's `--cpus`, else core 0 and core 1 — checked against the machine, pinned with taskset (the
  * kernel's own view of a started process says so) and recorded with the run.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -48,6 +49,16 @@ describe('CPU sets', () => {
     if (!tasksetAvailable() || coreCount() < 2) return;
     expect(placement({ systems: '1', load: '0' })).toEqual({ pinned: true, systemCpu: '1', loadCpu: '0' });
     expect(placement({ load: `0-${coreCount() - 1}` })).toEqual({ pinned: true, systemCpu: '0', loadCpu: `0-${coreCount() - 1}` });
+  });
+
+  it('a process that pinned itself still places others on every core it started with', () => {
+    if (!tasksetAvailable() || coreCount() < 2) return;
+    const out = execFileSync(process.execPath, ['bin/run-ts.js', 'test/fixtures/pin-then-place.ts'], { encoding: 'utf8' });
+    const r = JSON.parse(out) as { pinned: boolean; cores: number; parsed: number[]; workers: string[]; error?: string };
+    expect(r.error).toBeUndefined();
+    expect(r.pinned).toBe(true);
+    expect(r.cores).toBe(coreCount());
+    expect(r.workers).toEqual(r.parsed.map(String));
   });
 
   it('pin a started system to its set, as the kernel sees it', async () => {
