@@ -7,7 +7,7 @@
  * batches shrink — the paced figures show whether the work per request itself changed.
  *
  *   node bin/run-ts.js bench/connector-processes.ts [--processes 1,2,4] [--designs h2,grpc] [--rate 3000]
- *        [--concurrency 64] [--duration-ms 5000] [--warmup-ms 1000] [--trials 3] [--system-cpu 0] [--load-cpu 1]
+ *        [--concurrency 64] [--duration-ms 5000] [--warmup-ms 5000] [--trials 3] [--system-cpu 0] [--load-cpu 1]
  */
 import { parseArgs } from 'node:util';
 import { startTunnelStack } from '../src/run/stacks.ts';
@@ -20,7 +20,7 @@ const { values } = parseArgs({
     rate: { type: 'string', default: '3000' },
     concurrency: { type: 'string', default: '64' },
     'duration-ms': { type: 'string', default: '5000' },
-    'warmup-ms': { type: 'string', default: '1000' },
+    'warmup-ms': { type: 'string', default: '5000' },
     trials: { type: 'string', default: '3' },
     'system-cpu': { type: 'string', default: '0' },
     'load-cpu': { type: 'string', default: '1' },
