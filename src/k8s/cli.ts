@@ -7,6 +7,7 @@ import { resolve } from 'node:path';
 import { EXIT, parseCommandArgs, parseDurationMs, UsageError, usageErrorLine, wantsHelp } from '../cli/args.ts';
 import { SCENARIO_OPTIONS, type ScenarioValues, scenarioOverrides } from '../cli/scenario-options.ts';
 import { isMuxbenchError } from '../errors.ts';
+import { MAX_START_AHEAD_MS } from '../load/plan.ts';
 
 export const K8S_USAGE = `usage: muxbench k8s <scenario> --workers N --image IMAGE [options]
 
@@ -84,6 +85,7 @@ export async function k8sCommand(argv: string[]): Promise<number> {
       throw new UsageError('--image is required: an image with muxbench in /muxbench (see the README)');
     const point = values.point === undefined ? undefined : wholeNumber('--point', values.point, 0);
     const startInMs = values['start-in'] === undefined ? DEFAULT_START_IN_MS : parseDurationMs('--start-in', values['start-in']);
+    if (startInMs > MAX_START_AHEAD_MS) throw new UsageError(`--start-in: at most a day (${values['start-in']} asked)`);
     const { loadScenario } = await import('../scenario/index.ts');
     const { scenario, file } = await loadScenario(positionals[0]!, scenarioOverrides(values as ScenarioValues));
     const { planForPoint } = await import('./plan.ts');

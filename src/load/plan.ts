@@ -98,13 +98,18 @@ const planSchema = z.object({
   maxRequests: z.number().int().nonnegative(),
 });
 
+/** The furthest ahead a plan may start: a worker never waits longer than this for its instant. */
+export const MAX_START_AHEAD_MS = 24 * 3600_000;
+
 /** A plan read from JSON, checked; throws an Error naming the first field that is wrong. */
-export function parsePlan(value: unknown): WorkerPlan {
+export function parsePlan(value: unknown, now = Date.now()): WorkerPlan {
   const r = planSchema.safeParse(value);
   if (!r.success) {
     const issue = r.error.issues[0]!;
     throw new Error(`not a ${PLAN_SCHEMA} plan: ${issue.path.join('.') || '(top)'}: ${issue.message}`);
   }
+  if (r.data.startAt - now > MAX_START_AHEAD_MS)
+    throw new Error(`the plan starts at ${new Date(r.data.startAt).toISOString()}, more than a day from now: write it again (muxbench k8s) nearer the run`);
   return r.data as unknown as WorkerPlan;
 }
 

@@ -45,6 +45,9 @@ export type WorkerCommand =
 
 type Engines = Map<string, OpenedEngine>;
 
+/** Later than this past its start instant, a worker's load keeps its own schedule instead of the common one. */
+const LATE_START_MS = 50;
+
 /** Resolves at `epochMs` (at once if it has passed). */
 function until(epochMs: number): Promise<void> {
   const wait = epochMs - Date.now();
@@ -85,7 +88,11 @@ async function handle(c: WorkerCommand, engines: Engines): Promise<boolean> {
     case 'warmup':
       if (engine.kind === 'loop' && c.startAt !== undefined) {
         await until(c.startAt);
-        engine.loop.start(c.startAt - performance.timeOrigin);
+        // On time (within a timer's slop) the schedule is the common one; a worker that starts later anchors
+        // its own now: never a burst of the arrivals that fell due before it was there (a plan's partial
+        // says how late it was).
+        const anchor = c.startAt - performance.timeOrigin;
+        engine.loop.start(performance.now() - anchor > LATE_START_MS ? performance.now() : anchor);
       }
       say({ event: 'warm', warmup: engine.kind === 'loop' ? await engine.loop.warmUp(c.policy) : null });
       return true;

@@ -30,6 +30,12 @@ const server = trackConnections(
     req.on('end', () => void setTimeout(() => res.end(Buffer.concat(chunks)), Number(/\/delay\/(\d+)/.exec(req.url ?? '')?.[1] ?? 0)));
   }),
 );
+let listening: Promise<string> | undefined;
+/** The server's URL (it listens the first time it is asked for). */
+function serverUrl(): Promise<string> {
+  listening ??= listen(server, '127.0.0.1', 0).then((port) => `http://127.0.0.1:${port}`);
+  return listening;
+}
 afterAll(async () => {
   stopAll();
   await closeServer(server);
@@ -109,9 +115,8 @@ describe('muxbench k8s and merge', () => {
   }, 60_000);
 
   it('runs the pods’ entry point N times here, merges the partials into one run that report and compare read', async () => {
-    const port = await listen(server, '127.0.0.1', 0);
     const out = join(dir, 'local.yaml');
-    expect((await runCli(['k8s', scenario(`http://127.0.0.1:${port}`), '--workers', '2', '--image', 'i', '--start-in', '2s', '-o', out])).code).toBe(0);
+    expect((await runCli(['k8s', scenario(await serverUrl()), '--workers', '2', '--image', 'i', '--start-in', '2s', '-o', out])).code).toBe(0);
     const planFile = join(dir, 'plan.json');
     writeFileSync(planFile, manifests(out).configMap.data!['plan.json']!);
     // as two pods would: worker 0 by --index, worker 1 by the Indexed Job's variable
@@ -173,6 +178,30 @@ describe('muxbench k8s and merge', () => {
     expect(() => mergePartials([partials[0]!, { ...partials[1]!, trials: partials[1]!.trials.slice(1) }], 'x')).toThrow(/1 \(1 of 2 trials\)/);
     expect(leftBehind()).toEqual([]);
   }, 90_000);
+
+  it('a worker that starts late begins its own schedule: no burst of the arrivals it missed', async () => {
+    const out = join(dir, 'late.yaml');
+    const sc = scenario(await serverUrl(), { load: { model: 'open', ratePerSec: 50, maxInflight: 4 }, trials: 1, maxWarmupMs: 1000 });
+    expect((await runCli(['k8s', sc, '--workers', '1', '--image', 'i', '-o', out])).code).toBe(0);
+    const plan = JSON.parse(manifests(out).configMap.data!['plan.json']!) as WorkerPlan;
+    // it should have begun 10 s ago: 500 arrivals were due before it was there
+    const late = { ...plan, startAt: Date.now() - 10_000 };
+    const planFile = join(dir, 'late-plan.json');
+    writeFileSync(planFile, JSON.stringify(late));
+    const w = await runCli(['load-worker', '--plan', planFile, '--index', '0', '--out', join(dir, 'late.json')], 30_000);
+    expect(w.code).toBe(0);
+    const [partial] = readPartials(join(dir, 'late.json'));
+    expect(partial!.lateMs).toBeGreaterThanOrEqual(10_000);
+    const dropped = partial!.warmup!.series.reduce((n, s) => n + s.dropped, 0);
+    expect(dropped).toBe(0); // a catch-up burst would have dropped ~500 against maxInflight 4
+    const sent = partial!.warmup!.series.reduce((n, s) => n + s.ok + s.errors, 0);
+    expect(sent).toBeLessThan(50 * (partial!.warmup!.elapsedMs / 1000) * 1.5 + 10);
+    // and a plan that would wait more than a day is refused
+    writeFileSync(planFile, JSON.stringify({ ...plan, startAt: Date.now() + 2 * 86_400_000 }));
+    const far = await runCli(['load-worker', '--plan', planFile, '--index', '0']);
+    expect(far.code).toBe(2);
+    expect(far.stderr).toMatch(/more than a day from now/);
+  }, 60_000);
 
   it('refuses a plan that is not one, and an index outside the plan', async () => {
     const bad = join(dir, 'bad-plan.json');
