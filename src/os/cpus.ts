@@ -69,7 +69,8 @@ export class CpuSetError extends MuxbenchError {
  * may not use). `usable`: those cores, or a count of them from 0 (default: usableCores()).
  */
 export function parseCpuSet(text: string, usable: number | readonly number[] = usableCores()): number[] {
-  const allowed = typeof usable === 'number' ? Array.from({ length: usable }, (_, i) => i) : usable;
+  const allowed = (c: number): boolean => (typeof usable === 'number' ? c < usable : usable.includes(c));
+  const machine = typeof usable === 'number' ? `0-${usable - 1}` : formatCpuSet(usable);
   const out = new Set<number>();
   const parts = text.trim() === '' ? [] : text.split(',');
   if (parts.length === 0) throw new CpuSetError(`a CPU set names cores, such as 0-3 or 0,2, got '${text}'`);
@@ -80,7 +81,7 @@ export function parseCpuSet(text: string, usable: number | readonly number[] = u
     const to = m[2] === undefined ? from : Number(m[2]);
     if (to < from) throw new CpuSetError(`'${part.trim()}' in the CPU set '${text}' runs backwards`);
     for (let c = from; c <= to; c++) {
-      if (!allowed.includes(c)) throw new CpuSetError(`core ${c} in the CPU set '${text}' is not on this machine (cores ${formatCpuSet(allowed)})`);
+      if (!allowed(c)) throw new CpuSetError(`core ${c} in the CPU set '${text}' is not on this machine (cores ${machine})`);
       out.add(c);
     }
   }
