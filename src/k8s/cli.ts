@@ -1,6 +1,6 @@
 /**
  * `muxbench k8s` (the manifests that run one scenario point's load from N pods) and `muxbench merge` (their
- * partial results as one results.json). Exit 0 done, 1 the merge found the partials wanting, 2 bad input.
+ * partial results as one results.json). Exit 0 done, 2 bad input (the partials wanting included).
  */
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -19,7 +19,7 @@ local workers run — as worker JOB_COMPLETION_INDEX: its share of the load (con
 result is the last line of its log; \`muxbench merge\` makes them one results.json. The point's system must
 be an external one (kind 'external'): its url, or --url, is what the pods load. Manifests are built with
 kubernetes-models' types and validated against the Kubernetes schema before they are written.
-  --workers N              pods, one load worker each (required)
+  --workers N              pods, one load worker each (required, unless the scenario's loadWorkers says)
   --image IMAGE            an image with muxbench in /muxbench (docker build -t IMAGE . in this repository)
   --point I                which point of the scenario (muxbench k8s names them when there are several)
   --url URL                the target, over the system's own url
@@ -27,7 +27,9 @@ kubernetes-models' types and validated against the Kubernetes schema before they
                            image; a pod that starts later begins late, and the merge says so)
   --name NAME              the Job's name (default muxbench-<scenario>), the ConfigMap's prefix
   --namespace NS           default: default
-  --cpu QTY --memory QTY   what each pod asks for and is limited to (default 1 and 512Mi)
+  --cpu QTY --memory QTY   what each pod asks for (default 1 and 512Mi); memory is also its limit, CPU is not
+                           (a CPU limit throttles Node's GC and I/O threads in bursts: latency the target
+                           would be blamed for)
   -o, --output FILE        write the manifests there (default: stdout)
   -c, -d, --trials, --warmup, --set, --system
                            change the scenario as \`muxbench scenario\` does
@@ -80,7 +82,6 @@ export async function k8sCommand(argv: string[]): Promise<number> {
       },
     });
     if (positionals.length !== 1) throw new UsageError(`name one scenario (a name or a file.ts), got ${positionals.length}`);
-    const workers = wholeNumber('--workers', values.workers, 1);
     if (values.image === undefined || values.image.trim() === '')
       throw new UsageError('--image is required: an image with muxbench in /muxbench (see the README)');
     const point = values.point === undefined ? undefined : wholeNumber('--point', values.point, 0);
@@ -88,6 +89,8 @@ export async function k8sCommand(argv: string[]): Promise<number> {
     if (startInMs > MAX_START_AHEAD_MS) throw new UsageError(`--start-in: at most a day (${values['start-in']} asked)`);
     const { loadScenario } = await import('../scenario/index.ts');
     const { scenario, file } = await loadScenario(positionals[0]!, scenarioOverrides(values as ScenarioValues));
+    // --workers, or the scenario's loadWorkers (--load-workers) when it splits its load
+    const workers = values.workers !== undefined || scenario.loadWorkers === 1 ? wholeNumber('--workers', values.workers, 1) : scenario.loadWorkers;
     const { planForPoint } = await import('./plan.ts');
     const { manifestsYaml, nameProblem, workerManifests } = await import('./manifests.ts');
     const now = Date.now();

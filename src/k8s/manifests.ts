@@ -7,7 +7,8 @@
  * - an Indexed Job of N pods, all started at once (parallelism N), each running the entry point local
  *   workers run (`muxbench load-worker --plan …`) as worker JOB_COMPLETION_INDEX. No pod is retried
  *   (backoffLimit 0: a retried worker would start late and miss the common windows), every pod asks for the
- *   CPU one worker uses, pods prefer distinct nodes, and the Job is bounded in time (activeDeadlineSeconds).
+ *   CPU one worker uses (asks, without a CPU limit: throttling would stall the load in bursts), pods prefer
+ *   distinct nodes, and the Job is bounded in time (activeDeadlineSeconds).
  *
  * Each pod's partial result is the last line of its log: `kubectl logs` collects them for `muxbench merge`.
  */
@@ -29,7 +30,7 @@ export interface ManifestOptions {
   namespace: string;
   /** an image with muxbench in /muxbench (the repository's Dockerfile) */
   image: string;
-  /** CPU each pod asks for and is limited to, as Kubernetes writes quantities ("1", "500m") */
+  /** CPU each pod asks for, as Kubernetes writes quantities ("1", "500m"); not a limit (see below) */
   cpu: string;
   memory: string;
   /** when the manifests were made, ms since the epoch (the deadline counts from here) */
@@ -82,7 +83,8 @@ export function workerManifests(plan: WorkerPlan, o: ManifestOptions): [ConfigMa
               image: o.image,
               workingDir: '/muxbench',
               command: ['node', 'bin/muxbench.js', 'load-worker', '--plan', PLAN_PATH],
-              resources: { requests: { cpu: o.cpu, memory: o.memory }, limits: { cpu: o.cpu, memory: o.memory } },
+              // no CPU limit: CFS throttling of Node's GC and I/O threads would stall the load in bursts
+              resources: { requests: { cpu: o.cpu, memory: o.memory }, limits: { memory: o.memory } },
               volumeMounts: [{ name: 'plan', mountPath: '/etc/muxbench', readOnly: true }],
             },
           ],

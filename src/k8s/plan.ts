@@ -6,7 +6,6 @@
 import { randomUUID } from 'node:crypto';
 import { PLAN_SCHEMA, type WorkerPlan } from '../load/plan.ts';
 import { splitProblem } from '../load/split.ts';
-import { labelOf } from '../run/runner.ts';
 import { engineSpecFor, loadModelOf, type Target } from '../run/targets.ts';
 import { effective, expandPoints, loadsAt, type Point, type Scenario, ScenarioError } from '../scenario/index.ts';
 
@@ -53,6 +52,7 @@ export function planForPoint(scenario: Scenario, file: string, o: PlanOptions): 
   if (!/^(https?|wss?|tcp):$/.test(parsed.protocol)) throw new ScenarioError(`--url: '${url}': the target is http, ws or tcp`);
   const [load] = loadsAt(scenario, point.params);
   const model = loadModelOf(load!.load);
+  if (system.engine === 'h2load') throw new ScenarioError(`${system.id}: the h2load engine is not in the workers' image; use the default engine`);
   const problem = splitProblem(model, o.workers, system.engine);
   if (problem) throw new ScenarioError(problem);
   const target: Target = { processes: {}, urls: { [system.urlKey]: url }, stop: async () => {} };
@@ -62,7 +62,13 @@ export function planForPoint(scenario: Scenario, file: string, o: PlanOptions): 
     schema: PLAN_SCHEMA,
     id: randomUUID(),
     scenario: { name: scenario.name, description: scenario.description, file, definition: scenario },
-    point: { index: point.index, systemId: system.id, systemKind: system.kind, label: labelOf(point), params: point.params as Record<string, number> },
+    point: {
+      index: point.index,
+      systemId: system.id,
+      systemKind: system.kind,
+      label: system.label ?? system.id,
+      params: point.params as Record<string, number>,
+    },
     spec: engineSpecFor({ ...system, url }, target, load!.workload, point.params, concurrency),
     model,
     workers: o.workers,

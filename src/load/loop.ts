@@ -59,6 +59,8 @@ export interface WarmupResult {
 }
 
 export const SERIES_WINDOW_MS = 100;
+/** An open loop started this long after its anchor skips the arrivals due before then (see start()). */
+const MISSED_GRACE_MS = 50;
 /** How long a paused or closed window waits for its outstanding requests. */
 export const DEFAULT_DRAIN_MS = 5000;
 
@@ -147,8 +149,13 @@ export class LoadLoop {
     this.rotate();
     if (this.model.kind === 'closed') this.refill();
     else {
-      this.anchor = (anchor ?? performance.now()) + (this.model.phase ?? 0) * (1000 / this.model.ratePerSec);
-      this.arrival = 0;
+      const intervalMs = 1000 / this.model.ratePerSec;
+      this.anchor = (anchor ?? performance.now()) + (this.model.phase ?? 0) * intervalMs;
+      // Arrivals that fell due before the loop was there (a worker late to a common instant) are skipped,
+      // never sent in a burst: the loop joins the common schedule where it stands. Those due within a
+      // timer's slop are still sent.
+      const missedMs = performance.now() - this.anchor - MISSED_GRACE_MS;
+      this.arrival = missedMs > 0 ? Math.ceil(missedMs / intervalMs) : 0;
       this.tick();
     }
   }

@@ -3,14 +3,37 @@
  * one machine, or pods on many — merged exactly. Counts add; latency comes from the merged HDR histogram
  * (every bucket's counts added, never an average of percentiles); the series add window by window (their
  * p99 is the worst worker's, the one figure that cannot be merged exactly from summaries); the generator's
- * CPU is the busiest worker's, so a point is generator-bound when any one worker was.
+ * CPU is its busiest core's — the workers pinned to one core added up — so a point is generator-bound when
+ * any one core of the load was.
  */
 import type { PacedResult, WarmupResult } from './loop.ts';
 import { encodeHistogram, mergeHistograms, summarize } from '../measure/histogram.ts';
 import type { SendLag, SeriesWindow, WorkerShare } from '../measure/results.ts';
 
+/** Where a worker ran and when its window opened, for a merge. */
+export interface WorkerMeta {
+  /** ms since the epoch */
+  openedAt?: number;
+  /** the core set it was pinned to (undefined: unpinned, or a machine of its own) */
+  cpu?: string;
+}
+
+/**
+ * The generator's load on its busiest core: workers pinned to the same set added up (two workers at 50 % on
+ * one core fill it), each other worker alone.
+ */
+export function busiestLoad(workers: readonly Pick<WorkerShare, 'generatorCpu' | 'cpu'>[]): number {
+  const byCore = new Map<string, number>();
+  let alone = 0;
+  for (const w of workers) {
+    if (w.cpu === undefined) alone = Math.max(alone, w.generatorCpu);
+    else byCore.set(w.cpu, (byCore.get(w.cpu) ?? 0) + w.generatorCpu);
+  }
+  return Math.round(Math.max(alone, ...byCore.values()) * 1000) / 1000;
+}
+
 /** What one worker contributed to a merged window. */
-export function workerShare(r: PacedResult, index: number, openedAt?: number): WorkerShare {
+export function workerShare(r: PacedResult, index: number, meta: WorkerMeta = {}): WorkerShare {
   const share: WorkerShare = {
     index,
     requests: r.requests,
@@ -20,7 +43,8 @@ export function workerShare(r: PacedResult, index: number, openedAt?: number): W
     p99Us: r.latency.p99Us,
     elapsedMs: r.elapsedMs,
   };
-  if (openedAt !== undefined) share.openedAt = openedAt;
+  if (meta.openedAt !== undefined) share.openedAt = meta.openedAt;
+  if (meta.cpu !== undefined) share.cpu = meta.cpu;
   return share;
 }
 
@@ -31,7 +55,8 @@ export function mergeSeries(all: readonly (readonly SeriesWindow[] | undefined)[
     const ws = all.map((s) => s?.[i]).filter((w): w is SeriesWindow => w !== undefined);
     const p99s = ws.map((w) => w.p99Us).filter((p): p is number => p !== null);
     return {
-      atMs: Math.min(...ws.map((w) => w.atMs)),
+      // each worker's clock is its own: the first worker's timeline stands for all (windows are 100 ms each)
+      atMs: ws[0]!.atMs,
       ms: Math.max(...ws.map((w) => w.ms)),
       ok: ws.reduce((s, w) => s + w.ok, 0),
       errors: ws.reduce((s, w) => s + w.errors, 0),
@@ -53,7 +78,7 @@ function mergeLag(lags: (SendLag | undefined)[]): SendLag | undefined {
  * workers' rates added (each over its own window, which differ by the start skew only); a histogram that
  * cannot be read is an error, never silently left out.
  */
-export function mergePaced(parts: readonly PacedResult[], openedAt: readonly (number | undefined)[] = []): PacedResult {
+export function mergePaced(parts: readonly PacedResult[], meta: readonly WorkerMeta[] = []): PacedResult {
   if (parts.length === 0) throw new RangeError('nothing to merge');
   if (parts.length === 1) return parts[0]!;
   const merged = mergeHistograms(parts.map((p) => p.histogram));
@@ -72,13 +97,14 @@ export function mergePaced(parts: readonly PacedResult[], openedAt: readonly (nu
     latency: summarize(merged.histogram),
     histogram: encodeHistogram(merged.histogram),
     abandoned: sum((p) => p.abandoned),
-    generatorCpu: Math.max(...parts.map((p) => p.generatorCpu)),
+    generatorCpu: 0, // below: the busiest core's
   };
   merged.histogram.destroy();
   if (parts.some((p) => p.series)) out.series = mergeSeries(parts.map((p) => p.series));
   const lag = mergeLag(parts.map((p) => p.sendLag));
   if (lag) out.sendLag = lag;
-  out.workers = parts.map((p, i) => workerShare(p, i, openedAt[i]));
+  out.workers = parts.map((p, i) => workerShare(p, i, meta[i]));
+  out.generatorCpu = busiestLoad(out.workers);
   return out;
 }
 

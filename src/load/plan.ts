@@ -64,18 +64,22 @@ export interface PartialResult {
   lateMs: number;
 }
 
-const steadyPolicy = z.strictObject({
-  minMs: z.number().nonnegative(),
-  maxMs: z.number().positive(),
-  windowMs: z.number().positive(),
-  blockWindows: z.number().int().positive(),
-  blocks: z.number().int().positive(),
-  tolerance: z.number().positive(),
-});
+const steadyPolicy = z
+  .strictObject({
+    minMs: z.number().nonnegative(),
+    maxMs: z.number().positive().max(3_600_000),
+    windowMs: z.number().min(10).max(10_000),
+    blockWindows: z.number().int().positive().max(100),
+    blocks: z.number().int().positive().max(100),
+    tolerance: z.number().positive(),
+  })
+  .refine((p) => p.minMs <= p.maxMs, { message: 'minMs is above maxMs' });
+
+const connections = z.number().int().min(1).max(100_000);
 
 const planSchema = z.object({
   schema: z.literal(PLAN_SCHEMA),
-  id: z.string().min(1),
+  id: z.string().min(1).max(200),
   scenario: z.object({ name: z.string(), description: z.string(), file: z.string(), definition: z.unknown() }),
   point: z.object({
     index: z.number().int().nonnegative(),
@@ -84,10 +88,17 @@ const planSchema = z.object({
     label: z.string(),
     params: z.record(z.string(), z.number()),
   }),
-  spec: z.object({ protocol: z.enum(['http1', 'http2', 'http-grpc', 'grpc', 'ws', 'tcp']) }).passthrough(),
+  // the engine checks the rest of the spec when it opens; what sizes the load is bounded here
+  spec: z
+    .object({
+      protocol: z.enum(['http1', 'http2', 'http-grpc', 'grpc', 'ws', 'tcp']),
+      connections: connections.optional(),
+      client: z.object({ connections: connections.optional() }).passthrough().optional(),
+    })
+    .passthrough(),
   model: z.discriminatedUnion('kind', [
-    z.object({ kind: z.literal('closed'), concurrency: z.number().int().positive() }),
-    z.object({ kind: z.literal('open'), ratePerSec: z.number().positive(), maxInflight: z.number().int().positive() }),
+    z.object({ kind: z.literal('closed'), concurrency: z.number().int().positive().max(1_000_000) }),
+    z.object({ kind: z.literal('open'), ratePerSec: z.number().positive().max(10_000_000), maxInflight: z.number().int().positive().max(1_000_000) }),
   ]),
   workers: z.number().int().min(1).max(10_000),
   startAt: z.number().int().positive(),
@@ -101,16 +112,55 @@ const planSchema = z.object({
 /** The furthest ahead a plan may start: a worker never waits longer than this for its instant. */
 export const MAX_START_AHEAD_MS = 24 * 3600_000;
 
+function firstIssue(kind: string, error: z.ZodError): Error {
+  const issue = error.issues[0]!;
+  return new Error(`not a ${kind}: ${issue.path.join('.') || '(top)'}: ${issue.message}`);
+}
+
 /** A plan read from JSON, checked; throws an Error naming the first field that is wrong. */
 export function parsePlan(value: unknown, now = Date.now()): WorkerPlan {
   const r = planSchema.safeParse(value);
-  if (!r.success) {
-    const issue = r.error.issues[0]!;
-    throw new Error(`not a ${PLAN_SCHEMA} plan: ${issue.path.join('.') || '(top)'}: ${issue.message}`);
-  }
+  if (!r.success) throw firstIssue(`${PLAN_SCHEMA} plan`, r.error);
   if (r.data.startAt - now > MAX_START_AHEAD_MS)
     throw new Error(`the plan starts at ${new Date(r.data.startAt).toISOString()}, more than a day from now: write it again (muxbench k8s) nearer the run`);
   return r.data as unknown as WorkerPlan;
+}
+
+const histogramText = z.string().max(10_000_000);
+const partialSchema = z.object({
+  schema: z.literal(PARTIAL_SCHEMA),
+  planId: z.string(),
+  plan: planSchema,
+  worker: z.object({ index: z.number().int().nonnegative(), count: z.number().int().positive() }),
+  host: z.object({ hostname: z.string(), node: z.string(), cpu: z.string(), cores: z.number(), os: z.string() }),
+  warmup: z
+    .object({ steady: z.boolean(), elapsedMs: z.number(), series: z.array(z.object({}).passthrough()) })
+    .passthrough()
+    .nullable(),
+  trials: z
+    .array(
+      z.object({
+        openedAt: z.number().optional(),
+        result: z
+          .object({
+            requests: z.number().nonnegative(),
+            requestsPerSec: z.number().nonnegative(),
+            elapsedMs: z.number().nonnegative(),
+            histogram: histogramText,
+            errors: z.record(z.string(), z.number()),
+          })
+          .passthrough(),
+      }),
+    )
+    .max(50),
+  lateMs: z.number().nonnegative(),
+});
+
+/** A worker's partial result read from JSON, checked; throws an Error naming the first field that is wrong. */
+export function parsePartial(value: unknown): PartialResult {
+  const r = partialSchema.safeParse(value);
+  if (!r.success) throw firstIssue(`${PARTIAL_SCHEMA} partial result`, r.error);
+  return r.data as unknown as PartialResult;
 }
 
 /** When window `k` opens, ms since the epoch: the same for every worker of the plan. */

@@ -30,6 +30,12 @@ export function shares(total: number, parts: number): number[] {
   return Array.from({ length: parts }, (_, i) => Math.floor(total / parts) + (i < total % parts ? 1 : 0));
 }
 
+/** Each worker's share of a window's request cap (undefined: no cap; 0 means none), each at least one. */
+export function maxRequestsShares(maxRequests: number | undefined, workers: number): (number | undefined)[] {
+  if (!maxRequests) return Array.from({ length: workers }, () => undefined);
+  return shares(maxRequests, workers).map((n) => Math.max(1, n));
+}
+
 /** The connections a spec opens (http-grpc: its pool or sessions, default 1). */
 export function connectionsOf(spec: EngineSpec): number {
   if (spec.protocol === 'http-grpc') return spec.client.connections ?? 1;

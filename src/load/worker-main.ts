@@ -26,7 +26,7 @@ import type { SteadyPolicy } from '../measure/steady.ts';
 import { type EngineSpec, type OpenedEngine, openEngine } from './engine.ts';
 import { LoadLoop, type PacedResult, type WarmupResult } from './loop.ts';
 import { PARTIAL_SCHEMA, type PartialResult, trialStartAt, type WorkerPlan, workerHost } from './plan.ts';
-import { shares, splitLoad } from './split.ts';
+import { maxRequestsShares, splitLoad } from './split.ts';
 import type { LoadModel } from './types.ts';
 
 export type WorkerCommand =
@@ -44,9 +44,6 @@ export type WorkerCommand =
   | { cmd: 'close' };
 
 type Engines = Map<string, OpenedEngine>;
-
-/** Later than this past its start instant, a worker's load keeps its own schedule instead of the common one. */
-const LATE_START_MS = 50;
 
 /** Resolves at `epochMs` (at once if it has passed). */
 function until(epochMs: number): Promise<void> {
@@ -85,17 +82,16 @@ async function handle(c: WorkerCommand, engines: Engines): Promise<boolean> {
   const engine = engines.get(c.engine);
   if (!engine) throw new Error(`'${c.cmd}' for engine '${c.engine}', which is not open`);
   switch (c.cmd) {
-    case 'warmup':
+    case 'warmup': {
       if (engine.kind === 'loop' && c.startAt !== undefined) {
         await until(c.startAt);
-        // On time (within a timer's slop) the schedule is the common one; a worker that starts later anchors
-        // its own now: never a burst of the arrivals that fell due before it was there (a plan's partial
-        // says how late it was).
-        const anchor = c.startAt - performance.timeOrigin;
-        engine.loop.start(performance.now() - anchor > LATE_START_MS ? performance.now() : anchor);
+        // the common schedule; a worker that is late joins it where it stands (LoadLoop.start)
+        engine.loop.start(c.startAt - performance.timeOrigin);
       }
-      say({ event: 'warm', warmup: engine.kind === 'loop' ? await engine.loop.warmUp(c.policy) : null });
+      const lateMs = c.startAt === undefined ? 0 : Math.max(0, Date.now() - c.startAt);
+      say({ event: 'warm', warmup: engine.kind === 'loop' ? await engine.loop.warmUp(c.policy) : null, lateMs });
       return true;
+    }
     case 'trial': {
       if (c.startAt !== undefined) await until(c.startAt);
       if (engine.kind === 'one-shot') {
@@ -143,11 +139,10 @@ async function together(c: Extract<WorkerCommand, { cmd: 'warmup-together' | 'tr
 export async function planMain(plan: WorkerPlan, index: number): Promise<PartialResult> {
   if (!Number.isInteger(index) || index < 0 || index >= plan.workers) throw new Error(`worker index ${index} is not one of the plan's 0-${plan.workers - 1}`);
   const share = splitLoad(plan.spec, plan.model, plan.workers)[index]!;
-  const maxRequests = plan.maxRequests > 0 ? Math.max(1, shares(plan.maxRequests, plan.workers)[index]!) : undefined;
+  const maxRequests = maxRequestsShares(plan.maxRequests, plan.workers)[index];
   const engines: Engines = new Map();
   const seen: Record<string, unknown>[] = [];
   listener = (e) => void seen.push(e);
-  const lateMs = Math.max(0, Date.now() - plan.startAt);
   const partial: PartialResult = {
     schema: PARTIAL_SCHEMA,
     planId: plan.id,
@@ -156,7 +151,7 @@ export async function planMain(plan: WorkerPlan, index: number): Promise<Partial
     host: workerHost(),
     warmup: null,
     trials: [],
-    lateMs,
+    lateMs: 0,
   };
   const last = (event: string): Record<string, unknown> => {
     const e = seen.findLast((x) => x.event === event || x.event === 'error');
@@ -166,8 +161,14 @@ export async function planMain(plan: WorkerPlan, index: number): Promise<Partial
   try {
     await handle({ cmd: 'open', engine: 'main', spec: share.spec, model: share.model }, engines);
     last('opened');
-    await handle({ cmd: 'warmup', engine: 'main', policy: plan.policy, startAt: plan.startAt }, engines);
-    partial.warmup = (last('warm').warmup as WarmupResult | null) ?? null;
+    // a late worker warms up for less, so that its first window still opens with the others'
+    const room = trialStartAt(plan, 0) - plan.gapMs - Math.max(Date.now(), plan.startAt);
+    const maxMs = Math.max(0, Math.min(plan.policy.maxMs, room));
+    const policy = { ...plan.policy, maxMs, minMs: Math.min(plan.policy.minMs, maxMs) };
+    await handle({ cmd: 'warmup', engine: 'main', policy, startAt: plan.startAt }, engines);
+    const warm = last('warm');
+    partial.warmup = (warm.warmup as WarmupResult | null) ?? null;
+    partial.lateMs = Number(warm.lateMs ?? 0);
     for (let k = 0; k < plan.trials; k++) {
       seen.length = 0;
       await handle({ cmd: 'trial', engine: 'main', durationMs: plan.durationMs, maxRequests, startAt: trialStartAt(plan, k), warmupMs: 0 }, engines);

@@ -113,13 +113,15 @@ export interface WorkerShare {
   index: number;
   requests: number;
   requestsPerSec: number;
-  /** this worker's CPU over its window, as a share of one core (the trial's generatorCpu is the busiest worker's) */
+  /** this worker's CPU over its window, as a share of one core (the trial's generatorCpu is the busiest core's: workers sharing one added up) */
   generatorCpu: number;
   p50Us: number;
   p99Us: number;
   elapsedMs: number;
   /** when its window opened, ms since the epoch (workers on many machines: their skew) */
   openedAt?: number;
+  /** the cores it was pinned to (absent: unpinned, or a machine of its own) */
+  cpu?: string;
 }
 
 export interface Estimate {

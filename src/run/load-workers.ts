@@ -7,7 +7,7 @@
 import type { EngineSpec } from '../load/engine.ts';
 import type { PacedResult, WarmupResult } from '../load/loop.ts';
 import { mergePaced, mergeWarmups } from '../load/merge.ts';
-import { shares, splitLoad } from '../load/split.ts';
+import { maxRequestsShares, splitLoad } from '../load/split.ts';
 import type { LoadModel } from '../load/types.ts';
 import type { SteadyPolicy } from '../measure/steady.ts';
 import { type CpuSet, parseCpuSet } from '../os/cpus.ts';
@@ -31,6 +31,8 @@ export class LoadWorkers implements TrialEngine {
   private constructor(
     private readonly sessions: LoadSession[],
     private readonly engines: EngineHandle[],
+    /** each worker's pin (undefined: unpinned) */
+    private readonly cpus: (CpuSet | undefined)[],
   ) {}
 
   get continuous(): boolean {
@@ -48,7 +50,7 @@ export class LoadWorkers implements TrialEngine {
     const sessions = loads.map((_, i) => LoadSession.start(cpus[i], signal));
     try {
       const engines = await Promise.all(loads.map((l, i) => sessions[i]!.open('main', l.spec, l.model)));
-      return new LoadWorkers(sessions, engines);
+      return new LoadWorkers(sessions, engines, cpus);
     } catch (err) {
       await Promise.all(sessions.map((s) => s.close()));
       throw err;
@@ -68,7 +70,7 @@ export class LoadWorkers implements TrialEngine {
   async trial(durationMs: number, options: TrialOptions = {}): Promise<PacedResult> {
     if (this.engines.length === 1) return this.engines[0]!.trial(durationMs, options);
     const startAt = Date.now() + START_LEAD_MS;
-    const maxRequests = options.maxRequests ? shares(options.maxRequests, this.engines.length).map((n) => Math.max(1, n)) : [];
+    const maxRequests = maxRequestsShares(options.maxRequests, this.engines.length);
     const openedAt: (number | undefined)[] = [];
     let opened = false;
     let closing = this.engines.length;
@@ -89,7 +91,10 @@ export class LoadWorkers implements TrialEngine {
         }),
       ),
     );
-    return mergePaced(results, openedAt);
+    return mergePaced(
+      results,
+      results.map((_, i) => ({ openedAt: openedAt[i], cpu: this.cpus[i] })),
+    );
   }
 
   async pause(drainMs?: number): Promise<number> {

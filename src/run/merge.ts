@@ -12,7 +12,7 @@
 import { readFileSync } from 'node:fs';
 import { MuxbenchError } from '../errors.ts';
 import { mergePaced, mergeWarmups } from '../load/merge.ts';
-import { PARTIAL_SCHEMA, type PartialResult, trialStartAt } from '../load/plan.ts';
+import { PARTIAL_SCHEMA, type PartialResult, parsePartial, trialStartAt } from '../load/plan.ts';
 import { RESULTS_SCHEMA, type PointResult, type ResultsFile } from '../measure/results.ts';
 import { pointStatus, summarize, trialResult, warmupRecord } from './point.ts';
 
@@ -23,9 +23,19 @@ export class MergeError extends MuxbenchError {
 
 /** A window that opened this much later on one worker than on another is flagged in the point's reason. */
 export const SKEW_WARN_MS = 100;
+/** Windows further apart than this share of their length fail the point: they did not measure one moment. */
+export const MAX_SKEW_SHARE = 0.1;
 
-function isPartial(v: unknown): v is PartialResult {
+function isPartialLike(v: unknown): boolean {
   return typeof v === 'object' && v !== null && (v as { schema?: unknown }).schema === PARTIAL_SCHEMA;
+}
+
+function checked(file: string, v: unknown): PartialResult {
+  try {
+    return parsePartial(v);
+  } catch (err) {
+    throw new MergeError(`${file}: ${(err as Error).message}`);
+  }
 }
 
 /** The partials in one file: a partial's JSON, or log lines among which are {"event":"partial",…} lines. */
@@ -38,8 +48,9 @@ export function readPartials(file: string): PartialResult[] {
   }
   try {
     const whole: unknown = JSON.parse(text);
-    if (isPartial(whole)) return [whole];
-  } catch {
+    if (isPartialLike(whole)) return [checked(file, whole)];
+  } catch (err) {
+    if (err instanceof MergeError) throw err;
     // not one JSON document: log lines
   }
   const found: PartialResult[] = [];
@@ -53,8 +64,7 @@ export function readPartials(file: string): PartialResult[] {
     } catch (err) {
       throw new MergeError(`${file}: a partial line is not whole JSON (${(err as Error).message}); was the log cut?`);
     }
-    if (!isPartial(e.partial)) throw new MergeError(`${file}: a partial line does not hold a ${PARTIAL_SCHEMA} result`);
-    found.push(e.partial);
+    found.push(checked(file, e.partial));
   }
   if (found.length === 0) throw new MergeError(`${file}: no partial result in it (neither a ${PARTIAL_SCHEMA} file nor {"event":"partial",…} lines)`);
   return found;
@@ -66,8 +76,13 @@ export function mergePartials(partials: readonly PartialResult[], runId: string)
   const plan = partials[0]!.plan;
   const others = [...new Set(partials.filter((p) => p.planId !== plan.id).map((p) => p.planId))];
   if (others.length > 0) throw new MergeError(`partials of different plans: ${[plan.id, ...others].join(', ')}; merge one plan's at a time`);
+  const planText = JSON.stringify(plan);
   const byIndex = new Map<number, PartialResult>();
   for (const p of partials) {
+    if (JSON.stringify(p.plan) !== planText)
+      throw new MergeError(`worker ${p.worker.index}'s plan differs from worker ${partials[0]!.worker.index}'s under the same id ${plan.id}`);
+    if (p.worker.count !== plan.workers || p.worker.index >= plan.workers)
+      throw new MergeError(`worker ${p.worker.index} of ${p.worker.count} does not fit the plan's ${plan.workers} workers`);
     if (byIndex.has(p.worker.index)) throw new MergeError(`worker ${p.worker.index} appears twice`);
     byIndex.set(p.worker.index, p);
   }
@@ -82,10 +97,15 @@ export function mergePartials(partials: readonly PartialResult[], runId: string)
 
   const trials = Array.from({ length: plan.trials }, (_, k) => {
     const parts = workers.map((w) => w.trials[k]!);
-    const merged = mergePaced(
-      parts.map((p) => p.result),
-      parts.map((p) => p.openedAt),
-    );
+    let merged: ReturnType<typeof mergePaced>;
+    try {
+      merged = mergePaced(
+        parts.map((p) => p.result),
+        parts.map((p) => ({ openedAt: p.openedAt })),
+      );
+    } catch (err) {
+      throw new MergeError(`trial ${k + 1}: ${(err as Error).message}`);
+    }
     return trialResult(merged, {});
   });
   const point: PointResult = {
@@ -100,9 +120,16 @@ export function mergePartials(partials: readonly PartialResult[], runId: string)
   };
   point.summary = summarize(trials);
   const verdict = pointStatus(point, plan.durationMs, plan.model.kind);
-  point.status = verdict.status;
-  const notes = [verdict.reason, skewNote(workers, plan)].filter((n): n is string => n !== undefined);
-  if (notes.length > 0) point.reason = notes.join('; ');
+  const skew = windowSkewMs(workers, plan.trials);
+  if (skew > plan.durationMs * MAX_SKEW_SHARE) {
+    // windows that overlap this little measured different moments: their sum is a load nobody carried
+    point.status = 'failed';
+    point.reason = `the workers' windows opened up to ${Math.round(skew)} ms apart, over ${Math.round(MAX_SKEW_SHARE * 100)} % of a ${plan.durationMs} ms window: the merged figures would add up moments that were not the same (clocks out of sync, or workers that began late)`;
+  } else {
+    point.status = verdict.status;
+    const notes = [verdict.reason, skewNote(workers, skew)].filter((n): n is string => n !== undefined);
+    if (notes.length > 0) point.reason = notes.join('; ');
+  }
 
   const host = workers[0]!.host;
   const hosts = [...new Set(workers.map((w) => w.host.hostname))];
@@ -140,17 +167,22 @@ export function mergePartials(partials: readonly PartialResult[], runId: string)
   };
 }
 
-/** Workers that began late, or windows that opened apart: said, since the windows then overlap less. */
-function skewNote(workers: readonly PartialResult[], plan: PartialResult['plan']): string | undefined {
-  const late = workers.filter((w) => w.lateMs > SKEW_WARN_MS);
+/** The widest spread of one window's opening instants across workers, ms. */
+function windowSkewMs(workers: readonly PartialResult[], trials: number): number {
   let worst = 0;
-  for (let k = 0; k < plan.trials; k++) {
+  for (let k = 0; k < trials; k++) {
     const opened = workers.map((w) => w.trials[k]!.openedAt).filter((t): t is number => t !== undefined);
     if (opened.length > 1) worst = Math.max(worst, Math.max(...opened) - Math.min(...opened));
   }
+  return worst;
+}
+
+/** Workers that began late, or windows that opened apart: said, since the windows then overlap less. */
+function skewNote(workers: readonly PartialResult[], skew: number): string | undefined {
+  const late = workers.filter((w) => w.lateMs > SKEW_WARN_MS);
   const said = [
     late.length > 0 ? `workers ${late.map((w) => `${w.worker.index} (${Math.round(w.lateMs)} ms)`).join(', ')} began their load late` : '',
-    worst > SKEW_WARN_MS ? `windows opened up to ${Math.round(worst)} ms apart across workers` : '',
+    skew > SKEW_WARN_MS ? `windows opened up to ${Math.round(skew)} ms apart across workers` : '',
   ].filter(Boolean);
   return said.length > 0 ? `${said.join('; ')}: the merged windows overlap less than they should` : undefined;
 }

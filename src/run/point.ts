@@ -331,10 +331,10 @@ export function summarize(trials: TrialResult[]): PointSummary {
   };
 }
 
-/** Who generated the load: "the load engine", or "the busiest of 4 load workers" (judged per worker). */
+/** Who generated the load: "the load engine", or the busiest core of several load workers (added up). */
 function generatorText(trials: readonly TrialResult[]): string {
   const workers = Math.max(0, ...trials.map((t) => t.workers?.length ?? 0));
-  return workers > 1 ? `the busiest of ${workers} load workers` : 'the load engine';
+  return workers > 1 ? `the ${workers} load workers, on their busiest core (the workers sharing it added up),` : 'the load engine';
 }
 
 /**

@@ -65,11 +65,11 @@ export function runId(date = new Date()): string {
   return date.toISOString().replace(/[:.]/g, '-').replace('T', '_').slice(0, 19);
 }
 
-export function labelOf(p: Point): string {
+function labelOf(p: Point): string {
   return p.system.label ?? p.system.id;
 }
 
-export function paramText(p: Point): string {
+function paramText(p: Point): string {
   const parts = Object.entries(p.params).map(([k, v]) => `${k}=${v}`);
   return parts.length ? ` (${parts.join(', ')})` : '';
 }

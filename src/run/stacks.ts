@@ -92,6 +92,14 @@ export async function startTunnelStack(options: TunnelStackOptions): Promise<Sta
   }
 }
 
+/** Why `processes` connector processes cannot share `connections` tunnel connections (null: they can). */
+export function connectorSplitProblem(processes: number, connections: number): string | null {
+  if (!Number.isInteger(processes) || processes < 1) return `connectorProcesses must be a whole number ≥ 1, got ${processes}`;
+  if (processes > connections)
+    return `${processes} connector processes for ${connections} tunnel connection(s): each process needs at least one (raise tunnelConnections)`;
+  return null;
+}
+
 /**
  * Each connector process's arguments: `args` with its share of `--connections` (1 when absent); refused when
  * there are more processes than connections, since a connector without a connection carries nothing.
@@ -99,9 +107,8 @@ export async function startTunnelStack(options: TunnelStackOptions): Promise<Sta
 export function connectorShares(args: readonly string[], processes: number): string[][] {
   const at = args.indexOf('--connections');
   const total = at >= 0 ? Number(args[at + 1]) : 1;
-  if (!Number.isInteger(processes) || processes < 1) throw new RangeError(`connectorProcesses must be a whole number ≥ 1, got ${processes}`);
-  if (processes > total)
-    throw new RangeError(`${processes} connector processes for ${total} tunnel connection(s): each process needs at least one (raise tunnelConnections)`);
+  const problem = connectorSplitProblem(processes, total);
+  if (problem) throw new RangeError(problem);
   if (processes === 1) return [[...args]];
   return shares(total, processes).map((n) => {
     const own = [...args];

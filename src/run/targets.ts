@@ -13,7 +13,7 @@ import { CRATE_MAX_CALLS_PER_REQUEST } from '../wire/index.ts';
 import { type Leg, type LegConditions, legsAt } from '../scenario/network.ts';
 import { applyKernelLegs, clearKernelLegs, type KernelLeg } from './kernel-legs.ts';
 import { startLeg } from './network.ts';
-import { startTunnelStack } from './stacks.ts';
+import { connectorSplitProblem, startTunnelStack } from './stacks.ts';
 import { type StartOptions, startSystem, superviseCommand, type Supervised } from './supervise.ts';
 
 export interface Target {
@@ -59,8 +59,8 @@ export function systemsProblem(points: readonly Point[], systemsCpu: CpuSet | un
     const at = `${p.system.id}${Object.keys(p.params).length ? ` ${JSON.stringify(p.params)}` : ''}`;
     const processes = connectorProcessesAt(p.system, p.params);
     const connections = p.system.kind === 'h2-tunnel' || p.system.kind === 'grpc-tunnel' ? (p.params.tunnelConnections ?? p.system.tunnelConnections) : 1;
-    if (processes > connections)
-      return `connectorProcesses: ${processes} connector processes for ${connections} tunnel connection(s) at ${at}: each process needs at least one (raise tunnelConnections)`;
+    const problem = connectorSplitProblem(processes, connections);
+    if (problem) return `connectorProcesses at ${at}: ${problem}`;
     try {
       systemCpuAt(systemsCpu, p.params);
     } catch (err) {

@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import type { EngineSpec } from '../../src/load/engine.ts';
 import type { PacedResult } from '../../src/load/loop.ts';
-import { mergePaced, mergeSeries, mergeWarmups } from '../../src/load/merge.ts';
+import { busiestLoad, mergePaced, mergeSeries, mergeWarmups } from '../../src/load/merge.ts';
 import { LoadSplitError, shares, splitLoad, splitProblem } from '../../src/load/split.ts';
 import { encodeHistogram, newHistogram, summarize } from '../../src/measure/histogram.ts';
 
@@ -115,7 +115,7 @@ describe('mergePaced', () => {
     const slow = Array.from({ length: 1000 }, (_, i) => 10_000 + i);
     const a = window(fast, { errors: { timeout: 2 }, generatorCpu: 0.4, sendLag: { p50Us: 10, p99Us: 900, maxUs: 1000 } });
     const b = window(slow, { errors: { timeout: 1, reset: 3 }, generatorCpu: 0.95, dropped: 5, sendLag: { p50Us: 20, p99Us: 300, maxUs: 5000 } });
-    const merged = mergePaced([a, b], [1_000, 1_002]);
+    const merged = mergePaced([a, b], [{ openedAt: 1_000 }, { openedAt: 1_002 }]);
     const all = window([...fast, ...slow]);
     expect(merged.latency).toEqual(all.latency);
     expect(merged.requests).toBe(10_000);
@@ -123,7 +123,7 @@ describe('mergePaced', () => {
     expect(merged.bytesIn).toBe(100_000);
     expect(merged.errors).toEqual({ timeout: 3, reset: 3 });
     expect(merged.dropped).toBe(5);
-    expect(merged.generatorCpu).toBe(0.95); // the busiest worker: generator-bound is judged per worker
+    expect(merged.generatorCpu).toBe(0.95); // unpinned: the busiest worker
     expect(merged.sendLag).toEqual({ p50Us: 20, p99Us: 900, maxUs: 5000 });
     expect(merged.workers!.map((w) => [w.index, w.requests, w.openedAt])).toEqual([
       [0, 9000, 1_000],
@@ -131,6 +131,16 @@ describe('mergePaced', () => {
     ]);
     const averaged = (a.latency.p99Us + b.latency.p99Us) / 2;
     expect(Math.abs(merged.latency.p99Us - averaged)).toBeGreaterThan(averaged * 0.5);
+  });
+
+  it('judges the generator by its busiest core: workers pinned to one core add up', () => {
+    const w = (generatorCpu: number, cpu?: string) => ({ generatorCpu, cpu });
+    expect(busiestLoad([w(0.5, '1'), w(0.45, '1')])).toBe(0.95);
+    expect(busiestLoad([w(0.5, '1'), w(0.45, '2')])).toBe(0.5);
+    expect(busiestLoad([w(0.3), w(0.6), w(0.2, '3')])).toBe(0.6);
+    const shared = mergePaced([window([100], { generatorCpu: 0.5 }), window([100], { generatorCpu: 0.45 })], [{ cpu: '1' }, { cpu: '1' }]);
+    expect(shared.generatorCpu).toBe(0.95);
+    expect(shared.workers!.map((x) => x.cpu)).toEqual(['1', '1']);
   });
 
   it('refuses a worker whose histogram cannot be read rather than leave it out', () => {

@@ -73,7 +73,7 @@ describe('load workers', () => {
     expect(two.trial.requestsPerSec / one.trial.requestsPerSec).toBeLessThan(1.25);
     // the windows opened at one instant
     const opened = two.trial.workers!.map((w) => w.openedAt!);
-    expect(Math.max(...opened) - Math.min(...opened)).toBeLessThan(50);
+    expect(Math.max(...opened) - Math.min(...opened)).toBeLessThan(250);
     expect(leftBehind()).toEqual([]);
   }, 60_000);
 
@@ -126,7 +126,10 @@ describe('load workers', () => {
     for (const t of point!.trials) {
       expect(t.workers).toHaveLength(2);
       expect(t.workers!.reduce((s, w) => s + w.requests, 0)).toBe(t.requests);
-      expect(t.generatorCpu).toBe(Math.max(...t.workers!.map((w) => w.generatorCpu)));
+      // the load set is one core here (or unpinned): the generator is judged by that core, the workers added up
+      const sum = Math.round(t.workers!.reduce((n, w) => n + w.generatorCpu, 0) * 1000) / 1000;
+      const pinned = t.workers!.every((w) => w.cpu !== undefined);
+      expect(t.generatorCpu).toBeCloseTo(pinned ? sum : Math.max(...t.workers!.map((w) => w.generatorCpu)), 2);
     }
     const refused = scenarioFile(dir, 'too-many', { ...body, load: { model: 'closed', concurrency: 1 } });
     await expect(runScenario({ scenario: refused, reportsDir: join(dir, 'reports'), progress: quiet })).rejects.toThrow(ScenarioError);
