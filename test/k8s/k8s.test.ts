@@ -176,7 +176,9 @@ describe('muxbench k8s and merge', () => {
     expect(() => mergePartials([partials[0]!, partials[0]!], 'x')).toThrow(/worker 0 appears twice/);
     expect(() => mergePartials([partials[0]!, { ...partials[1]!, planId: 'other' }], 'x')).toThrow(MergeError);
     expect(() => mergePartials([partials[0]!, { ...partials[1]!, trials: partials[1]!.trials.slice(1) }], 'x')).toThrow(/1 \(1 of 2 trials\)/);
-    expect(() => mergePartials([partials[0]!, { ...partials[1]!, worker: { index: 1, count: 3 } }], 'x')).toThrow(/worker 1 of 3 does not fit the plan's 2 workers/);
+    expect(() => mergePartials([partials[0]!, { ...partials[1]!, worker: { index: 1, count: 3 } }], 'x')).toThrow(
+      /worker 1 of 3 does not fit the plan's 2 workers/,
+    );
     // windows that opened 500 ms apart (over 10 % of a 1 s window) measured different moments: the point fails
     const apart = mergePartials([partials[0]!, { ...partials[1]!, trials: partials[1]!.trials.map((t) => ({ ...t, openedAt: t.openedAt! + 500 })) }], 'x');
     expect(apart.points[0]!.status).toBe('failed');
