@@ -18,38 +18,35 @@ export function tasksetAvailable(): boolean {
   return tasksetPath !== null;
 }
 
-/**
- * The cores this process may use as it started — before any pinSelf — from Linux's Cpus_allowed_list (a
- * container's cpuset included), else 0 … availableParallelism() − 1. Read once: a process that pinned itself
- * to one core still places its children on any of them (taskset on a child is not bound by its parent's pin).
- */
-const STARTING_CORES: readonly number[] = readAllowedCores();
-
-function readAllowedCores(): number[] {
+/** The cores the kernel lets a process run on, as it writes them (its Cpus_allowed_list); null off Linux. */
+export function allowedCpus(pid: number | 'self' = 'self'): CpuSet | null {
   try {
-    const list = /Cpus_allowed_list:\s*(\S+)/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
-    if (list) return expandList(list);
+    return /Cpus_allowed_list:\s*(\S+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? null;
   } catch {
-    // not Linux: fall through
+    return null;
   }
-  return Array.from({ length: availableParallelism() }, (_, i) => i);
 }
 
-/** "0-3,6" → [0, 1, 2, 3, 6], nothing checked (the kernel's own list). */
-function expandList(list: string): number[] {
-  return list.split(',').flatMap((part) => {
-    const [a, b] = part.split('-').map(Number);
-    return Array.from({ length: (b ?? a!) - a! + 1 }, (_, i) => a! + i);
-  });
-}
+/**
+ * The cores this process may use as it started — before any pinSelf — from its Cpus_allowed_list (a
+ * container's cpuset included), else 0 … availableParallelism() − 1. Read once, at the first ask (pinSelf
+ * asks before it pins): a process that pinned itself to one core still places its children on any of them
+ * (taskset on a child is not bound by its parent's pin).
+ */
+let startingCores: readonly number[] | undefined;
 
 /** The cores a pin may name: those this process could use when it started. */
 export function usableCores(): readonly number[] {
-  return STARTING_CORES;
+  if (startingCores === undefined) {
+    const list = allowedCpus();
+    // the kernel's own list: read as any set is, with no machine to check it against
+    startingCores = list ? parseCpuSet(list, Number.MAX_SAFE_INTEGER) : Array.from({ length: availableParallelism() }, (_, i) => i);
+  }
+  return startingCores;
 }
 
 export function coreCount(): number {
-  return STARTING_CORES.length;
+  return usableCores().length;
 }
 
 /**
@@ -127,6 +124,7 @@ export function pinnedCommand(argv: string[], cpus: CpuSet | undefined): string[
 /** Pins every thread of this process to the cores of `cpus`; returns whether it worked. */
 export function pinSelf(cpus: CpuSet): boolean {
   if (!tasksetAvailable()) return false;
+  usableCores(); // the cores it started with, read before the pin narrows them
   try {
     parseCpuSet(cpus);
     execFileSync('taskset', ['-a', '-p', '-c', cpus, String(process.pid)], { stdio: 'ignore' });

@@ -13,7 +13,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { EngineSpec } from '../../src/load/engine.ts';
 import type { LoadModel } from '../../src/load/types.ts';
 import { DEFAULT_STEADY_POLICY } from '../../src/measure/steady.ts';
-import { coreCount, tasksetAvailable } from '../../src/os/cpus.ts';
+import { allowedCpus, coreCount, tasksetAvailable } from '../../src/os/cpus.ts';
 import { LoadWorkers, workerCpus } from '../../src/run/load-workers.ts';
 import { runScenario } from '../../src/run/runner.ts';
 import { ScenarioError } from '../../src/scenario/index.ts';
@@ -100,7 +100,7 @@ describe('load workers', () => {
     const gang = await LoadWorkers.open(spec(url, 2), { kind: 'closed', concurrency: 2 }, 2, '0-1');
     try {
       const workers = alive(descendants(process.pid)).filter((p) => readFileSync(`/proc/${p}/cmdline`, 'utf8').includes('load-worker'));
-      const sets = workers.map((p) => /Cpus_allowed_list:\s*(\S+)/.exec(readFileSync(`/proc/${p}/status`, 'utf8'))![1]).sort();
+      const sets = workers.map((p) => allowedCpus(p)).sort();
       expect(sets).toEqual(['0', '1']);
     } finally {
       await gang.close();

@@ -4,12 +4,12 @@
  * kernel's own view of a started process says so) and recorded with the run.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseCpusOption } from '../../src/cli/args.ts';
-import { coreCount, CpuSetError, formatCpuSet, parseCpuSet, tasksetAvailable } from '../../src/os/cpus.ts';
+import { allowedCpus, coreCount, CpuSetError, formatCpuSet, parseCpuSet, tasksetAvailable } from '../../src/os/cpus.ts';
 import { placement } from '../../src/run/environment.ts';
 import { runScenario } from '../../src/run/runner.ts';
 import { startSystem } from '../../src/run/supervise.ts';
@@ -17,11 +17,6 @@ import { runCli, stopAll } from '../helpers/cli.ts';
 import { quiet, scenarioFile } from '../helpers/scenarios.ts';
 
 afterAll(stopAll);
-
-/** The cores the kernel lets a process run on (its Cpus_allowed_list). */
-function allowed(pid: number): string {
-  return /Cpus_allowed_list:\s*(\S+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]!;
-}
 
 describe('CPU sets', () => {
   it('read and write as taskset does, and refuse what is not a set or not on the machine', () => {
@@ -65,7 +60,7 @@ describe('CPU sets', () => {
     if (!tasksetAvailable() || coreCount() < 2) return;
     const s = await startSystem('origin', ['--port', '0'], { cpu: '1' });
     try {
-      expect(allowed(s.pid)).toBe('1');
+      expect(allowedCpus(s.pid)).toBe('1');
     } finally {
       await s.stop();
     }

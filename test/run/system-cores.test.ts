@@ -6,11 +6,11 @@
  * before anything starts.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { coreCount, CpuSetError, firstCores, tasksetAvailable } from '../../src/os/cpus.ts';
+import { allowedCpus, coreCount, CpuSetError, firstCores, tasksetAvailable } from '../../src/os/cpus.ts';
 import { runScenario } from '../../src/run/runner.ts';
 import { connectorShares, startTunnelStack } from '../../src/run/stacks.ts';
 import { killAllSupervised } from '../../src/run/supervise.ts';
@@ -19,10 +19,6 @@ import { leftBehind } from '../helpers/procs.ts';
 import { quiet, scenarioFile } from '../helpers/scenarios.ts';
 
 afterAll(() => killAllSupervised());
-
-function allowed(pid: number): string {
-  return /Cpus_allowed_list:\s*(\S+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]!;
-}
 
 describe('systems on many cores', () => {
   it('shares a tunnel’s connections out between its connector processes, each at least one', () => {
@@ -99,7 +95,7 @@ describe('systems on many cores', () => {
       cpus: { origin: '1', edge: '1', connector: '1' },
     });
     try {
-      for (const p of Object.values(stack.processes)) expect(allowed(p.pid)).toBe('1');
+      for (const p of Object.values(stack.processes)) expect(allowedCpus(p.pid)).toBe('1');
     } finally {
       await stack.stop();
     }
