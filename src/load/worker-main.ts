@@ -205,5 +205,7 @@ export async function loadWorkerMain(): Promise<number> {
     return 0;
   } finally {
     await closeAll(engines);
+    // an open stdin pipe would keep this process alive after `close`: the caller waits for the exit
+    process.stdin.destroy();
   }
 }

@@ -5,6 +5,7 @@
  */
 import { MuxbenchError } from '../errors.ts';
 import { type ChildProcess, spawn } from 'node:child_process';
+import { setTimeout as delay } from 'node:timers/promises';
 import { createInterface } from 'node:readline';
 import type { EngineSpec } from '../load/engine.ts';
 import type { PacedResult, WarmupResult } from '../load/loop.ts';
@@ -127,6 +128,7 @@ export class LoadSession {
   private waiter: ((e: WorkerEvent | null) => void) | null = null;
   private stderr = '';
   private exited = false;
+  private readonly gone: Promise<void>;
   private readonly onAbort = (): void => void this.child.kill('SIGKILL');
 
   private constructor(
@@ -142,13 +144,14 @@ export class LoadSession {
     });
     this.child.stderr!.on('data', (c: Buffer) => (this.stderr = (this.stderr + c.toString()).slice(-4000)));
     this.child.stdin!.on('error', () => {});
-    this.child.on('exit', () => {
-      this.exited = true;
-      this.push(null);
-    });
-    this.child.on('error', () => {
-      this.exited = true;
-      this.push(null);
+    this.gone = new Promise((resolve) => {
+      const end = (): void => {
+        this.exited = true;
+        this.push(null);
+        resolve();
+      };
+      this.child.on('exit', end);
+      this.child.on('error', end);
     });
     signal?.addEventListener('abort', this.onAbort, { once: true });
   }
@@ -197,17 +200,23 @@ export class LoadSession {
     if (!this.exited) this.child.kill('SIGKILL');
   }
 
-  /** Ends the worker (politely, then by force). Never throws. */
+  /**
+   * Ends the worker (politely, then by force) and resolves once its process has exited, so that nothing it
+   * started outlives the call. Never throws.
+   */
   async close(): Promise<void> {
     this.signal?.removeEventListener('abort', this.onAbort);
     if (this.exited) return;
     try {
       this.send({ cmd: 'close' });
       await this.expect('closed', CLOSE_LIMIT_MS);
+      this.child.stdin!.end();
+      await Promise.race([this.gone, delay(CLOSE_LIMIT_MS, undefined, { ref: false })]);
     } catch {
       // killed below
     }
     if (!this.exited) this.child.kill('SIGKILL');
+    await this.gone;
   }
 
   /** Sends a command and waits for its reply: `ms` of its own work plus the slack. */

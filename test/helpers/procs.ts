@@ -19,7 +19,9 @@ export function leftBehind(): string[] {
   return alive(descendants(process.pid))
     .map((p) => {
       try {
-        return readFileSync(`/proc/${p}/cmdline`, 'utf8').replace(/\0/g, ' ');
+        const cmd = readFileSync(`/proc/${p}/cmdline`, 'utf8').replace(/\0/g, ' ').trim();
+        // a process whose memory is already released (it is exiting) has an empty command line
+        return cmd || `${p} ${readFileSync(`/proc/${p}/stat`, 'utf8').split(' ').slice(1, 3).join(' ')} (exiting?)`;
       } catch {
         return String(p);
       }
